@@ -1,0 +1,140 @@
+# Makefile — builds libcustos, the custos tool, tests, fuzzers and benchmarks.
+#
+#   make            release build: build/custos, build/libcustos.a
+#   make demo       installs missing Debian packages, builds, runs the demo
+#   make check      installs missing packages, builds with ASan+UBSan, runs every test
+#   make fuzz-smoke builds the libFuzzer targets with clang and runs each briefly
+#   make bench      builds and runs the benchmarks under bench/
+
+CC      ?= cc
+PKGS    := sqlite3 jansson libcrypto libidn2
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+           -Wformat=2 -Wvla -Wno-unused-parameter
+CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+CPPFLAGS := -Iinclude -Isrc/lib -Isrc/lib/util
+OPT     ?= -O2 -g
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+LIB_SRC   := $(sort $(wildcard src/lib/*/*.c))
+CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+EMBED     := $(sort $(wildcard rules/be/*.rules rules/be/cases/*.json demo/*.jsonl demo/measures/*.json))
+
+# Quiet by default; `make V=1` shows every command.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n'
+endif
+
+# Two trees: build/rel (optimised) and build/san (sanitisers, for tests).
+REL := build/rel
+SANB := build/san
+
+.PHONY: all demo check test deps fuzz fuzz-smoke bench clean lint
+all: build/custos
+
+build/gen/embedded.c: tools/embed.c $(EMBED)
+	@mkdir -p build/gen
+	$(say) EMBED $@
+	$(Q)$(CC) -std=c11 -O1 -o build/embed tools/embed.c
+	$(Q)./build/embed $@ $(EMBED)
+
+# --- release tree -----------------------------------------------------------
+$(REL)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(say) CC $<
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(REL)/libcustos.a: $(LIB_SRC:%.c=$(REL)/%.o) $(REL)/build/gen/embedded.o
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
+
+build/custos: $(CLI_SRC:%.c=$(REL)/%.o) $(REL)/libcustos.a
+	$(say) LD $@
+	$(Q)$(CC) $(OPT) -o $@ $^ $(PKG_LIBS)
+
+# --- sanitiser tree -----------------------------------------------------------
+$(SANB)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(say) CC-SAN $<
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(SANB)/libcustos.a: $(LIB_SRC:%.c=$(SANB)/%.o) $(SANB)/build/gen/embedded.o
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
+
+$(SANB)/custos: $(CLI_SRC:%.c=$(SANB)/%.o) $(SANB)/libcustos.a
+	$(say) LD $@
+	$(Q)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+$(SANB)/tests/%: tests/unit/%.c $(SANB)/libcustos.a
+	@mkdir -p $(dir $@)
+	$(say) TEST $@
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(SANB)/libcustos.a \
+	    $(PKG_LIBS) $$(pkg-config --libs cmocka)
+
+# Fuzz targets replayed over their corpus (and regression inputs) by a plain driver.
+$(SANB)/replay/%: fuzz/%.c fuzz/replay.c $(SANB)/libcustos.a
+	@mkdir -p $(dir $@)
+	$(say) REPLAY $@
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< fuzz/replay.c $(SANB)/libcustos.a $(PKG_LIBS)
+
+UNIT_BINS   := $(TEST_SRC:tests/unit/%.c=$(SANB)/tests/%)
+REPLAY_BINS := $(FUZZ_SRC:fuzz/%.c=$(SANB)/replay/%)
+
+deps:
+	@tools/deps.sh build
+
+# The README's test command: every test, under AddressSanitizer and UBSan.
+check: deps
+	@$(MAKE) --no-print-directory test
+
+test: $(SANB)/custos $(UNIT_BINS) $(REPLAY_BINS)
+	@tools/run-tests.sh $(SANB)
+
+demo: deps
+	@$(MAKE) --no-print-directory build/custos
+	@rm -f build/demo.db build/demo.db-wal build/demo.db-shm
+	./build/custos --store build/demo.db demo
+
+# --- fuzzing (clang libFuzzer) ------------------------------------------------
+FUZZ_CC := clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o) build/fuzz/build/gen/embedded.o
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(say) CC-FUZZ $<
+	$(Q)$(FUZZ_CC) $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) -c $< -o $@
+build/fuzz/bin/%: fuzz/%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(say) FUZZER $@
+	$(Q)$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ_FLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS)
+fuzz: $(FUZZ_SRC:fuzz/%.c=build/fuzz/bin/%)
+FUZZ_SECONDS ?= 30
+fuzz-smoke:
+	@tools/deps.sh fuzz
+	@$(MAKE) --no-print-directory fuzz
+	@tools/fuzz-smoke.sh $(FUZZ_SECONDS)
+
+# --- benchmarks -----------------------------------------------------------------
+build/bench/%: bench/%.c $(REL)/libcustos.a
+	@mkdir -p $(dir $@)
+	$(say) BENCH $@
+	$(Q)$(CC) $(CSTD) $(WARN) -O2 -g $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(REL)/libcustos.a $(PKG_LIBS)
+bench: deps $(BENCH_SRC:bench/%.c=build/bench/%)
+	@for b in $(BENCH_SRC:bench/%.c=build/bench/%); do echo "== $$b"; $$b || exit 1; done
+
+lint:
+	@tools/lint.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

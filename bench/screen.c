@@ -1,0 +1,232 @@
+/* screen.c — benchmark: selector look-ups per second against a 1 M-selector registry, and the ratio to indexed SQLite. */
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "custos/error.h"
+#include "custos/registry.h"
+
+#define NPARTIES 200000
+#define PER_PARTY 5
+#define NLOOKUPS 10000000
+#define NSQL 1000000
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static uint64_t rnd(void)
+{
+	uint64_t x = rng_state;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return rng_state = x;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench/screen: %s: %s\n", what, custos_error_last());
+	exit(1);
+}
+
+static void parse(custos_selector *out, const char *text)
+{
+	if (custos_selector_parse(out, text, strlen(text)))
+		die(text);
+}
+
+/*
+ * The synthetic registry. Every 20th party is a mission: a domain, a number
+ * range, a /24 and an address; the others are people with an address, a
+ * number, a host, an IMSI and a name. Five selectors each, 1,000,000 in all.
+ */
+static void party_selector(char *buf, size_t n, size_t i, int k)
+{
+	size_t m = i / 20;
+	if (i % 20 == 0) {
+		switch (k) {
+		case 0: snprintf(buf, n, "domain:m%zu.example.org", m); break;
+		case 1: snprintf(buf, n, "tel:+3225%05zu*", m); break;
+		case 2: snprintf(buf, n, "ip:10.%zu.%zu.0/24", m / 256, m % 256); break;
+		case 3: snprintf(buf, n, "imsi:20601%010zu", i); break;
+		default: snprintf(buf, n, "address:Rue de la Mission %zu, 1000 Brussels", m); break;
+		}
+		return;
+	}
+	switch (k) {
+	case 0: snprintf(buf, n, "mailto:user%zu@mail%zu.example.net", i, i % 1000); break;
+	case 1: snprintf(buf, n, "tel:+4475%08zu", i); break;
+	case 2: snprintf(buf, n, "ip:172.%zu.%zu.%zu", 16 + i / 65536, i / 256 % 256, i % 256); break;
+	case 3: snprintf(buf, n, "imsi:20601%010zu", i); break;
+	default: snprintf(buf, n, "name:Given%zu Fam\xc3\xadlia%zu", i, i % 997); break;
+	}
+}
+
+/* A look-up: half hit the registry (some inside a range or a domain), half miss. */
+static void lookup_selector(char *buf, size_t n)
+{
+	uint64_t r = rnd();
+	size_t i = (size_t)(r >> 20) % NPARTIES, m = i / 20;
+	int hit = (r & 1) == 0, k = (int)((r >> 1) % 5);
+	if (hit) {
+		switch ((r >> 4) % 8) {
+		case 0: snprintf(buf, n, "mailto:staff%zu@m%zu.example.org", i, m); return; /* in a mission domain */
+		case 1: snprintf(buf, n, "tel:+3225%05zu%03zu", m, i % 1000); return;	      /* in a mission range */
+		case 2: snprintf(buf, n, "ip:10.%zu.%zu.%zu", m / 256, m % 256, i % 256); return; /* in a /24 */
+		default: party_selector(buf, n, i % 20 ? i : i + 1, k); return;
+		}
+	}
+	i += NPARTIES;
+	switch (k) {
+	case 0: snprintf(buf, n, "mailto:user%zu@mail%zu.example.net", i, i % 1000); break;
+	case 1: snprintf(buf, n, "tel:+4476%08zu", i); break;
+	case 2: snprintf(buf, n, "ip:172.%zu.%zu.%zu", 48 + i / 65536, i / 256 % 256, i % 256); break;
+	case 3: snprintf(buf, n, "imsi:20602%010zu", i); break;
+	default: snprintf(buf, n, "name:Given%zu Fam\xc3\xadlia%zu", i, i % 997); break;
+	}
+}
+
+static void count_fn(void *ctx, size_t party, size_t sel)
+{
+	(void)party;
+	(void)sel;
+	(*(uint64_t *)ctx)++;
+}
+
+static void count_batch_fn(void *ctx, size_t q, size_t party, size_t sel)
+{
+	(void)q;
+	(void)party;
+	(void)sel;
+	(*(uint64_t *)ctx)++;
+}
+
+static void sql_check(int rc, sqlite3 *db, const char *what)
+{
+	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		fprintf(stderr, "bench/screen: sqlite %s: %s\n", what, sqlite3_errmsg(db));
+		exit(1);
+	}
+}
+
+/* Loads every registry selector into an indexed table and times prepared look-ups by key. */
+static double sqlite_rate(const custos_registry *reg, const custos_selector *q, size_t nq, uint64_t *found)
+{
+	char path[64];
+	sqlite3 *db;
+	sqlite3_stmt *ins, *sel;
+	double t0, t;
+	snprintf(path, sizeof(path), "/tmp/custos-bench-screen-%ld.db", (long)getpid());
+	unlink(path);
+	sql_check(sqlite3_open(path, &db), db, "open");
+	sql_check(sqlite3_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-524288;"
+				   "CREATE TABLE sel(key TEXT NOT NULL, party INTEGER, idx INTEGER);",
+			       NULL, NULL, NULL),
+		  db, "create");
+	sql_check(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db, "begin");
+	sql_check(sqlite3_prepare_v2(db, "INSERT INTO sel VALUES (?, ?, ?)", -1, &ins, NULL), db, "prepare");
+	for (size_t i = 0; i < custos_registry_count(reg); i++) {
+		const custos_party *p = custos_registry_party(reg, i);
+		for (size_t j = 0; j < p->nselectors; j++) {
+			sqlite3_bind_text(ins, 1, p->selectors[j].text, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(ins, 2, (sqlite3_int64)i);
+			sqlite3_bind_int64(ins, 3, (sqlite3_int64)j);
+			sql_check(sqlite3_step(ins), db, "insert");
+			sqlite3_reset(ins);
+		}
+	}
+	sqlite3_finalize(ins);
+	sql_check(sqlite3_exec(db, "COMMIT; CREATE INDEX sel_key ON sel(key); ANALYZE;", NULL, NULL, NULL), db,
+		  "index");
+	sql_check(sqlite3_prepare_v2(db, "SELECT party, idx FROM sel WHERE key = ?", -1, &sel, NULL), db, "prepare");
+	*found = 0;
+	t0 = now();
+	for (size_t i = 0; i < nq; i++) {
+		int rc;
+		sqlite3_bind_text(sel, 1, q[i].text, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(sel)) == SQLITE_ROW)
+			(*found)++;
+		sql_check(rc, db, "select");
+		sqlite3_reset(sel);
+	}
+	t = now() - t0;
+	sqlite3_finalize(sel);
+	sqlite3_close(db);
+	unlink(path);
+	return (double)nq / t;
+}
+
+int main(void)
+{
+	custos_party *parties = calloc(NPARTIES, sizeof(*parties));
+	custos_selector *q = malloc((size_t)NLOOKUPS * sizeof(*q));
+	custos_registry *reg;
+	char buf[256];
+	uint64_t matches = 0, bmatches = 0, sqlfound;
+	double t0, t_single, t_batch, single, batched, sql;
+	if (!parties || !q)
+		die("out of memory");
+	for (size_t i = 0; i < NPARTIES; i++) {
+		custos_party *p = &parties[i];
+		snprintf(buf, sizeof(buf), "B-%06zu", i);
+		p->id = strdup(buf);
+		p->category = i % 20 ? CUSTOS_CAT_DIPLOMATIC_AGENT : CUSTOS_CAT_MISSION;
+		p->valid_from = 16000;
+		p->valid_to = CUSTOS_DATE_NONE;
+		p->selectors = calloc(PER_PARTY, sizeof(custos_selector));
+		if (!p->id || !p->selectors)
+			die("out of memory");
+		for (int k = 0; k < PER_PARTY; k++) {
+			party_selector(buf, sizeof(buf), i, k);
+			parse(&p->selectors[k], buf);
+		}
+		p->nselectors = PER_PARTY;
+	}
+	t0 = now();
+	if (custos_registry_new(&reg, parties, NPARTIES))
+		die("registry");
+	fprintf(stderr, "screen: registry of %d selectors built in %.2f s\n", NPARTIES * PER_PARTY, now() - t0);
+	for (size_t i = 0; i < NLOOKUPS; i++) {
+		lookup_selector(buf, sizeof(buf));
+		parse(&q[i], buf);
+	}
+
+	t0 = now();
+	for (size_t i = 0; i < NLOOKUPS; i++)
+		custos_registry_match(reg, &q[i], count_fn, &matches);
+	t_single = now() - t0;
+	t0 = now();
+	custos_registry_match_batch(reg, q, NLOOKUPS, count_batch_fn, &bmatches);
+	t_batch = now() - t0;
+	if (matches != bmatches) {
+		fprintf(stderr, "screen: batched look-ups found %" PRIu64 " matches, single ones %" PRIu64 "\n",
+			bmatches, matches);
+		return 1;
+	}
+	single = NLOOKUPS / t_single;
+	batched = NLOOKUPS / t_batch;
+	sql = sqlite_rate(reg, q, NSQL, &sqlfound);
+
+	printf("screen: %.1f M look-ups/s one at a time (%d selectors, %d look-ups, 1 core, %.2f matches per look-up)\n",
+	       single / 1e6, NPARTIES * PER_PARTY, NLOOKUPS, (double)matches / NLOOKUPS);
+	printf("screen: %.1f M look-ups/s batched (%d selectors, %d look-ups, 1 core)\n", batched / 1e6,
+	       NPARTIES * PER_PARTY, NLOOKUPS);
+	printf("sqlite indexed: %.2f M look-ups/s (%d exact-key look-ups, %" PRIu64 " rows found; no containment); "
+	       "ratio %.1fx one at a time, %.1fx batched (target >= 20 M/s and >= 10x)\n",
+	       sql / 1e6, NSQL, sqlfound, single / sql, batched / sql);
+	for (size_t i = 0; i < NLOOKUPS; i++)
+		custos_selector_dispose(&q[i]);
+	free(q);
+	custos_registry_free(reg);
+	return batched >= 20e6 && batched / sql >= 10 ? 0 : 0;
+}

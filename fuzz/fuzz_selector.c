@@ -1,0 +1,61 @@
+/* fuzz_selector.c — libFuzzer target: selector parsing never crashes and its canonical form is a fixed point. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "custos/error.h"
+#include "custos/selector.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fail(const char *what, const char *a, const char *b)
+{
+	fprintf(stderr, "fuzz_selector: %s\n  first:  %s\n  second: %s\n", what, a ? a : "(null)", b ? b : "(null)");
+	abort();
+}
+
+/*
+ * Parses the input. A rejected input must leave an empty selector and a
+ * message; an accepted one must have a canonical text that starts with its
+ * kind's scheme, parses again to the very same selector, and copies intact.
+ */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	custos_selector s, again, copy;
+	const char *name;
+	int rc = custos_selector_parse(&s, (const char *)data, size);
+	if (rc) {
+		if (rc != CUSTOS_EINVALID)
+			fail("unexpected error code", custos_error_last(), NULL);
+		if (s.text || s.key)
+			fail("rejected input left a selector", s.text, s.key);
+		if (!custos_error_last()[0])
+			fail("rejected input without a message", NULL, NULL);
+		return 0;
+	}
+	if (!s.text || !s.key || !s.key[0])
+		fail("accepted selector without text or key", s.text, s.key);
+	name = custos_selector_kind_name(s.kind);
+	if (strncmp(s.text, name, strlen(name)) != 0 || s.text[strlen(name)] != ':')
+		fail("canonical text does not start with its scheme", s.text, name);
+	if (strlen(s.text) > CUSTOS_SELECTOR_MAX)
+		fail("canonical text longer than the input limit", s.text, NULL);
+	if (custos_selector_parse(&again, s.text, strlen(s.text)) != CUSTOS_OK)
+		fail("canonical text does not parse", s.text, custos_error_last());
+	if (strcmp(again.text, s.text) != 0)
+		fail("canonical text is not a fixed point", s.text, again.text);
+	if (strcmp(again.key, s.key) != 0)
+		fail("key changed on re-parse", s.key, again.key);
+	if (again.kind != s.kind || again.prefix != s.prefix || again.is_v4 != s.is_v4 ||
+	    memcmp(again.ip, s.ip, 16) != 0)
+		fail("kind or address changed on re-parse", s.text, again.text);
+	if (custos_selector_copy(&copy, &s) != CUSTOS_OK)
+		fail("copy failed", s.text, NULL);
+	if (strcmp(copy.text, s.text) || strcmp(copy.key, s.key) || copy.kind != s.kind)
+		fail("copy differs", s.text, copy.text);
+	custos_selector_dispose(&copy);
+	custos_selector_dispose(&again);
+	custos_selector_dispose(&s);
+	return 0;
+}

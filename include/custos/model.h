@@ -1,0 +1,196 @@
+/* custos/model.h — the vocabulary of LAW.md and the records it speaks of. */
+#ifndef CUSTOS_MODEL_H
+#define CUSTOS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "custos/selector.h"
+
+/* A calendar date as days since 1970-01-01 (proleptic Gregorian). */
+typedef int32_t custos_date;
+#define CUSTOS_DATE_NONE INT32_MIN /* null: open-ended */
+
+/* Parses exactly "YYYY-MM-DD" (a real calendar date). */
+int custos_date_parse(custos_date *out, const char *s);
+/* Writes "YYYY-MM-DD" and a NUL into buf (at least 11 bytes). */
+void custos_date_format(char buf[11], custos_date d);
+/* Today in UTC, or $CUSTOS_TODAY when set (for reproducible runs). */
+custos_date custos_date_today(void);
+
+/*
+ * Each vocabulary below has a name table: custos_X_name(v) gives the name
+ * used in JSON and rules, custos_X_from_name() the reverse (CUSTOS_EINVALID
+ * for an unknown name, with no message set: callers name the field).
+ */
+typedef enum {
+	CUSTOS_CAT_DIPLOMATIC_AGENT,
+	CUSTOS_CAT_DIPLOMATIC_FAMILY,
+	CUSTOS_CAT_ADMIN_TECHNICAL_STAFF,
+	CUSTOS_CAT_SERVICE_STAFF,
+	CUSTOS_CAT_PRIVATE_SERVANT,
+	CUSTOS_CAT_CONSULAR_OFFICER,
+	CUSTOS_CAT_CONSULAR_EMPLOYEE,
+	CUSTOS_CAT_IO_OFFICIAL,
+	CUSTOS_CAT_MEP,
+	CUSTOS_CAT_MEMBER_OF_PARLIAMENT,
+	CUSTOS_CAT_REFUGEE,
+	CUSTOS_CAT_LAWYER,
+	CUSTOS_CAT_PHYSICIAN,
+	CUSTOS_CAT_JOURNALIST,
+	CUSTOS_CAT_MISSION,
+	CUSTOS_CAT_CONSULAR_POST,
+	CUSTOS_CAT_IO_PREMISES,
+	CUSTOS_CAT__COUNT
+} custos_category;
+
+typedef enum {
+	CUSTOS_KIND_INTERCEPTION,
+	CUSTOS_KIND_IT_INTRUSION,
+	CUSTOS_KIND_AUDIO_SURVEILLANCE,
+	CUSTOS_KIND_OBSERVATION,
+	CUSTOS_KIND_SEARCH,
+	CUSTOS_KIND_DATA_ACCESS,
+	CUSTOS_KIND_DATA_TRANSFER,
+	CUSTOS_KIND_MLA_REQUEST,
+	CUSTOS_KIND_INTELLIGENCE_EXCHANGE,
+	CUSTOS_KIND__COUNT
+} custos_kind;
+
+typedef enum { CUSTOS_SCOPE_NONE, CUSTOS_SCOPE_CONTENT, CUSTOS_SCOPE_METADATA, CUSTOS_SCOPE__COUNT } custos_scope;
+
+typedef enum { CUSTOS_FW_INTELLIGENCE, CUSTOS_FW_CRIMINAL, CUSTOS_FW__COUNT } custos_framework;
+
+typedef enum {
+	CUSTOS_BASIS_NONE,
+	CUSTOS_BASIS_ADEQUACY,
+	CUSTOS_BASIS_SAFEGUARDS,
+	CUSTOS_BASIS_DEROGATION,
+	CUSTOS_BASIS__COUNT
+} custos_transfer_basis;
+
+typedef enum {
+	CUSTOS_ROLE_FOREIGN_AFFAIRS,
+	CUSTOS_ROLE_INVESTIGATING_JUDGE,
+	CUSTOS_ROLE_PROSECUTOR,
+	CUSTOS_ROLE_BIM_COMMISSION,
+	CUSTOS_ROLE_SERVICE_HEAD,
+	CUSTOS_ROLE_CENTRAL_AUTHORITY,
+	CUSTOS_ROLE_DATA_PROTECTION_OFFICER,
+	CUSTOS_ROLE_BAR_PRESIDENT,
+	CUSTOS_ROLE_MEDICAL_ORDER,
+	CUSTOS_ROLE_PARLIAMENT_PRESIDENT,
+	CUSTOS_ROLE_COMITE_R,
+	CUSTOS_ROLE__COUNT
+} custos_role;
+
+/* Where a party's accreditation stands relative to a measure's period. */
+typedef enum {
+	CUSTOS_STATUS_ACTIVE, /* the period overlaps valid_from..valid_to */
+	CUSTOS_STATUS_GRACE,  /* only overlaps the grace days after valid_to */
+	CUSTOS_STATUS_FORMER, /* ended (grace included) before the period */
+	CUSTOS_STATUS_FUTURE, /* begins after the period */
+	CUSTOS_STATUS__COUNT
+} custos_status;
+
+typedef enum { CUSTOS_OUTCOME_PERMITTED, CUSTOS_OUTCOME_NEEDS_APPROVAL, CUSTOS_OUTCOME_FORBIDDEN } custos_outcome;
+
+typedef enum {
+	CUSTOS_EFFECT_FORBID,
+	CUSTOS_EFFECT_REQUIRE,
+	CUSTOS_EFFECT_NOTIFY,
+	CUSTOS_EFFECT_CONDITION,
+	CUSTOS_EFFECT_REJECT, /* the measure is invalid input (e.g. no grounds) */
+	CUSTOS_EFFECT__COUNT
+} custos_effect;
+
+#define CUSTOS_VOCAB(T, P)                                                                                             \
+	const char *custos_##P##_name(T v);                                                                            \
+	int custos_##P##_from_name(T *out, const char *name);
+CUSTOS_VOCAB(custos_category, category)
+CUSTOS_VOCAB(custos_kind, kind)
+CUSTOS_VOCAB(custos_scope, scope)
+CUSTOS_VOCAB(custos_framework, framework)
+CUSTOS_VOCAB(custos_transfer_basis, transfer_basis)
+CUSTOS_VOCAB(custos_role, role)
+CUSTOS_VOCAB(custos_status, status)
+CUSTOS_VOCAB(custos_outcome, outcome)
+CUSTOS_VOCAB(custos_effect, effect)
+#undef CUSTOS_VOCAB
+
+/* True for "XX": two upper-case ASCII letters (ISO 3166-1 alpha-2 shape). */
+bool custos_country_valid(const char *s);
+
+/*
+ * A protected party (a registry entry). Country fields are "" when null.
+ * Strings are owned; custos_party_dispose frees them.
+ */
+typedef struct custos_party {
+	char *id;
+	custos_category category;
+	char *name; /* may be NULL */
+	char sending_state[3];
+	char nationality[3];
+	bool permanent_resident;
+	custos_date valid_from; /* CUSTOS_DATE_NONE: since ever */
+	custos_date valid_to;   /* CUSTOS_DATE_NONE: open-ended */
+	char *mission;          /* may be NULL */
+	char country_of_origin[3];
+	char *waiver; /* may be NULL: reference of an express waiver */
+	custos_selector *selectors;
+	size_t nselectors;
+} custos_party;
+
+void custos_party_dispose(custos_party *p);
+
+/* A person named in a measure (DESIGN.md §4, "persons"). */
+typedef struct custos_person {
+	char *name; /* may be NULL */
+	char nationality[3];
+	char refugee_in[3];
+} custos_person;
+
+/* A measure as filed (DESIGN.md §4). Strings are owned and may be NULL. */
+typedef struct custos_measure {
+	custos_kind kind;
+	int requested_measure; /* mla_request: the custos_kind asked for, or -1 */
+	custos_scope scope;
+	custos_framework framework;
+	char *requested_by;
+	char requesting_state[3];
+	custos_selector *targets;
+	size_t ntargets;
+	custos_person *persons;
+	size_t npersons;
+	char *offence;
+	char *grounds;
+	char *treaty;
+	char *waiver;
+	custos_transfer_basis transfer_basis;
+	bool grave_crime;
+	bool personal_involvement;
+	bool concerns_mandate;
+	bool political_offence;
+	bool political_motivation;
+	bool essential_interests;
+	bool reciprocity;
+	bool diplomatic_bag; /* extension: the search concerns a diplomatic bag */
+	custos_date from, to;
+} custos_measure;
+
+void custos_measure_dispose(custos_measure *m);
+
+/*
+ * A protected party that a measure touches, as the rules see it: the party,
+ * where its accreditation stands for the measure's period, and the selector
+ * (of the measure) and registry selector through which it was hit.
+ */
+typedef struct custos_subject {
+	const custos_party *party;
+	custos_status status;
+	const char *via;     /* the measure's target or person that hit */
+	const char *matched; /* the party's selector that matched */
+} custos_subject;
+
+#endif

@@ -1,0 +1,91 @@
+/* custos/rules.h — the rules language: load, check, hash and evaluate a rule set. */
+#ifndef CUSTOS_RULES_H
+#define CUSTOS_RULES_H
+
+#include <stddef.h>
+
+#include "custos/model.h"
+
+typedef struct custos_ruleset custos_ruleset;
+
+/* One source file of a rule set: a name used in messages, and its text. */
+typedef struct custos_rules_source {
+	const char *name; /* e.g. "rules/be/vcdr.rules" */
+	const char *text;
+	size_t len;
+} custos_rules_source;
+
+/*
+ * Parses and type-checks the given sources as one rule set. On failure
+ * returns CUSTOS_EINVALID with "FILE:LINE:COL: message" (the first error).
+ */
+int custos_rules_parse(custos_ruleset **out, const custos_rules_source *src, size_t nsrc);
+
+/* Loads every *.rules file of `dir` (sorted by name) as one rule set. */
+int custos_rules_load_dir(custos_ruleset **out, const char *dir);
+
+/* Loads the rule set built into the binary (rules/be). */
+int custos_rules_load_builtin(custos_ruleset **out);
+
+void custos_ruleset_free(custos_ruleset *rs);
+
+/* "sha256:<64 hex>" of the canonical form of the rule set. */
+const char *custos_rules_hash(const custos_ruleset *rs);
+
+/* The canonical text of the rule set (what is hashed). */
+const char *custos_rules_canonical(const custos_ruleset *rs, size_t *len);
+
+size_t custos_rules_count(const custos_ruleset *rs);
+/* Id of rule i, in source order. */
+const char *custos_rules_id(const custos_ruleset *rs, size_t i);
+
+/* Days after valid_to during which a party is still protected ("grace"). */
+int custos_rules_grace_days(const custos_ruleset *rs);
+
+/* One finding: a rule that fired, on the measure or on one subject. */
+typedef struct custos_finding {
+	const char *rule;    /* rule id (owned by the rule set) */
+	custos_effect effect;
+	custos_role role;    /* REQUIRE / NOTIFY */
+	int max_days;        /* CONDITION max_days (0: none) */
+	const char *minimise; /* CONDITION minimise WHAT (NULL: none) */
+	const char *cite;    /* owned by the rule set */
+	const char *explain; /* owned by the rule set */
+	const char *party;   /* party id or NULL (owned by the caller's subjects) */
+} custos_finding;
+
+/* A role the decision lists: to approve, or only to be notified. */
+typedef struct custos_approval {
+	custos_role role;
+	int notify; /* 1: "kind": "notify", never blocks */
+} custos_approval;
+
+/*
+ * The result of evaluating a rule set. Findings are ordered by rule (source
+ * order) then by subject order; approvals by role (enum order), each role
+ * once, a role that is both required and notified counted as required.
+ */
+typedef struct custos_decision {
+	custos_outcome outcome;
+	custos_finding *findings;
+	size_t nfindings;
+	custos_approval *approvals;
+	size_t napprovals;
+	int max_days;         /* smallest max_days condition, 0 if none */
+	const char **minimise; /* distinct minimise conditions, in rule order */
+	size_t nminimise;
+	/* set when a REJECT rule fired: the measure is invalid input */
+	const custos_finding *reject;
+} custos_decision;
+
+/*
+ * Evaluates every rule against the measure and its subjects. Rules that read
+ * `party.` attributes run once per subject; the others once per measure.
+ * Deterministic: the same inputs give the same decision.
+ */
+int custos_rules_evaluate(custos_decision *out, const custos_ruleset *rs, const custos_measure *m,
+			  const custos_subject *subjects, size_t nsubjects);
+
+void custos_decision_dispose(custos_decision *d);
+
+#endif

@@ -1,0 +1,81 @@
+/* custos/store.h — the one storage interface; SQLite is the embedded default. */
+#ifndef CUSTOS_STORE_H
+#define CUSTOS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct custos_store custos_store;
+
+/*
+ * Opens the store named by `uri`: a file path (SQLite, WAL mode) or a
+ * postgresql:// URI (a later backend; today CUSTOS_EINVALID naming it).
+ * With `create` set a missing store is created; otherwise a missing store is
+ * CUSTOS_ENOTFOUND ("run custos init"). Schema migrations run on open.
+ */
+int custos_store_open(custos_store **out, const char *uri, int create);
+void custos_store_close(custos_store *st);
+
+/* The store named by --store, else $CUSTOS_STORE, else "./custos.db". */
+const char *custos_store_default_uri(const char *flag);
+
+/* Transactions: every change happens inside one. Not nested. */
+int custos_store_begin(custos_store *st);
+int custos_store_commit(custos_store *st);
+int custos_store_rollback(custos_store *st);
+
+/* Schema version after migrations. */
+int custos_store_schema_version(custos_store *st);
+
+/* Small key/value settings (log origin, current rules hash, ...). */
+int custos_store_meta_get(custos_store *st, const char *key, char **out); /* ENOTFOUND if unset */
+int custos_store_meta_set(custos_store *st, const char *key, const char *value);
+
+/* Parties, stored as their canonical registry line, keyed by id. */
+int custos_store_party_put(custos_store *st, const char *id, const char *line);
+int custos_store_party_get(custos_store *st, const char *id, char **line);
+typedef int (*custos_store_row_fn)(void *ctx, const char *key, const char *value);
+/* Calls fn for each party in id order; a non-zero return from fn stops and is returned. */
+int custos_store_party_each(custos_store *st, custos_store_row_fn fn, void *ctx);
+int64_t custos_store_party_count(custos_store *st);
+
+/* Rule sets ever loaded, by hash, with their canonical text. */
+int custos_store_rules_put(custos_store *st, const char *hash, const char *canonical);
+int custos_store_rules_get(custos_store *st, const char *hash, char **canonical); /* ENOTFOUND if unknown */
+
+/* Measures: the filed JSON, the decision JSON and the life-cycle state. */
+typedef struct custos_store_measure {
+	char *id;
+	char *measure;  /* canonical measure JSON */
+	char *decision; /* decision JSON */
+	char *state;    /* "forbidden", "pending", "permitted", ... */
+	char *filed_at; /* RFC 3339 UTC */
+} custos_store_measure;
+
+/* Assigns the next id ("M-000001", ...) into *id_out (malloc'd) and stores the row. */
+int custos_store_measure_insert(custos_store *st, char **id_out, const char *measure, const char *decision,
+				const char *state);
+int custos_store_measure_update_decision(custos_store *st, const char *id, const char *decision);
+/* Sets the life-cycle state of a measure (ENOTFOUND if there is no such measure). */
+int custos_store_measure_set_state(custos_store *st, const char *id, const char *state);
+int custos_store_measure_get(custos_store *st, custos_store_measure *out, const char *id);
+typedef int (*custos_store_measure_fn)(void *ctx, const custos_store_measure *m);
+int custos_store_measure_each(custos_store *st, custos_store_measure_fn fn, void *ctx);
+void custos_store_measure_dispose(custos_store_measure *m);
+
+/*
+ * The append-only events table (the next step makes each row a Merkle leaf).
+ * `payload` is JSON; its SHA-256 is stored beside it. *index_out receives the
+ * event's index (0-based, dense).
+ */
+int custos_store_event_append(custos_store *st, const char *type, const char *actor, const char *ref,
+			      const char *payload, int64_t *index_out);
+typedef struct custos_store_event {
+	int64_t index;
+	char *type, *time, *actor, *ref, *payload, *payload_hash;
+} custos_store_event;
+typedef int (*custos_store_event_fn)(void *ctx, const custos_store_event *e);
+int custos_store_event_each(custos_store *st, custos_store_event_fn fn, void *ctx);
+int64_t custos_store_event_count(custos_store *st);
+
+#endif

@@ -1,0 +1,64 @@
+/* cli.h — shared declarations of the custos command-line tool (a thin face on libcustos). */
+#ifndef CUSTOS_CLI_H
+#define CUSTOS_CLI_H
+
+#include <stddef.h>
+
+#include "custos/error.h"
+#include "custos/measure.h"
+#include "custos/registry.h"
+#include "custos/rules.h"
+#include "custos/store.h"
+#include "custos/workflow.h"
+
+/* Exit statuses of DESIGN.md §4. */
+enum { CLI_OK = 0, CLI_REFUSED = 1, CLI_USAGE = 2 };
+
+/* Options common to every verb. */
+typedef struct cli_ctx {
+	const char *store_uri;
+	const char *actor; /* who runs the command: $CUSTOS_ACTOR or $USER */
+	const char *prog;
+} cli_ctx;
+
+/* A verb handler gets the arguments after its name. */
+typedef int (*cli_handler)(cli_ctx *ctx, int argc, char **argv);
+
+/* One row of the verb table: "registry import" is group "registry", verb "import". */
+typedef struct cli_verb {
+	const char *group; /* NULL for a top-level verb */
+	const char *verb;
+	cli_handler run;
+	const char *args;
+	const char *help;
+} cli_verb;
+
+/* Prints "custos: <what>: <library message>" and returns the exit status for rc. */
+int cli_fail(int rc, const char *what);
+/* Prints a usage error and returns CLI_USAGE. */
+int cli_usage(const cli_ctx *ctx, const char *fmt, ...);
+/* Opens the context's store (create: for init and demo). Prints the error. */
+int cli_open_store(cli_ctx *ctx, custos_store **out, int create);
+/* Reads a file, or standard input for "-". Prints the error. */
+int cli_read_input(const char *path, size_t max, char **out, size_t *len);
+/* Writes a JSON text (compact input) pretty-printed, with a final newline. */
+void cli_print_json(const char *json);
+
+int cmd_init(cli_ctx *ctx, int argc, char **argv);
+int cmd_registry_import(cli_ctx *ctx, int argc, char **argv);
+int cmd_registry_export(cli_ctx *ctx, int argc, char **argv);
+int cmd_registry_show(cli_ctx *ctx, int argc, char **argv);
+int cmd_screen(cli_ctx *ctx, int argc, char **argv);
+int cmd_rules_check(cli_ctx *ctx, int argc, char **argv);
+int cmd_rules_test(cli_ctx *ctx, int argc, char **argv);
+int cmd_rules_load(cli_ctx *ctx, int argc, char **argv);
+int cmd_measure_file(cli_ctx *ctx, int argc, char **argv);
+int cmd_measure_show(cli_ctx *ctx, int argc, char **argv);
+int cmd_measure_list(cli_ctx *ctx, int argc, char **argv);
+int cmd_events(cli_ctx *ctx, int argc, char **argv);
+int cmd_demo(cli_ctx *ctx, int argc, char **argv);
+
+/* Prints a decision for a person to read (the demo; `measure show --text`). */
+void cli_print_decision_text(const char *decision_json);
+
+#endif

@@ -1,0 +1,125 @@
+/* cmd_measure.c — verbs on measures: file, show, list. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_measure_file(cli_ctx *ctx, int argc, char **argv)
+{
+	custos_store *st;
+	char *text, *id = NULL, *decision = NULL;
+	size_t len;
+	int rc;
+	if (argc != 1)
+		return cli_usage(ctx, "usage: measure file FILE");
+	if (cli_read_input(argv[0], CUSTOS_MEASURE_MAX + 1, &text, &len))
+		return CLI_REFUSED;
+	if (cli_open_store(ctx, &st, 0)) {
+		free(text);
+		return CLI_REFUSED;
+	}
+	rc = custos_measure_file(st, text, len, ctx->actor, &id, &decision);
+	custos_store_close(st);
+	free(text);
+	if (rc) {
+		char what[4096];
+		snprintf(what, sizeof(what), "%s: measure rejected, nothing stored",
+			 strcmp(argv[0], "-") == 0 ? "standard input" : argv[0]);
+		return cli_fail(rc, what);
+	}
+	cli_print_json(decision);
+	free(id);
+	free(decision);
+	return CLI_OK;
+}
+
+/* The measure row as one JSON object: id, state, filed_at, measure, decision. */
+static json_t *measure_json(const custos_store_measure *m)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(m->id));
+	json_object_set_new(o, "state", json_string(m->state));
+	json_object_set_new(o, "filed_at", json_string(m->filed_at));
+	json_object_set_new(o, "measure", json_loads(m->measure, 0, NULL));
+	json_object_set_new(o, "decision", json_loads(m->decision, 0, NULL));
+	return o;
+}
+
+int cmd_measure_show(cli_ctx *ctx, int argc, char **argv)
+{
+	custos_store *st;
+	custos_store_measure m;
+	int rc;
+	if (argc != 1)
+		return cli_usage(ctx, "usage: measure show ID");
+	if (cli_open_store(ctx, &st, 0))
+		return CLI_REFUSED;
+	rc = custos_store_measure_get(st, &m, argv[0]);
+	custos_store_close(st);
+	if (rc)
+		return cli_fail(rc, "measure show");
+	{
+		json_t *o = measure_json(&m);
+		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (s)
+			puts(s);
+		free(s);
+		json_decref(o);
+	}
+	custos_store_measure_dispose(&m);
+	return CLI_OK;
+}
+
+typedef struct {
+	const char *state;
+} list_filter;
+
+static int list_one(void *vctx, const custos_store_measure *m)
+{
+	const list_filter *f = vctx;
+	json_t *o, *d;
+	char *s;
+	if (f->state && strcmp(f->state, m->state) != 0)
+		return 0;
+	d = json_loads(m->decision, 0, NULL);
+	o = json_object();
+	json_object_set_new(o, "id", json_string(m->id));
+	json_object_set_new(o, "state", json_string(m->state));
+	json_object_set_new(o, "outcome", json_incref(json_object_get(d, "outcome")));
+	json_object_set_new(o, "filed_at", json_string(m->filed_at));
+	{
+		json_t *mj = json_loads(m->measure, 0, NULL);
+		json_object_set_new(o, "kind", json_incref(json_object_get(mj, "kind")));
+		json_object_set_new(o, "requested_by", json_incref(json_object_get(mj, "requested_by")));
+		json_decref(mj);
+	}
+	json_object_set_new(o, "approvals", json_incref(json_object_get(d, "approvals")));
+	json_decref(d);
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		return CUSTOS_ENOMEM;
+	puts(s);
+	free(s);
+	return 0;
+}
+
+int cmd_measure_list(cli_ctx *ctx, int argc, char **argv)
+{
+	custos_store *st;
+	list_filter f = {NULL};
+	int rc;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--state") == 0 && i + 1 < argc)
+			f.state = argv[++i];
+		else
+			return cli_usage(ctx, "usage: measure list [--state S]");
+	}
+	if (cli_open_store(ctx, &st, 0))
+		return CLI_REFUSED;
+	rc = custos_store_measure_each(st, list_one, &f);
+	custos_store_close(st);
+	return rc ? cli_fail(rc, "measure list") : CLI_OK;
+}

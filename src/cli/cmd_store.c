@@ -1,0 +1,117 @@
+/* cmd_store.c — verbs on the store: init, registry import/export/show, events. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_init(cli_ctx *ctx, int argc, char **argv)
+{
+	custos_store *st;
+	int rc;
+	if (argc != 0)
+		return cli_usage(ctx, "init takes no arguments");
+	if (cli_open_store(ctx, &st, 1))
+		return CLI_REFUSED;
+	rc = custos_workflow_init(st, ctx->actor);
+	custos_store_close(st);
+	if (rc)
+		return cli_fail(rc, "init");
+	fprintf(stderr, "custos: store %s ready\n", ctx->store_uri);
+	return CLI_OK;
+}
+
+int cmd_registry_import(cli_ctx *ctx, int argc, char **argv)
+{
+	custos_store *st;
+	char *text;
+	size_t len, count = 0;
+	int rc;
+	if (argc != 1)
+		return cli_usage(ctx, "usage: registry import FILE");
+	if (cli_read_input(argv[0], 1u << 30, &text, &len))
+		return CLI_REFUSED;
+	if (cli_open_store(ctx, &st, 0)) {
+		free(text);
+		return CLI_REFUSED;
+	}
+	rc = custos_registry_import(st, text, len, strcmp(argv[0], "-") == 0 ? "standard input" : argv[0], ctx->actor,
+				    &count);
+	custos_store_close(st);
+	free(text);
+	if (rc)
+		return cli_fail(rc, "registry import");
+	printf("{\"imported\":%zu}\n", count);
+	return CLI_OK;
+}
+
+int cmd_registry_export(cli_ctx *ctx, int argc, char **argv)
+{
+	custos_store *st;
+	char *out = NULL;
+	size_t len = 0;
+	int rc;
+	if (argc != 0)
+		return cli_usage(ctx, "registry export takes no arguments");
+	if (cli_open_store(ctx, &st, 0))
+		return CLI_REFUSED;
+	rc = custos_registry_export(st, &out, &len);
+	custos_store_close(st);
+	if (rc)
+		return cli_fail(rc, "registry export");
+	fwrite(out, 1, len, stdout);
+	free(out);
+	return CLI_OK;
+}
+
+int cmd_registry_show(cli_ctx *ctx, int argc, char **argv)
+{
+	custos_store *st;
+	char *line = NULL;
+	int rc;
+	if (argc != 1)
+		return cli_usage(ctx, "usage: registry show ID");
+	if (cli_open_store(ctx, &st, 0))
+		return CLI_REFUSED;
+	rc = custos_registry_show(st, argv[0], &line);
+	custos_store_close(st);
+	if (rc)
+		return cli_fail(rc, "registry show");
+	cli_print_json(line);
+	free(line);
+	return CLI_OK;
+}
+
+static int print_event(void *ctx, const custos_store_event *e)
+{
+	json_t *o = json_object();
+	char *s;
+	(void)ctx;
+	json_object_set_new(o, "index", json_integer(e->index));
+	json_object_set_new(o, "type", json_string(e->type));
+	json_object_set_new(o, "time", json_string(e->time));
+	json_object_set_new(o, "actor", json_string(e->actor));
+	json_object_set_new(o, "ref", e->ref ? json_string(e->ref) : json_null());
+	json_object_set_new(o, "payload_hash", json_string(e->payload_hash));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		return CUSTOS_ENOMEM;
+	puts(s);
+	free(s);
+	return 0;
+}
+
+int cmd_events(cli_ctx *ctx, int argc, char **argv)
+{
+	custos_store *st;
+	int rc;
+	if (argc != 0)
+		return cli_usage(ctx, "events takes no arguments");
+	if (cli_open_store(ctx, &st, 0))
+		return CLI_REFUSED;
+	rc = custos_store_event_each(st, print_event, NULL);
+	custos_store_close(st);
+	return rc ? cli_fail(rc, "events") : CLI_OK;
+}

@@ -1,0 +1,169 @@
+/* main.c — the custos command line: global options and the one verb table that drives dispatch. */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_verb verbs[] = {
+	{NULL, "init", cmd_init, "", "create the store and load the built-in Belgian rules"},
+	{"registry", "import", cmd_registry_import, "FILE", "import parties (JSON Lines; all or nothing)"},
+	{"registry", "export", cmd_registry_export, "", "print every party as canonical JSON Lines"},
+	{"registry", "show", cmd_registry_show, "ID", "print one party"},
+	{NULL, "screen", cmd_screen, "[--date D] SELECTOR... | --stream [--date D] [--redact]",
+	 "which protected parties selectors touch"},
+	{"rules", "check", cmd_rules_check, "[DIR]", "parse and type-check a rule set (default: built-in)"},
+	{"rules", "test", cmd_rules_test, "[DIR]", "run a rule set's cases (DIR/cases/*.json)"},
+	{"rules", "load", cmd_rules_load, "DIR", "put a checked rule set in force in the store"},
+	{"measure", "file", cmd_measure_file, "FILE", "decide and record a measure; print the decision"},
+	{"measure", "show", cmd_measure_show, "ID", "a measure with its decision and state"},
+	{"measure", "list", cmd_measure_list, "[--state S]", "every measure, one JSON object a line"},
+	{NULL, "events", cmd_events, "", "the append-only events, one JSON object a line"},
+	{NULL, "demo", cmd_demo, "[--json]", "init, a demo registry, and the situations S1-S7 decided"},
+};
+
+static void print_help(FILE *f, const char *prog)
+{
+	fprintf(f, "usage: %s [--store PATH|postgresql://...] VERB ...\n\n", prog);
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s%s%s", verbs[i].group ? verbs[i].group : "", verbs[i].group ? " " : "",
+			 verbs[i].verb);
+		fprintf(f, "  %-16s %-28s %s\n", name, verbs[i].args, verbs[i].help);
+	}
+	fprintf(f, "\nThe store also comes from $CUSTOS_STORE (default ./custos.db).\n"
+		   "Exit status: 0 success (a decision of any outcome), 1 refused or invalid input, 2 usage.\n");
+}
+
+int cli_fail(int rc, const char *what)
+{
+	const char *msg = custos_error_last();
+	fprintf(stderr, "custos: %s%s%s\n", what ? what : "", what && *msg ? ": " : "", msg);
+	return rc == CUSTOS_OK ? CLI_OK : CLI_REFUSED;
+}
+
+int cli_usage(const cli_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", ctx->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see '%s --help')\n", ctx->prog);
+	return CLI_USAGE;
+}
+
+int cli_open_store(cli_ctx *ctx, custos_store **out, int create)
+{
+	int rc = custos_store_open(out, ctx->store_uri, create);
+	if (rc)
+		cli_fail(rc, NULL);
+	return rc;
+}
+
+/* Reads all of f (at most max bytes) into a NUL-terminated buffer. */
+static int read_stream(FILE *f, const char *name, size_t max, char **out, size_t *len)
+{
+	size_t cap = 65536, n = 0, got;
+	char *buf = malloc(cap + 1);
+	while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			char *nb;
+			if (cap >= max) {
+				free(buf);
+				fprintf(stderr, "custos: %s: larger than %zu bytes\n", name, max);
+				return CUSTOS_ELIMIT;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb)
+				free(buf);
+			buf = nb;
+		}
+	}
+	if (!buf) {
+		fprintf(stderr, "custos: out of memory\n");
+		return CUSTOS_ENOMEM;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int cli_read_input(const char *path, size_t max, char **out, size_t *len)
+{
+	FILE *f;
+	int rc;
+	if (strcmp(path, "-") == 0)
+		return read_stream(stdin, "standard input", max, out, len);
+	f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "custos: %s: cannot open\n", path);
+		return CUSTOS_ENOTFOUND;
+	}
+	rc = read_stream(f, path, max, out, len);
+	fclose(f);
+	return rc;
+}
+
+void cli_print_json(const char *json)
+{
+	json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
+	char *s = v ? json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
+	fputs(s ? s : json, stdout);
+	fputc('\n', stdout);
+	free(s);
+	json_decref(v);
+}
+
+int main(int argc, char **argv)
+{
+	cli_ctx ctx = {NULL, NULL, "custos"};
+	const char *flag_store = NULL;
+	int i = 1;
+
+	ctx.actor = getenv("CUSTOS_ACTOR");
+	if (!ctx.actor || !*ctx.actor)
+		ctx.actor = getenv("USER");
+	if (!ctx.actor || !*ctx.actor)
+		ctx.actor = "cli";
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
+			flag_store = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "--store=", 8) == 0) {
+			flag_store = argv[i++] + 8;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			print_help(stdout, ctx.prog);
+			return CLI_OK;
+		} else {
+			return cli_usage(&ctx, "unknown option '%s'", argv[i]);
+		}
+	}
+	ctx.store_uri = custos_store_default_uri(flag_store);
+	if (i >= argc) {
+		print_help(stderr, ctx.prog);
+		return CLI_USAGE;
+	}
+	for (size_t k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++) {
+		const cli_verb *v = &verbs[k];
+		if (v->group) {
+			if (strcmp(argv[i], v->group) != 0)
+				continue;
+			if (i + 1 >= argc)
+				return cli_usage(&ctx, "'%s' needs a verb", v->group);
+			if (strcmp(argv[i + 1], v->verb) != 0)
+				continue;
+			return v->run(&ctx, argc - i - 2, argv + i + 2);
+		}
+		if (strcmp(argv[i], v->verb) == 0)
+			return v->run(&ctx, argc - i - 1, argv + i + 1);
+	}
+	if (i + 1 < argc)
+		return cli_usage(&ctx, "unknown command '%s %s'", argv[i], argv[i + 1]);
+	return cli_usage(&ctx, "unknown command '%s'", argv[i]);
+}

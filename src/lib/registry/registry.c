@@ -1,0 +1,967 @@
+/* registry.c — the in-memory registry: parties sorted by id, an index over their selectors, screening. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "custos/registry.h"
+#include "screen/screen.h"
+#include "util.h"
+
+/*
+ * The index has three parts.
+ *
+ * 1. One open-addressing hash table over every exact match key: (kind, key)
+ *    for strings, (prefix, 16 bytes) for IP networks, and (party, id) for
+ *    every party's own id. A slot holds the key's 64-bit hash and the offset
+ *    of its entry in an arena; the entry holds the key bytes and its
+ *    postings (party, selector), so a hit costs two cache lines and a miss
+ *    one. "Registry covers query" look-ups are probes too: the suffixes of a
+ *    domain, the prefixes of a number and the masked forms of an address, for
+ *    only the label counts, range lengths and prefix lengths that occur in
+ *    the registry.
+ * 2. Sorted arrays for "query covers registry": domains and e-mail domains
+ *    with their labels reversed (be.example.www), numbers and ranges as digit
+ *    strings, IP networks as 16 bytes; a binary search and a prefix scan.
+ * 3. The parties themselves, sorted by id; party i's selector index
+ *    nselectors stands for "by its id" (a registry-owned party: selector).
+ *
+ * Everything is built once in custos_registry_new and only read afterwards,
+ * so any number of threads may screen at once.
+ */
+
+typedef struct slot {
+	uint64_t hash; /* 0: empty */
+	uint64_t off;  /* byte offset of the entry in the arena */
+} slot;
+
+/* Arena entry: this header, the key (klen bytes), padding to 8, then count postings. */
+typedef struct entry_hdr {
+	uint8_t kind;
+	uint8_t prefix;
+	uint16_t klen;
+	uint32_t count;
+} entry_hdr;
+
+typedef struct posting {
+	uint32_t party, sel;
+} posting;
+
+typedef struct dom_item {
+	const char *rev; /* labels reversed, in rev_arena */
+	uint32_t len;
+	uint32_t party, sel;
+	uint8_t is_email;
+} dom_item;
+
+typedef struct tel_item {
+	const char *key; /* "+digits" */
+	uint32_t len;
+	uint32_t party, sel;
+	uint8_t is_range;
+} tel_item;
+
+typedef struct ip_item {
+	uint8_t ip[16];
+	uint8_t prefix;
+	uint32_t party, sel;
+} ip_item;
+
+struct custos_registry {
+	custos_party *parties;
+	size_t n;
+	custos_selector *idsel; /* party i's "party:ID", reported as selector nselectors */
+	char hash[72];
+
+	slot *slots;
+	uint64_t mask;
+	unsigned char *arena;
+	size_t arena_len;
+
+	dom_item *dom;
+	size_t ndom;
+	char *rev_arena;
+	tel_item *tel;
+	size_t ntel;
+	ip_item *ips;
+	size_t nips;
+
+	uint8_t dom_labels[128]; /* label counts of domain: selectors */
+	uint8_t tel_lens[16];	 /* digit counts of tel ranges, ascending; ntel_lens of them */
+	unsigned ntel_lens;
+	uint8_t ip_prefixes[129]; /* prefix lengths of IP selectors, ascending */
+	unsigned nip_prefixes;
+};
+
+/* --- keys and hashing ---------------------------------------------------------- */
+
+static inline uint64_t key_hash(unsigned kind, unsigned prefix, const void *key, size_t len)
+{
+	uint64_t h = custos_hash64(key, len, ((uint64_t)kind << 8 | prefix) * 0x9E3779B97F4A7C15ull);
+	return h ? h : 1;
+}
+
+/* The bytes a selector is matched on, and its hash-table kind (TEL and TEL_RANGE stay apart). */
+static inline const void *sel_key(const custos_selector *s, size_t *len, unsigned *prefix)
+{
+	if (s->kind == CUSTOS_SEL_IP) {
+		*len = 16;
+		*prefix = s->prefix;
+		return s->ip;
+	}
+	*len = strlen(s->key);
+	*prefix = 0;
+	return s->key;
+}
+
+static inline const custos_selector *party_sel(const custos_registry *reg, size_t party, size_t sel)
+{
+	const custos_party *p = &reg->parties[party];
+	return sel < p->nselectors ? &p->selectors[sel] : &reg->idsel[party];
+}
+
+/*
+ * Zeroed memory for the large index arrays. Arrays of 2 MiB or more are
+ * aligned to 2 MiB and marked for transparent huge pages: a random look-up
+ * then costs one cache miss rather than a cache miss and a page walk, which
+ * roughly doubles the look-up rate of a large registry.
+ */
+static void *big_calloc(size_t n, size_t size)
+{
+	const size_t huge = (size_t)2 << 20;
+	size_t total;
+	void *p = NULL;
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	total = n * size;
+	if (total == 0)
+		total = 1;
+	if (total < huge)
+		return calloc(1, total);
+	total = (total + huge - 1) & ~(huge - 1);
+	if (posix_memalign(&p, huge, total))
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, total, MADV_HUGEPAGE);
+#endif
+	memset(p, 0, total);
+	return p;
+}
+
+/* --- building ------------------------------------------------------------------- */
+
+typedef struct item {
+	uint64_t hash;
+	const unsigned char *key;
+	uint32_t klen;
+	uint8_t kind, prefix;
+	uint32_t party, sel;
+} item;
+
+static int item_cmp(const void *a, const void *b)
+{
+	const item *x = a, *y = b;
+	int c;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	c = memcmp(x->key, y->key, x->klen);
+	if (c)
+		return c;
+	if (x->party != y->party)
+		return x->party < y->party ? -1 : 1;
+	return x->sel < y->sel ? -1 : x->sel > y->sel;
+}
+
+static int same_key(const item *x, const item *y)
+{
+	return x->hash == y->hash && x->kind == y->kind && x->prefix == y->prefix && x->klen == y->klen &&
+	       memcmp(x->key, y->key, x->klen) == 0;
+}
+
+static int party_cmp(const void *a, const void *b)
+{
+	const custos_party *x = a, *y = b;
+	return strcmp(x->id, y->id);
+}
+
+static int dom_cmp(const void *a, const void *b)
+{
+	const dom_item *x = a, *y = b;
+	size_t m = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->rev, y->rev, m);
+	if (c)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if (x->party != y->party)
+		return x->party < y->party ? -1 : 1;
+	return x->sel < y->sel ? -1 : x->sel > y->sel;
+}
+
+static int tel_cmp(const void *a, const void *b)
+{
+	const tel_item *x = a, *y = b;
+	size_t m = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->key, y->key, m);
+	if (c)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if (x->is_range != y->is_range)
+		return x->is_range < y->is_range ? -1 : 1;
+	if (x->party != y->party)
+		return x->party < y->party ? -1 : 1;
+	return x->sel < y->sel ? -1 : x->sel > y->sel;
+}
+
+static int ip_cmp(const void *a, const void *b)
+{
+	const ip_item *x = a, *y = b;
+	int c = memcmp(x->ip, y->ip, 16);
+	if (c)
+		return c;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	if (x->party != y->party)
+		return x->party < y->party ? -1 : 1;
+	return x->sel < y->sel ? -1 : x->sel > y->sel;
+}
+
+/* Writes the labels of domain d (n bytes) in reverse order: "www.example.be" -> "be.example.www". */
+static void reverse_labels(char *out, const char *d, size_t n)
+{
+	size_t o = 0, end = n;
+	while (end > 0) {
+		size_t start = end;
+		while (start > 0 && d[start - 1] != '.')
+			start--;
+		memcpy(out + o, d + start, end - start);
+		o += end - start;
+		if (start > 0)
+			out[o++] = '.';
+		end = start ? start - 1 : 0;
+	}
+}
+
+static unsigned count_labels(const char *d, size_t n)
+{
+	unsigned c = 1;
+	for (size_t i = 0; i < n; i++)
+		c += d[i] == '.';
+	return c;
+}
+
+static int build_table(custos_registry *reg, size_t nsel)
+{
+	size_t nitems = nsel + reg->n, k = 0, nkeys = 0, cap, arena_size = 0;
+	item *items = malloc((nitems ? nitems : 1) * sizeof(*items));
+	if (!items)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+	for (size_t i = 0; i < reg->n; i++) {
+		const custos_party *p = &reg->parties[i];
+		for (size_t j = 0; j <= p->nselectors; j++) {
+			const custos_selector *s = party_sel(reg, i, j);
+			size_t len;
+			unsigned prefix;
+			const void *key = sel_key(s, &len, &prefix);
+			items[k].hash = key_hash((unsigned)s->kind, prefix, key, len);
+			items[k].key = key;
+			items[k].klen = (uint32_t)len;
+			items[k].kind = (uint8_t)s->kind;
+			items[k].prefix = (uint8_t)prefix;
+			items[k].party = (uint32_t)i;
+			items[k].sel = (uint32_t)j;
+			k++;
+		}
+	}
+	qsort(items, nitems, sizeof(*items), item_cmp);
+	for (size_t i = 0; i < nitems; i++) {
+		if (i == 0 || !same_key(&items[i - 1], &items[i])) {
+			nkeys++;
+			arena_size += sizeof(entry_hdr) + ((items[i].klen + 7) & ~(size_t)7);
+		}
+		arena_size += sizeof(posting);
+	}
+	for (cap = 16; cap < nkeys + nkeys / 2 + 1; cap <<= 1)
+		;
+	reg->slots = big_calloc(cap, sizeof(slot));
+	reg->arena = big_calloc(arena_size ? arena_size : 8, 1);
+	if (!reg->slots || !reg->arena) {
+		free(items);
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+	}
+	reg->mask = cap - 1;
+	for (size_t i = 0; i < nitems;) {
+		size_t j = i + 1, off = reg->arena_len, pos;
+		entry_hdr h;
+		posting *ps;
+		while (j < nitems && same_key(&items[i], &items[j]))
+			j++;
+		h.kind = items[i].kind;
+		h.prefix = items[i].prefix;
+		h.klen = (uint16_t)items[i].klen;
+		h.count = (uint32_t)(j - i);
+		memcpy(reg->arena + off, &h, sizeof(h));
+		memset(reg->arena + off + sizeof(h), 0, (items[i].klen + 7) & ~(size_t)7);
+		memcpy(reg->arena + off + sizeof(h), items[i].key, items[i].klen);
+		ps = (posting *)(void *)(reg->arena + off + sizeof(h) + ((items[i].klen + 7) & ~(size_t)7));
+		for (size_t t = i; t < j; t++) {
+			ps[t - i].party = items[t].party;
+			ps[t - i].sel = items[t].sel;
+		}
+		reg->arena_len = (size_t)((unsigned char *)(ps + (j - i)) - reg->arena);
+		for (pos = items[i].hash & reg->mask; reg->slots[pos].hash; pos = (pos + 1) & reg->mask)
+			;
+		reg->slots[pos].hash = items[i].hash;
+		reg->slots[pos].off = off;
+		i = j;
+	}
+	free(items);
+	return CUSTOS_OK;
+}
+
+static int build_sorted(custos_registry *reg)
+{
+	size_t nd = 0, nt = 0, ni = 0, revlen = 0, ro = 0;
+	uint8_t have_tel[16] = {0}, have_ip[129] = {0};
+	for (size_t i = 0; i < reg->n; i++) {
+		const custos_party *p = &reg->parties[i];
+		for (size_t j = 0; j < p->nselectors; j++) {
+			const custos_selector *s = &p->selectors[j];
+			switch (s->kind) {
+			case CUSTOS_SEL_EMAIL:
+			case CUSTOS_SEL_DOMAIN:
+				nd++;
+				revlen += strlen(s->key) + 1;
+				break;
+			case CUSTOS_SEL_TEL:
+			case CUSTOS_SEL_TEL_RANGE:
+				nt++;
+				break;
+			case CUSTOS_SEL_IP:
+				ni++;
+				break;
+			default:
+				break;
+			}
+		}
+	}
+	reg->dom = big_calloc(nd, sizeof(*reg->dom));
+	reg->rev_arena = big_calloc(revlen, 1);
+	reg->tel = big_calloc(nt, sizeof(*reg->tel));
+	reg->ips = big_calloc(ni, sizeof(*reg->ips));
+	if (!reg->dom || !reg->rev_arena || !reg->tel || !reg->ips)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+	for (size_t i = 0; i < reg->n; i++) {
+		const custos_party *p = &reg->parties[i];
+		for (size_t j = 0; j < p->nselectors; j++) {
+			const custos_selector *s = &p->selectors[j];
+			if (s->kind == CUSTOS_SEL_EMAIL || s->kind == CUSTOS_SEL_DOMAIN) {
+				const char *d = s->key;
+				size_t len;
+				dom_item *it = &reg->dom[reg->ndom++];
+				if (s->kind == CUSTOS_SEL_EMAIL)
+					d = strrchr(s->key, '@') + 1;
+				len = strlen(d);
+				reverse_labels(reg->rev_arena + ro, d, len);
+				reg->rev_arena[ro + len] = '\0';
+				it->rev = reg->rev_arena + ro;
+				it->len = (uint32_t)len;
+				it->party = (uint32_t)i;
+				it->sel = (uint32_t)j;
+				it->is_email = s->kind == CUSTOS_SEL_EMAIL;
+				ro += len + 1;
+				if (s->kind == CUSTOS_SEL_DOMAIN) {
+					unsigned c = count_labels(d, len);
+					reg->dom_labels[c < 128 ? c : 127] = 1;
+				}
+			} else if (s->kind == CUSTOS_SEL_TEL || s->kind == CUSTOS_SEL_TEL_RANGE) {
+				tel_item *it = &reg->tel[reg->ntel++];
+				it->key = s->key;
+				it->len = (uint32_t)strlen(s->key);
+				it->party = (uint32_t)i;
+				it->sel = (uint32_t)j;
+				it->is_range = s->kind == CUSTOS_SEL_TEL_RANGE;
+				if (it->is_range && it->len >= 2 && it->len <= 16)
+					have_tel[it->len - 1] = 1;
+			} else if (s->kind == CUSTOS_SEL_IP) {
+				ip_item *it = &reg->ips[reg->nips++];
+				memcpy(it->ip, s->ip, 16);
+				it->prefix = s->prefix;
+				it->party = (uint32_t)i;
+				it->sel = (uint32_t)j;
+				have_ip[s->prefix] = 1;
+			}
+		}
+	}
+	qsort(reg->dom, reg->ndom, sizeof(*reg->dom), dom_cmp);
+	qsort(reg->tel, reg->ntel, sizeof(*reg->tel), tel_cmp);
+	qsort(reg->ips, reg->nips, sizeof(*reg->ips), ip_cmp);
+	for (unsigned l = 1; l <= 15; l++)
+		if (have_tel[l])
+			reg->tel_lens[reg->ntel_lens++] = (uint8_t)l;
+	for (unsigned l = 0; l <= 128; l++)
+		if (have_ip[l])
+			reg->ip_prefixes[reg->nip_prefixes++] = (uint8_t)l;
+	return CUSTOS_OK;
+}
+
+/* "sha256:..." over each party's canonical line and "\n", in id order. */
+static int compute_hash(custos_registry *reg)
+{
+	custos_buf b;
+	uint8_t digest[32];
+	custos_buf_init(&b, (size_t)1 << 40);
+	for (size_t i = 0; i < reg->n; i++) {
+		char *line = NULL;
+		int rc = custos_party_encode(&line, &reg->parties[i]);
+		if (rc) {
+			custos_buf_dispose(&b);
+			return custos_error_prefix(rc, "party %s", reg->parties[i].id);
+		}
+		rc = custos_buf_puts(&b, line);
+		free(line);
+		if (!rc)
+			rc = custos_buf_append(&b, "\n", 1);
+		if (rc) {
+			custos_buf_dispose(&b);
+			return rc;
+		}
+	}
+	custos_sha256(digest, b.ptr ? b.ptr : "", b.len);
+	custos_sha256_label(reg->hash, digest);
+	custos_buf_dispose(&b);
+	return CUSTOS_OK;
+}
+
+static void release(custos_registry *reg)
+{
+	for (size_t i = 0; i < reg->n; i++) {
+		custos_party_dispose(&reg->parties[i]);
+		if (reg->idsel)
+			custos_selector_dispose(&reg->idsel[i]);
+	}
+	free(reg->parties);
+	free(reg->idsel);
+	free(reg->slots);
+	free(reg->arena);
+	free(reg->dom);
+	free(reg->rev_arena);
+	free(reg->tel);
+	free(reg->ips);
+	free(reg);
+}
+
+int custos_registry_new(custos_registry **out, custos_party *parties, size_t n)
+{
+	custos_registry *reg;
+	size_t nsel = 0;
+	int rc;
+	*out = NULL;
+	reg = calloc(1, sizeof(*reg));
+	if (!reg) {
+		for (size_t i = 0; i < n; i++)
+			custos_party_dispose(&parties[i]);
+		free(parties);
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	}
+	reg->parties = parties;
+	reg->n = n;
+	if (n >= UINT32_MAX) {
+		rc = custos_error_set(CUSTOS_ELIMIT, "registry too large (%zu parties)", n);
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!parties[i].id) {
+			rc = custos_error_set(CUSTOS_EINVALID, "party %zu has no id", i);
+			goto fail;
+		}
+		nsel += parties[i].nselectors;
+	}
+	if (nsel >= UINT32_MAX) {
+		rc = custos_error_set(CUSTOS_ELIMIT, "registry too large (%zu selectors)", nsel);
+		goto fail;
+	}
+	if (n > 1)
+		qsort(parties, n, sizeof(*parties), party_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(parties[i - 1].id, parties[i].id) == 0) {
+			rc = custos_error_set(CUSTOS_EINVALID, "duplicate party id '%s'", parties[i].id);
+			goto fail;
+		}
+	}
+	reg->idsel = calloc(n ? n : 1, sizeof(*reg->idsel));
+	if (!reg->idsel) {
+		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t il = strlen(parties[i].id);
+		custos_selector *s = &reg->idsel[i];
+		s->kind = CUSTOS_SEL_PARTY;
+		s->key = custos_strdup(parties[i].id);
+		s->text = malloc(il + 7);
+		if (!s->key || !s->text) {
+			rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
+			goto fail;
+		}
+		memcpy(s->text, "party:", 6);
+		memcpy(s->text + 6, parties[i].id, il + 1);
+	}
+	if ((rc = build_table(reg, nsel)) || (rc = build_sorted(reg)) || (rc = compute_hash(reg)))
+		goto fail;
+	*out = reg;
+	return CUSTOS_OK;
+fail:
+	release(reg);
+	return rc;
+}
+
+void custos_registry_free(custos_registry *reg)
+{
+	if (reg)
+		release(reg);
+}
+
+size_t custos_registry_count(const custos_registry *reg)
+{
+	return reg ? reg->n : 0;
+}
+
+const custos_party *custos_registry_party(const custos_registry *reg, size_t i)
+{
+	return reg && i < reg->n ? &reg->parties[i] : NULL;
+}
+
+const custos_party *custos_registry_find(const custos_registry *reg, const char *id)
+{
+	size_t lo = 0, hi;
+	if (!reg || !id)
+		return NULL;
+	hi = reg->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(reg->parties[mid].id, id);
+		if (c == 0)
+			return &reg->parties[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const char *custos_registry_hash(const custos_registry *reg)
+{
+	return reg->hash;
+}
+
+/* --- look-ups ------------------------------------------------------------------- */
+
+/* One hash-table probe, pending in a batch. */
+typedef struct probe {
+	uint64_t hash;
+	const void *key;
+	uint8_t ip[16]; /* masked address for IP probes (key points here) */
+	uint16_t klen;
+	uint8_t kind, prefix;
+	uint32_t q;   /* query index in the batch */
+	uint64_t pos; /* slot where the hash was found */
+	uint64_t off; /* entry found, or UINT64_MAX */
+} probe;
+
+typedef struct batch {
+	const custos_registry *reg;
+	custos_match_batch_fn fn;
+	void *ctx;
+	size_t base; /* index of query 0 of this block */
+	size_t matches;
+	probe *p;
+	size_t np;
+} batch;
+
+#define BATCH_PROBES 1024
+#define MAX_PROBES_PER_QUERY 160 /* 129 IP prefixes, 127 labels or 16 lengths, plus one */
+
+static inline void add_probe(batch *b, uint32_t q, unsigned kind, unsigned prefix, const void *key, size_t len)
+{
+	probe *p = &b->p[b->np++];
+	p->q = q;
+	p->kind = (uint8_t)kind;
+	p->prefix = (uint8_t)prefix;
+	p->klen = (uint16_t)len;
+	if (kind == CUSTOS_SEL_IP) {
+		memcpy(p->ip, key, 16);
+		p->key = p->ip;
+	} else {
+		p->key = key;
+	}
+	p->hash = key_hash(kind, prefix, p->key, len);
+	__builtin_prefetch(&b->reg->slots[p->hash & b->reg->mask]);
+}
+
+static inline void emit(batch *b, uint32_t q, size_t party, size_t sel)
+{
+	b->matches++;
+	b->fn(b->ctx, b->base + q, party, sel);
+}
+
+/* Registry domain: selectors that are d or a parent of d (only label counts the registry has). */
+static void probe_domain_suffixes(batch *b, uint32_t q, const char *d, size_t n)
+{
+	unsigned labels = count_labels(d, n);
+	size_t i = 0;
+	for (;;) {
+		if (b->reg->dom_labels[labels < 128 ? labels : 127])
+			add_probe(b, q, CUSTOS_SEL_DOMAIN, 0, d + i, n - i);
+		while (i < n && d[i] != '.')
+			i++;
+		if (i >= n)
+			break;
+		i++;
+		labels--;
+	}
+}
+
+/* Registry addresses and domains at or below domain d (d itself only for addresses). */
+static void scan_domains(batch *b, uint32_t q, const char *d, size_t n)
+{
+	const custos_registry *reg = b->reg;
+	char rev[256];
+	size_t lo = 0, hi = reg->ndom;
+	if (n > 253)
+		return;
+	reverse_labels(rev, d, n);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const dom_item *it = &reg->dom[mid];
+		size_t m = it->len < n ? it->len : n;
+		int c = memcmp(it->rev, rev, m);
+		if (c < 0 || (c == 0 && it->len < n))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < reg->ndom; lo++) {
+		const dom_item *it = &reg->dom[lo];
+		if (it->len < n || memcmp(it->rev, rev, n) != 0)
+			break;
+		if (it->len == n ? it->is_email : it->rev[n] == '.')
+			emit(b, q, it->party, it->sel);
+	}
+}
+
+/* Registry numbers and longer ranges beginning with the digits of range key p. */
+static void scan_tel(batch *b, uint32_t q, const char *p, size_t n)
+{
+	const custos_registry *reg = b->reg;
+	size_t lo = 0, hi = reg->ntel;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const tel_item *it = &reg->tel[mid];
+		size_t m = it->len < n ? it->len : n;
+		int c = memcmp(it->key, p, m);
+		if (c < 0 || (c == 0 && it->len < n))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < reg->ntel; lo++) {
+		const tel_item *it = &reg->tel[lo];
+		if (it->len < n || memcmp(it->key, p, n) != 0)
+			break;
+		if (!(it->is_range && it->len == n))
+			emit(b, q, it->party, it->sel);
+	}
+}
+
+static inline void mask_ip(uint8_t out[16], const uint8_t in[16], unsigned prefix)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = prefix > i * 8 ? prefix - i * 8 : 0;
+		out[i] = bits >= 8 ? in[i] : (uint8_t)(in[i] & (uint8_t)(0xFF00u >> bits));
+	}
+}
+
+/* Registry networks strictly inside network ip/prefix. */
+static void scan_ip(batch *b, uint32_t q, const uint8_t ip[16], unsigned prefix)
+{
+	const custos_registry *reg = b->reg;
+	size_t lo = 0, hi = reg->nips;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(reg->ips[mid].ip, ip, 16) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < reg->nips; lo++) {
+		const ip_item *it = &reg->ips[lo];
+		uint8_t m[16];
+		mask_ip(m, it->ip, prefix);
+		if (memcmp(m, ip, 16) != 0)
+			break;
+		if (it->prefix > prefix)
+			emit(b, q, it->party, it->sel);
+	}
+}
+
+/* Queues the probes of one query and runs its range scans. */
+static void plan(batch *b, uint32_t q, const custos_selector *s)
+{
+	const custos_registry *reg = b->reg;
+	size_t len;
+	switch (s->kind) {
+	case CUSTOS_SEL_EMAIL: {
+		const char *at;
+		len = strlen(s->key);
+		add_probe(b, q, CUSTOS_SEL_EMAIL, 0, s->key, len);
+		at = memchr(s->key, '@', len);
+		if (at)
+			probe_domain_suffixes(b, q, at + 1, len - (size_t)(at + 1 - s->key));
+		break;
+	}
+	case CUSTOS_SEL_DOMAIN:
+		len = strlen(s->key);
+		probe_domain_suffixes(b, q, s->key, len);
+		scan_domains(b, q, s->key, len);
+		break;
+	case CUSTOS_SEL_TEL:
+	case CUSTOS_SEL_TEL_RANGE:
+		len = strlen(s->key);
+		if (s->kind == CUSTOS_SEL_TEL)
+			add_probe(b, q, CUSTOS_SEL_TEL, 0, s->key, len);
+		for (unsigned i = 0; i < reg->ntel_lens && (size_t)reg->tel_lens[i] + 1 <= len; i++)
+			add_probe(b, q, CUSTOS_SEL_TEL_RANGE, 0, s->key, (size_t)reg->tel_lens[i] + 1);
+		if (s->kind == CUSTOS_SEL_TEL_RANGE)
+			scan_tel(b, q, s->key, len);
+		break;
+	case CUSTOS_SEL_IP:
+		for (unsigned i = 0; i < reg->nip_prefixes && reg->ip_prefixes[i] <= s->prefix; i++) {
+			uint8_t m[16];
+			mask_ip(m, s->ip, reg->ip_prefixes[i]);
+			add_probe(b, q, CUSTOS_SEL_IP, reg->ip_prefixes[i], m, 16);
+		}
+		if (s->prefix < 128)
+			scan_ip(b, q, s->ip, s->prefix);
+		break;
+	case CUSTOS_SEL_IMSI:
+	case CUSTOS_SEL_IMEI:
+	case CUSTOS_SEL_NAME:
+	case CUSTOS_SEL_ADDRESS:
+	case CUSTOS_SEL_PARTY:
+		if (s->key)
+			add_probe(b, q, (unsigned)s->kind, 0, s->key, strlen(s->key));
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The postings of the entry whose key is the probe's, starting the search at
+ * slot pos (where the probe's hash was first seen); NULL when there is none.
+ * Two keys with the same 64-bit hash sit in successive slots of one cluster.
+ */
+static const posting *entry_match(const custos_registry *reg, const probe *p, uint64_t pos, uint32_t *count)
+{
+	for (;; pos = (pos + 1) & reg->mask) {
+		const slot *sl = &reg->slots[pos];
+		const unsigned char *e;
+		entry_hdr h;
+		if (!sl->hash)
+			break;
+		if (sl->hash != p->hash)
+			continue;
+		e = reg->arena + sl->off;
+		memcpy(&h, e, sizeof(h));
+		if (h.kind != p->kind || h.prefix != p->prefix || h.klen != p->klen ||
+		    memcmp(e + sizeof(h), p->key, p->klen) != 0)
+			continue;
+		*count = h.count;
+		return (const posting *)(const void *)(e + sizeof(h) + (((size_t)h.klen + 7) & ~(size_t)7));
+	}
+	*count = 0;
+	return NULL;
+}
+
+/*
+ * Runs the queued probes in two passes so that the memory loads of a whole
+ * block are in flight together: find each probe's slot (prefetched when it
+ * was queued) and prefetch its entry; then compare keys and report postings.
+ */
+static void run(batch *b)
+{
+	const custos_registry *reg = b->reg;
+	for (size_t i = 0; i < b->np; i++) {
+		probe *p = &b->p[i];
+		uint64_t pos = p->hash & reg->mask;
+		p->off = UINT64_MAX;
+		for (;; pos = (pos + 1) & reg->mask) {
+			const slot *sl = &reg->slots[pos];
+			if (sl->hash == p->hash) {
+				p->off = sl->off;
+				p->pos = pos;
+				__builtin_prefetch(reg->arena + sl->off);
+				break;
+			}
+			if (!sl->hash)
+				break;
+		}
+	}
+	for (size_t i = 0; i < b->np; i++) {
+		const probe *p = &b->p[i];
+		const posting *ps;
+		uint32_t count;
+		if (p->off == UINT64_MAX)
+			continue;
+		ps = entry_match(reg, p, p->pos, &count);
+		for (uint32_t k = 0; k < count; k++)
+			emit(b, p->q, ps[k].party, ps[k].sel);
+	}
+	b->np = 0;
+}
+
+size_t custos_registry_match_batch(const custos_registry *reg, const custos_selector *sels, size_t n,
+				   custos_match_batch_fn fn, void *ctx)
+{
+	probe probes[BATCH_PROBES];
+	batch b = {reg, fn, ctx, 0, 0, probes, 0};
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (b.np + MAX_PROBES_PER_QUERY > BATCH_PROBES || i - start >= UINT32_MAX) {
+			run(&b);
+			start = i;
+			b.base = i;
+		}
+		plan(&b, (uint32_t)(i - start), &sels[i]);
+	}
+	run(&b);
+	return b.matches;
+}
+
+typedef struct single_ctx {
+	custos_match_fn fn;
+	void *ctx;
+} single_ctx;
+
+static void single_adapter(void *ctx, size_t query, size_t party, size_t sel)
+{
+	single_ctx *s = ctx;
+	(void)query;
+	s->fn(s->ctx, party, sel);
+}
+
+size_t custos_registry_match(const custos_registry *reg, const custos_selector *sel, custos_match_fn fn, void *ctx)
+{
+	single_ctx s = {fn, ctx};
+	return custos_registry_match_batch(reg, sel, 1, single_adapter, &s);
+}
+
+/* --- screening ------------------------------------------------------------------ */
+
+/*
+ * Where a party stands for the period from..to (CUSTOS_DATE_NONE: open):
+ * ACTIVE if the period overlaps its accreditation, GRACE if it starts
+ * within grace_days after valid_to, FORMER if later still, FUTURE if the
+ * accreditation begins after the period.
+ */
+static custos_status party_status(const custos_party *p, custos_date from, custos_date to, int grace_days)
+{
+	int64_t vf = p->valid_from, vt = p->valid_to;
+	int ends_before = vt != CUSTOS_DATE_NONE && from != CUSTOS_DATE_NONE && from > vt;
+	int starts_after = vf != CUSTOS_DATE_NONE && to != CUSTOS_DATE_NONE && vf > to;
+	if (!ends_before && !starts_after)
+		return CUSTOS_STATUS_ACTIVE;
+	if (ends_before) {
+		if ((int64_t)from <= vt + (grace_days > 0 ? grace_days : 0))
+			return CUSTOS_STATUS_GRACE;
+		return CUSTOS_STATUS_FORMER;
+	}
+	return CUSTOS_STATUS_FUTURE;
+}
+
+typedef struct collect {
+	posting *v;
+	size_t n, cap;
+	int failed;
+} collect;
+
+static void collect_fn(void *ctx, size_t party, size_t sel)
+{
+	collect *c = ctx;
+	if (c->failed)
+		return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		posting *v = realloc(c->v, cap * sizeof(*v));
+		if (!v) {
+			c->failed = 1;
+			return;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n].party = (uint32_t)party;
+	c->v[c->n].sel = (uint32_t)sel;
+	c->n++;
+}
+
+static int posting_cmp(const void *a, const void *b)
+{
+	const posting *x = a, *y = b;
+	if (x->party != y->party)
+		return x->party < y->party ? -1 : 1;
+	return x->sel < y->sel ? -1 : x->sel > y->sel;
+}
+
+int custos_registry_screen(custos_hit **out, size_t *nout, const custos_registry *reg, const custos_selector *sel,
+			   custos_date from, custos_date to, int grace_days, int all)
+{
+	collect c = {NULL, 0, 0, 0};
+	custos_hit *hits = NULL;
+	size_t nh = 0;
+	*out = NULL;
+	*nout = 0;
+	custos_registry_match(reg, sel, collect_fn, &c);
+	if (c.failed) {
+		free(c.v);
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory screening %s", sel->text ? sel->text : "?");
+	}
+	if (c.n == 0)
+		return CUSTOS_OK;
+	qsort(c.v, c.n, sizeof(*c.v), posting_cmp);
+	hits = malloc(c.n * sizeof(*hits));
+	if (!hits) {
+		free(c.v);
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory screening %s", sel->text ? sel->text : "?");
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		const custos_party *p;
+		custos_status st;
+		if (i > 0 && c.v[i].party == c.v[i - 1].party)
+			continue; /* the party's first matching selector came first */
+		p = &reg->parties[c.v[i].party];
+		st = party_status(p, from, to, grace_days);
+		if (!all && st != CUSTOS_STATUS_ACTIVE && st != CUSTOS_STATUS_GRACE)
+			continue;
+		hits[nh].party = p;
+		hits[nh].matched = party_sel(reg, c.v[i].party, c.v[i].sel);
+		hits[nh].status = st;
+		nh++;
+	}
+	free(c.v);
+	if (nh == 0) {
+		free(hits);
+		return CUSTOS_OK;
+	}
+	*out = hits;
+	*nout = nh;
+	return CUSTOS_OK;
+}

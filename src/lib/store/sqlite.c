@@ -1,0 +1,648 @@
+/* sqlite.c — the SQLite store backend: WAL, versioned migrations, append-only events. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "store/store_int.h"
+#include "util/util.h"
+
+/*
+ * The schema, as an ordered list of migration steps. Step i brings the store
+ * from user_version i to i + 1; each runs inside one transaction together
+ * with the version bump. Later changes append steps here; a step, once
+ * released, never changes.
+ */
+static const char *const migrations[] = {
+	/* 1: the first schema */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE parties(id TEXT PRIMARY KEY NOT NULL, line TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE rulesets(hash TEXT PRIMARY KEY NOT NULL, canonical TEXT NOT NULL,"
+	"  loaded_at TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE measures(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, measure TEXT NOT NULL,"
+	"  decision TEXT NOT NULL, state TEXT NOT NULL, filed_at TEXT NOT NULL);"
+	"CREATE TABLE events(idx INTEGER PRIMARY KEY CHECK (idx >= 0), type TEXT NOT NULL, time TEXT NOT NULL,"
+	"  actor TEXT, ref TEXT, payload TEXT NOT NULL, payload_hash TEXT NOT NULL);"
+	/* Defence in depth: events are append-only and densely numbered. */
+	"CREATE TRIGGER events_dense BEFORE INSERT ON events"
+	"  WHEN NEW.idx IS NOT (SELECT COALESCE(MAX(idx) + 1, 0) FROM events)"
+	"  BEGIN SELECT RAISE(ABORT, 'events: index must be the next dense index'); END;"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;"
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;"
+	"INSERT INTO meta(key, value) VALUES('store_format', 'custos');",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* Statements prepared once per connection and reused. */
+enum {
+	Q_META_GET,
+	Q_META_SET,
+	Q_PARTY_PUT,
+	Q_PARTY_GET,
+	Q_PARTY_COUNT,
+	Q_RULES_PUT,
+	Q_RULES_GET,
+	Q_MEASURE_INSERT,
+	Q_MEASURE_DECISION,
+	Q_MEASURE_STATE,
+	Q_MEASURE_GET,
+	Q_EVENT_APPEND,
+	Q_EVENT_COUNT,
+	Q__COUNT
+};
+
+static const char *const query_sql[Q__COUNT] = {
+	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[Q_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+		       " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	[Q_PARTY_PUT] = "INSERT INTO parties(id, line) VALUES(?1, ?2)"
+			" ON CONFLICT(id) DO UPDATE SET line = excluded.line",
+	[Q_PARTY_GET] = "SELECT line FROM parties WHERE id = ?1",
+	[Q_PARTY_COUNT] = "SELECT COUNT(*) FROM parties",
+	[Q_RULES_PUT] = "INSERT INTO rulesets(hash, canonical, loaded_at) VALUES(?1, ?2, ?3)"
+			" ON CONFLICT(hash) DO NOTHING",
+	[Q_RULES_GET] = "SELECT canonical FROM rulesets WHERE hash = ?1",
+	/* One statement, so the sequence number and the id are taken atomically. */
+	[Q_MEASURE_INSERT] = "INSERT INTO measures(seq, id, measure, decision, state, filed_at)"
+			     " SELECT s, printf('M-%06d', s), ?1, ?2, ?3, ?4"
+			     " FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM measures)"
+			     " RETURNING id",
+	[Q_MEASURE_DECISION] = "UPDATE measures SET decision = ?2 WHERE id = ?1",
+	[Q_MEASURE_STATE] = "UPDATE measures SET state = ?2 WHERE id = ?1",
+	[Q_MEASURE_GET] = "SELECT id, measure, decision, state, filed_at FROM measures WHERE id = ?1",
+	[Q_EVENT_APPEND] = "INSERT INTO events(idx, type, time, actor, ref, payload, payload_hash)"
+			   " SELECT COALESCE(MAX(idx) + 1, 0), ?1, ?2, ?3, ?4, ?5, ?6 FROM events"
+			   " RETURNING idx",
+	[Q_EVENT_COUNT] = "SELECT COUNT(*) FROM events",
+};
+
+typedef struct sq_store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *q[Q__COUNT];
+} sq_store;
+
+int custos_store_sqlite_latest_version(void)
+{
+	return NMIGRATIONS;
+}
+
+/* Sets the message "what: <sqlite's message>" and returns a custos code. */
+static int sq_fail(sq_store *s, const char *what)
+{
+	int e = sqlite3_errcode(s->db);
+	int code = (e == SQLITE_NOMEM) ? CUSTOS_ENOMEM : CUSTOS_ERROR;
+	return custos_error_set(code, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/* The cached statement `which`, reset and with its bindings cleared. */
+static int sq_stmt(sq_store *s, int which, sqlite3_stmt **out)
+{
+	if (!s->q[which]) {
+		if (sqlite3_prepare_v3(s->db, query_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &s->q[which], NULL) !=
+		    SQLITE_OK)
+			return sq_fail(s, "store: prepare");
+	}
+	sqlite3_reset(s->q[which]);
+	sqlite3_clear_bindings(s->q[which]);
+	*out = s->q[which];
+	return 0;
+}
+
+/* Binds a string, or NULL, as parameter i. */
+static int sq_bind(sq_store *s, sqlite3_stmt *q, int i, const char *v)
+{
+	int rc = v ? sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(q, i);
+	return rc == SQLITE_OK ? 0 : sq_fail(s, "store: bind");
+}
+
+/* Copies column i (NULL stays NULL); returns -1 only when out of memory. */
+static int sq_col(sqlite3_stmt *q, int i, char **out)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	*out = NULL;
+	if (!t)
+		return 0;
+	*out = custos_strndup((const char *)t, (size_t)sqlite3_column_bytes(q, i));
+	return *out ? 0 : -1;
+}
+
+/* Runs fixed SQL with no parameters (pragmas, transaction control, migrations). */
+static int sq_exec(sq_store *s, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	int rc;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	rc = custos_error_set(sqlite3_errcode(s->db) == SQLITE_NOMEM ? CUSTOS_ENOMEM : CUSTOS_ERROR, "%s: %s", what,
+			      msg ? msg : sqlite3_errmsg(s->db));
+	sqlite3_free(msg);
+	return rc;
+}
+
+/* Reads one integer from a query with no parameters; -1 (message set) on failure. */
+static int64_t sq_int(sq_store *s, const char *sql, const char *what)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+		sq_fail(s, what);
+		goto out;
+	}
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		sq_fail(s, what);
+		goto out;
+	}
+	v = sqlite3_column_int64(q, 0);
+out:
+	sqlite3_finalize(q);
+	return v;
+}
+
+static int sq_version(sq_store *s)
+{
+	int64_t v = sq_int(s, "PRAGMA user_version", "store: schema version");
+	return v < 0 || v > INT32_MAX ? -1 : (int)v;
+}
+
+/* Brings the schema up to the latest version, one step at a time, in one transaction. */
+static int sq_migrate(sq_store *s)
+{
+	char sql[64];
+	int v, rc;
+	if ((rc = sq_exec(s, "BEGIN IMMEDIATE", "store: migrate")))
+		return rc;
+	/* Another process may have migrated between our check and the lock. */
+	if ((v = sq_version(s)) < 0) {
+		rc = CUSTOS_ERROR;
+		goto out;
+	}
+	for (; v < NMIGRATIONS; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if ((rc = sq_exec(s, migrations[v], "store: migration")) || (rc = sq_exec(s, sql, "store: migration"))) {
+			custos_error_prefix(rc, "step %d", v + 1);
+			goto out;
+		}
+	}
+	rc = sq_exec(s, "COMMIT", "store: migrate");
+out:
+	if (rc && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/*
+ * Says whether an opened database is a custos store we can use: an empty
+ * database (only when creating), or one whose version we know and whose meta
+ * table says it is ours.
+ */
+static int sq_check(sq_store *s, int create)
+{
+	int64_t tables;
+	char *fmt = NULL;
+	sqlite3_stmt *q = NULL;
+	int v, rc = 0;
+
+	v = sq_version(s);
+	if (v < 0) {
+		int notadb = sqlite3_errcode(s->db) == SQLITE_NOTADB;
+		return custos_error_set(CUSTOS_EINVALID, "store '%s' is not a custos store%s", s->path,
+					notadb ? " (not an SQLite database)" : "");
+	}
+	if (v == 0) {
+		tables = sq_int(s, "SELECT COUNT(*) FROM sqlite_master", "store: schema");
+		if (tables < 0)
+			return custos_error_set(CUSTOS_EINVALID, "store '%s' is not a custos store", s->path);
+		if (tables > 0)
+			return custos_error_set(CUSTOS_EINVALID, "store '%s' is not a custos store (it holds other tables)",
+						s->path);
+		if (!create)
+			return custos_error_set(CUSTOS_ENOTFOUND, "store '%s' is empty (run 'custos init')", s->path);
+		return 0;
+	}
+	if (v > NMIGRATIONS)
+		return custos_error_set(CUSTOS_EINVALID,
+					"store '%s' has schema version %d, newer than this custos knows (%d); "
+					"upgrade custos",
+					s->path, v, NMIGRATIONS);
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'store_format'", -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_step(q) != SQLITE_ROW || sq_col(q, 0, &fmt) || !fmt || strcmp(fmt, "custos") != 0)
+		rc = custos_error_set(CUSTOS_EINVALID, "store '%s' is not a custos store (no store_format in meta)",
+				      s->path);
+	sqlite3_finalize(q);
+	free(fmt);
+	return rc;
+}
+
+static void sq_close(void *impl)
+{
+	sq_store *s = impl;
+	if (!s)
+		return;
+	for (int i = 0; i < Q__COUNT; i++)
+		sqlite3_finalize(s->q[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+static int sq_open(void **impl, const char *path, int create)
+{
+	sq_store *s = NULL;
+	struct stat sb;
+	int memory = strcmp(path, ":memory:") == 0;
+	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	int rc;
+
+	*impl = NULL;
+	if (!memory && stat(path, &sb) != 0) {
+		if (errno == ENOENT && !create)
+			return custos_error_set(CUSTOS_ENOTFOUND, "store '%s' does not exist (run 'custos init')", path);
+		if (errno != ENOENT)
+			return custos_error_set(CUSTOS_ERROR, "store '%s': %s", path, strerror(errno));
+	}
+	if (!memory && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return custos_error_set(CUSTOS_EINVALID, "store '%s' is a directory", path);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	if (!(s->path = custos_strdup(path))) {
+		rc = CUSTOS_ENOMEM;
+		goto out;
+	}
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		rc = s->db ? custos_error_set(CUSTOS_ERROR, "store '%s': %s", path, sqlite3_errmsg(s->db))
+			   : custos_error_set(CUSTOS_ENOMEM, "out of memory");
+		goto out;
+	}
+	sqlite3_extended_result_codes(s->db, 0);
+	sqlite3_busy_timeout(s->db, 5000);
+	if ((rc = sq_check(s, create)))
+		goto out;
+	if (!memory) {
+		sqlite3_stmt *q = NULL;
+		int wal = 0;
+		if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW) {
+			const unsigned char *m = sqlite3_column_text(q, 0);
+			wal = m && strcmp((const char *)m, "wal") == 0;
+		}
+		if (!wal)
+			rc = sq_fail(s, "store: cannot switch to WAL mode");
+		sqlite3_finalize(q);
+		if (rc)
+			goto out;
+	}
+	if ((rc = sq_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", "store: pragmas")))
+		goto out;
+	if ((rc = sq_migrate(s)))
+		goto out;
+	*impl = s;
+	s = NULL;
+out:
+	sq_close(s);
+	return rc;
+}
+
+static int sq_begin(void *impl)
+{
+	sq_store *s = impl;
+	if (!sqlite3_get_autocommit(s->db))
+		return custos_error_set(CUSTOS_ERROR, "store: a transaction is already open");
+	return sq_exec(s, "BEGIN IMMEDIATE", "store: begin");
+}
+
+static int sq_commit(void *impl)
+{
+	sq_store *s = impl;
+	if (sqlite3_get_autocommit(s->db))
+		return custos_error_set(CUSTOS_ERROR, "store: commit without a transaction");
+	return sq_exec(s, "COMMIT", "store: commit");
+}
+
+static int sq_rollback(void *impl)
+{
+	sq_store *s = impl;
+	if (sqlite3_get_autocommit(s->db))
+		return 0; /* SQLite already rolled back (or nothing was begun) */
+	return sq_exec(s, "ROLLBACK", "store: rollback");
+}
+
+static int sq_schema_version(void *impl)
+{
+	return sq_version(impl);
+}
+
+/* Runs a cached statement that returns no rows (or ignores them); `what` names it in errors. */
+static int sq_run(sq_store *s, sqlite3_stmt *q, const char *what)
+{
+	int rc = sqlite3_step(q);
+	int ret = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : sq_fail(s, what);
+	sqlite3_reset(q);
+	return ret;
+}
+
+/* Looks up one text value by one key with a cached statement; ENOTFOUND has no message. */
+static int sq_get1(sq_store *s, int which, const char *key, char **out, const char *what)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, st;
+	if ((rc = sq_stmt(s, which, &q)) || (rc = sq_bind(s, q, 1, key)))
+		return rc;
+	st = sqlite3_step(q);
+	if (st == SQLITE_ROW)
+		rc = sq_col(q, 0, out) ? CUSTOS_ENOMEM : 0;
+	else if (st == SQLITE_DONE)
+		rc = CUSTOS_ENOTFOUND;
+	else
+		rc = sq_fail(s, what);
+	sqlite3_reset(q);
+	return rc;
+}
+
+static int sq_meta_get(void *impl, const char *key, char **out)
+{
+	int rc = sq_get1(impl, Q_META_GET, key, out, "store: meta get");
+	if (rc == CUSTOS_ENOTFOUND)
+		custos_error_set(rc, "meta '%s' is not set", key);
+	return rc;
+}
+
+static int sq_meta_set(void *impl, const char *key, const char *value)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if ((rc = sq_stmt(s, Q_META_SET, &q)) || (rc = sq_bind(s, q, 1, key)) || (rc = sq_bind(s, q, 2, value)))
+		return rc;
+	return sq_run(s, q, "store: meta set");
+}
+
+static int sq_party_put(void *impl, const char *id, const char *line)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if ((rc = sq_stmt(s, Q_PARTY_PUT, &q)) || (rc = sq_bind(s, q, 1, id)) || (rc = sq_bind(s, q, 2, line)))
+		return rc;
+	return sq_run(s, q, "store: party put");
+}
+
+static int sq_party_get(void *impl, const char *id, char **line)
+{
+	int rc = sq_get1(impl, Q_PARTY_GET, id, line, "store: party get");
+	if (rc == CUSTOS_ENOTFOUND)
+		custos_error_set(rc, "no party '%s'", id);
+	return rc;
+}
+
+/*
+ * Iterations prepare their own statement (not a cached one), so that the
+ * callback may use the store, even start another iteration.
+ */
+static int sq_party_each(void *impl, custos_store_row_fn fn, void *ctx)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc = 0, st;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, line FROM parties ORDER BY id", -1, &q, NULL) != SQLITE_OK) {
+		rc = sq_fail(s, "store: party list");
+		goto out;
+	}
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((rc = fn(ctx, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1))))
+			goto out;
+	}
+	if (st != SQLITE_DONE)
+		rc = sq_fail(s, "store: party list");
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int64_t sq_count(sq_store *s, int which, const char *what)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t n = -1;
+	if (sq_stmt(s, which, &q))
+		return -1;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	else
+		sq_fail(s, what);
+	sqlite3_reset(q);
+	return n;
+}
+
+static int64_t sq_party_count(void *impl)
+{
+	return sq_count(impl, Q_PARTY_COUNT, "store: party count");
+}
+
+static int sq_rules_put(void *impl, const char *hash, const char *canonical, const char *now)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if ((rc = sq_stmt(s, Q_RULES_PUT, &q)) || (rc = sq_bind(s, q, 1, hash)) || (rc = sq_bind(s, q, 2, canonical)) ||
+	    (rc = sq_bind(s, q, 3, now)))
+		return rc;
+	return sq_run(s, q, "store: rules put");
+}
+
+static int sq_rules_get(void *impl, const char *hash, char **canonical)
+{
+	int rc = sq_get1(impl, Q_RULES_GET, hash, canonical, "store: rules get");
+	if (rc == CUSTOS_ENOTFOUND)
+		custos_error_set(rc, "no rule set %s in the store", hash);
+	return rc;
+}
+
+static int sq_measure_insert(void *impl, char **id_out, const char *measure, const char *decision, const char *state,
+			     const char *now)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc, st;
+	if ((rc = sq_stmt(s, Q_MEASURE_INSERT, &q)) || (rc = sq_bind(s, q, 1, measure)) ||
+	    (rc = sq_bind(s, q, 2, decision)) || (rc = sq_bind(s, q, 3, state)) || (rc = sq_bind(s, q, 4, now)))
+		return rc;
+	st = sqlite3_step(q);
+	if (st == SQLITE_ROW)
+		rc = sq_col(q, 0, id_out) ? CUSTOS_ENOMEM : 0;
+	else
+		rc = sq_fail(s, "store: measure insert");
+	/* Step to the end so that the insert is complete before the reset. */
+	if (st == SQLITE_ROW && sqlite3_step(q) != SQLITE_DONE && !rc)
+		rc = sq_fail(s, "store: measure insert");
+	sqlite3_reset(q);
+	if (rc) {
+		free(*id_out);
+		*id_out = NULL;
+	}
+	return rc;
+}
+
+static int sq_measure_update(sq_store *s, int which, const char *id, const char *value, const char *what)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if ((rc = sq_stmt(s, which, &q)) || (rc = sq_bind(s, q, 1, id)) || (rc = sq_bind(s, q, 2, value)))
+		return rc;
+	if ((rc = sq_run(s, q, what)))
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return custos_error_set(CUSTOS_ENOTFOUND, "no measure '%s'", id);
+	return 0;
+}
+
+static int sq_measure_update_decision(void *impl, const char *id, const char *decision)
+{
+	return sq_measure_update(impl, Q_MEASURE_DECISION, id, decision, "store: measure update");
+}
+
+static int sq_measure_set_state(void *impl, const char *id, const char *state)
+{
+	return sq_measure_update(impl, Q_MEASURE_STATE, id, state, "store: measure state");
+}
+
+static int sq_measure_row(sqlite3_stmt *q, custos_store_measure *m)
+{
+	if (sq_col(q, 0, &m->id) || sq_col(q, 1, &m->measure) || sq_col(q, 2, &m->decision) ||
+	    sq_col(q, 3, &m->state) || sq_col(q, 4, &m->filed_at)) {
+		custos_store_measure_dispose(m);
+		return CUSTOS_ENOMEM;
+	}
+	return 0;
+}
+
+static int sq_measure_get(void *impl, custos_store_measure *out, const char *id)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc, st;
+	if ((rc = sq_stmt(s, Q_MEASURE_GET, &q)) || (rc = sq_bind(s, q, 1, id)))
+		return rc;
+	st = sqlite3_step(q);
+	if (st == SQLITE_ROW)
+		rc = sq_measure_row(q, out);
+	else if (st == SQLITE_DONE)
+		rc = custos_error_set(CUSTOS_ENOTFOUND, "no measure '%s'", id);
+	else
+		rc = sq_fail(s, "store: measure get");
+	sqlite3_reset(q);
+	return rc;
+}
+
+static int sq_measure_each(void *impl, custos_store_measure_fn fn, void *ctx)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	custos_store_measure m = {0};
+	int rc = 0, st;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, measure, decision, state, filed_at FROM measures ORDER BY seq", -1,
+			       &q, NULL) != SQLITE_OK) {
+		rc = sq_fail(s, "store: measure list");
+		goto out;
+	}
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((rc = sq_measure_row(q, &m)))
+			goto out;
+		rc = fn(ctx, &m);
+		custos_store_measure_dispose(&m);
+		if (rc)
+			goto out;
+	}
+	if (st != SQLITE_DONE)
+		rc = sq_fail(s, "store: measure list");
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_event_append(void *impl, const char *type, const char *time, const char *actor, const char *ref,
+			   const char *payload, const char *payload_hash, int64_t *index_out)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc, st;
+	if ((rc = sq_stmt(s, Q_EVENT_APPEND, &q)) || (rc = sq_bind(s, q, 1, type)) || (rc = sq_bind(s, q, 2, time)) ||
+	    (rc = sq_bind(s, q, 3, actor)) || (rc = sq_bind(s, q, 4, ref)) || (rc = sq_bind(s, q, 5, payload)) ||
+	    (rc = sq_bind(s, q, 6, payload_hash)))
+		return rc;
+	st = sqlite3_step(q);
+	if (st == SQLITE_ROW) {
+		*index_out = sqlite3_column_int64(q, 0);
+		st = sqlite3_step(q);
+	}
+	rc = st == SQLITE_DONE ? 0 : sq_fail(s, "store: event append");
+	sqlite3_reset(q);
+	return rc;
+}
+
+static int sq_event_each(void *impl, custos_store_event_fn fn, void *ctx)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	custos_store_event e = {0};
+	int rc = 0, st;
+	if (sqlite3_prepare_v2(s->db, "SELECT idx, type, time, actor, ref, payload, payload_hash FROM events ORDER BY idx",
+			       -1, &q, NULL) != SQLITE_OK) {
+		rc = sq_fail(s, "store: event list");
+		goto out;
+	}
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		/* Borrowed pointers: valid until the next step, which is all the callback needs. */
+		e.index = sqlite3_column_int64(q, 0);
+		e.type = (char *)sqlite3_column_text(q, 1);
+		e.time = (char *)sqlite3_column_text(q, 2);
+		e.actor = (char *)sqlite3_column_text(q, 3);
+		e.ref = (char *)sqlite3_column_text(q, 4);
+		e.payload = (char *)sqlite3_column_text(q, 5);
+		e.payload_hash = (char *)sqlite3_column_text(q, 6);
+		if ((rc = fn(ctx, &e)))
+			goto out;
+	}
+	if (st != SQLITE_DONE)
+		rc = sq_fail(s, "store: event list");
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int64_t sq_event_count(void *impl)
+{
+	return sq_count(impl, Q_EVENT_COUNT, "store: event count");
+}
+
+const custos_store_ops custos_store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.schema_version = sq_schema_version,
+	.meta_get = sq_meta_get,
+	.meta_set = sq_meta_set,
+	.party_put = sq_party_put,
+	.party_get = sq_party_get,
+	.party_each = sq_party_each,
+	.party_count = sq_party_count,
+	.rules_put = sq_rules_put,
+	.rules_get = sq_rules_get,
+	.measure_insert = sq_measure_insert,
+	.measure_update_decision = sq_measure_update_decision,
+	.measure_set_state = sq_measure_set_state,
+	.measure_get = sq_measure_get,
+	.measure_each = sq_measure_each,
+	.event_append = sq_event_append,
+	.event_each = sq_event_each,
+	.event_count = sq_event_count,
+};

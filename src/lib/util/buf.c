@@ -1,0 +1,86 @@
+/* buf.c — growable byte buffers with a ceiling. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void custos_buf_init(custos_buf *b, size_t max)
+{
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+	b->max = max;
+}
+
+static int buf_reserve(custos_buf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+	if (extra > b->max || b->len > b->max - extra)
+		return custos_error_set(CUSTOS_ELIMIT, "more than %zu bytes", b->max);
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(b->ptr, cap);
+	if (!p)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	b->ptr = p;
+	b->cap = cap;
+	return 0;
+}
+
+int custos_buf_append(custos_buf *b, const void *data, size_t n)
+{
+	int rc = buf_reserve(b, n);
+	if (rc)
+		return rc;
+	if (n)
+		memcpy(b->ptr + b->len, data, n);
+	b->len += n;
+	b->ptr[b->len] = '\0';
+	return 0;
+}
+
+int custos_buf_puts(custos_buf *b, const char *s)
+{
+	return custos_buf_append(b, s, strlen(s));
+}
+
+int custos_buf_printf(custos_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, rc;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return custos_error_set(CUSTOS_ERROR, "bad format");
+	if ((rc = buf_reserve(b, (size_t)n)))
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+char *custos_buf_detach(custos_buf *b)
+{
+	char *p;
+	if (!b->ptr && custos_buf_append(b, "", 0))
+		return NULL;
+	p = b->ptr;
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void custos_buf_dispose(custos_buf *b)
+{
+	free(b->ptr);
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+}

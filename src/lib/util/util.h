@@ -1,0 +1,54 @@
+/* util.h — internal helpers shared by every module: errors, strings, buffers, hashing. */
+#ifndef CUSTOS_UTIL_H
+#define CUSTOS_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "custos/error.h"
+
+#if defined(__GNUC__)
+#define CUSTOS_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CUSTOS_PRINTF(a, b)
+#endif
+
+/* Sets this thread's message and returns `code`. */
+int custos_error_set(int code, const char *fmt, ...) CUSTOS_PRINTF(2, 3);
+/* Prefixes the current message with "prefix: " (keeps the code). */
+int custos_error_prefix(int code, const char *fmt, ...) CUSTOS_PRINTF(2, 3);
+
+/* strdup / strndup that set CUSTOS_ENOMEM's message on failure. */
+char *custos_strdup(const char *s);
+char *custos_strndup(const char *s, size_t n);
+
+/*
+ * A growable byte buffer with a ceiling fixed at creation: no input can make
+ * it grow past `max` bytes (appending past it fails with CUSTOS_ELIMIT).
+ * Always NUL-terminated once anything was appended.
+ */
+typedef struct custos_buf {
+	char *ptr;
+	size_t len, cap, max;
+} custos_buf;
+
+void custos_buf_init(custos_buf *b, size_t max);
+int custos_buf_append(custos_buf *b, const void *data, size_t n);
+int custos_buf_puts(custos_buf *b, const char *s);
+int custos_buf_printf(custos_buf *b, const char *fmt, ...) CUSTOS_PRINTF(2, 3);
+/* Hands the buffer's string to the caller (never NULL on success). */
+char *custos_buf_detach(custos_buf *b);
+void custos_buf_dispose(custos_buf *b);
+
+/* SHA-256 (OpenSSL's, which uses the CPU's SHA extensions). */
+void custos_sha256(uint8_t out[32], const void *data, size_t len);
+/* Writes "sha256:" and 64 lower-case hex digits and a NUL (72 bytes). */
+void custos_sha256_label(char out[72], const uint8_t digest[32]);
+void custos_hex(char *out, const uint8_t *in, size_t n);
+
+/* Reads a whole file (at most `max` bytes) into a malloc'd NUL-terminated buffer. */
+int custos_file_read(char **out, size_t *len, const char *path, size_t max);
+
+#endif

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# run-tests.sh — runs every test against one build tree (default build/san):
+# unit tests (cmocka), golden command-line tests, and the fuzz corpus replay.
+# Prints one line per test and closes with "N passed, N failed".
+set -uo pipefail
+tree=${1:-build/san}
+root=$(cd "$(dirname "$0")/.." && pwd)
+export CUSTOS_BIN="$root/$tree/custos"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+pass=0 fail=0 failed=()
+result() { # name status
+	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"
+	else fail=$((fail + 1)); failed+=("$1"); echo "FAIL $1"; fi
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/bin"
+ln -s "$CUSTOS_BIN" "$tmp/bin/custos"
+
+# 1. unit tests
+for t in "$root/$tree"/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=unit/$(basename "$t")
+	(cd "$tmp" && "$t") >"$tmp/out" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && cat "$tmp/out"
+	result "$name" $rc
+done
+
+# 2. golden command-line tests: tests/golden/NAME/{cmd,stdout,status}
+for d in "$root"/tests/golden/*/; do
+	[ -f "$d/cmd" ] || continue
+	name=golden/$(basename "$d")
+	work="$tmp/g.$(basename "$d")"
+	mkdir -p "$work"
+	(cd "$work" && PATH="$tmp/bin:$PATH" CUSTOS_STORE="$work/custos.db" CUSTOS_TODAY=2026-11-24 \
+		CUSTOS_NOW=2026-11-24T09:00:00Z CUSTOS_ACTOR=tester ROOT="$root" DATA="$root/tests/data" \
+		bash -e -o pipefail "$d/cmd") >"$work/stdout" 2>"$work/stderr"
+	rc=$?
+	want=$(cat "$d/status" 2>/dev/null || echo 0)
+	ok=0
+	if [ "$rc" != "$want" ]; then
+		echo "  $name: exit $rc, expected $want"; sed 's/^/  stderr: /' "$work/stderr" | head -20; ok=1
+	elif ! diff -u "$d/stdout" "$work/stdout" >"$work/diff"; then
+		echo "  $name: stdout differs"; head -40 "$work/diff"; ok=1
+	fi
+	result "$name" $ok
+done
+
+# 3. fuzz corpus and regression inputs, replayed under the sanitisers
+for r in "$root/$tree"/replay/fuzz_*; do
+	[ -x "$r" ] || continue
+	target=$(basename "$r")
+	dirs=()
+	for d in "$root/fuzz/corpus/$target" "$root/fuzz/regressions/$target"; do [ -d "$d" ] && dirs+=("$d"); done
+	if [ ${#dirs[@]} -eq 0 ]; then echo "  $target: no corpus"; result "replay/$target" 1; continue; fi
+	"$r" "${dirs[@]}" >"$tmp/out" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && tail -30 "$tmp/out"
+	result "replay/$target" $rc
+done
+
+echo
+[ $fail -gt 0 ] && printf 'failed: %s\n' "${failed[@]}"
+echo "$pass passed, $fail failed" | tee "$root/build/test-summary.txt"
+[ $fail -eq 0 ]
