@@ -4,9 +4,10 @@
 #include <string.h>
 
 #include "custos/rules.h"
+#include "rules/rules_int.h"
 
-/* A small fixed measure and two subjects that many rules can touch. */
-static void evaluate_fixed(const custos_ruleset *rs)
+/* A small fixed measure (of each kind) and two subjects that many rules can touch. */
+static void evaluate_fixed(const custos_ruleset *rs, custos_decision out[CUSTOS_KIND__COUNT][3])
 {
 	static custos_party agent = {.id = "P-1", .category = CUSTOS_CAT_DIPLOMATIC_AGENT, .sending_state = "MR",
 				      .nationality = "MR", .mission = "M-MR"};
@@ -15,9 +16,7 @@ static void evaluate_fixed(const custos_ruleset *rs)
 	custos_subject subjects[2] = {{&agent, CUSTOS_STATUS_ACTIVE, "mailto:a@b.c", "mailto:a@b.c"},
 				      {&refugee, CUSTOS_STATUS_GRACE, "name:x", "name:x"}};
 	custos_measure m;
-	custos_decision d;
 	memset(&m, 0, sizeof(m));
-	m.kind = CUSTOS_KIND_MLA_REQUEST;
 	m.requested_measure = CUSTOS_KIND_SEARCH;
 	m.scope = CUSTOS_SCOPE_NONE;
 	m.framework = CUSTOS_FW_CRIMINAL;
@@ -25,15 +24,57 @@ static void evaluate_fixed(const custos_ruleset *rs)
 	m.offence = "fraud";
 	m.grounds = "";
 	m.reciprocity = true;
-	for (size_t n = 0; n <= 2; n++) {
-		if (custos_rules_evaluate(&d, rs, &m, subjects, n) != 0)
-			continue;
-		for (size_t i = 0; i < d.nfindings; i++)
-			if (!d.findings[i].rule || !d.findings[i].cite || !d.findings[i].explain)
+	for (int k = 0; k < CUSTOS_KIND__COUNT; k++) {
+		m.kind = (custos_kind)k;
+		for (size_t n = 0; n <= 2; n++) {
+			custos_decision *d = &out[k][n];
+			if (custos_rules_evaluate(d, rs, &m, subjects, n) != 0)
 				abort();
-		if (d.reject && d.reject->effect != CUSTOS_EFFECT_REJECT)
+			for (size_t i = 0; i < d->nfindings; i++)
+				if (!d->findings[i].rule || !d->findings[i].cite || !d->findings[i].explain)
+					abort();
+			if (d->reject && d->reject->effect != CUSTOS_EFFECT_REJECT)
+				abort();
+		}
+	}
+}
+
+static void same_decision(const custos_decision *a, const custos_decision *b)
+{
+	if (a->outcome != b->outcome || a->nfindings != b->nfindings || a->napprovals != b->napprovals ||
+	    a->max_days != b->max_days || a->nminimise != b->nminimise || !a->reject != !b->reject)
+		abort();
+	for (size_t i = 0; i < a->nfindings; i++)
+		if (a->findings[i].rule != b->findings[i].rule || a->findings[i].effect != b->findings[i].effect ||
+		    a->findings[i].role != b->findings[i].role || a->findings[i].party != b->findings[i].party)
 			abort();
-		custos_decision_dispose(&d);
+	for (size_t i = 0; i < a->napprovals; i++)
+		if (a->approvals[i].role != b->approvals[i].role || a->approvals[i].notify != b->approvals[i].notify)
+			abort();
+}
+
+/*
+ * Differential check of the evaluator's pre-filters (rules by kind, subjects
+ * by category): switched off, every decision must be the same.
+ */
+static void check_prefilters(custos_ruleset *rs)
+{
+	static custos_decision with[CUSTOS_KIND__COUNT][3], without[CUSTOS_KIND__COUNT][3];
+	evaluate_fixed(rs, with);
+	for (int k = 0; k < CUSTOS_KIND__COUNT; k++) {
+		for (size_t i = 0; i < rs->nrules; i++)
+			rs->by_kind[k][i] = (uint32_t)i;
+		rs->nby_kind[k] = rs->nrules;
+	}
+	for (size_t i = 0; i < rs->nrules; i++)
+		rs->rules[i].categories = ~(uint64_t)0;
+	evaluate_fixed(rs, without);
+	for (int k = 0; k < CUSTOS_KIND__COUNT; k++) {
+		for (int n = 0; n < 3; n++) {
+			same_decision(&with[k][n], &without[k][n]);
+			custos_decision_dispose(&with[k][n]);
+			custos_decision_dispose(&without[k][n]);
+		}
 	}
 }
 
@@ -57,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    strcmp(custos_rules_hash(rs), custos_rules_hash(again)) != 0 ||
 	    custos_rules_count(rs) != custos_rules_count(again))
 		abort();
-	evaluate_fixed(rs);
+	check_prefilters(rs);
 	custos_ruleset_free(again);
 	custos_ruleset_free(rs);
 	return 0;

@@ -876,6 +876,35 @@ static void test_worked_examples(void **state)
 	done(&d);
 }
 
+/* The kind and category pre-filters never change a result: negations, mixed or/and, nulls. */
+static void test_prefilter(void **state)
+{
+	const char *rules = R("a", "not measure.kind in [search]", "notify comite_r")
+		R("b", "measure.kind != search or measure.grave_crime", "notify comite_r")
+			R("c", "not (measure.kind = search and measure.grave_crime)", "notify comite_r")
+				R("d", "measure.kind not in [observation] and party.category not in [lawyer]", "notify comite_r")
+					R("e", "not (party.category = lawyer or measure.kind = search)", "notify comite_r")
+						R("f", "party.category != lawyer", "notify comite_r")
+							R("g", "measure.kind = observation and party.category = mission", "notify comite_r");
+	custos_measure m = measure(CUSTOS_KIND_OBSERVATION);
+	custos_party p = party("P", CUSTOS_CAT_MISSION, NULL);
+	custos_subject s = {&p, CUSTOS_STATUS_ACTIVE, 0, 0}, nul = {NULL, CUSTOS_STATUS_ACTIVE, 0, 0};
+	assert_int_equal(fire_count(rules, &m, &s, 1), 6);	 /* all but d */
+	assert_int_equal(fire_count(rules, &m, &nul, 1), 5); /* a, b, c, e, f (a null category is no lawyer) */
+	m.kind = CUSTOS_KIND_SEARCH;
+	assert_int_equal(fire_count(rules, &m, &s, 1), 3);	 /* c, d, f */
+	m.grave_crime = true;
+	assert_int_equal(fire_count(rules, &m, &s, 1), 3);	 /* b, d, f */
+
+	/* an out-of-range kind is refused, not silently permitted */
+	custos_ruleset *rs = parse(rules);
+	custos_decision d;
+	m.kind = (custos_kind)99;
+	assert_int_equal(custos_rules_evaluate(&d, rs, &m, NULL, 0), CUSTOS_EINVALID);
+	assert_int_equal(d.nfindings, 0);
+	custos_ruleset_free(rs);
+}
+
 /* ---- loading -------------------------------------------------------------------- */
 
 static void write_file(const char *path, const char *text)
@@ -962,6 +991,7 @@ int main(void)
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_worked_examples),
+		cmocka_unit_test(test_prefilter),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_builtin),
 	};

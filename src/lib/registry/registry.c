@@ -603,7 +603,6 @@ static inline void add_probe(batch *b, uint32_t q, unsigned kind, unsigned prefi
 		p->key = key;
 	}
 	p->hash = key_hash(kind, prefix, p->key, len);
-	__builtin_prefetch(&b->reg->slots[p->hash & b->reg->mask]);
 }
 
 static inline void emit(batch *b, uint32_t q, size_t party, size_t sel)
@@ -791,39 +790,59 @@ static const posting *entry_match(const custos_registry *reg, const probe *p, ui
 	return NULL;
 }
 
+/* Finds the slot holding probe p's hash, or marks it absent; prefetches the entry. */
+static inline void resolve(const custos_registry *reg, probe *p)
+{
+	uint64_t pos = p->hash & reg->mask;
+	p->off = UINT64_MAX;
+	for (;; pos = (pos + 1) & reg->mask) {
+		const slot *sl = &reg->slots[pos];
+		if (sl->hash == p->hash) {
+			p->off = sl->off;
+			p->pos = pos;
+			__builtin_prefetch(reg->arena + sl->off);
+			return;
+		}
+		if (!sl->hash)
+			return;
+	}
+}
+
+static inline void deliver(batch *b, const probe *p)
+{
+	const posting *ps;
+	uint32_t count;
+	if (p->off == UINT64_MAX)
+		return;
+	ps = entry_match(b->reg, p, p->pos, &count);
+	for (uint32_t k = 0; k < count; k++)
+		emit(b, p->q, ps[k].party, ps[k].sel);
+}
+
 /*
- * Runs the queued probes in two passes so that the memory loads of a whole
- * block are in flight together: find each probe's slot (prefetched when it
- * was queued) and prefetch its entry; then compare keys and report postings.
+ * Runs the queued probes as a software pipeline, so that the memory loads of
+ * many look-ups are in flight at once: while probe i is compared with its
+ * entry, probe i + LAG finds its slot and prefetches its entry, and the slot
+ * of probe i + 2 * LAG is prefetched.
  */
+#define LAG 12
 static void run(batch *b)
 {
 	const custos_registry *reg = b->reg;
-	for (size_t i = 0; i < b->np; i++) {
-		probe *p = &b->p[i];
-		uint64_t pos = p->hash & reg->mask;
-		p->off = UINT64_MAX;
-		for (;; pos = (pos + 1) & reg->mask) {
-			const slot *sl = &reg->slots[pos];
-			if (sl->hash == p->hash) {
-				p->off = sl->off;
-				p->pos = pos;
-				__builtin_prefetch(reg->arena + sl->off);
-				break;
-			}
-			if (!sl->hash)
-				break;
-		}
+	size_t n = b->np;
+	for (size_t i = 0; i < n && i < LAG; i++)
+		__builtin_prefetch(&reg->slots[b->p[i].hash & reg->mask]);
+	for (size_t i = 0; i < n && i < LAG; i++) {
+		if (i + LAG < n)
+			__builtin_prefetch(&reg->slots[b->p[i + LAG].hash & reg->mask]);
+		resolve(reg, &b->p[i]);
 	}
-	for (size_t i = 0; i < b->np; i++) {
-		const probe *p = &b->p[i];
-		const posting *ps;
-		uint32_t count;
-		if (p->off == UINT64_MAX)
-			continue;
-		ps = entry_match(reg, p, p->pos, &count);
-		for (uint32_t k = 0; k < count; k++)
-			emit(b, p->q, ps[k].party, ps[k].sel);
+	for (size_t i = 0; i < n; i++) {
+		if (i + 2 * LAG < n)
+			__builtin_prefetch(&reg->slots[b->p[i + 2 * LAG].hash & reg->mask]);
+		if (i + LAG < n)
+			resolve(reg, &b->p[i + LAG]);
+		deliver(b, &b->p[i]);
 	}
 	b->np = 0;
 }

@@ -16,7 +16,7 @@ static int32_t country_rt(const char *s)
 static void measure_values(rules_rt *v, const custos_measure *m)
 {
 	memset(v, 0, RA__MEASURE_COUNT * sizeof(*v));
-	v[RA_KIND].i = (int32_t)m->kind & 63; /* always a valid code from the model */
+	v[RA_KIND].i = (int32_t)m->kind;
 	v[RA_REQUESTED_MEASURE].i =
 		m->requested_measure >= 0 && m->requested_measure < CUSTOS_KIND__COUNT ? m->requested_measure : -1;
 	v[RA_SCOPE].i = m->scope == CUSTOS_SCOPE_NONE ? -1 : (int32_t)m->scope;
@@ -240,8 +240,10 @@ static void emit(collector *c, const rules_rule *r, const char *party)
 }
 
 /*
- * Runs each rule in source order: a per-measure rule once, a per-party rule
- * once for each subject in order. Then folds the findings into the decision:
+ * Runs each rule in source order — only those that can hold for the
+ * measure's kind (rs->by_kind) — a per-measure rule once, a per-party rule
+ * once for each subject in order (skipping subjects whose category cannot
+ * satisfy it). Then folds the findings into the decision:
  * outcome (forbid > require > permitted), approvals (each role once, enum
  * order, required beating notify), the smallest max_days, the distinct
  * minimise conditions, and the first reject. The decision's arrays share one
@@ -257,8 +259,14 @@ int custos_rules_evaluate(custos_decision *out, const custos_ruleset *rs, const 
 	size_t nmin = 0, nappr = 0, reject = (size_t)-1;
 	int max_days = 0;
 	bool forbid = false;
+	const uint32_t *idx;
+	size_t nidx;
 
 	memset(out, 0, sizeof(*out));
+	if ((unsigned)m->kind >= CUSTOS_KIND__COUNT)
+		return custos_error_set(CUSTOS_EINVALID, "measure: bad kind %d", (int)m->kind);
+	idx = rs->by_kind[m->kind];
+	nidx = rs->nby_kind[m->kind];
 	measure_values(mvals, m);
 	if (nsubjects > sizeof(svals_stack) / sizeof(svals_stack[0])) {
 		if (nsubjects > SIZE_MAX / sizeof(*svals) || !(svals = malloc(nsubjects * sizeof(*svals))))
@@ -269,10 +277,8 @@ int custos_rules_evaluate(custos_decision *out, const custos_ruleset *rs, const 
 		memcpy(svals[s], mvals, RA__MEASURE_COUNT * sizeof(rules_rt));
 		party_values(svals[s], &subjects[s]);
 	}
-	for (size_t i = 0; i < rs->nrules && !c.rc; i++) {
-		const rules_rule *r = &rs->rules[i];
-		if (!((r->kinds >> mvals[RA_KIND].i) & 1))
-			continue;
+	for (size_t j = 0; j < nidx && !c.rc; j++) {
+		const rules_rule *r = &rs->rules[idx[j]];
 		if (!r->per_party) {
 			if (!r->when || holds(r->when, mvals))
 				emit(&c, r, NULL);

@@ -835,6 +835,21 @@ static int parse_source(parser *P)
 	return 0;
 }
 
+/* For each measure kind, the rules whose `when` can hold for it (the evaluator's loop). */
+static int index_by_kind(custos_ruleset *rs)
+{
+	for (int k = 0; k < CUSTOS_KIND__COUNT; k++) {
+		size_t n = 0;
+		if (!(rs->by_kind[k] = rules_alloc(&rs->arena, (rs->nrules ? rs->nrules : 1) * sizeof(uint32_t))))
+			return CUSTOS_ENOMEM;
+		for (size_t i = 0; i < rs->nrules; i++)
+			if ((rs->rules[i].kinds >> k) & 1)
+				rs->by_kind[k][n++] = (uint32_t)i;
+		rs->nby_kind[k] = n;
+	}
+	return 0;
+}
+
 int custos_rules_parse(custos_ruleset **out, const custos_rules_source *src, size_t nsrc)
 {
 	parser *P;
@@ -862,6 +877,8 @@ int custos_rules_parse(custos_ruleset **out, const custos_rules_source *src, siz
 		P->lx.line = P->lx.col = 1;
 		rc = parse_source(P);
 	}
+	if (!rc)
+		rc = index_by_kind(rs);
 	if (!rc)
 		rc = rules_canonicalise(rs);
 	rules_strtab_free(&P->rule_ids);

@@ -234,6 +234,8 @@ struct custos_ruleset {
 	size_t nrules, caprules;
 	const char **minimise; /* interned minimise names */
 	size_t nminimise, capminimise;
+	uint32_t *by_kind[CUSTOS_KIND__COUNT]; /* per measure kind: the rules that can hold, in order */
+	size_t nby_kind[CUSTOS_KIND__COUNT];
 	char *canonical;
 	size_t canonical_len;
 	char hash[72];

@@ -1,0 +1,148 @@
+/* test_measure.c — the measure JSON contract: every field, every rejection, canonical round trip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "custos/error.h"
+#include "custos/measure.h"
+
+#define PERIOD "\"period\":{\"from\":\"2026-12-01\",\"to\":\"2027-01-31\"}"
+#define BASE "\"framework\":\"criminal\",\"requested_by\":\"police\",\"targets\":[\"tel:+32 2 555 12 34\"]," PERIOD
+
+static void decode_ok(custos_measure *m, const char *json)
+{
+	int rc = custos_measure_decode(m, json, strlen(json));
+	if (rc)
+		fail_msg("decode failed: %s", custos_error_last());
+}
+
+/* Decoding must fail with CUSTOS_EINVALID (or ELIMIT) and a message containing `want`. */
+static void decode_err(const char *json, const char *want)
+{
+	custos_measure m;
+	int rc = custos_measure_decode(&m, json, strlen(json));
+	assert_true(rc == CUSTOS_EINVALID || rc == CUSTOS_ELIMIT);
+	if (!strstr(custos_error_last(), want))
+		fail_msg("error '%s' does not mention '%s'", custos_error_last(), want);
+}
+
+static void test_full_measure(void **state)
+{
+	custos_measure m;
+	(void)state;
+	decode_ok(&m, "{\"kind\":\"mla_request\",\"framework\":\"criminal\",\"requested_by\":\"fps_justice\","
+		      "\"requesting_state\":\"KZ\",\"targets\":[\"EmailAddress:A@B.example\",\"ip:192.0.2.7/24\"],"
+		      "\"persons\":[{\"name\":\"Aigerim Exempla\",\"nationality\":\"KZ\",\"refugee_in\":\"BE\"}],"
+		      "\"offence\":\"fraud\",\"political_offence\":false,\"grounds\":\"g\",\"reciprocity\":true,"
+		      "\"treaty\":null,\"requested_measure\":\"interception\"," PERIOD "}");
+	assert_int_equal(m.kind, CUSTOS_KIND_MLA_REQUEST);
+	assert_int_equal(m.requested_measure, CUSTOS_KIND_INTERCEPTION);
+	assert_string_equal(m.requesting_state, "KZ");
+	assert_int_equal(m.ntargets, 2);
+	assert_string_equal(m.targets[0].text, "mailto:a@b.example");
+	assert_string_equal(m.targets[1].text, "ip:192.0.2.0/24");
+	assert_int_equal(m.npersons, 1);
+	assert_string_equal(m.persons[0].refugee_in, "BE");
+	assert_true(m.reciprocity);
+	assert_false(m.political_offence);
+	assert_null(m.treaty);
+	assert_int_equal(m.to - m.from, 61);
+	custos_measure_dispose(&m);
+}
+
+static void test_canonical_round_trip(void **state)
+{
+	custos_measure m, again;
+	char *a = NULL, *b = NULL;
+	(void)state;
+	decode_ok(&m, "{\"kind\":\"interception\",\"scope\":\"content\"," BASE ",\"grave_crime\":true}");
+	assert_int_equal(custos_measure_encode(&a, &m), 0);
+	decode_ok(&again, a);
+	assert_int_equal(custos_measure_encode(&b, &again), 0);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "\"targets\":[\"tel:+3225551234\"]"));
+	assert_non_null(strstr(a, "\"grave_crime\":true"));
+	assert_non_null(strstr(a, "\"scope\":\"content\""));
+	free(a);
+	free(b);
+	custos_measure_dispose(&m);
+	custos_measure_dispose(&again);
+}
+
+static void test_rejections(void **state)
+{
+	(void)state;
+	decode_err("{\"kind\":\"search\"," BASE ",\"colour\":1}", "unknown field 'colour'");
+	decode_err("{\"kind\":\"wiretap\"," BASE "}", "kind: unknown value 'wiretap'");
+	decode_err("{\"kind\":5," BASE "}", "kind: unknown value (not a string)");
+	decode_err("{" BASE "}", "kind: required");
+	decode_err("{\"kind\":\"search\",\"framework\":\"civil\",\"requested_by\":\"p\",\"targets\":[\"tel:+3212\"]," PERIOD
+		   "}",
+		   "framework: unknown value 'civil'");
+	decode_err("{\"kind\":\"search\"," BASE ",\"reciprocity\":1}", "reciprocity: expected true or false");
+	decode_err("{\"kind\":\"search\"," BASE ",\"transfer_basis\":\"none\"}", "transfer_basis: unknown value 'none'");
+	decode_err("{\"kind\":\"search\"," BASE ",\"scope\":\"content\"}", "scope: only an interception");
+	decode_err("{\"kind\":\"interception\"," BASE "}", "scope: required for an interception");
+	decode_err("{\"kind\":\"mla_request\"," BASE "}", "requesting_state: required for mla_request");
+	decode_err("{\"kind\":\"search\"," BASE ",\"requesting_state\":\"be\"}", "requesting_state: expected an ISO");
+	decode_err("{\"kind\":\"search\"," BASE ",\"requested_measure\":\"search\"}", "requested_measure: only for an mla");
+	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":[\"tel:12\"]," PERIOD "}",
+		   "targets[0]");
+	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":\"tel:+3212\"," PERIOD
+		   "}",
+		   "targets: expected an array");
+	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":[]," PERIOD "}",
+		   "at least one target or person");
+	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":[\"tel:+3212\"],"
+		   "\"persons\":[{\"name\":\"x\",\"age\":3}]," PERIOD "}",
+		   "persons[0].unknown field 'age'");
+	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":[\"tel:+3212\"],"
+		   "\"persons\":[{\"nationality\":\"Kazakh\"}]," PERIOD "}",
+		   "persons[0].nationality");
+	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":[\"tel:+3212\"]}",
+		   "period: required");
+	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":[\"tel:+3212\"],"
+		   "\"period\":{\"from\":\"2027-01-01\",\"to\":\"2026-01-01\"}}",
+		   "'to' (2026-01-01) is before 'from' (2027-01-01)");
+	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":[\"tel:+3212\"],"
+		   "\"period\":{\"from\":\"2026-02-29\",\"to\":\"2026-03-01\"}}",
+		   "period.from: '2026-02-29' is not a date");
+	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":[\"tel:+3212\"],"
+		   "\"period\":{\"from\":\"2026-01-01\",\"to\":\"2026-03-01\",\"x\":1}}",
+		   "period.unknown field 'x'");
+	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"\",\"targets\":[\"tel:+3212\"]," PERIOD
+		   "}",
+		   "requested_by: must not be empty");
+	decode_err("{\"kind\":\"search\",\"kind\":\"search\"}", "duplicate object key");
+	decode_err("{\"kind\":", "line 1");
+	decode_err("[]", "must be a JSON object");
+}
+
+static void test_limits(void **state)
+{
+	size_t n = CUSTOS_MEASURE_MAX + 10;
+	char *big = malloc(n + 1);
+	custos_measure m;
+	(void)state;
+	assert_non_null(big);
+	memset(big, ' ', n);
+	big[n] = '\0';
+	assert_int_equal(custos_measure_decode(&m, big, n), CUSTOS_ELIMIT);
+	free(big);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_measure),
+		cmocka_unit_test(test_canonical_round_trip),
+		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_limits),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
