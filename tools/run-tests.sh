@@ -18,6 +18,12 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/bin"
 ln -s "$CUSTOS_BIN" "$tmp/bin/custos"
 
+# 0. project checks (banned calls, headers alone, file comments)
+"$root/tools/lint.sh" >"$tmp/out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && cat "$tmp/out"
+result lint $rc
+
 # 1. unit tests
 for t in "$root/$tree"/tests/test_*; do
 	[ -x "$t" ] || continue
