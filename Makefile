@@ -38,6 +38,8 @@ REL := build/rel
 SANB := build/san
 
 .PHONY: all demo check test deps fuzz fuzz-smoke bench clean lint
+# Keep intermediate objects (fuzz and bench builds) so rebuilds stay incremental.
+.SECONDARY:
 all: build/custos
 
 build/gen/embedded.c: tools/embed.c $(EMBED)

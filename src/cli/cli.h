@@ -41,6 +41,9 @@ int cli_usage(const cli_ctx *ctx, const char *fmt, ...);
 int cli_open_store(cli_ctx *ctx, custos_store **out, int create);
 /* Reads a file, or standard input for "-". Prints the error. */
 int cli_read_input(const char *path, size_t max, char **out, size_t *len);
+/* Writes one JSON value as one compact line and releases it (a JSON Lines record). */
+struct json_t;
+int cli_print_line(struct json_t *value);
 /* Writes a JSON text (compact input) pretty-printed, with a final newline. */
 void cli_print_json(const char *json);
 

@@ -80,7 +80,6 @@ static int list_one(void *vctx, const custos_store_measure *m)
 {
 	const list_filter *f = vctx;
 	json_t *o, *d;
-	char *s;
 	if (f->state && strcmp(f->state, m->state) != 0)
 		return 0;
 	d = json_loads(m->decision, 0, NULL);
@@ -97,13 +96,7 @@ static int list_one(void *vctx, const custos_store_measure *m)
 	}
 	json_object_set_new(o, "approvals", json_incref(json_object_get(d, "approvals")));
 	json_decref(d);
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (!s)
-		return CUSTOS_ENOMEM;
-	puts(s);
-	free(s);
-	return 0;
+	return cli_print_line(o);
 }
 
 int cmd_measure_list(cli_ctx *ctx, int argc, char **argv)

@@ -75,18 +75,13 @@ static int stream_line(const custos_registry *reg, const char *line, size_t len,
 		}
 	}
 	if (json_array_size(flags)) {
-		char *out;
 		json_object_set_new(rec, "custos", json_pack("{s:b,s:o}", "flagged", 1, "flags", flags));
-		out = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (out)
-			puts(out);
-		free(out);
-	} else {
-		json_decref(flags);
-		fwrite(line, 1, len, stdout);
-		fputc('\n', stdout);
+		return cli_print_line(rec) ? cli_fail(CUSTOS_ENOMEM, "screen") : CLI_OK;
 	}
+	json_decref(flags);
 	json_decref(rec);
+	fwrite(line, 1, len, stdout);
+	fputc('\n', stdout);
 	return CLI_OK;
 }
 

@@ -86,7 +86,6 @@ int cmd_registry_show(cli_ctx *ctx, int argc, char **argv)
 static int print_event(void *ctx, const custos_store_event *e)
 {
 	json_t *o = json_object();
-	char *s;
 	(void)ctx;
 	json_object_set_new(o, "index", json_integer(e->index));
 	json_object_set_new(o, "type", json_string(e->type));
@@ -94,13 +93,7 @@ static int print_event(void *ctx, const custos_store_event *e)
 	json_object_set_new(o, "actor", json_string(e->actor));
 	json_object_set_new(o, "ref", e->ref ? json_string(e->ref) : json_null());
 	json_object_set_new(o, "payload_hash", json_string(e->payload_hash));
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (!s)
-		return CUSTOS_ENOMEM;
-	puts(s);
-	free(s);
-	return 0;
+	return cli_print_line(o);
 }
 
 int cmd_events(cli_ctx *ctx, int argc, char **argv)

@@ -110,6 +110,17 @@ int cli_read_input(const char *path, size_t max, char **out, size_t *len)
 	return rc;
 }
 
+int cli_print_line(json_t *value)
+{
+	char *s = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	json_decref(value);
+	if (!s)
+		return CUSTOS_ENOMEM;
+	puts(s);
+	free(s);
+	return 0;
+}
+
 void cli_print_json(const char *json)
 {
 	json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);

@@ -825,7 +825,9 @@ static inline void deliver(batch *b, const probe *p)
  * entry, probe i + LAG finds its slot and prefetches its entry, and the slot
  * of probe i + 2 * LAG is prefetched.
  */
+#ifndef LAG
 #define LAG 12
+#endif
 static void run(batch *b)
 {
 	const custos_registry *reg = b->reg;

@@ -15,7 +15,6 @@ static int32_t country_rt(const char *s)
 /* The measure's attribute values, as the rules see them (null = -1 / NULL). */
 static void measure_values(rules_rt *v, const custos_measure *m)
 {
-	memset(v, 0, RA__MEASURE_COUNT * sizeof(*v));
 	v[RA_KIND].i = (int32_t)m->kind;
 	v[RA_REQUESTED_MEASURE].i =
 		m->requested_measure >= 0 && m->requested_measure < CUSTOS_KIND__COUNT ? m->requested_measure : -1;
@@ -41,13 +40,9 @@ static void measure_values(rules_rt *v, const custos_measure *m)
 /* A subject's attribute values (the party's, with the status computed for this measure). */
 static void party_values(rules_rt *v, const custos_subject *s)
 {
-	const custos_party *p = s->party;
-	memset(v + RA__MEASURE_COUNT, 0, (RA__COUNT - RA__MEASURE_COUNT) * sizeof(*v));
+	static const custos_party none = {.category = (custos_category)-1};
+	const custos_party *p = s->party ? s->party : &none;
 	v[RA_P_STATUS].i = (int32_t)s->status;
-	if (!p) {
-		v[RA_P_CATEGORY].i = v[RA_P_NATIONALITY].i = v[RA_P_SENDING_STATE].i = v[RA_P_COUNTRY_OF_ORIGIN].i = -1;
-		return;
-	}
 	v[RA_P_ID].s = p->id;
 	v[RA_P_MISSION].s = p->mission;
 	v[RA_P_WAIVER].s = p->waiver;

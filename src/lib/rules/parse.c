@@ -293,7 +293,6 @@ static int check_value(parser *P, int attr, const rules_value *v, rules_rt *out,
 	if (setname)
 		snprintf(ctx, sizeof(ctx), " (in set '%s', used with %s at %s:%u:%u)", setname, an,
 			 P->srcs[use.src].name, use.line, use.col);
-	out->i = -1;
 	out->s = NULL;
 	switch (v->kind) {
 	case RV_NULL:

@@ -165,8 +165,12 @@ typedef struct rules_set {
 	size_t order; /* position among top-level items, for "used before definition" */
 } rules_set;
 
-/* A value at evaluation time: i for enums/bools/countries (-1: null), s for strings (NULL: null). */
-typedef struct rules_rt {
+/*
+ * A value at evaluation time: i for enums, bools and countries (-1: null), s
+ * for strings (NULL: null). Which member is live follows from the attribute's
+ * type, so a union keeps the value arrays small.
+ */
+typedef union rules_rt {
 	int32_t i;
 	const char *s;
 } rules_rt;
