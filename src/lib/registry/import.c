@@ -101,16 +101,8 @@ static int parse_lines(import_entry **out, size_t *nout, const char *text, size_
 			bad_rc = custos_error_set(CUSTOS_ELIMIT, "%s:%zu: line longer than %d bytes", source, lineno,
 						  CUSTOS_REGISTRY_LINE_MAX);
 		} else if (!is_blank(p, n_line)) {
-			if (n == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				import_entry *grown = realloc(entries, ncap * sizeof(*grown));
-				if (!grown) {
-					rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
-					goto out;
-				}
-				entries = grown;
-				cap = ncap;
-			}
+			if ((rc = custos_array_reserve(&entries, &cap, n, sizeof(*entries), 64)))
+				goto out;
 			memset(&entries[n], 0, sizeof(entries[n]));
 			entries[n].line = lineno;
 			if ((bad_rc = custos_party_decode(&entries[n].party, p, n_line)))
@@ -271,14 +263,8 @@ static int load_row(void *ctx, const char *id, const char *line)
 {
 	load_ctx *l = ctx;
 	int rc;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 64;
-		custos_party *grown = realloc(l->parties, ncap * sizeof(*grown));
-		if (!grown)
-			return custos_error_set(CUSTOS_ENOMEM, "out of memory");
-		l->parties = grown;
-		l->cap = ncap;
-	}
+	if ((rc = custos_array_reserve(&l->parties, &l->cap, l->n, sizeof(*l->parties), 64)))
+		return rc;
 	if ((rc = custos_party_decode(&l->parties[l->n], line, strlen(line))))
 		return custos_error_prefix(rc, "stored party '%s'", id);
 	l->n++;

@@ -10,7 +10,8 @@
 /*
  * The index has three parts.
  *
- * 1. One open-addressing hash table over every exact match key: (kind, key)
+ * 1. One open-addressing hash table, behind a blocked bloom filter that
+ *    answers most misses from cache, over every exact match key: (kind, key)
  *    for strings, (prefix, 16 bytes) for IP networks, and (party, id) for
  *    every party's own id. A slot holds the key's 64-bit hash and the offset
  *    of its entry in an arena; the entry holds the key bytes and its
@@ -74,6 +75,8 @@ struct custos_registry {
 
 	slot *slots;
 	uint64_t mask;
+	uint64_t *bloom; /* one 64-bit word per key hash, three bits set: misses stay in cache */
+	uint64_t bloom_mask;
 	unsigned char *arena;
 	size_t arena_len;
 
@@ -111,6 +114,12 @@ static inline const void *sel_key(const custos_selector *s, size_t *len, unsigne
 	*len = strlen(s->key);
 	*prefix = 0;
 	return s->key;
+}
+
+/* The bloom-filter word and bits of a key hash (bits independent of the slot index). */
+static inline uint64_t bloom_bits(uint64_t h)
+{
+	return (1ull << ((h >> 20) & 63)) | (1ull << ((h >> 26) & 63)) | (1ull << ((h >> 32) & 63));
 }
 
 static inline const custos_selector *party_sel(const custos_registry *reg, size_t party, size_t sel)
@@ -296,6 +305,14 @@ static int build_table(custos_registry *reg, size_t nsel)
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
 	}
 	reg->mask = cap - 1;
+	for (cap = 1; cap < nkeys / 8 + 1; cap <<= 1)
+		;
+	reg->bloom = big_calloc(cap, sizeof(uint64_t));
+	if (!reg->bloom) {
+		free(items);
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+	}
+	reg->bloom_mask = cap - 1;
 	for (size_t i = 0; i < nitems;) {
 		size_t j = i + 1, off = reg->arena_len, pos;
 		entry_hdr h;
@@ -318,6 +335,7 @@ static int build_table(custos_registry *reg, size_t nsel)
 		for (pos = items[i].hash & reg->mask; reg->slots[pos].hash; pos = (pos + 1) & reg->mask)
 			;
 		reg->slots[pos].hash = items[i].hash;
+		reg->bloom[(items[i].hash >> 40) & reg->bloom_mask] |= bloom_bits(items[i].hash);
 		reg->slots[pos].off = off;
 		i = j;
 	}
@@ -449,6 +467,7 @@ static void release(custos_registry *reg)
 	free(reg->parties);
 	free(reg->idsel);
 	free(reg->slots);
+	free(reg->bloom);
 	free(reg->arena);
 	free(reg->dom);
 	free(reg->rev_arena);
@@ -591,7 +610,11 @@ typedef struct batch {
 
 static inline void add_probe(batch *b, uint32_t q, unsigned kind, unsigned prefix, const void *key, size_t len)
 {
-	probe *p = &b->p[b->np++];
+	uint64_t h = key_hash(kind, prefix, key, len), bits = bloom_bits(h);
+	probe *p;
+	if ((b->reg->bloom[(h >> 40) & b->reg->bloom_mask] & bits) != bits)
+		return; /* certainly not in the table */
+	p = &b->p[b->np++];
 	p->q = q;
 	p->kind = (uint8_t)kind;
 	p->prefix = (uint8_t)prefix;
@@ -602,7 +625,7 @@ static inline void add_probe(batch *b, uint32_t q, unsigned kind, unsigned prefi
 	} else {
 		p->key = key;
 	}
-	p->hash = key_hash(kind, prefix, p->key, len);
+	p->hash = h;
 }
 
 static inline void emit(batch *b, uint32_t q, size_t party, size_t sel)

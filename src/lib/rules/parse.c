@@ -567,14 +567,9 @@ static int parse_expr(parser *P, rules_node **out)
 
 static int add_effect(parser *P, rules_effect e)
 {
-	if (P->neffects == P->capeffects) {
-		size_t cap = P->capeffects ? P->capeffects * 2 : 16;
-		rules_effect *p = realloc(P->effects, cap * sizeof(*p));
-		if (!p)
-			return custos_error_set(CUSTOS_ENOMEM, "out of memory");
-		P->effects = p;
-		P->capeffects = cap;
-	}
+	int rc = custos_array_reserve(&P->effects, &P->capeffects, P->neffects, sizeof(*P->effects), 16);
+	if (rc)
+		return rc;
 	P->effects[P->neffects++] = e;
 	return 0;
 }

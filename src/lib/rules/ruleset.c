@@ -236,16 +236,8 @@ int custos_rules_load_dir(custos_ruleset **out, const char *dir)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.' || !has_rules_suffix(e->d_name))
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char **p = realloc(names, ncap * sizeof(*p));
-			if (!p) {
-				rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
-				goto out;
-			}
-			names = p;
-			cap = ncap;
-		}
+		if ((rc = custos_array_reserve(&names, &cap, n, sizeof(*names), 16)))
+			goto out;
 		size_t dl = strlen(dir), fl = strlen(e->d_name);
 		while (dl > 1 && dir[dl - 1] == '/')
 			dl--;

@@ -1,4 +1,5 @@
-/* buf.c — growable byte buffers with a ceiling. */
+/* buf.c — growable byte buffers with a ceiling, and growable arrays. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +84,24 @@ void custos_buf_dispose(custos_buf *b)
 	free(b->ptr);
 	b->ptr = NULL;
 	b->len = b->cap = 0;
+}
+
+int custos_array_reserve(void *arrayp, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void *old, *grown;
+	size_t ncap;
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : first;
+	if (ncap <= n)
+		ncap = n + 1;
+	if (ncap > SIZE_MAX / size)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	memcpy(&old, arrayp, sizeof(old));
+	grown = realloc(old, ncap * size);
+	if (!grown)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	memcpy(arrayp, &grown, sizeof(grown));
+	*cap = ncap;
+	return 0;
 }

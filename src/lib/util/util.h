@@ -42,6 +42,15 @@ int custos_buf_printf(custos_buf *b, const char *fmt, ...) CUSTOS_PRINTF(2, 3);
 char *custos_buf_detach(custos_buf *b);
 void custos_buf_dispose(custos_buf *b);
 
+/*
+ * Makes room for element n of a growable array: `arrayp` is the address of
+ * the array pointer, *cap its capacity in elements of `size` bytes. Grows by
+ * doubling (from `first`); on failure the array is left as it was.
+ *     if ((rc = custos_array_reserve(&v, &cap, n, sizeof(*v), 16))) return rc;
+ *     v[n++] = x;
+ */
+int custos_array_reserve(void *arrayp, size_t *cap, size_t n, size_t size, size_t first);
+
 /* SHA-256 (OpenSSL's, which uses the CPU's SHA extensions). */
 void custos_sha256(uint8_t out[32], const void *data, size_t len);
 /* Writes "sha256:" and 64 lower-case hex digits and a NUL (72 bytes). */

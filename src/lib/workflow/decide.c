@@ -10,17 +10,12 @@
 static int subject_add(custos_verdict *v, size_t *cap, const custos_party *p, custos_status status, const char *via,
 		       const char *matched)
 {
+	int rc;
 	for (size_t i = 0; i < v->nsubjects; i++)
 		if (v->subjects[i].party == p)
 			return 0; /* first selector that hit wins */
-	if (v->nsubjects == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		custos_subject *ns = realloc(v->subjects, ncap * sizeof(*ns));
-		if (!ns)
-			return custos_error_set(CUSTOS_ENOMEM, "out of memory");
-		v->subjects = ns;
-		*cap = ncap;
-	}
+	if ((rc = custos_array_reserve(&v->subjects, cap, v->nsubjects, sizeof(*v->subjects), 8)))
+		return rc;
 	v->subjects[v->nsubjects++] = (custos_subject){p, status, via, matched};
 	return 0;
 }

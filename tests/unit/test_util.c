@@ -1,0 +1,141 @@
+/* test_util.c — the helpers everything rests on: errors, bounded buffers, arrays, SHA-256, dates, vocabulary. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "custos/model.h"
+#include "util/util.h"
+
+static void test_error_prefix(void **state)
+{
+	(void)state;
+	assert_int_equal(custos_error_set(CUSTOS_EINVALID, "bad %s", "thing"), CUSTOS_EINVALID);
+	assert_int_equal(custos_error_prefix(CUSTOS_EINVALID, "file.jsonl:%d", 3), CUSTOS_EINVALID);
+	assert_string_equal(custos_error_last(), "file.jsonl:3: bad thing");
+	custos_error_clear();
+	assert_string_equal(custos_error_last(), "");
+	/* a very long message keeps the prefix and stays terminated */
+	{
+		char big[4000];
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		custos_error_set(CUSTOS_ERROR, "%s", big);
+		custos_error_prefix(CUSTOS_ERROR, "where");
+		assert_memory_equal(custos_error_last(), "where: xxx", 10);
+		assert_true(strlen(custos_error_last()) < 2048);
+	}
+}
+
+static void test_buf_ceiling(void **state)
+{
+	custos_buf b;
+	char *s;
+	(void)state;
+	custos_buf_init(&b, 8);
+	assert_int_equal(custos_buf_puts(&b, "12345"), 0);
+	assert_int_equal(custos_buf_printf(&b, "%d", 678), 0);
+	assert_int_equal(custos_buf_puts(&b, "9"), CUSTOS_ELIMIT);
+	assert_string_equal(b.ptr, "12345678"); /* nothing half-appended */
+	s = custos_buf_detach(&b);
+	assert_string_equal(s, "12345678");
+	free(s);
+	custos_buf_init(&b, 8);
+	s = custos_buf_detach(&b); /* an empty buffer detaches as "" */
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void test_array_reserve(void **state)
+{
+	int *v = NULL;
+	size_t cap = 0, n = 0;
+	(void)state;
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(custos_array_reserve(&v, &cap, n, sizeof(*v), 4), 0);
+		v[n++] = i;
+	}
+	assert_true(cap >= 1000);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(v[i], i);
+	assert_int_equal(custos_array_reserve(&v, &cap, cap, SIZE_MAX / 2, 4), CUSTOS_ENOMEM);
+	assert_int_equal(v[999], 999); /* left as it was */
+	free(v);
+}
+
+static void test_sha256(void **state)
+{
+	uint8_t d[32];
+	char label[72];
+	(void)state;
+	custos_sha256(d, "abc", 3); /* FIPS 180-2 example */
+	custos_sha256_label(label, d);
+	assert_string_equal(label, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	custos_sha256(d, "", 0);
+	custos_sha256_label(label, d);
+	assert_string_equal(label, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+static void test_dates(void **state)
+{
+	custos_date d, e;
+	char buf[11];
+	(void)state;
+	assert_int_equal(custos_date_parse(&d, "1970-01-01"), 0);
+	assert_int_equal(d, 0);
+	assert_int_equal(custos_date_parse(&d, "2024-02-29"), 0); /* leap year */
+	assert_int_equal(custos_date_parse(&e, "2024-03-01"), 0);
+	assert_int_equal(e - d, 1);
+	assert_int_equal(custos_date_parse(&d, "2000-02-29"), 0);    /* divisible by 400 */
+	assert_int_not_equal(custos_date_parse(&d, "1900-02-29"), 0); /* divisible by 100 */
+	assert_int_not_equal(custos_date_parse(&d, "2026-02-29"), 0);
+	assert_int_not_equal(custos_date_parse(&d, "2026-04-31"), 0);
+	assert_int_not_equal(custos_date_parse(&d, "2026-1-01"), 0);
+	assert_int_not_equal(custos_date_parse(&d, "2026-01-01T00"), 0);
+	assert_int_not_equal(custos_date_parse(&d, ""), 0);
+	assert_int_not_equal(custos_date_parse(&d, NULL), 0);
+	assert_int_equal(custos_date_parse(&d, "2026-11-24"), 0);
+	custos_date_format(buf, d);
+	assert_string_equal(buf, "2026-11-24");
+	custos_date_format(buf, d + 38);
+	assert_string_equal(buf, "2027-01-01");
+	setenv("CUSTOS_TODAY", "2030-06-15", 1);
+	custos_date_format(buf, custos_date_today());
+	assert_string_equal(buf, "2030-06-15");
+	unsetenv("CUSTOS_TODAY");
+}
+
+static void test_vocabulary(void **state)
+{
+	custos_category c;
+	custos_role r;
+	(void)state;
+	for (int i = 0; i < CUSTOS_CAT__COUNT; i++) {
+		assert_int_equal(custos_category_from_name(&c, custos_category_name((custos_category)i)), 0);
+		assert_int_equal(c, i);
+	}
+	for (int i = 0; i < CUSTOS_ROLE__COUNT; i++) {
+		assert_int_equal(custos_role_from_name(&r, custos_role_name((custos_role)i)), 0);
+		assert_int_equal(r, i);
+	}
+	assert_int_equal(custos_category_from_name(&c, "diplomat"), CUSTOS_EINVALID);
+	assert_int_equal(custos_role_from_name(&r, NULL), CUSTOS_EINVALID);
+	assert_true(custos_country_valid("BE"));
+	assert_false(custos_country_valid("be"));
+	assert_false(custos_country_valid("BEL"));
+	assert_false(custos_country_valid(""));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_error_prefix), cmocka_unit_test(test_buf_ceiling),
+		cmocka_unit_test(test_array_reserve), cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_dates),	     cmocka_unit_test(test_vocabulary),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
