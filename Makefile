@@ -88,7 +88,15 @@ $(SANB)/replay/%: fuzz/%.c fuzz/replay.c $(SANB)/libcustos.a
 	$(say) REPLAY $@
 	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< fuzz/replay.c $(SANB)/libcustos.a $(PKG_LIBS)
 
+# Test tools driven by the golden tests (e.g. the crash-test writer).
+TOOL_SRC := $(sort $(wildcard tests/crash/*.c))
+$(SANB)/crash/%: tests/crash/%.c $(SANB)/libcustos.a
+	@mkdir -p $(dir $@)
+	$(say) TOOL $@
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(SANB)/libcustos.a $(PKG_LIBS)
+
 UNIT_BINS   := $(TEST_SRC:tests/unit/%.c=$(SANB)/tests/%)
+TOOL_BINS   := $(TOOL_SRC:tests/crash/%.c=$(SANB)/crash/%)
 REPLAY_BINS := $(FUZZ_SRC:fuzz/%.c=$(SANB)/replay/%)
 
 deps:
@@ -98,7 +106,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory test
 
-test: $(SANB)/custos $(UNIT_BINS) $(REPLAY_BINS)
+test: $(SANB)/custos $(UNIT_BINS) $(REPLAY_BINS) $(TOOL_BINS)
 	@tools/run-tests.sh $(SANB)
 
 demo: deps

@@ -15,6 +15,18 @@
 #define NLOOKUPS 10000000
 #define NSQL 1000000
 
+/* CUSTOS_BENCH_LOOKUPS and CUSTOS_BENCH_SQL shrink a run (for callgrind); the defaults are the reported figures. */
+static size_t env_count(const char *name, size_t dflt)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long long n;
+	if (!v || !*v)
+		return dflt;
+	n = strtoull(v, &end, 10);
+	return *end || n == 0 || n > dflt ? dflt : (size_t)n;
+}
+
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
 static uint64_t rnd(void)
@@ -129,7 +141,8 @@ static double sqlite_rate(const custos_registry *reg, const custos_selector *q, 
 	snprintf(path, sizeof(path), "/tmp/custos-bench-screen-%ld.db", (long)getpid());
 	unlink(path);
 	sql_check(sqlite3_open(path, &db), db, "open");
-	sql_check(sqlite3_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-524288;"
+	sql_check(sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+				   "PRAGMA cache_size=-524288;"
 				   "CREATE TABLE sel(key TEXT NOT NULL, party INTEGER, idx INTEGER);",
 			       NULL, NULL, NULL),
 		  db, "create");
@@ -169,13 +182,16 @@ static double sqlite_rate(const custos_registry *reg, const custos_selector *q, 
 int main(void)
 {
 	custos_party *parties = calloc(NPARTIES, sizeof(*parties));
-	custos_selector *q = malloc((size_t)NLOOKUPS * sizeof(*q));
+	size_t nlookups = env_count("CUSTOS_BENCH_LOOKUPS", NLOOKUPS), nsql = env_count("CUSTOS_BENCH_SQL", NSQL);
+	custos_selector *q = malloc(nlookups * sizeof(*q));
 	custos_registry *reg;
 	char buf[256];
 	uint64_t matches = 0, bmatches = 0, sqlfound;
 	double t0, t_single, t_batch, single, batched, sql;
 	if (!parties || !q)
 		die("out of memory");
+	if (nsql > nlookups)
+		nsql = nlookups;
 	for (size_t i = 0; i < NPARTIES; i++) {
 		custos_party *p = &parties[i];
 		snprintf(buf, sizeof(buf), "B-%06zu", i);
@@ -196,37 +212,37 @@ int main(void)
 	if (custos_registry_new(&reg, parties, NPARTIES))
 		die("registry");
 	fprintf(stderr, "screen: registry of %d selectors built in %.2f s\n", NPARTIES * PER_PARTY, now() - t0);
-	for (size_t i = 0; i < NLOOKUPS; i++) {
+	for (size_t i = 0; i < nlookups; i++) {
 		lookup_selector(buf, sizeof(buf));
 		parse(&q[i], buf);
 	}
 
 	t0 = now();
-	for (size_t i = 0; i < NLOOKUPS; i++)
+	for (size_t i = 0; i < nlookups; i++)
 		custos_registry_match(reg, &q[i], count_fn, &matches);
 	t_single = now() - t0;
 	t0 = now();
-	custos_registry_match_batch(reg, q, NLOOKUPS, count_batch_fn, &bmatches);
+	custos_registry_match_batch(reg, q, nlookups, count_batch_fn, &bmatches);
 	t_batch = now() - t0;
 	if (matches != bmatches) {
 		fprintf(stderr, "screen: batched look-ups found %" PRIu64 " matches, single ones %" PRIu64 "\n",
 			bmatches, matches);
 		return 1;
 	}
-	single = NLOOKUPS / t_single;
-	batched = NLOOKUPS / t_batch;
-	sql = sqlite_rate(reg, q, NSQL, &sqlfound);
+	single = (double)nlookups / t_single;
+	batched = (double)nlookups / t_batch;
+	sql = sqlite_rate(reg, q, nsql, &sqlfound);
 
-	printf("screen: %.1f M look-ups/s one at a time (%d selectors, %d look-ups, 1 core, %.2f matches per look-up)\n",
-	       single / 1e6, NPARTIES * PER_PARTY, NLOOKUPS, (double)matches / NLOOKUPS);
-	printf("screen: %.1f M look-ups/s batched (%d selectors, %d look-ups, 1 core)\n", batched / 1e6,
-	       NPARTIES * PER_PARTY, NLOOKUPS);
-	printf("sqlite indexed: %.2f M look-ups/s (%d exact-key look-ups, %" PRIu64 " rows found; no containment); "
+	printf("screen: %.1f M look-ups/s one at a time (%d selectors, %zu look-ups, 1 core, %.2f matches per look-up)\n",
+	       single / 1e6, NPARTIES * PER_PARTY, nlookups, (double)matches / (double)nlookups);
+	printf("screen: %.1f M look-ups/s batched (%d selectors, %zu look-ups, 1 core)\n", batched / 1e6,
+	       NPARTIES * PER_PARTY, nlookups);
+	printf("sqlite indexed: %.2f M look-ups/s (%zu exact-key look-ups, %" PRIu64 " rows found; no containment); "
 	       "ratio %.1fx one at a time, %.1fx batched (target >= 20 M/s and >= 10x)\n",
-	       sql / 1e6, NSQL, sqlfound, single / sql, batched / sql);
-	for (size_t i = 0; i < NLOOKUPS; i++)
+	       sql / 1e6, nsql, sqlfound, single / sql, batched / sql);
+	for (size_t i = 0; i < nlookups; i++)
 		custos_selector_dispose(&q[i]);
 	free(q);
 	custos_registry_free(reg);
-	return batched >= 20e6 && batched / sql >= 10 ? 0 : 0;
+	return 0; /* a figure below target is reported, not a failure */
 }

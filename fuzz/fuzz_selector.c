@@ -18,7 +18,8 @@ static void fail(const char *what, const char *a, const char *b)
 /*
  * Parses the input. A rejected input must leave an empty selector and a
  * message; an accepted one must have a canonical text that starts with its
- * kind's scheme, parses again to the very same selector, and copies intact.
+ * kind's scheme, parses again to the very same selector (key hash included),
+ * and copies intact.
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -50,9 +51,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (again.kind != s.kind || again.prefix != s.prefix || again.is_v4 != s.is_v4 ||
 	    memcmp(again.ip, s.ip, 16) != 0)
 		fail("kind or address changed on re-parse", s.text, again.text);
+	if (s.keylen != strlen(s.key) || s.hash == 0)
+		fail("key length or hash not set", s.text, s.key);
+	if (again.hash != s.hash || again.keylen != s.keylen)
+		fail("key hash changed on re-parse", s.text, again.text);
 	if (custos_selector_copy(&copy, &s) != CUSTOS_OK)
 		fail("copy failed", s.text, NULL);
-	if (strcmp(copy.text, s.text) || strcmp(copy.key, s.key) || copy.kind != s.kind)
+	if (strcmp(copy.text, s.text) || strcmp(copy.key, s.key) || copy.kind != s.kind || copy.hash != s.hash ||
+	    copy.keylen != s.keylen)
 		fail("copy differs", s.text, copy.text);
 	custos_selector_dispose(&copy);
 	custos_selector_dispose(&again);

@@ -4,7 +4,8 @@
 #   tools/deps.sh fuzz    plus clang and its libFuzzer runtime
 set -euo pipefail
 mode=${1:-build}
-pkgs=(build-essential pkg-config libsqlite3-dev libjansson-dev libssl-dev libidn2-dev libcmocka-dev sqlite3 jq)
+pkgs=(build-essential pkg-config libsqlite3-dev libjansson-dev libssl-dev libidn2-dev libcmocka-dev sqlite3 jq
+	golang-go golang-golang-x-mod-dev)
 [ "$mode" = fuzz ] && pkgs+=(clang libclang-rt-dev)
 missing=()
 for p in "${pkgs[@]}"; do

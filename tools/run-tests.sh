@@ -41,7 +41,7 @@ for d in "$root"/tests/golden/*/; do
 	work="$tmp/g.$(basename "$d")"
 	mkdir -p "$work"
 	(cd "$work" && PATH="$tmp/bin:$PATH" CUSTOS_STORE="$work/custos.db" CUSTOS_TODAY=2026-11-24 \
-		CUSTOS_NOW=2026-11-24T09:00:00Z CUSTOS_ACTOR=tester ROOT="$root" DATA="$root/tests/data" \
+		CUSTOS_NOW=2026-11-24T09:00:00Z CUSTOS_ACTOR=tester ROOT="$root" DATA="$root/tests/data" BUILD="$root/$tree" \
 		bash -e -o pipefail "$d/cmd") >"$work/stdout" 2>"$work/stderr"
 	rc=$?
 	want=$(cat "$d/status" 2>/dev/null || echo 0)

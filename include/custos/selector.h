@@ -31,6 +31,12 @@ typedef enum {
  * normalised form used for matching. For IP selectors `ip` holds the address
  * as 16 bytes (IPv4 mapped to ::ffff:a.b.c.d) and `prefix` the prefix length
  * over those 128 bits; `is_v4` says which family was written.
+ *
+ * `keylen` and `hash` are filled in by custos_selector_parse (and kept by
+ * custos_selector_copy) so that screening an exact key costs no hashing:
+ * the length of `key` and the key's hash in the registry index. A selector
+ * filled in by hand leaves both 0 and the registry computes them; one whose
+ * key is changed after parsing must set both back to 0.
  */
 typedef struct custos_selector {
 	custos_selector_kind kind;
@@ -39,6 +45,8 @@ typedef struct custos_selector {
 	uint8_t ip[16];
 	uint8_t prefix; /* IP: prefix length out of 128 */
 	uint8_t is_v4;
+	uint32_t keylen; /* strlen(key), when hash is set */
+	uint64_t hash;	 /* index hash of the match key; 0: not computed */
 } custos_selector;
 
 /*

@@ -78,4 +78,34 @@ typedef int (*custos_store_event_fn)(void *ctx, const custos_store_event *e);
 int custos_store_event_each(custos_store *st, custos_store_event_fn fn, void *ctx);
 int64_t custos_store_event_count(custos_store *st);
 
+/*
+ * The Merkle log kept beside the events. Every event appended is a leaf
+ * (its record is custos/leaf.h's): the append also stores the leaf hash and
+ * every complete subtree hash the leaf completes, in the same transaction,
+ * so that tree heads and proofs cost O(log n) reads.
+ */
+int64_t custos_store_log_size(custos_store *st); /* the number of leaves (= events), or < 0 on error */
+/* The hash of the complete subtree (level, index); CUSTOS_ENOTFOUND if not stored. */
+int custos_store_log_node(custos_store *st, unsigned level, uint64_t index, uint8_t hash[32]);
+/* Every stored log node, ordered by level then index. */
+typedef int (*custos_store_node_fn)(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32]);
+int custos_store_log_node_each(custos_store *st, custos_store_node_fn fn, void *ctx);
+/* One event by index (CUSTOS_ENOTFOUND past the end); dispose with custos_store_event_dispose. */
+int custos_store_event_get(custos_store *st, int64_t index, custos_store_event *out);
+void custos_store_event_dispose(custos_store_event *e);
+/* Erases the payload of event `index` (its hash, and so every proof, stays). */
+int custos_store_event_erase(custos_store *st, int64_t index);
+
+/* Signed checkpoints, newest last; a size is signed at most once. */
+int custos_store_checkpoint_put(custos_store *st, uint64_t size, const char *note);
+int custos_store_checkpoint_latest(custos_store *st, uint64_t *size, char **note); /* ENOTFOUND if none */
+/* Witness cosignature lines received for the checkpoint of `size`. */
+int custos_store_cosignature_put(custos_store *st, uint64_t size, const char *witness, const char *line);
+int custos_store_cosignature_each(custos_store *st, uint64_t size, custos_store_row_fn fn, void *ctx);
+
+/* The witness side: per log origin, its verifier key and the last size and root cosigned. */
+int custos_store_witness_get(custos_store *st, const char *origin, char **vkey, uint64_t *size, uint8_t root[32]);
+int custos_store_witness_put(custos_store *st, const char *origin, const char *vkey, uint64_t size,
+			     const uint8_t root[32]);
+
 #endif

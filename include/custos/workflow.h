@@ -43,8 +43,13 @@ void custos_verdict_dispose(custos_verdict *v);
  */
 int custos_verdict_encode(char **out, const custos_verdict *v, const char *id, int64_t log_index);
 
-/* Creates the store (if missing), and loads the built-in rule set into it. */
-int custos_workflow_init(custos_store *st, const char *actor);
+/*
+ * Sets up a store: the log's origin and signing key (NULL: the host's
+ * default origin, and "<store_uri>.log-key"), and the built-in rule set.
+ * Idempotent.
+ */
+int custos_workflow_init(custos_store *st, const char *store_uri, const char *origin, const char *key_path,
+			 const char *actor);
 
 /* Loads a rule set into the store as the one in force (event "rules.loaded"). */
 int custos_workflow_rules_load(custos_store *st, const custos_ruleset *rs, const char *source, const char *actor);

@@ -60,6 +60,21 @@ int cmd_measure_show(cli_ctx *ctx, int argc, char **argv);
 int cmd_measure_list(cli_ctx *ctx, int argc, char **argv);
 int cmd_events(cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);
+int cmd_log_checkpoint(cli_ctx *ctx, int argc, char **argv);
+int cmd_log_vkey(cli_ctx *ctx, int argc, char **argv);
+int cmd_log_entry(cli_ctx *ctx, int argc, char **argv);
+int cmd_log_prove(cli_ctx *ctx, int argc, char **argv);
+int cmd_log_consistency(cli_ctx *ctx, int argc, char **argv);
+int cmd_log_verify(cli_ctx *ctx, int argc, char **argv);
+int cmd_log_tiles(cli_ctx *ctx, int argc, char **argv);
+int cmd_log_receipt(cli_ctx *ctx, int argc, char **argv);
+int cmd_log_erase(cli_ctx *ctx, int argc, char **argv);
+int cmd_log_add_witness(cli_ctx *ctx, int argc, char **argv);
+int cmd_log_add_cosignature(cli_ctx *ctx, int argc, char **argv);
+int cmd_log_witness_request(cli_ctx *ctx, int argc, char **argv);
+int cmd_witness_vkey(cli_ctx *ctx, int argc, char **argv);
+int cmd_witness_add_log(cli_ctx *ctx, int argc, char **argv);
+int cmd_witness_add_checkpoint(cli_ctx *ctx, int argc, char **argv);
 
 /* Prints a decision for a person to read (the demo; `measure show --text`). */
 void cli_print_decision_text(const char *decision_json);

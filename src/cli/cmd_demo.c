@@ -100,7 +100,7 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "custos: demo: store %s is not empty; the demo needs a fresh store\n", ctx->store_uri);
 		return CLI_REFUSED;
 	}
-	if ((rc = custos_workflow_init(st, "demo")) ||
+	if ((rc = custos_workflow_init(st, ctx->store_uri, NULL, NULL, "demo")) ||
 	    (rc = custos_builtin_get(&data, &len, "demo/registry.jsonl")) ||
 	    (rc = custos_registry_import(st, data, len, "demo/registry.jsonl", "demo", &count))) {
 		custos_store_close(st);

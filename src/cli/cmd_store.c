@@ -8,13 +8,20 @@
 
 int cmd_init(cli_ctx *ctx, int argc, char **argv)
 {
+	const char *origin = NULL, *key = NULL;
 	custos_store *st;
 	int rc;
-	if (argc != 0)
-		return cli_usage(ctx, "init takes no arguments");
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--origin") == 0 && i + 1 < argc)
+			origin = argv[++i];
+		else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
+			key = argv[++i];
+		else
+			return cli_usage(ctx, "usage: init [--origin ORIGIN] [--key KEYFILE]");
+	}
 	if (cli_open_store(ctx, &st, 1))
 		return CLI_REFUSED;
-	rc = custos_workflow_init(st, ctx->actor);
+	rc = custos_workflow_init(st, ctx->store_uri, origin, key, ctx->actor);
 	custos_store_close(st);
 	if (rc)
 		return cli_fail(rc, "init");

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 static const cli_verb verbs[] = {
-	{NULL, "init", cmd_init, "", "create the store and load the built-in Belgian rules"},
+	{NULL, "init", cmd_init, "[--origin O] [--key FILE]", "create the store, the log key, load the Belgian rules"},
 	{"registry", "import", cmd_registry_import, "FILE", "import parties (JSON Lines; all or nothing)"},
 	{"registry", "export", cmd_registry_export, "", "print every party as canonical JSON Lines"},
 	{"registry", "show", cmd_registry_show, "ID", "print one party"},
@@ -21,6 +21,21 @@ static const cli_verb verbs[] = {
 	{"measure", "show", cmd_measure_show, "ID", "a measure with its decision and state"},
 	{"measure", "list", cmd_measure_list, "[--state S]", "every measure, one JSON object a line"},
 	{NULL, "events", cmd_events, "", "the append-only events, one JSON object a line"},
+	{"log", "checkpoint", cmd_log_checkpoint, "", "the latest signed checkpoint and its cosignatures"},
+	{"log", "vkey", cmd_log_vkey, "", "the log's verifier key (name+hash+base64)"},
+	{"log", "entry", cmd_log_entry, "N", "the exact bytes of leaf N"},
+	{"log", "prove", cmd_log_prove, "N [--size S]", "inclusion proof: base64 hashes, leaf sibling first"},
+	{"log", "consistency", cmd_log_consistency, "OLD [NEW]", "consistency proof, same format"},
+	{"log", "verify", cmd_log_verify, "", "recompute everything; name the first bad index"},
+	{"log", "receipt", cmd_log_receipt, "N", "a C2SP tlog-proof receipt for leaf N"},
+	{"log", "tiles", cmd_log_tiles, "DIR", "write C2SP tlog-tiles and the checkpoint under DIR"},
+	{"log", "erase", cmd_log_erase, "N --reason T", "erase the payload of event N (proofs stay valid)"},
+	{"log", "add-witness", cmd_log_add_witness, "VKEY", "accept cosignatures from this witness"},
+	{"log", "add-cosignature", cmd_log_add_cosignature, "FILE", "store a witness's cosignature"},
+	{"log", "witness-request", cmd_log_witness_request, "[OLD]", "the add-checkpoint request for a witness"},
+	{"witness", "vkey", cmd_witness_vkey, "", "this store's witness key (cosignature/v1)"},
+	{"witness", "add-log", cmd_witness_add_log, "VKEY", "witness the log with this key"},
+	{"witness", "add-checkpoint", cmd_witness_add_checkpoint, "[FILE]", "C2SP tlog-witness: cosign a checkpoint"},
 	{NULL, "demo", cmd_demo, "[--json]", "init, a demo registry, and the situations S1-S7 decided"},
 };
 
@@ -31,7 +46,7 @@ static void print_help(FILE *f, const char *prog)
 		char name[64];
 		snprintf(name, sizeof(name), "%s%s%s", verbs[i].group ? verbs[i].group : "", verbs[i].group ? " " : "",
 			 verbs[i].verb);
-		fprintf(f, "  %-16s %-28s %s\n", name, verbs[i].args, verbs[i].help);
+		fprintf(f, "  %-22s %-28s %s\n", name, verbs[i].args, verbs[i].help);
 	}
 	fprintf(f, "\nThe store also comes from $CUSTOS_STORE (default ./custos.db).\n"
 		   "Exit status: 0 success (a decision of any outcome), 1 refused or invalid input, 2 usage.\n");

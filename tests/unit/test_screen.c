@@ -365,13 +365,38 @@ static void test_batch(void **state)
 	custos_registry_free(reg);
 }
 
+/* A selector filled in by hand (no key hash) finds what the parsed one finds. */
+static void test_hand_built(void **state)
+{
+	static const char *const qs[] = {"tel:+3225551234", "mailto:x@deep.sub.mission.example", "ip:192.0.2.7",
+					 "ip:2001:db8::/32", "name:zoe muller", "party:P-09", "tel:+3225551*"};
+	custos_registry *reg = fixture();
+	(void)state;
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		custos_selector s, bare;
+		size_t a = 0, b = 0, ra, rb;
+		assert_int_equal(custos_selector_parse(&s, qs[i], strlen(qs[i])), CUSTOS_OK);
+		bare = s;
+		bare.hash = 0;
+		bare.keylen = 0;
+		ra = custos_registry_match(reg, &s, count_fn, &a);
+		rb = custos_registry_match(reg, &bare, count_fn, &b);
+		assert_int_equal(ra, a);
+		assert_int_equal(rb, b);
+		assert_true(a > 0);
+		assert_int_equal(a, b);
+		custos_selector_dispose(&s);
+	}
+	custos_registry_free(reg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basics), cmocka_unit_test(test_exact),	    cmocka_unit_test(test_party),
 		cmocka_unit_test(test_domains), cmocka_unit_test(test_phones),	    cmocka_unit_test(test_ips),
 		cmocka_unit_test(test_dates),	cmocka_unit_test(test_dedup),	    cmocka_unit_test(test_duplicate_id),
-		cmocka_unit_test(test_hash),	cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_hash),	cmocka_unit_test(test_batch),	    cmocka_unit_test(test_hand_built),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

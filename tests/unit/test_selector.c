@@ -87,9 +87,14 @@ static void test_good_forms(void **state)
 		assert_int_equal(again.kind, s.kind);
 		assert_memory_equal(again.ip, s.ip, 16);
 		assert_int_equal(again.prefix, s.prefix);
+		/* The key length and index hash are set, and the same for the same selector. */
+		assert_int_equal(s.keylen, strlen(s.key));
+		assert_true(s.hash != 0);
+		assert_true(again.hash == s.hash);
 		custos_selector_dispose(&again);
 		custos_selector_dispose(&s);
 		assert_null(s.text);
+		assert_true(s.hash == 0);
 	}
 }
 
@@ -238,6 +243,8 @@ static void test_copy_and_names(void **state)
 	assert_string_equal(c.key, s.key);
 	assert_memory_equal(c.ip, s.ip, 16);
 	assert_int_equal(c.prefix, 104);
+	assert_int_equal(c.keylen, s.keylen);
+	assert_true(c.hash == s.hash && c.hash != 0);
 	custos_selector_dispose(&s);
 	custos_selector_dispose(&c);
 	assert_string_equal(custos_selector_kind_name(CUSTOS_SEL_EMAIL), "mailto");
@@ -246,6 +253,23 @@ static void test_copy_and_names(void **state)
 	assert_string_equal(custos_selector_kind_name(CUSTOS_SEL_PARTY), "party");
 	assert_string_equal(custos_selector_kind_name(CUSTOS_SEL__COUNT), "?");
 	custos_selector_dispose(NULL);
+}
+
+/* The index hash depends on the kind as well as the key: same digits, other kinds, other hashes. */
+static void test_hash_kinds(void **state)
+{
+	static const char *const qs[] = {"imsi:206011234567", "tel:+206011234567", "tel:+206011234567*",
+					 "party:206011234567", "ip:10.0.0.0/8", "ip:10.0.0.0/16"};
+	uint64_t h[sizeof(qs) / sizeof(qs[0])];
+	(void)state;
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		custos_selector s;
+		assert_int_equal(custos_selector_parse(&s, qs[i], strlen(qs[i])), CUSTOS_OK);
+		h[i] = s.hash;
+		for (size_t j = 0; j < i; j++)
+			assert_true(h[j] != h[i]);
+		custos_selector_dispose(&s);
+	}
 }
 
 /* Names that must fold to the same key, and ones that must not. */
@@ -281,6 +305,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_forms), cmocka_unit_test(test_ip_bytes),	  cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),	   cmocka_unit_test(test_copy_and_names), cmocka_unit_test(test_name_fold),
+		cmocka_unit_test(test_hash_kinds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

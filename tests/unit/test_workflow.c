@@ -136,8 +136,8 @@ static void test_filing(void **state)
 	snprintf(path, sizeof(path), "%s/filing.db", tmpdir);
 	assert_int_equal(custos_store_open(&st, path, 1), 0);
 	assert_int_equal(custos_measure_file(st, ok, strlen(ok), "t", &id, &decision), CUSTOS_ENOTFOUND); /* no init */
-	assert_int_equal(custos_workflow_init(st, "t"), 0);
-	assert_int_equal(custos_workflow_init(st, "t"), 0); /* idempotent */
+	assert_int_equal(custos_workflow_init(st, path, "test.example/log", NULL, "t"), 0);
+	assert_int_equal(custos_workflow_init(st, path, "test.example/log", NULL, "t"), 0); /* idempotent */
 	assert_int_equal(count_events(st), 1);
 	assert_int_equal(custos_registry_import(st, registry_lines[2], strlen(registry_lines[2]), "r", "t", &count), 0);
 	assert_int_equal(count_events(st), 2);

@@ -16,10 +16,12 @@
  *    every party's own id. A slot holds the key's 64-bit hash and the offset
  *    of its entry in an arena; the entry holds the key bytes and its
  *    postings (party, selector), so a hit costs two cache lines and a miss
- *    one. "Registry covers query" look-ups are probes too: the suffixes of a
- *    domain, the prefixes of a number and the masked forms of an address, for
- *    only the label counts, range lengths and prefix lengths that occur in
- *    the registry.
+ *    usually none outside the filter. "Registry covers query" look-ups are
+ *    probes too: the suffixes of a domain, the prefixes of a number and the
+ *    masked forms of an address, for only the label counts, range lengths
+ *    and prefix lengths that occur in the registry. The hash of a query's
+ *    own key comes with the selector (custos_selector.hash, set when it was
+ *    parsed), so an exact look-up hashes nothing.
  * 2. Sorted arrays for "query covers registry": domains and e-mail domains
  *    with their labels reversed (be.example.www), numbers and ranges as digit
  *    strings, IP networks as 16 bytes; a binary search and a prefix scan.
@@ -88,32 +90,32 @@ struct custos_registry {
 	ip_item *ips;
 	size_t nips;
 
-	uint8_t dom_labels[128]; /* label counts of domain: selectors */
-	uint8_t tel_lens[16];	 /* digit counts of tel ranges, ascending; ntel_lens of them */
+	uint64_t dom_labels[2];	 /* bit c: some domain: selector has c labels */
+	unsigned dom_max_labels; /* the most labels of a domain: selector */
+	uint8_t tel_lens[16];	/* digit counts of tel ranges, ascending; ntel_lens of them */
 	unsigned ntel_lens;
 	uint8_t ip_prefixes[129]; /* prefix lengths of IP selectors, ascending */
 	unsigned nip_prefixes;
+	uint64_t ip_mask[129][2]; /* custos_ip_mask of every prefix length */
 };
 
 /* --- keys and hashing ---------------------------------------------------------- */
 
-static inline uint64_t key_hash(unsigned kind, unsigned prefix, const void *key, size_t len)
+/*
+ * The hash of a selector's own key: the one parsing stored, or computed
+ * here for a selector built by hand. *len receives the key's length.
+ */
+static inline uint64_t sel_hash(const custos_selector *s, size_t *len)
 {
-	uint64_t h = custos_hash64(key, len, ((uint64_t)kind << 8 | prefix) * 0x9E3779B97F4A7C15ull);
-	return h ? h : 1;
-}
-
-/* The bytes a selector is matched on, and its hash-table kind (TEL and TEL_RANGE stay apart). */
-static inline const void *sel_key(const custos_selector *s, size_t *len, unsigned *prefix)
-{
-	if (s->kind == CUSTOS_SEL_IP) {
-		*len = 16;
-		*prefix = s->prefix;
-		return s->ip;
+	custos_selector tmp;
+	if (s->hash) {
+		*len = s->keylen;
+		return s->hash;
 	}
-	*len = strlen(s->key);
-	*prefix = 0;
-	return s->key;
+	tmp = *s;
+	custos_selector_rehash(&tmp);
+	*len = tmp.keylen;
+	return tmp.hash;
 }
 
 /* The bloom-filter word and bits of a key hash (bits independent of the slot index). */
@@ -160,11 +162,17 @@ static void *big_calloc(size_t n, size_t size)
 
 typedef struct item {
 	uint64_t hash;
-	const unsigned char *key;
+	const unsigned char *key; /* string keys; IP keys are in ip */
 	uint32_t klen;
 	uint8_t kind, prefix;
+	uint8_t ip[16]; /* IP: the network, host bits cleared */
 	uint32_t party, sel;
 } item;
+
+static inline const unsigned char *item_key(const item *it)
+{
+	return it->kind == CUSTOS_SEL_IP ? it->ip : it->key;
+}
 
 static int item_cmp(const void *a, const void *b)
 {
@@ -178,7 +186,7 @@ static int item_cmp(const void *a, const void *b)
 		return x->prefix < y->prefix ? -1 : 1;
 	if (x->klen != y->klen)
 		return x->klen < y->klen ? -1 : 1;
-	c = memcmp(x->key, y->key, x->klen);
+	c = memcmp(item_key(x), item_key(y), x->klen);
 	if (c)
 		return c;
 	if (x->party != y->party)
@@ -189,7 +197,7 @@ static int item_cmp(const void *a, const void *b)
 static int same_key(const item *x, const item *y)
 {
 	return x->hash == y->hash && x->kind == y->kind && x->prefix == y->prefix && x->klen == y->klen &&
-	       memcmp(x->key, y->key, x->klen) == 0;
+	       memcmp(item_key(x), item_key(y), x->klen) == 0;
 }
 
 static int party_cmp(const void *a, const void *b)
@@ -271,21 +279,38 @@ static int build_table(custos_registry *reg, size_t nsel)
 	item *items = malloc((nitems ? nitems : 1) * sizeof(*items));
 	if (!items)
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+	for (unsigned l = 0; l <= 128; l++)
+		custos_ip_mask(reg->ip_mask[l], l);
 	for (size_t i = 0; i < reg->n; i++) {
 		const custos_party *p = &reg->parties[i];
 		for (size_t j = 0; j <= p->nselectors; j++) {
 			const custos_selector *s = party_sel(reg, i, j);
-			size_t len;
-			unsigned prefix;
-			const void *key = sel_key(s, &len, &prefix);
-			items[k].hash = key_hash((unsigned)s->kind, prefix, key, len);
-			items[k].key = key;
-			items[k].klen = (uint32_t)len;
-			items[k].kind = (uint8_t)s->kind;
-			items[k].prefix = (uint8_t)prefix;
-			items[k].party = (uint32_t)i;
-			items[k].sel = (uint32_t)j;
-			k++;
+			item *it = &items[k++];
+			memset(it, 0, sizeof(*it));
+			it->kind = (uint8_t)s->kind;
+			it->party = (uint32_t)i;
+			it->sel = (uint32_t)j;
+			if (s->kind == CUSTOS_SEL_IP) {
+				unsigned prefix = s->prefix > 128 ? 128 : s->prefix;
+				uint64_t w[2];
+				memcpy(w, s->ip, 16);
+				w[0] &= reg->ip_mask[prefix][0];
+				w[1] &= reg->ip_mask[prefix][1];
+				memcpy(it->ip, w, 16);
+				it->klen = 16;
+				it->prefix = (uint8_t)prefix;
+				it->hash = custos_ip_hash(w[0], w[1], prefix);
+			} else {
+				const char *key = s->key ? s->key : "";
+				size_t len = strlen(key);
+				if (len > UINT16_MAX) {
+					free(items);
+					return custos_error_set(CUSTOS_ELIMIT, "selector key too long (%zu bytes)", len);
+				}
+				it->key = (const unsigned char *)key;
+				it->klen = (uint32_t)len;
+				it->hash = custos_key_hash((unsigned)s->kind, key, len);
+			}
 		}
 	}
 	qsort(items, nitems, sizeof(*items), item_cmp);
@@ -325,7 +350,7 @@ static int build_table(custos_registry *reg, size_t nsel)
 		h.count = (uint32_t)(j - i);
 		memcpy(reg->arena + off, &h, sizeof(h));
 		memset(reg->arena + off + sizeof(h), 0, (items[i].klen + 7) & ~(size_t)7);
-		memcpy(reg->arena + off + sizeof(h), items[i].key, items[i].klen);
+		memcpy(reg->arena + off + sizeof(h), item_key(&items[i]), items[i].klen);
 		ps = (posting *)(void *)(reg->arena + off + sizeof(h) + ((items[i].klen + 7) & ~(size_t)7));
 		for (size_t t = i; t < j; t++) {
 			ps[t - i].party = items[t].party;
@@ -396,7 +421,10 @@ static int build_sorted(custos_registry *reg)
 				ro += len + 1;
 				if (s->kind == CUSTOS_SEL_DOMAIN) {
 					unsigned c = count_labels(d, len);
-					reg->dom_labels[c < 128 ? c : 127] = 1;
+					c = c < 128 ? c : 127; /* a domain has at most 127 labels */
+					reg->dom_labels[c >> 6] |= 1ull << (c & 63);
+					if (c > reg->dom_max_labels)
+						reg->dom_max_labels = c;
 				}
 			} else if (s->kind == CUSTOS_SEL_TEL || s->kind == CUSTOS_SEL_TEL_RANGE) {
 				tel_item *it = &reg->tel[reg->ntel++];
@@ -409,11 +437,16 @@ static int build_sorted(custos_registry *reg)
 					have_tel[it->len - 1] = 1;
 			} else if (s->kind == CUSTOS_SEL_IP) {
 				ip_item *it = &reg->ips[reg->nips++];
-				memcpy(it->ip, s->ip, 16);
-				it->prefix = s->prefix;
+				unsigned prefix = s->prefix > 128 ? 128 : s->prefix;
+				uint64_t w[2];
+				memcpy(w, s->ip, 16);
+				w[0] &= reg->ip_mask[prefix][0];
+				w[1] &= reg->ip_mask[prefix][1];
+				memcpy(it->ip, w, 16);
+				it->prefix = (uint8_t)prefix;
 				it->party = (uint32_t)i;
 				it->sel = (uint32_t)j;
-				have_ip[s->prefix] = 1;
+				have_ip[prefix] = 1;
 			}
 		}
 	}
@@ -583,76 +616,100 @@ const char *custos_registry_hash(const custos_registry *reg)
 
 /* --- look-ups ------------------------------------------------------------------- */
 
-/* One hash-table probe, pending in a batch. */
+/*
+ * Look-ups run in passes over a block of probes, so that the memory loads of
+ * many probes are in flight at once and no branch waits on memory:
+ *
+ *   plan     each query's probes are queued with their hashes (its own key's
+ *            hash comes with the selector) and their bloom words prefetched;
+ *            the range scans of "query covers registry" run here;
+ *   filter   the bloom words are tested; the survivors' slots are prefetched;
+ *   resolve  the slots holding their hashes are found, entries prefetched;
+ *   deliver  keys are compared with their entries and postings reported.
+ *
+ * A batch fills blocks of about BLOCK_PROBES probes (see advance); a single
+ * look-up is a block of one query.
+ */
+
 typedef struct probe {
 	uint64_t hash;
-	const void *key;
-	uint8_t ip[16]; /* masked address for IP probes (key points here) */
+	const void *key; /* string key, or the query's 16 address bytes (masked to prefix when compared) */
+	uint32_t q;	 /* query index in the block */
 	uint16_t klen;
 	uint8_t kind, prefix;
-	uint32_t q;   /* query index in the batch */
-	uint64_t pos; /* slot where the hash was found */
-	uint64_t off; /* entry found, or UINT64_MAX */
 } probe;
 
-typedef struct batch {
+typedef struct found {
+	uint64_t pos; /* slot holding the probe's hash */
+	uint32_t probe;
+} found;
+
+typedef struct block {
 	const custos_registry *reg;
 	custos_match_batch_fn fn;
 	void *ctx;
 	size_t base; /* index of query 0 of this block */
 	size_t matches;
 	probe *p;
-	size_t np;
-} batch;
+	uint32_t *cand;
+	found *hit;
+	size_t np, nc, nh; /* probes, bloom candidates, slots found */
+} block;
 
-#define BATCH_PROBES 1024
-#define MAX_PROBES_PER_QUERY 160 /* 129 IP prefixes, 127 labels or 16 lengths, plus one */
+#ifndef BLOCK_PROBES
+#define BLOCK_PROBES 64 /* a batch block is closed once it holds this many probes */
+#endif
+#define MAX_PROBES_PER_QUERY 130 /* 129 IP prefixes, or an address and 127 labels, or 16 lengths */
+#define BLOCK_CAP (BLOCK_PROBES + MAX_PROBES_PER_QUERY)
 
-static inline void add_probe(batch *b, uint32_t q, unsigned kind, unsigned prefix, const void *key, size_t len)
+static inline void add_probe(block *b, uint32_t q, unsigned kind, unsigned prefix, const void *key, size_t len,
+			     uint64_t h)
 {
-	uint64_t h = key_hash(kind, prefix, key, len), bits = bloom_bits(h);
-	probe *p;
-	if ((b->reg->bloom[(h >> 40) & b->reg->bloom_mask] & bits) != bits)
-		return; /* certainly not in the table */
-	p = &b->p[b->np++];
+	probe *p = &b->p[b->np++];
+	p->hash = h;
+	p->key = key;
 	p->q = q;
+	p->klen = (uint16_t)len;
 	p->kind = (uint8_t)kind;
 	p->prefix = (uint8_t)prefix;
-	p->klen = (uint16_t)len;
-	if (kind == CUSTOS_SEL_IP) {
-		memcpy(p->ip, key, 16);
-		p->key = p->ip;
-	} else {
-		p->key = key;
-	}
-	p->hash = h;
+	__builtin_prefetch(&b->reg->bloom[(h >> 40) & b->reg->bloom_mask]);
 }
 
-static inline void emit(batch *b, uint32_t q, size_t party, size_t sel)
+static inline void emit(block *b, uint32_t q, size_t party, size_t sel)
 {
 	b->matches++;
 	b->fn(b->ctx, b->base + q, party, sel);
 }
 
-/* Registry domain: selectors that are d or a parent of d (only label counts the registry has). */
-static void probe_domain_suffixes(batch *b, uint32_t q, const char *d, size_t n)
+/*
+ * Registry domains that are the domain of key k (n bytes: a domain, or an
+ * address whose domain follows its '@') or a parent of it, for only the
+ * label counts the registry has: the key is walked back from its end one
+ * label at a time, no further than the registry's longest domain.
+ * `whole` is the hash of k itself as a domain key, or 0.
+ */
+static void probe_domain_suffixes(block *b, uint32_t q, const char *k, size_t n, uint64_t whole)
 {
-	unsigned labels = count_labels(d, n);
-	size_t i = 0;
-	for (;;) {
-		if (b->reg->dom_labels[labels < 128 ? labels : 127])
-			add_probe(b, q, CUSTOS_SEL_DOMAIN, 0, d + i, n - i);
-		while (i < n && d[i] != '.')
-			i++;
-		if (i >= n)
+	const custos_registry *reg = b->reg;
+	size_t end = n;
+	for (unsigned labels = 1; labels <= reg->dom_max_labels; labels++) {
+		size_t st = end;
+		int first;
+		while (st > 0 && k[st - 1] != '.' && k[st - 1] != '@')
+			st--;
+		first = st == 0 || k[st - 1] == '@';
+		if (reg->dom_labels[labels >> 6] >> (labels & 63) & 1) {
+			uint64_t h = first && st == 0 && whole ? whole : custos_key_hash(CUSTOS_SEL_DOMAIN, k + st, n - st);
+			add_probe(b, q, CUSTOS_SEL_DOMAIN, 0, k + st, n - st, h);
+		}
+		if (first || st < 2)
 			break;
-		i++;
-		labels--;
+		end = st - 1;
 	}
 }
 
 /* Registry addresses and domains at or below domain d (d itself only for addresses). */
-static void scan_domains(batch *b, uint32_t q, const char *d, size_t n)
+static __attribute__((noinline)) void scan_domains(block *b, uint32_t q, const char *d, size_t n)
 {
 	const custos_registry *reg = b->reg;
 	char rev[256];
@@ -680,7 +737,7 @@ static void scan_domains(batch *b, uint32_t q, const char *d, size_t n)
 }
 
 /* Registry numbers and longer ranges beginning with the digits of range key p. */
-static void scan_tel(batch *b, uint32_t q, const char *p, size_t n)
+static __attribute__((noinline)) void scan_tel(block *b, uint32_t q, const char *p, size_t n)
 {
 	const custos_registry *reg = b->reg;
 	size_t lo = 0, hi = reg->ntel;
@@ -703,19 +760,14 @@ static void scan_tel(batch *b, uint32_t q, const char *p, size_t n)
 	}
 }
 
-static inline void mask_ip(uint8_t out[16], const uint8_t in[16], unsigned prefix)
-{
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned bits = prefix > i * 8 ? prefix - i * 8 : 0;
-		out[i] = bits >= 8 ? in[i] : (uint8_t)(in[i] & (uint8_t)(0xFF00u >> bits));
-	}
-}
-
-/* Registry networks strictly inside network ip/prefix. */
-static void scan_ip(batch *b, uint32_t q, const uint8_t ip[16], unsigned prefix)
+/* Registry networks strictly inside network w/prefix (w: two native words, host bits clear). */
+static __attribute__((noinline)) void scan_ip(block *b, uint32_t q, const uint64_t w[2], unsigned prefix)
 {
 	const custos_registry *reg = b->reg;
+	const uint64_t *m = reg->ip_mask[prefix];
+	uint8_t ip[16];
 	size_t lo = 0, hi = reg->nips;
+	memcpy(ip, w, 16);
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (memcmp(reg->ips[mid].ip, ip, 16) < 0)
@@ -725,9 +777,9 @@ static void scan_ip(batch *b, uint32_t q, const uint8_t ip[16], unsigned prefix)
 	}
 	for (; lo < reg->nips; lo++) {
 		const ip_item *it = &reg->ips[lo];
-		uint8_t m[16];
-		mask_ip(m, it->ip, prefix);
-		if (memcmp(m, ip, 16) != 0)
+		uint64_t x[2];
+		memcpy(x, it->ip, 16);
+		if ((x[0] & m[0]) != w[0] || (x[1] & m[1]) != w[1])
 			break;
 		if (it->prefix > prefix)
 			emit(b, q, it->party, it->sel);
@@ -735,55 +787,81 @@ static void scan_ip(batch *b, uint32_t q, const uint8_t ip[16], unsigned prefix)
 }
 
 /* Queues the probes of one query and runs its range scans. */
-static void plan(batch *b, uint32_t q, const custos_selector *s)
+static void plan(block *b, uint32_t q, const custos_selector *s)
 {
 	const custos_registry *reg = b->reg;
 	size_t len;
+	uint64_t h;
+	if (!s->key && s->kind != CUSTOS_SEL_IP)
+		return;
+	h = sel_hash(s, &len);
 	switch (s->kind) {
 	case CUSTOS_SEL_EMAIL: {
-		const char *at;
-		len = strlen(s->key);
-		add_probe(b, q, CUSTOS_SEL_EMAIL, 0, s->key, len);
-		at = memchr(s->key, '@', len);
-		if (at)
-			probe_domain_suffixes(b, q, at + 1, len - (size_t)(at + 1 - s->key));
+		add_probe(b, q, CUSTOS_SEL_EMAIL, 0, s->key, len, h);
+		probe_domain_suffixes(b, q, s->key, len, 0);
 		break;
 	}
 	case CUSTOS_SEL_DOMAIN:
-		len = strlen(s->key);
-		probe_domain_suffixes(b, q, s->key, len);
+		probe_domain_suffixes(b, q, s->key, len, h);
 		scan_domains(b, q, s->key, len);
 		break;
 	case CUSTOS_SEL_TEL:
-	case CUSTOS_SEL_TEL_RANGE:
-		len = strlen(s->key);
-		if (s->kind == CUSTOS_SEL_TEL)
-			add_probe(b, q, CUSTOS_SEL_TEL, 0, s->key, len);
-		for (unsigned i = 0; i < reg->ntel_lens && (size_t)reg->tel_lens[i] + 1 <= len; i++)
-			add_probe(b, q, CUSTOS_SEL_TEL_RANGE, 0, s->key, (size_t)reg->tel_lens[i] + 1);
-		if (s->kind == CUSTOS_SEL_TEL_RANGE)
+	case CUSTOS_SEL_TEL_RANGE: {
+		int range = s->kind == CUSTOS_SEL_TEL_RANGE;
+		if (!range)
+			add_probe(b, q, CUSTOS_SEL_TEL, 0, s->key, len, h);
+		for (unsigned i = 0; i < reg->ntel_lens && (size_t)reg->tel_lens[i] + 1 <= len; i++) {
+			size_t l = (size_t)reg->tel_lens[i] + 1;
+			add_probe(b, q, CUSTOS_SEL_TEL_RANGE, 0, s->key, l,
+				  range && l == len ? h : custos_key_hash(CUSTOS_SEL_TEL_RANGE, s->key, l));
+		}
+		if (range)
 			scan_tel(b, q, s->key, len);
 		break;
-	case CUSTOS_SEL_IP:
-		for (unsigned i = 0; i < reg->nip_prefixes && reg->ip_prefixes[i] <= s->prefix; i++) {
-			uint8_t m[16];
-			mask_ip(m, s->ip, reg->ip_prefixes[i]);
-			add_probe(b, q, CUSTOS_SEL_IP, reg->ip_prefixes[i], m, 16);
+	}
+	case CUSTOS_SEL_IP: {
+		unsigned sp = s->prefix > 128 ? 128 : s->prefix;
+		uint64_t w[2];
+		memcpy(w, s->ip, 16);
+		for (unsigned i = 0; i < reg->nip_prefixes && reg->ip_prefixes[i] <= sp; i++) {
+			unsigned l = reg->ip_prefixes[i];
+			const uint64_t *m = reg->ip_mask[l];
+			add_probe(b, q, CUSTOS_SEL_IP, l, s->ip, 16,
+				  l == sp ? h : custos_ip_hash(w[0] & m[0], w[1] & m[1], l));
 		}
-		if (s->prefix < 128)
-			scan_ip(b, q, s->ip, s->prefix);
+		if (sp < 128) {
+			w[0] &= reg->ip_mask[sp][0];
+			w[1] &= reg->ip_mask[sp][1];
+			scan_ip(b, q, w, sp);
+		}
 		break;
+	}
 	case CUSTOS_SEL_IMSI:
 	case CUSTOS_SEL_IMEI:
 	case CUSTOS_SEL_NAME:
 	case CUSTOS_SEL_ADDRESS:
 	case CUSTOS_SEL_PARTY:
-		if (s->key)
-			add_probe(b, q, (unsigned)s->kind, 0, s->key, strlen(s->key));
+		add_probe(b, q, (unsigned)s->kind, 0, s->key, len, h);
 		break;
 	default:
 		break;
 	}
+}
+
+/* Whether the entry at e holds the probe's key (an IP probe's address is masked to its prefix). */
+static inline int same_entry_key(const custos_registry *reg, const unsigned char *e, const entry_hdr *h,
+				 const probe *p)
+{
+	if (h->kind != p->kind || h->prefix != p->prefix || h->klen != p->klen)
+		return 0;
+	if (p->kind == CUSTOS_SEL_IP) {
+		const uint64_t *m = reg->ip_mask[p->prefix];
+		uint64_t a[2], k[2];
+		memcpy(a, e + sizeof(*h), 16);
+		memcpy(k, p->key, 16);
+		return a[0] == (k[0] & m[0]) && a[1] == (k[1] & m[1]);
+	}
+	return memcmp(e + sizeof(*h), p->key, p->klen) == 0;
 }
 
 /*
@@ -803,8 +881,7 @@ static const posting *entry_match(const custos_registry *reg, const probe *p, ui
 			continue;
 		e = reg->arena + sl->off;
 		memcpy(&h, e, sizeof(h));
-		if (h.kind != p->kind || h.prefix != p->prefix || h.klen != p->klen ||
-		    memcmp(e + sizeof(h), p->key, p->klen) != 0)
+		if (!same_entry_key(reg, e, &h, p))
 			continue;
 		*count = h.count;
 		return (const posting *)(const void *)(e + sizeof(h) + (((size_t)h.klen + 7) & ~(size_t)7));
@@ -813,81 +890,103 @@ static const posting *entry_match(const custos_registry *reg, const probe *p, ui
 	return NULL;
 }
 
-/* Finds the slot holding probe p's hash, or marks it absent; prefetches the entry. */
-static inline void resolve(const custos_registry *reg, probe *p)
+/* Filter pass: tests the bloom words (prefetched when planned); prefetches the survivors' slots. */
+static void filter(block *b)
 {
-	uint64_t pos = p->hash & reg->mask;
-	p->off = UINT64_MAX;
-	for (;; pos = (pos + 1) & reg->mask) {
-		const slot *sl = &reg->slots[pos];
-		if (sl->hash == p->hash) {
-			p->off = sl->off;
-			p->pos = pos;
-			__builtin_prefetch(reg->arena + sl->off);
-			return;
-		}
-		if (!sl->hash)
-			return;
+	const custos_registry *reg = b->reg;
+	size_t nc = 0;
+	for (size_t i = 0; i < b->np; i++) {
+		uint64_t h = b->p[i].hash, bits = bloom_bits(h);
+		b->cand[nc] = (uint32_t)i;
+		nc += (reg->bloom[(h >> 40) & reg->bloom_mask] & bits) == bits;
 	}
+	for (size_t k = 0; k < nc; k++)
+		__builtin_prefetch(&reg->slots[b->p[b->cand[k]].hash & reg->mask]);
+	b->nc = nc;
 }
 
-static inline void deliver(batch *b, const probe *p)
+/* Resolve pass: finds the slots holding the candidates' hashes (prefetched); prefetches their entries. */
+static void resolve(block *b)
 {
-	const posting *ps;
-	uint32_t count;
-	if (p->off == UINT64_MAX)
-		return;
-	ps = entry_match(b->reg, p, p->pos, &count);
-	for (uint32_t k = 0; k < count; k++)
-		emit(b, p->q, ps[k].party, ps[k].sel);
+	const custos_registry *reg = b->reg;
+	const slot *slots = reg->slots;
+	size_t nh = 0;
+	for (size_t k = 0; k < b->nc; k++) {
+		uint64_t h = b->p[b->cand[k]].hash, pos = h & reg->mask;
+		for (;; pos = (pos + 1) & reg->mask) {
+			if (slots[pos].hash == h) {
+				b->hit[nh].pos = pos;
+				b->hit[nh].probe = b->cand[k];
+				nh++;
+				__builtin_prefetch(reg->arena + slots[pos].off);
+				break;
+			}
+			if (!slots[pos].hash)
+				break;
+		}
+	}
+	b->nh = nh;
+}
+
+/* Deliver pass: compares keys with their entries (prefetched) and reports the postings; empties the block. */
+static void deliver(block *b)
+{
+	for (size_t k = 0; k < b->nh; k++) {
+		const probe *p = &b->p[b->hit[k].probe];
+		uint32_t count;
+		const posting *ps = entry_match(b->reg, p, b->hit[k].pos, &count);
+		for (uint32_t t = 0; t < count; t++)
+			emit(b, p->q, ps[t].party, ps[t].sel);
+	}
+	b->np = b->nc = b->nh = 0;
 }
 
 /*
- * Runs the queued probes as a software pipeline, so that the memory loads of
- * many look-ups are in flight at once: while probe i is compared with its
- * entry, probe i + LAG finds its slot and prefetches its entry, and the slot
- * of probe i + 2 * LAG is prefetched.
+ * A batch keeps four blocks in flight: while block k is planned, block k-1
+ * is filtered, block k-2 resolved and block k-3 delivered, so each block's
+ * prefetches have a whole step of work to arrive in, and the memory loads
+ * of one block overlap the hashing of the next.
  */
-#ifndef LAG
-#define LAG 12
-#endif
-static void run(batch *b)
+#define RING 4
+
+static void advance(block ring[RING], size_t k, size_t nblocks)
 {
-	const custos_registry *reg = b->reg;
-	size_t n = b->np;
-	for (size_t i = 0; i < n && i < LAG; i++)
-		__builtin_prefetch(&reg->slots[b->p[i].hash & reg->mask]);
-	for (size_t i = 0; i < n && i < LAG; i++) {
-		if (i + LAG < n)
-			__builtin_prefetch(&reg->slots[b->p[i + LAG].hash & reg->mask]);
-		resolve(reg, &b->p[i]);
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (i + 2 * LAG < n)
-			__builtin_prefetch(&reg->slots[b->p[i + 2 * LAG].hash & reg->mask]);
-		if (i + LAG < n)
-			resolve(reg, &b->p[i + LAG]);
-		deliver(b, &b->p[i]);
-	}
-	b->np = 0;
+	if (k >= 1 && k - 1 < nblocks)
+		filter(&ring[(k - 1) % RING]);
+	if (k >= 2 && k - 2 < nblocks)
+		resolve(&ring[(k - 2) % RING]);
+	if (k >= 3 && k - 3 < nblocks)
+		deliver(&ring[(k - 3) % RING]);
 }
 
 size_t custos_registry_match_batch(const custos_registry *reg, const custos_selector *sels, size_t n,
 				   custos_match_batch_fn fn, void *ctx)
 {
-	probe probes[BATCH_PROBES];
-	batch b = {reg, fn, ctx, 0, 0, probes, 0};
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (b.np + MAX_PROBES_PER_QUERY > BATCH_PROBES || i - start >= UINT32_MAX) {
-			run(&b);
-			start = i;
-			b.base = i;
-		}
-		plan(&b, (uint32_t)(i - start), &sels[i]);
+	probe probes[RING][BLOCK_CAP];
+	uint32_t cand[RING][BLOCK_CAP];
+	found hit[RING][BLOCK_CAP];
+	block ring[RING];
+	size_t matches = 0, k = 0, i = 0;
+	for (unsigned r = 0; r < RING; r++) {
+		block b = {reg, fn, ctx, 0, 0, probes[r], cand[r], hit[r], 0, 0, 0};
+		ring[r] = b;
 	}
-	run(&b);
-	return b.matches;
+	while (i < n) {
+		block *b = &ring[k % RING];
+		b->base = i;
+		while (i < n && b->np < BLOCK_PROBES && b->np + MAX_PROBES_PER_QUERY <= BLOCK_CAP &&
+		       i - b->base < UINT32_MAX) {
+			plan(b, (uint32_t)(i - b->base), &sels[i]);
+			i++;
+		}
+		advance(ring, k, SIZE_MAX);
+		k++;
+	}
+	for (size_t d = k; d < k + RING - 1; d++)
+		advance(ring, d, k);
+	for (unsigned r = 0; r < RING; r++)
+		matches += ring[r].matches;
+	return matches;
 }
 
 typedef struct single_ctx {
@@ -904,8 +1003,16 @@ static void single_adapter(void *ctx, size_t query, size_t party, size_t sel)
 
 size_t custos_registry_match(const custos_registry *reg, const custos_selector *sel, custos_match_fn fn, void *ctx)
 {
+	probe probes[MAX_PROBES_PER_QUERY];
+	uint32_t cand[MAX_PROBES_PER_QUERY];
+	found hit[MAX_PROBES_PER_QUERY];
 	single_ctx s = {fn, ctx};
-	return custos_registry_match_batch(reg, sel, 1, single_adapter, &s);
+	block b = {reg, single_adapter, &s, 0, 0, probes, cand, hit, 0, 0, 0};
+	plan(&b, 0, sel);
+	filter(&b);
+	resolve(&b);
+	deliver(&b);
+	return b.matches;
 }
 
 /* --- screening ------------------------------------------------------------------ */

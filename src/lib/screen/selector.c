@@ -482,7 +482,36 @@ static int parse_party(custos_selector *out, const shown_t *sh, const char *v, s
 	return finish(out, CUSTOS_SEL_PARTY, v, n, v, n);
 }
 
-int custos_selector_parse(custos_selector *out, const char *in, size_t len)
+void custos_ip_mask(uint64_t mask[2], unsigned prefix)
+{
+	uint8_t b[16];
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = prefix > i * 8 ? prefix - i * 8 : 0;
+		b[i] = bits >= 8 ? 0xFF : (uint8_t)(0xFF00u >> bits);
+	}
+	memcpy(&mask[0], b, 8);
+	memcpy(&mask[1], b + 8, 8);
+}
+
+void custos_selector_rehash(custos_selector *sel)
+{
+	if (sel->kind == CUSTOS_SEL_IP) {
+		uint64_t m[2], w[2];
+		unsigned prefix = sel->prefix > 128 ? 128 : sel->prefix;
+		custos_ip_mask(m, prefix);
+		memcpy(w, sel->ip, 16);
+		sel->hash = custos_ip_hash(w[0] & m[0], w[1] & m[1], prefix);
+		sel->keylen = sel->key ? (uint32_t)strlen(sel->key) : 0;
+	} else if (sel->key) {
+		sel->keylen = (uint32_t)strlen(sel->key);
+		sel->hash = custos_key_hash((unsigned)sel->kind, sel->key, sel->keylen);
+	} else {
+		sel->keylen = 0;
+		sel->hash = 0;
+	}
+}
+
+static int parse_value(custos_selector *out, const char *in, size_t len)
 {
 	shown_t sh;
 	const char *colon, *v;
@@ -547,6 +576,14 @@ int custos_selector_parse(custos_selector *out, const char *in, size_t len)
 	default:
 		return custos_error_set(CUSTOS_ERROR, "%s: unhandled selector kind", sh.s);
 	}
+}
+
+int custos_selector_parse(custos_selector *out, const char *in, size_t len)
+{
+	int rc = parse_value(out, in, len);
+	if (rc == CUSTOS_OK)
+		custos_selector_rehash(out);
+	return rc;
 }
 
 void custos_selector_dispose(custos_selector *sel)

@@ -36,6 +36,32 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;"
 	"INSERT INTO meta(key, value) VALUES('store_format', 'custos');",
+	/* 2: the Merkle log beside the events, checkpoints, cosignatures, witness state, erasure */
+	"CREATE TABLE log_nodes(level INTEGER NOT NULL CHECK (level >= 0 AND level < 64),"
+	"  idx INTEGER NOT NULL CHECK (idx >= 0), hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	"  PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+	"CREATE TRIGGER log_nodes_no_update BEFORE UPDATE ON log_nodes"
+	"  BEGIN SELECT RAISE(ABORT, 'log nodes are append-only: UPDATE refused'); END;"
+	"CREATE TRIGGER log_nodes_no_delete BEFORE DELETE ON log_nodes"
+	"  BEGIN SELECT RAISE(ABORT, 'log nodes are append-only: DELETE refused'); END;"
+	"CREATE TABLE checkpoints(size INTEGER PRIMARY KEY CHECK (size >= 0), note TEXT NOT NULL,"
+	"  signed_at TEXT NOT NULL);"
+	"CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints"
+	"  BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only: UPDATE refused'); END;"
+	"CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints"
+	"  BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only: DELETE refused'); END;"
+	"CREATE TABLE cosignatures(size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL,"
+	"  received_at TEXT NOT NULL, PRIMARY KEY(size, witness)) WITHOUT ROWID;"
+	"CREATE TABLE witnessed_logs(origin TEXT PRIMARY KEY NOT NULL, vkey TEXT NOT NULL,"
+	"  size INTEGER NOT NULL CHECK (size >= 0), root BLOB NOT NULL CHECK (length(root) = 32),"
+	"  updated_at TEXT NOT NULL) WITHOUT ROWID;"
+	/* The only change an event admits: its payload erased ('') at the end of its retention. */
+	"DROP TRIGGER events_no_update;"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	"  WHEN NOT (NEW.payload = '' AND OLD.payload <> '' AND NEW.idx = OLD.idx AND NEW.type = OLD.type"
+	"    AND NEW.time = OLD.time AND NEW.actor IS OLD.actor AND NEW.ref IS OLD.ref"
+	"    AND NEW.payload_hash = OLD.payload_hash)"
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -54,6 +80,15 @@ enum {
 	Q_MEASURE_GET,
 	Q_EVENT_APPEND,
 	Q_EVENT_COUNT,
+	Q_EVENT_GET,
+	Q_EVENT_ERASE,
+	Q_NODE_PUT,
+	Q_NODE_GET,
+	Q_CKPT_PUT,
+	Q_CKPT_LATEST,
+	Q_COSIG_PUT,
+	Q_WITNESS_GET,
+	Q_WITNESS_PUT,
 	Q__COUNT
 };
 
@@ -79,7 +114,20 @@ static const char *const query_sql[Q__COUNT] = {
 	[Q_EVENT_APPEND] = "INSERT INTO events(idx, type, time, actor, ref, payload, payload_hash)"
 			   " SELECT COALESCE(MAX(idx) + 1, 0), ?1, ?2, ?3, ?4, ?5, ?6 FROM events"
 			   " RETURNING idx",
-	[Q_EVENT_COUNT] = "SELECT COUNT(*) FROM events",
+	/* events are dense from 0, so the count is MAX + 1: one index probe, not a scan */
+	[Q_EVENT_COUNT] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM events",
+	[Q_EVENT_GET] = "SELECT idx, type, time, actor, ref, payload, payload_hash FROM events WHERE idx = ?1",
+	[Q_EVENT_ERASE] = "UPDATE events SET payload = '' WHERE idx = ?1 AND payload <> ''",
+	[Q_NODE_PUT] = "INSERT INTO log_nodes(level, idx, hash) VALUES(?1, ?2, ?3)",
+	[Q_NODE_GET] = "SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2",
+	[Q_CKPT_PUT] = "INSERT INTO checkpoints(size, note, signed_at) VALUES(?1, ?2, ?3)",
+	[Q_CKPT_LATEST] = "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+	[Q_COSIG_PUT] = "INSERT INTO cosignatures(size, witness, line, received_at) VALUES(?1, ?2, ?3, ?4)"
+			" ON CONFLICT(size, witness) DO UPDATE SET line = excluded.line, received_at = excluded.received_at",
+	[Q_WITNESS_GET] = "SELECT vkey, size, root FROM witnessed_logs WHERE origin = ?1",
+	[Q_WITNESS_PUT] = "INSERT INTO witnessed_logs(origin, vkey, size, root, updated_at) VALUES(?1, ?2, ?3, ?4, ?5)"
+			  " ON CONFLICT(origin) DO UPDATE SET vkey = excluded.vkey, size = excluded.size,"
+			  " root = excluded.root, updated_at = excluded.updated_at",
 };
 
 typedef struct sq_store {
@@ -621,6 +669,211 @@ static int64_t sq_event_count(void *impl)
 	return sq_count(impl, Q_EVENT_COUNT, "store: event count");
 }
 
+/* Copies the columns of an events row (idx, type, time, actor, ref, payload, payload_hash). */
+static int sq_event_row(sqlite3_stmt *q, custos_store_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->index = sqlite3_column_int64(q, 0);
+	if (sq_col(q, 1, &e->type) || sq_col(q, 2, &e->time) || sq_col(q, 3, &e->actor) || sq_col(q, 4, &e->ref) ||
+	    sq_col(q, 5, &e->payload) || sq_col(q, 6, &e->payload_hash))
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int sq_event_get(void *impl, int64_t index, custos_store_event *out)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc, st;
+	if ((rc = sq_stmt(s, Q_EVENT_GET, &q)) || sqlite3_bind_int64(q, 1, index) != SQLITE_OK)
+		return rc ? rc : sq_fail(s, "store: bind");
+	st = sqlite3_step(q);
+	if (st == SQLITE_ROW)
+		rc = sq_event_row(q, out);
+	else if (st == SQLITE_DONE)
+		rc = custos_error_set(CUSTOS_ENOTFOUND, "no event %lld", (long long)index);
+	else
+		rc = sq_fail(s, "store: event get");
+	sqlite3_reset(q);
+	return rc;
+}
+
+static int sq_event_erase(void *impl, int64_t index)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if ((rc = sq_stmt(s, Q_EVENT_ERASE, &q)) || sqlite3_bind_int64(q, 1, index) != SQLITE_OK)
+		return rc ? rc : sq_fail(s, "store: bind");
+	rc = sq_run(s, q, "store: event erase");
+	if (!rc && sqlite3_changes(s->db) != 1)
+		rc = custos_error_set(CUSTOS_ENOTFOUND, "event %lld: no payload to erase", (long long)index);
+	return rc;
+}
+
+static int sq_node_put(void *impl, unsigned level, uint64_t index, const uint8_t hash[32])
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if ((rc = sq_stmt(s, Q_NODE_PUT, &q)))
+		return rc;
+	if (sqlite3_bind_int(q, 1, (int)level) != SQLITE_OK || sqlite3_bind_int64(q, 2, (sqlite3_int64)index) ||
+	    sqlite3_bind_blob(q, 3, hash, 32, SQLITE_STATIC) != SQLITE_OK)
+		return sq_fail(s, "store: bind");
+	return sq_run(s, q, "store: log node");
+}
+
+static int sq_node_get(void *impl, unsigned level, uint64_t index, uint8_t hash[32])
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc, st;
+	if ((rc = sq_stmt(s, Q_NODE_GET, &q)))
+		return rc;
+	if (sqlite3_bind_int(q, 1, (int)level) != SQLITE_OK || sqlite3_bind_int64(q, 2, (sqlite3_int64)index))
+		return sq_fail(s, "store: bind");
+	st = sqlite3_step(q);
+	if (st == SQLITE_ROW && sqlite3_column_bytes(q, 0) == 32) {
+		memcpy(hash, sqlite3_column_blob(q, 0), 32);
+		rc = 0;
+	} else if (st == SQLITE_ROW || st == SQLITE_DONE) {
+		rc = custos_error_set(CUSTOS_ENOTFOUND, "log node (level %u, index %llu) is missing", level,
+				      (unsigned long long)index);
+	} else {
+		rc = sq_fail(s, "store: log node");
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+static int sq_node_each(void *impl, custos_store_node_fn fn, void *ctx)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc = 0, st;
+	if (sqlite3_prepare_v2(s->db, "SELECT level, idx, hash FROM log_nodes ORDER BY level, idx", -1, &q, NULL) !=
+	    SQLITE_OK) {
+		rc = sq_fail(s, "store: log nodes");
+		goto out;
+	}
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		static const uint8_t bad[32];
+		const void *h = sqlite3_column_blob(q, 2);
+		/* a hash of the wrong length is passed as zeros: the caller's comparison then fails */
+		if ((rc = fn(ctx, (unsigned)sqlite3_column_int(q, 0), (uint64_t)sqlite3_column_int64(q, 1),
+			     sqlite3_column_bytes(q, 2) == 32 ? h : bad)))
+			goto out;
+	}
+	if (st != SQLITE_DONE)
+		rc = sq_fail(s, "store: log nodes");
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_checkpoint_put(void *impl, uint64_t size, const char *note, const char *now)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if ((rc = sq_stmt(s, Q_CKPT_PUT, &q)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, (sqlite3_int64)size) != SQLITE_OK || (rc = sq_bind(s, q, 2, note)) ||
+	    (rc = sq_bind(s, q, 3, now)))
+		return rc ? rc : sq_fail(s, "store: bind");
+	return sq_run(s, q, "store: checkpoint");
+}
+
+static int sq_checkpoint_latest(void *impl, uint64_t *size, char **note)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc, st;
+	if ((rc = sq_stmt(s, Q_CKPT_LATEST, &q)))
+		return rc;
+	st = sqlite3_step(q);
+	if (st == SQLITE_ROW) {
+		*size = (uint64_t)sqlite3_column_int64(q, 0);
+		rc = sq_col(q, 1, note) ? custos_error_set(CUSTOS_ENOMEM, "out of memory") : 0;
+	} else if (st == SQLITE_DONE) {
+		rc = custos_error_set(CUSTOS_ENOTFOUND, "no checkpoint signed yet");
+	} else {
+		rc = sq_fail(s, "store: checkpoint");
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+static int sq_cosignature_put(void *impl, uint64_t size, const char *witness, const char *line, const char *now)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if ((rc = sq_stmt(s, Q_COSIG_PUT, &q)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, (sqlite3_int64)size) != SQLITE_OK || (rc = sq_bind(s, q, 2, witness)) ||
+	    (rc = sq_bind(s, q, 3, line)) || (rc = sq_bind(s, q, 4, now)))
+		return rc ? rc : sq_fail(s, "store: bind");
+	return sq_run(s, q, "store: cosignature");
+}
+
+static int sq_cosignature_each(void *impl, uint64_t size, custos_store_row_fn fn, void *ctx)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc = 0, st;
+	if (sqlite3_prepare_v2(s->db, "SELECT witness, line FROM cosignatures WHERE size = ?1 ORDER BY witness", -1,
+			       &q, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(q, 1, (sqlite3_int64)size) != SQLITE_OK) {
+		rc = sq_fail(s, "store: cosignatures");
+		goto out;
+	}
+	while ((st = sqlite3_step(q)) == SQLITE_ROW)
+		if ((rc = fn(ctx, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1))))
+			goto out;
+	if (st != SQLITE_DONE)
+		rc = sq_fail(s, "store: cosignatures");
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_witness_get(void *impl, const char *origin, char **vkey, uint64_t *size, uint8_t root[32])
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc, st;
+	if ((rc = sq_stmt(s, Q_WITNESS_GET, &q)) || (rc = sq_bind(s, q, 1, origin)))
+		return rc;
+	st = sqlite3_step(q);
+	if (st == SQLITE_ROW && sqlite3_column_bytes(q, 2) == 32) {
+		*size = (uint64_t)sqlite3_column_int64(q, 1);
+		memcpy(root, sqlite3_column_blob(q, 2), 32);
+		rc = sq_col(q, 0, vkey) ? custos_error_set(CUSTOS_ENOMEM, "out of memory") : 0;
+	} else if (st == SQLITE_DONE) {
+		rc = custos_error_set(CUSTOS_ENOTFOUND, "no log '%s' is witnessed here", origin);
+	} else {
+		rc = sq_fail(s, "store: witnessed log");
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+static int sq_witness_put(void *impl, const char *origin, const char *vkey, uint64_t size, const uint8_t root[32],
+			  const char *now)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if ((rc = sq_stmt(s, Q_WITNESS_PUT, &q)) || (rc = sq_bind(s, q, 1, origin)) || (rc = sq_bind(s, q, 2, vkey)))
+		return rc;
+	if (sqlite3_bind_int64(q, 3, (sqlite3_int64)size) != SQLITE_OK ||
+	    sqlite3_bind_blob(q, 4, root, 32, SQLITE_STATIC) != SQLITE_OK || (rc = sq_bind(s, q, 5, now)))
+		return rc ? rc : sq_fail(s, "store: bind");
+	return sq_run(s, q, "store: witnessed log");
+}
+
 const custos_store_ops custos_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -645,4 +898,15 @@ const custos_store_ops custos_store_sqlite_ops = {
 	.event_append = sq_event_append,
 	.event_each = sq_event_each,
 	.event_count = sq_event_count,
+	.event_get = sq_event_get,
+	.event_erase = sq_event_erase,
+	.node_put = sq_node_put,
+	.node_get = sq_node_get,
+	.node_each = sq_node_each,
+	.checkpoint_put = sq_checkpoint_put,
+	.checkpoint_latest = sq_checkpoint_latest,
+	.cosignature_put = sq_cosignature_put,
+	.cosignature_each = sq_cosignature_each,
+	.witness_get = sq_witness_get,
+	.witness_put = sq_witness_put,
 };

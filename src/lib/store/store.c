@@ -4,12 +4,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "custos/leaf.h"
+#include "custos/merkle.h"
 #include "store/store_int.h"
 #include "util/util.h"
 
 struct custos_store {
 	const custos_store_ops *ops;
 	void *impl;
+	int in_tx; /* inside custos_store_begin .. commit/rollback */
+	/*
+	 * The right edge of the Merkle tree, kept between appends so that an
+	 * append reads nothing; trusted only while its size equals the log's
+	 * (another writer may have appended) and dropped on rollback.
+	 */
+	custos_merkle_builder edge;
+	int edge_ok;
 };
 
 static int has_prefix(const char *s, const char *prefix)
@@ -89,16 +99,29 @@ static int store_now(char out[21])
 
 int custos_store_begin(custos_store *st)
 {
-	return st->ops->begin(st->impl);
+	int rc = st->ops->begin(st->impl);
+	if (!rc)
+		st->in_tx = 1;
+	return rc;
 }
 
 int custos_store_commit(custos_store *st)
 {
-	return st->ops->commit(st->impl);
+	int rc = st->ops->commit(st->impl);
+	if (rc) {
+		st->edge_ok = 0; /* what was appended may not have landed */
+		if (st->ops->rollback(st->impl) == 0)
+			st->in_tx = 0;
+		return rc;
+	}
+	st->in_tx = 0;
+	return 0;
 }
 
 int custos_store_rollback(custos_store *st)
 {
+	st->edge_ok = 0;
+	st->in_tx = 0;
 	return st->ops->rollback(st->impl);
 }
 
@@ -215,22 +238,71 @@ void custos_store_measure_dispose(custos_store_measure *m)
  * Appends one event: the time is now (or $CUSTOS_NOW), and the payload's
  * SHA-256 is stored beside it as "sha256:<hex>".
  */
+static int node_reader(void *ctx, unsigned level, uint64_t index, custos_hash *out)
+{
+	custos_store *st = ctx;
+	return st->ops->node_get(st->impl, level, index, out->b);
+}
+
+/* Stores the leaf hash of event `idx` and every subtree hash it completes. */
+static int log_append_leaf(custos_store *st, int64_t idx, const char *type, const char *time, const char *actor,
+			   const char *ref, const char *payload_hash)
+{
+	static _Thread_local char leaf[CUSTOS_LEAF_MAX];
+	custos_merkle_node nodes[65];
+	custos_hash h;
+	size_t len, n;
+	int rc;
+	if ((rc = custos_leaf_format(leaf, &len, sizeof(leaf), idx, type, time, actor, ref, payload_hash)))
+		return rc;
+	if (!st->edge_ok || st->edge.size != (uint64_t)idx) {
+		st->edge_ok = 0;
+		if ((rc = custos_merkle_builder_init(&st->edge, (uint64_t)idx, node_reader, st)))
+			return custos_error_prefix(rc, "log: reading the tree's right edge");
+		st->edge_ok = 1;
+	}
+	custos_merkle_leaf_hash(&h, leaf, len);
+	custos_merkle_builder_append(&st->edge, &h, nodes, &n);
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = st->ops->node_put(st->impl, nodes[i].level, nodes[i].index, nodes[i].hash.b))) {
+			st->edge_ok = 0;
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int custos_store_event_append(custos_store *st, const char *type, const char *actor, const char *ref,
 			      const char *payload, int64_t *index_out)
 {
 	char now[21], hash[72];
 	uint8_t digest[32];
 	int64_t idx = -1;
-	int rc;
+	int rc, own_tx = 0;
 	if (index_out)
 		*index_out = -1;
-	if (!type || !*type || !payload)
+	if (!type || !*type || !payload || !*payload)
 		return custos_error_set(CUSTOS_EINVALID, "event: type and payload are required");
+	if ((rc = custos_leaf_field_valid(type, "type")) || (rc = custos_leaf_field_valid(actor, "actor")) ||
+	    (rc = custos_leaf_field_valid(ref, "ref")))
+		return rc;
 	if ((rc = store_now(now)))
 		return rc;
 	custos_sha256(digest, payload, strlen(payload));
 	custos_sha256_label(hash, digest);
-	if ((rc = st->ops->event_append(st->impl, type, now, actor, ref, payload, hash, &idx)))
+	/* The row and its Merkle nodes land together or not at all. */
+	if (!st->in_tx) {
+		if ((rc = custos_store_begin(st)))
+			return rc;
+		own_tx = 1;
+	}
+	if ((rc = st->ops->event_append(st->impl, type, now, actor, ref, payload, hash, &idx)) ||
+	    (rc = log_append_leaf(st, idx, type, now, actor, ref, hash))) {
+		if (own_tx)
+			custos_store_rollback(st);
+		return rc;
+	}
+	if (own_tx && (rc = custos_store_commit(st)))
 		return rc;
 	if (index_out)
 		*index_out = idx;
@@ -245,4 +317,96 @@ int custos_store_event_each(custos_store *st, custos_store_event_fn fn, void *ct
 int64_t custos_store_event_count(custos_store *st)
 {
 	return st->ops->event_count(st->impl);
+}
+
+int64_t custos_store_log_size(custos_store *st)
+{
+	return st->ops->event_count(st->impl);
+}
+
+int custos_store_log_node(custos_store *st, unsigned level, uint64_t index, uint8_t hash[32])
+{
+	return st->ops->node_get(st->impl, level, index, hash);
+}
+
+int custos_store_log_node_each(custos_store *st, custos_store_node_fn fn, void *ctx)
+{
+	return st->ops->node_each(st->impl, fn, ctx);
+}
+
+int custos_store_event_get(custos_store *st, int64_t index, custos_store_event *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (index < 0)
+		return custos_error_set(CUSTOS_ENOTFOUND, "no event %lld", (long long)index);
+	return st->ops->event_get(st->impl, index, out);
+}
+
+void custos_store_event_dispose(custos_store_event *e)
+{
+	if (!e)
+		return;
+	free(e->type);
+	free(e->time);
+	free(e->actor);
+	free(e->ref);
+	free(e->payload);
+	free(e->payload_hash);
+	memset(e, 0, sizeof(*e));
+}
+
+int custos_store_event_erase(custos_store *st, int64_t index)
+{
+	return st->ops->event_erase(st->impl, index);
+}
+
+int custos_store_checkpoint_put(custos_store *st, uint64_t size, const char *note)
+{
+	char now[21];
+	int rc;
+	if (!note)
+		return custos_error_set(CUSTOS_EINVALID, "checkpoint: note is required");
+	if ((rc = store_now(now)))
+		return rc;
+	return st->ops->checkpoint_put(st->impl, size, note, now);
+}
+
+int custos_store_checkpoint_latest(custos_store *st, uint64_t *size, char **note)
+{
+	*note = NULL;
+	return st->ops->checkpoint_latest(st->impl, size, note);
+}
+
+int custos_store_cosignature_put(custos_store *st, uint64_t size, const char *witness, const char *line)
+{
+	char now[21];
+	int rc;
+	if (!witness || !line)
+		return custos_error_set(CUSTOS_EINVALID, "cosignature: witness and line are required");
+	if ((rc = store_now(now)))
+		return rc;
+	return st->ops->cosignature_put(st->impl, size, witness, line, now);
+}
+
+int custos_store_cosignature_each(custos_store *st, uint64_t size, custos_store_row_fn fn, void *ctx)
+{
+	return st->ops->cosignature_each(st->impl, size, fn, ctx);
+}
+
+int custos_store_witness_get(custos_store *st, const char *origin, char **vkey, uint64_t *size, uint8_t root[32])
+{
+	*vkey = NULL;
+	return st->ops->witness_get(st->impl, origin, vkey, size, root);
+}
+
+int custos_store_witness_put(custos_store *st, const char *origin, const char *vkey, uint64_t size,
+			     const uint8_t root[32])
+{
+	char now[21];
+	int rc;
+	if (!origin || !vkey)
+		return custos_error_set(CUSTOS_EINVALID, "witness: origin and key are required");
+	if ((rc = store_now(now)))
+		return rc;
+	return st->ops->witness_put(st->impl, origin, vkey, size, root, now);
 }

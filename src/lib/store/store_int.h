@@ -43,6 +43,19 @@ typedef struct custos_store_ops {
 			    const char *payload, const char *payload_hash, int64_t *index_out);
 	int (*event_each)(void *impl, custos_store_event_fn fn, void *ctx);
 	int64_t (*event_count)(void *impl);
+	int (*event_get)(void *impl, int64_t index, custos_store_event *out);
+	int (*event_erase)(void *impl, int64_t index);
+
+	int (*node_put)(void *impl, unsigned level, uint64_t index, const uint8_t hash[32]);
+	int (*node_get)(void *impl, unsigned level, uint64_t index, uint8_t hash[32]);
+	int (*node_each)(void *impl, custos_store_node_fn fn, void *ctx);
+	int (*checkpoint_put)(void *impl, uint64_t size, const char *note, const char *now);
+	int (*checkpoint_latest)(void *impl, uint64_t *size, char **note);
+	int (*cosignature_put)(void *impl, uint64_t size, const char *witness, const char *line, const char *now);
+	int (*cosignature_each)(void *impl, uint64_t size, custos_store_row_fn fn, void *ctx);
+	int (*witness_get)(void *impl, const char *origin, char **vkey, uint64_t *size, uint8_t root[32]);
+	int (*witness_put)(void *impl, const char *origin, const char *vkey, uint64_t size, const uint8_t root[32],
+			   const char *now);
 } custos_store_ops;
 
 extern const custos_store_ops custos_store_sqlite_ops;

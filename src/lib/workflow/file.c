@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "custos/log.h"
 #include "custos/workflow.h"
 #include "util/util.h"
 
@@ -39,11 +40,23 @@ out:
 	return rc;
 }
 
-int custos_workflow_init(custos_store *st, const char *actor)
+int custos_workflow_init(custos_store *st, const char *store_uri, const char *origin, const char *key_path,
+			 const char *actor)
 {
 	custos_ruleset *rs = NULL;
-	char *cur = NULL;
-	int rc = custos_store_meta_get(st, META_RULES, &cur);
+	char *cur = NULL, *dflt_origin = NULL, *dflt_key = NULL;
+	int rc = 0;
+	if (!origin)
+		rc = custos_log_default_origin(&dflt_origin);
+	if (!rc && !key_path)
+		rc = custos_log_default_key_path(&dflt_key, store_uri);
+	if (!rc)
+		rc = custos_log_setup(st, origin ? origin : dflt_origin, key_path ? key_path : dflt_key);
+	free(dflt_origin);
+	free(dflt_key);
+	if (rc)
+		return rc;
+	rc = custos_store_meta_get(st, META_RULES, &cur);
 	free(cur);
 	if (rc == 0)
 		return 0; /* already initialised: init is idempotent */

@@ -1,0 +1,277 @@
+/* verify.c — `custos log verify`: recomputes every leaf, payload hash, stored node and the latest signed checkpoint. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "custos/leaf.h"
+#include "ledger/log_int.h"
+#include "util/util.h"
+
+#define NONE UINT64_MAX
+
+/*
+ * The scan keeps every node hash it recomputes, level by level (about 64
+ * bytes per event), so that the stored nodes are then compared in one
+ * ordered pass instead of one look-up each.
+ */
+typedef struct verify_ctx {
+	custos_store *st;
+	uint64_t next;		 /* the index the next event must have */
+	custos_merkle_builder b; /* the tree recomputed from the records */
+	custos_hash *lvl[64];	 /* recomputed complete subtrees per level */
+	size_t nlvl[64], caplvl[64];
+	uint64_t *erased; /* events whose payload is gone */
+	size_t nerased, caperased;
+	uint64_t *erase_refs; /* events a log.erase event names */
+	size_t nrefs, caprefs;
+	uint64_t *mismatch[64]; /* per level, the node indexes found not to match (ascending) */
+	size_t nmis[64], capmis[64];
+	uint64_t bad; /* first bad index found, NONE if none */
+	char why[640];
+	char leaf[CUSTOS_LEAF_MAX];
+	int stop; /* the scan cannot go on (a missing row shifts everything after it) */
+} verify_ctx;
+
+/* Records a problem at `index`, keeping the lowest index seen. */
+static void flag(verify_ctx *v, uint64_t index, const char *fmt, ...) CUSTOS_PRINTF(3, 4);
+static void flag(verify_ctx *v, uint64_t index, const char *fmt, ...)
+{
+	va_list ap;
+	if (v->bad != NONE && v->bad <= index)
+		return;
+	v->bad = index;
+	va_start(ap, fmt);
+	vsnprintf(v->why, sizeof(v->why), fmt, ap);
+	va_end(ap);
+}
+
+static int keep_u64(uint64_t **arr, size_t *n, size_t *cap, uint64_t x)
+{
+	int rc = custos_array_reserve(arr, cap, *n, sizeof(**arr), 64);
+	if (!rc)
+		(*arr)[(*n)++] = x;
+	return rc;
+}
+
+static int check_event(void *ctx, const custos_store_event *e)
+{
+	verify_ctx *v = ctx;
+	custos_merkle_node nodes[65];
+	custos_hash h;
+	size_t len, n;
+	int rc;
+
+	if (e->index != (int64_t)v->next) {
+		flag(v, v->next, "event %llu is missing (the next stored event is %lld)", (unsigned long long)v->next,
+		     (long long)e->index);
+		v->stop = 1;
+		return 1; /* stops the scan */
+	}
+	v->next++;
+	if (!e->payload || !e->payload[0]) {
+		if ((rc = keep_u64(&v->erased, &v->nerased, &v->caperased, (uint64_t)e->index)))
+			return rc;
+	} else {
+		uint8_t digest[32];
+		char label[72];
+		custos_sha256(digest, e->payload, strlen(e->payload));
+		custos_sha256_label(label, digest);
+		if (!e->payload_hash || strcmp(label, e->payload_hash) != 0)
+			flag(v, (uint64_t)e->index, "event %lld: its payload does not match the hash its leaf commits to",
+			     (long long)e->index);
+	}
+	if (e->type && strcmp(e->type, "log.erase") == 0 && e->ref && strncmp(e->ref, "event:", 6) == 0) {
+		char *end;
+		unsigned long long target = strtoull(e->ref + 6, &end, 10);
+		if (*end == '\0' && (rc = keep_u64(&v->erase_refs, &v->nrefs, &v->caprefs, target)))
+			return rc;
+	}
+	if (custos_log_leaf(v->st, e, v->leaf, sizeof(v->leaf), &len) != 0) {
+		flag(v, (uint64_t)e->index, "event %lld: its record cannot form a leaf (%s)", (long long)e->index,
+		     custos_error_last());
+		len = 0; /* hash the empty record: the node comparison then fails too */
+	}
+	custos_merkle_leaf_hash(&h, v->leaf, len);
+	custos_merkle_builder_append(&v->b, &h, nodes, &n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned l = nodes[i].level;
+		if ((rc = custos_array_reserve(&v->lvl[l], &v->caplvl[l], v->nlvl[l], sizeof(custos_hash), 256)))
+			return rc;
+		v->lvl[l][v->nlvl[l]++] = nodes[i].hash;
+	}
+	return 0;
+}
+
+static int mismatched(const verify_ctx *v, unsigned level, uint64_t index)
+{
+	const uint64_t *m = v->mismatch[level];
+	size_t lo = 0, hi = v->nmis[level];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (m[mid] == index)
+			return 1;
+		if (m[mid] < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/*
+ * Compares one stored node with the recomputed one. Nodes arrive by level,
+ * so a parent is seen after its children: a parent that differs because a
+ * child differs is the same fault, reported once, at the lowest index.
+ */
+static int check_node(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32])
+{
+	verify_ctx *v = ctx;
+	uint64_t first = index << level;
+	if (index >= v->nlvl[level]) {
+		/* hashes of events that are not (or no longer) there */
+		uint64_t at = first < v->next ? v->next : first;
+		flag(v, at, "event %llu is missing: the stored hash (level %u, index %llu) covers events up to %llu",
+		     (unsigned long long)at, level, (unsigned long long)index,
+		     (unsigned long long)(((index + 1) << level) - 1));
+		return 0;
+	}
+	if (memcmp(v->lvl[level][index].b, hash, 32) == 0)
+		return 0;
+	if (keep_u64(&v->mismatch[level], &v->nmis[level], &v->capmis[level], index))
+		return CUSTOS_ENOMEM;
+	if (level > 0 && (mismatched(v, level - 1, 2 * index) || mismatched(v, level - 1, 2 * index + 1)))
+		return 0; /* follows from a child */
+	if (level == 0)
+		flag(v, index, "event %llu: its record does not match the leaf hash stored for it (edited, or moved)",
+		     (unsigned long long)index);
+	else
+		flag(v, first, "event %llu: the stored hash of level %u, index %llu was changed",
+		     (unsigned long long)first, level, (unsigned long long)index);
+	return 0;
+}
+
+typedef struct {
+	verify_ctx *v;
+	size_t seen[64];
+} node_count;
+
+static int count_node(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32])
+{
+	node_count *c = ctx;
+	if (level >= 64)
+		return 0;
+	if (index != c->seen[level])
+		flag(c->v, c->seen[level] << level, "event %llu: the stored node (level %u, index %zu) is missing",
+		     (unsigned long long)(c->seen[level] << level), level, c->seen[level]);
+	c->seen[level] = index + 1;
+	return check_node(c->v, level, index, hash);
+}
+
+static int memory_reader(void *ctx, unsigned level, uint64_t index, custos_hash *out)
+{
+	verify_ctx *v = ctx;
+	if (level >= 64 || index >= v->nlvl[level])
+		return custos_error_set(CUSTOS_ENOTFOUND, "no node (%u, %llu)", level, (unsigned long long)index);
+	*out = v->lvl[level][index];
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The latest checkpoint: signed by the log's key, and its root that of the recomputed tree of its size. */
+static int check_checkpoint(verify_ctx *v)
+{
+	custos_checkpoint cp = {0};
+	custos_verifier *ver = NULL;
+	custos_note note = {0};
+	custos_hash root;
+	uint64_t size = 0;
+	char *text = NULL, *vkey = NULL;
+	int rc = custos_log_latest_signed(v->st, &size, &text, &cp), have_note = 0;
+	if (rc == CUSTOS_ENOTFOUND)
+		return 0; /* nothing signed yet */
+	if (rc) {
+		flag(v, NONE - 1, "the latest checkpoint is malformed: %s", custos_error_last());
+		return 0;
+	}
+	if ((rc = custos_log_vkey(v->st, &vkey)) || (rc = custos_verifier_new(&ver, vkey)))
+		goto out;
+	if (custos_note_parse(&note, text, strlen(text)) == 0)
+		have_note = 1;
+	if (!have_note || custos_note_verify(&note, ver) != 0) {
+		flag(v, size ? size - 1 : 0, "the checkpoint of size %llu is not signed by the log's key %s",
+		     (unsigned long long)size, vkey);
+		goto out;
+	}
+	if (size > v->next) {
+		flag(v, v->next, "the checkpoint of size %llu covers events missing from %llu on",
+		     (unsigned long long)size, (unsigned long long)v->next);
+		goto out;
+	}
+	if ((rc = custos_merkle_root(&root, size, memory_reader, v)))
+		goto out;
+	if (memcmp(root.b, cp.root.b, 32) != 0)
+		flag(v, size ? size - 1 : 0,
+		     "the events up to %llu do not match the root of the checkpoint signed at that size "
+		     "(history rewritten, hashes recomputed)",
+		     (unsigned long long)size);
+out:
+	if (have_note)
+		custos_note_dispose(&note);
+	custos_checkpoint_dispose(&cp);
+	custos_verifier_free(ver);
+	free(text);
+	free(vkey);
+	return rc;
+}
+
+int custos_log_verify(custos_store *st, uint64_t *checked)
+{
+	verify_ctx *v = calloc(1, sizeof(*v));
+	node_count nc;
+	int rc;
+	if (!v)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	v->st = st;
+	v->bad = NONE;
+	*checked = 0;
+	rc = custos_store_event_each(st, check_event, v);
+	if (rc == 1 && v->stop)
+		rc = 0;
+	if (rc)
+		goto out;
+	memset(&nc, 0, sizeof(nc));
+	nc.v = v;
+	if ((rc = custos_store_log_node_each(st, count_node, &nc)))
+		goto out;
+	for (unsigned l = 0; l < 64; l++)
+		if (nc.seen[l] < v->nlvl[l])
+			flag(v, (uint64_t)nc.seen[l] << l, "event %llu: the stored node (level %u, index %zu) is missing",
+			     (unsigned long long)((uint64_t)nc.seen[l] << l), l, nc.seen[l]);
+	/* every erased payload must have been erased by a recorded log.erase event */
+	if (v->nrefs)
+		qsort(v->erase_refs, v->nrefs, sizeof(uint64_t), cmp_u64);
+	for (size_t i = 0; i < v->nerased; i++)
+		if (!v->nrefs || !bsearch(&v->erased[i], v->erase_refs, v->nrefs, sizeof(uint64_t), cmp_u64))
+			flag(v, v->erased[i], "event %llu: its payload is gone but no log.erase event erased it",
+			     (unsigned long long)v->erased[i]);
+	if (!v->stop && (rc = check_checkpoint(v)))
+		goto out;
+	*checked = v->next;
+	if (v->bad != NONE)
+		rc = custos_error_set(CUSTOS_EINVALID, "%s", v->why);
+out:
+	for (unsigned l = 0; l < 64; l++) {
+		free(v->lvl[l]);
+		free(v->mismatch[l]);
+	}
+	free(v->erased);
+	free(v->erase_refs);
+	free(v);
+	return rc;
+}
