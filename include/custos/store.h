@@ -21,6 +21,10 @@ const char *custos_store_default_uri(const char *flag);
 
 /* Transactions: every change happens inside one. Not nested. */
 int custos_store_begin(custos_store *st);
+/* A read-only transaction: one consistent snapshot for many reads (end it with commit or rollback). */
+int custos_store_begin_read(custos_store *st);
+/* True inside custos_store_begin or _begin_read, until commit or rollback. */
+int custos_store_in_transaction(const custos_store *st);
 int custos_store_commit(custos_store *st);
 int custos_store_rollback(custos_store *st);
 

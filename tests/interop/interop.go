@@ -5,6 +5,7 @@
 //	interop inclusion VKEY CHECKPOINT INDEX LEAF PROOF
 //	interop consistency VKEY OLD_CHECKPOINT NEW_CHECKPOINT PROOF
 //	interop tiles VKEY DIR
+//	interop receipt VKEY RECEIPT LEAF
 package main
 
 import (
@@ -171,6 +172,38 @@ func main() {
 			}
 		}
 		fmt.Printf("ok: %d entries and their tiles match the checkpoint of size %d\n", c.size, c.size)
+	case "receipt":
+		// C2SP tlog-proof: a header line, "index N", optional "extra ...", the proof hashes,
+		// a blank line, then the signed checkpoint.
+		text := string(readFile(args[1]))
+		head, ckpt, ok := strings.Cut(text, "\n\n")
+		if !ok {
+			fail("receipt: no blank line before the checkpoint")
+		}
+		lines := strings.Split(head, "\n")
+		if len(lines) < 2 || lines[0] != "c2sp.org/tlog-proof@v1" || !strings.HasPrefix(lines[1], "index ") {
+			fail("receipt: bad header")
+		}
+		index, err := strconv.ParseInt(strings.TrimPrefix(lines[1], "index "), 10, 64)
+		if err != nil {
+			fail("receipt index: %v", err)
+		}
+		var proof []tlog.Hash
+		for _, l := range lines[2:] {
+			if strings.HasPrefix(l, "extra ") {
+				continue
+			}
+			h, err := tlog.ParseHash(l)
+			if err != nil {
+				fail("receipt proof line %q: %v", l, err)
+			}
+			proof = append(proof, h)
+		}
+		c := openCheckpoint(args[0], []byte(ckpt))
+		if err := tlog.CheckRecord(proof, c.size, c.root, index, tlog.RecordHash(readFile(args[2]))); err != nil {
+			fail("receipt for entry %d: %v", index, err)
+		}
+		fmt.Printf("ok: the receipt proves entry %d in the signed tree of size %d\n", index, c.size)
 	default:
 		fail("unknown command %q", os.Args[1])
 	}

@@ -365,22 +365,44 @@ static int check_range(custos_store *st, uint64_t *size, uint64_t index, const c
 	return 0;
 }
 
+/*
+ * Runs a proof's reads in one read transaction (one snapshot, one lock)
+ * unless the caller already holds a transaction.
+ */
+static int snapshot_begin(custos_store *st)
+{
+	if (custos_store_in_transaction(st))
+		return 0;
+	return custos_store_begin_read(st) == 0;
+}
+
+static int snapshot_end(custos_store *st, int began, int rc)
+{
+	/* a read transaction ends with commit, which keeps the node cache (a rollback clears it) */
+	if (began && custos_store_commit(st) && !rc)
+		rc = CUSTOS_ERROR;
+	return rc;
+}
+
 int custos_log_prove(custos_store *st, uint64_t index, uint64_t size, custos_hash **proof, size_t *n)
 {
+	int began = snapshot_begin(st);
 	int rc = check_range(st, &size, index, "inclusion proof");
-	if (rc)
-		return rc;
-	return custos_merkle_prove_inclusion(proof, n, index, size, custos_log_node_reader, st);
+	if (!rc)
+		rc = custos_merkle_prove_inclusion(proof, n, index, size, custos_log_node_reader, st);
+	return snapshot_end(st, began, rc);
 }
 
 int custos_log_consistency(custos_store *st, uint64_t old_size, uint64_t new_size, custos_hash **proof, size_t *n)
 {
-	int rc;
+	int began, rc;
 	if (old_size == 0)
 		return custos_error_set(CUSTOS_EINVALID, "consistency proof: the old size must be at least 1");
-	if ((rc = check_range(st, &new_size, old_size - 1, "consistency proof")))
-		return rc;
-	return custos_merkle_prove_consistency(proof, n, old_size, new_size, custos_log_node_reader, st);
+	began = snapshot_begin(st);
+	rc = check_range(st, &new_size, old_size - 1, "consistency proof");
+	if (!rc)
+		rc = custos_merkle_prove_consistency(proof, n, old_size, new_size, custos_log_node_reader, st);
+	return snapshot_end(st, began, rc);
 }
 
 int custos_log_erase(custos_store *st, uint64_t index, const char *reason, const char *actor, int64_t *erase_index)

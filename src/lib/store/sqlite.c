@@ -347,7 +347,9 @@ static int sq_open(void **impl, const char *path, int create)
 		if (rc)
 			goto out;
 	}
-	if ((rc = sq_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", "store: pragmas")))
+	/* 64 MiB of page cache and reads through mmap: the tree's hashes stay in memory between proofs */
+	if ((rc = sq_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
+			      " PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY;", "store: pragmas")))
 		goto out;
 	if ((rc = sq_migrate(s)))
 		goto out;
@@ -364,6 +366,14 @@ static int sq_begin(void *impl)
 	if (!sqlite3_get_autocommit(s->db))
 		return custos_error_set(CUSTOS_ERROR, "store: a transaction is already open");
 	return sq_exec(s, "BEGIN IMMEDIATE", "store: begin");
+}
+
+static int sq_begin_read(void *impl)
+{
+	sq_store *s = impl;
+	if (!sqlite3_get_autocommit(s->db))
+		return custos_error_set(CUSTOS_ERROR, "store: a transaction is already open");
+	return sq_exec(s, "BEGIN DEFERRED", "store: begin");
 }
 
 static int sq_commit(void *impl)
@@ -879,6 +889,7 @@ const custos_store_ops custos_store_sqlite_ops = {
 	.open = sq_open,
 	.close = sq_close,
 	.begin = sq_begin,
+	.begin_read = sq_begin_read,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.schema_version = sq_schema_version,

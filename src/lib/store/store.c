@@ -20,7 +20,35 @@ struct custos_store {
 	 */
 	custos_merkle_builder edge;
 	int edge_ok;
+	/*
+	 * Stored tree hashes never change once committed, so reads are cached
+	 * (direct-mapped; key 0 is empty). What this handle wrote or read inside
+	 * a transaction that rolls back is forgotten with the whole cache.
+	 */
+	struct node_slot {
+		uint64_t key;
+		uint8_t hash[32];
+	} *nodes;
 };
+
+#define NODE_CACHE_SLOTS (1u << 16)
+
+static uint64_t node_key(unsigned level, uint64_t index)
+{
+	return ((uint64_t)level << 57 | index) + 1;
+}
+
+static struct node_slot *node_slot(custos_store *st, uint64_t key)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ull;
+	return &st->nodes[h >> (64 - 16)];
+}
+
+static void forget_nodes(custos_store *st)
+{
+	if (st->nodes)
+		memset(st->nodes, 0, NODE_CACHE_SLOTS * sizeof(*st->nodes));
+}
 
 static int has_prefix(const char *s, const char *prefix)
 {
@@ -53,7 +81,9 @@ int custos_store_open(custos_store **out, const char *uri, int create)
 	if (!st)
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
 	st->ops = ops;
+	st->nodes = calloc(NODE_CACHE_SLOTS, sizeof(*st->nodes)); /* optional: NULL means uncached */
 	if ((rc = ops->open(&st->impl, uri, create))) {
+		free(st->nodes);
 		free(st);
 		return rc;
 	}
@@ -66,6 +96,7 @@ void custos_store_close(custos_store *st)
 	if (!st)
 		return;
 	st->ops->close(st->impl);
+	free(st->nodes);
 	free(st);
 }
 
@@ -105,11 +136,25 @@ int custos_store_begin(custos_store *st)
 	return rc;
 }
 
+int custos_store_in_transaction(const custos_store *st)
+{
+	return st->in_tx;
+}
+
+int custos_store_begin_read(custos_store *st)
+{
+	int rc = st->ops->begin_read(st->impl);
+	if (!rc)
+		st->in_tx = 1;
+	return rc;
+}
+
 int custos_store_commit(custos_store *st)
 {
 	int rc = st->ops->commit(st->impl);
 	if (rc) {
 		st->edge_ok = 0; /* what was appended may not have landed */
+		forget_nodes(st);
 		if (st->ops->rollback(st->impl) == 0)
 			st->in_tx = 0;
 		return rc;
@@ -121,6 +166,7 @@ int custos_store_commit(custos_store *st)
 int custos_store_rollback(custos_store *st)
 {
 	st->edge_ok = 0;
+	forget_nodes(st);
 	st->in_tx = 0;
 	return st->ops->rollback(st->impl);
 }
@@ -240,8 +286,7 @@ void custos_store_measure_dispose(custos_store_measure *m)
  */
 static int node_reader(void *ctx, unsigned level, uint64_t index, custos_hash *out)
 {
-	custos_store *st = ctx;
-	return st->ops->node_get(st->impl, level, index, out->b);
+	return custos_store_log_node(ctx, level, index, out->b);
 }
 
 /* Stores the leaf hash of event `idx` and every subtree hash it completes. */
@@ -326,7 +371,20 @@ int64_t custos_store_log_size(custos_store *st)
 
 int custos_store_log_node(custos_store *st, unsigned level, uint64_t index, uint8_t hash[32])
 {
-	return st->ops->node_get(st->impl, level, index, hash);
+	uint64_t key = node_key(level, index);
+	struct node_slot *slot = st->nodes ? node_slot(st, key) : NULL;
+	int rc;
+	if (slot && slot->key == key) {
+		memcpy(hash, slot->hash, 32);
+		return 0;
+	}
+	if ((rc = st->ops->node_get(st->impl, level, index, hash)))
+		return rc;
+	if (slot) {
+		slot->key = key;
+		memcpy(slot->hash, hash, 32);
+	}
+	return 0;
 }
 
 int custos_store_log_node_each(custos_store *st, custos_store_node_fn fn, void *ctx)

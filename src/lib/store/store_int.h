@@ -17,6 +17,7 @@ typedef struct custos_store_ops {
 	void (*close)(void *impl);
 
 	int (*begin)(void *impl);
+	int (*begin_read)(void *impl);
 	int (*commit)(void *impl);
 	int (*rollback)(void *impl);
 	int (*schema_version)(void *impl);
