@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "custos/builtin.h"
+#include "custos/log.h"
 
 /* The seven situations of DESIGN.md §1, each replayed by one demo measure. */
 static const struct {
@@ -129,14 +130,26 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv)
 		free(decision);
 	}
 	events = custos_store_event_count(st);
+	{
+		char *note = NULL;
+		if ((rc = custos_log_checkpoint(st, &note))) {
+			custos_store_close(st);
+			return cli_fail(rc, "demo: log checkpoint");
+		}
+		if (!as_json)
+			printf("The register holds %lld events, each a leaf of a Merkle tree. Its signed checkpoint,\n"
+			       "which any auditor can check with the log's key (custos log vkey):\n\n%s\n",
+			       (long long)events, note);
+		free(note);
+	}
 	custos_store_close(st);
 	if (!as_json)
-		printf("The register holds %lld events, each with the SHA-256 of its payload; the store refuses\n"
-		       "to edit or delete them. Look further with:\n"
+		printf("Look further with:\n"
 		       "  custos --store %s measure list\n"
 		       "  custos --store %s measure show M-000001\n"
 		       "  custos --store %s screen tel:+3225550207 name:'AHMED OULD EXEMPLE'\n"
-		       "  custos --store %s events\n",
-		       (long long)events, ctx->store_uri, ctx->store_uri, ctx->store_uri, ctx->store_uri);
+		       "  custos --store %s log verify\n"
+		       "  custos --store %s log prove 3\n",
+		       ctx->store_uri, ctx->store_uri, ctx->store_uri, ctx->store_uri, ctx->store_uri);
 	return CLI_OK;
 }
