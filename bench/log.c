@@ -14,6 +14,8 @@
 #include "custos/log.h"
 #include "custos/workflow.h"
 
+#include "bench.h"
+
 /*
  * Prints, each against a baseline measured in the same run:
  *   durable appends/s with group commit (many writers) vs one sync per append;
@@ -22,17 +24,10 @@
  * Usage: bench/log [LEAVES] (default 1048576).
  */
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
+#define now bench_now
 static void die(const char *what)
 {
-	fprintf(stderr, "bench/log: %s: %s\n", what, custos_error_last());
-	exit(1);
+	bench_die("bench/log", what);
 }
 
 static const char *payload_for(char *buf, size_t n, uint64_t i)
@@ -65,14 +60,7 @@ static void *write_loop(void *arg)
 	return NULL;
 }
 
-static uint64_t rng = 88172645463325252ull;
-static uint64_t next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+#define next_rand bench_rand
 
 int main(int argc, char **argv)
 {

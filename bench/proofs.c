@@ -10,31 +10,16 @@
 #include "custos/error.h"
 #include "custos/merkle.h"
 
+#include "bench.h"
+
 #define LEAVES ((uint64_t)1 << 20)
 #define NPROOFS 1000000
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static uint64_t rnd(void)
-{
-	uint64_t x = rng_state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
+#define rnd bench_rand
+#define now bench_now
 static void die(const char *what)
 {
-	fprintf(stderr, "bench/proofs: %s: %s\n", what, custos_error_last());
-	exit(1);
+	bench_die("bench/proofs", what);
 }
 
 /* Every complete subtree hash, one array per level: what the store keeps. */
