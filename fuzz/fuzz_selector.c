@@ -1,10 +1,11 @@
-/* fuzz_selector.c — libFuzzer target: selector parsing never crashes and its canonical form is a fixed point. */
+/* fuzz_selector.c — libFuzzer target: selector parsing never crashes, its canonical form is a fixed point, screening agrees. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "custos/error.h"
+#include "custos/registry.h"
 #include "custos/selector.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -15,11 +16,63 @@ static void fail(const char *what, const char *a, const char *b)
 	abort();
 }
 
+/* A small registry touching every kind of look-up: domains of 1, 2, 3 and 5 labels, ranges, networks. */
+static const char *const reg_selectors[] = {
+	"domain:example",	      "domain:mission.example", "domain:a.sub.mission.example",
+	"domain:v.w.x.y.example",     "mailto:consul@sub.mission.example", "mailto:x@example.org",
+	"tel:+32255512*",	      "tel:+3225551234",	"tel:+3*",
+	"ip:192.0.2.0/24",	      "ip:198.51.100.9",	"ip:2001:db8::/32",
+	"ip:0.0.0.0/0",		      "imsi:206011234567890",	"name:Ahmed Ould Mohamed",
+};
+
+static custos_registry *registry(void)
+{
+	static custos_registry *reg;
+	size_t n = sizeof(reg_selectors) / sizeof(reg_selectors[0]);
+	custos_party *ps;
+	if (reg)
+		return reg;
+	ps = calloc(n, sizeof(*ps));
+	if (!ps)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "P-%02zu", i);
+		ps[i].id = strdup(id);
+		ps[i].selectors = calloc(1, sizeof(custos_selector));
+		if (!ps[i].id || !ps[i].selectors ||
+		    custos_selector_parse(&ps[i].selectors[0], reg_selectors[i], strlen(reg_selectors[i])))
+			abort();
+		ps[i].nselectors = 1;
+		ps[i].valid_from = CUSTOS_DATE_NONE;
+		ps[i].valid_to = CUSTOS_DATE_NONE;
+	}
+	if (custos_registry_new(&reg, ps, n))
+		abort();
+	return reg;
+}
+
+static void count_fn(void *ctx, size_t party, size_t sel)
+{
+	(void)party;
+	(void)sel;
+	(*(size_t *)ctx)++;
+}
+
+static void count_batch_fn(void *ctx, size_t q, size_t party, size_t sel)
+{
+	(void)q;
+	(void)party;
+	(void)sel;
+	(*(size_t *)ctx)++;
+}
+
 /*
  * Parses the input. A rejected input must leave an empty selector and a
  * message; an accepted one must have a canonical text that starts with its
  * kind's scheme, parses again to the very same selector (key hash included),
- * and copies intact.
+ * and copies intact; screening it against a small registry one at a time
+ * and batched finds the same matches.
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -60,6 +113,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strcmp(copy.text, s.text) || strcmp(copy.key, s.key) || copy.kind != s.kind || copy.hash != s.hash ||
 	    copy.keylen != s.keylen)
 		fail("copy differs", s.text, copy.text);
+	{
+		size_t single = 0, batched = 0;
+		custos_selector two[2];
+		two[0] = s;
+		two[1] = copy;
+		custos_registry_match(registry(), &s, count_fn, &single);
+		custos_registry_match_batch(registry(), two, 2, count_batch_fn, &batched);
+		if (batched != 2 * single)
+			fail("batched screening differs from one at a time", s.text, NULL);
+	}
 	custos_selector_dispose(&copy);
 	custos_selector_dispose(&again);
 	custos_selector_dispose(&s);

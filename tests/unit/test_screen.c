@@ -133,6 +133,14 @@ static void test_domains(void **state)
 	/* Registry domain covers query addresses and domains at or below it. */
 	SCREEN("mailto:x@mission.example", "M-01=domain:mission.example");
 	SCREEN("mailto:x@a.b.mission.example", "M-01=domain:mission.example");
+	/* labels found eight bytes at a time: '@' and dots in one word, long labels and local parts across words */
+	SCREEN("mailto:a@mission.example", "M-01=domain:mission.example");
+	SCREEN("mailto:averyveryverylonglocalpart@mission.example", "M-01=domain:mission.example");
+	SCREEN("mailto:x@abcdefghijklmnopqrstuvwxyz.mission.example", "M-01=domain:mission.example");
+	SCREEN("mailto:x.y.z@mission.examplex", "");
+	SCREEN("mailto:mission.example@example", "");
+	SCREEN("domain:a.b.c.d.e.f.g.h.i.j.deep.sub.mission.example",
+	       "M-01=domain:mission.example P-03=domain:deep.sub.mission.example");
 	SCREEN("mailto:x@deep.sub.mission.example", "M-01=domain:mission.example P-03=domain:deep.sub.mission.example");
 	SCREEN("mailto:consul@sub.mission.example", "M-01=domain:mission.example P-02=mailto:consul@sub.mission.example");
 	SCREEN("domain:sub.mission.example",

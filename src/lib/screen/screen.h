@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "custos/selector.h"
 
@@ -23,14 +24,66 @@ size_t custos_utf8_check(const char *s, size_t len);
  */
 size_t custos_fold(char *out, const char *in, size_t len, int commas);
 
-/* A fast 64-bit hash of `len` bytes, seeded (wyhash-style multiply-mix). */
-uint64_t custos_hash64(const void *data, size_t len, uint64_t seed);
-
 /* 64x64 -> 128-bit multiply folded to 64 bits: the mixing step of the hashes below. */
 static inline uint64_t custos_mix64(uint64_t a, uint64_t b)
 {
 	__uint128_t r = (__uint128_t)a * b;
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t custos_read64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t custos_read32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/*
+ * A wyhash-style hash: 8-byte words multiplied together in 128 bits and
+ * folded. Short keys (every selector key) take one or two multiplies.
+ * Inline: with a constant seed (custos_key_hash) the seed mixing folds away.
+ */
+static inline uint64_t custos_hash64(const void *data, size_t len, uint64_t seed)
+{
+	static const uint64_t s0 = 0xa0761d6478bd642full, s1 = 0xe7037ed1a0b428dbull, s2 = 0x8ebc6af09c88c6e3ull;
+	const unsigned char *p = data;
+	uint64_t a, b;
+	seed ^= custos_mix64(seed ^ s0, s1);
+	if (len <= 16) {
+		if (len >= 4) {
+			a = (custos_read32(p) << 32) | custos_read32(p + ((len >> 3) << 2));
+			b = (custos_read32(p + len - 4) << 32) | custos_read32(p + len - 4 - ((len >> 3) << 2));
+		} else if (len > 0) {
+			a = ((uint64_t)p[0] << 16) | ((uint64_t)p[len >> 1] << 8) | p[len - 1];
+			b = 0;
+		} else {
+			a = b = 0;
+		}
+	} else {
+		size_t i = len;
+		while (i > 16) {
+			seed = custos_mix64(custos_read64(p) ^ s1, custos_read64(p + 8) ^ seed);
+			p += 16;
+			i -= 16;
+		}
+		a = custos_read64(p + i - 16);
+		b = custos_read64(p + i - 8);
+	}
+	a ^= s1;
+	b ^= seed;
+	{
+		__uint128_t r = (__uint128_t)a * b;
+		a = (uint64_t)r;
+		b = (uint64_t)(r >> 64);
+	}
+	return custos_mix64(a ^ s0 ^ len, b ^ s1 ^ s2);
 }
 
 /*
