@@ -4,24 +4,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "custos/error.h"
 #include "custos/log.h"
 
 /*
  * Usage: writer STORE THREADS [COUNT]. Each thread appends events in a loop
- * (COUNT each, or until killed) and, once an append returns (durable), prints
+ * (COUNT each, or until killed, and never longer than 120 s: a load that
+ * outlives its test stops by itself) and, once an append returns (durable), prints
  * "INDEX PAYLOAD" on one line and flushes: every line printed is a promise
  * the store must keep across a kill -9.
  */
 static custos_appender *app;
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 static long count = -1;
+static time_t deadline;
 
 static void *run(void *arg)
 {
 	long id = (long)(intptr_t)arg;
-	for (long i = 0; count < 0 || i < count; i++) {
+	for (long i = 0; (count < 0 || i < count) && time(NULL) < deadline; i++) {
 		char payload[128];
 		int64_t index;
 		snprintf(payload, sizeof(payload), "{\"writer\":%ld,\"seq\":%ld}", id, i);
@@ -47,6 +50,7 @@ int main(int argc, char **argv)
 	}
 	if (argc > 3)
 		count = strtol(argv[3], NULL, 10);
+	deadline = time(NULL) + 120;
 	if (custos_appender_new(&app, argv[1], 256)) {
 		fprintf(stderr, "writer: %s\n", custos_error_last());
 		return 1;
