@@ -8,12 +8,12 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "custos/leaf.h"
 #include "custos/log.h"
 #include "custos/note.h"
 #include "ledger/log_int.h"
+#include "ledger/note_int.h"
 #include "util/util.h"
 
 #define META_ORIGIN "log.origin"
@@ -449,14 +449,11 @@ out:
 int custos_log_format_proof(char **out, const custos_hash *proof, size_t n)
 {
 	custos_buf b;
-	unsigned char line[48];
+	int rc;
 	custos_buf_init(&b, 64 * 100);
-	for (size_t i = 0; i < n; i++) {
-		int len = EVP_EncodeBlock(line, proof[i].b, CUSTOS_HASH_SIZE);
-		if (custos_buf_append(&b, line, (size_t)len) || custos_buf_puts(&b, "\n")) {
-			custos_buf_dispose(&b);
-			return CUSTOS_ENOMEM;
-		}
+	if ((rc = note_proof_append(&b, proof, n))) {
+		custos_buf_dispose(&b);
+		return rc;
 	}
 	*out = custos_buf_detach(&b);
 	return *out ? 0 : CUSTOS_ENOMEM;

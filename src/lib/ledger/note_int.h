@@ -46,6 +46,8 @@ int note_ed25519_verify(EVP_PKEY *pkey, const uint8_t sig[64], const void *msg, 
 /* Standard base64 (RFC 4648 §4): out must hold 4 * ((n + 2) / 3) + 1 bytes; returns the length written. */
 size_t note_b64_encode(char *out, const uint8_t *in, size_t n);
 int note_b64_append(custos_buf *b, const uint8_t *in, size_t n);
+/* Appends proof hashes as text: one base64 hash a line (the format of proofs, receipts and witness requests). */
+int note_proof_append(custos_buf *b, const custos_hash *proof, size_t n);
 /*
  * Strict base64: padded, canonical (unused bits zero), nothing but the
  * alphabet. Writes at most `cap` bytes; -1 on any malformation or overflow.

@@ -199,3 +199,12 @@ bool note_name_valid(const char *name, size_t len)
 	}
 	return true;
 }
+
+int note_proof_append(custos_buf *b, const custos_hash *proof, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i++)
+		if (!(rc = note_b64_append(b, proof[i].b, CUSTOS_HASH_SIZE)))
+			rc = custos_buf_puts(b, "\n");
+	return rc;
+}

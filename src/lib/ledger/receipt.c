@@ -42,10 +42,8 @@ int custos_receipt_format(char **out, const custos_receipt *r)
 	}
 	if ((rc = custos_buf_printf(&b, "index %llu\n", (unsigned long long)r->index)))
 		goto out;
-	for (size_t i = 0; i < r->nproof; i++) {
-		if ((rc = note_b64_append(&b, r->proof[i].b, CUSTOS_HASH_SIZE)) || (rc = custos_buf_puts(&b, "\n")))
-			goto out;
-	}
+	if ((rc = note_proof_append(&b, r->proof, r->nproof)))
+		goto out;
 	if ((rc = custos_buf_puts(&b, "\n")) || (rc = custos_buf_puts(&b, r->checkpoint)))
 		goto out;
 	if (!(*out = custos_buf_detach(&b)))

@@ -93,9 +93,8 @@ int custos_witness_request_format(char **out, const custos_witness_request *r)
 	}
 	if ((rc = custos_buf_printf(&b, "old %llu\n", (unsigned long long)r->old_size)))
 		goto out;
-	for (size_t i = 0; i < r->nproof; i++)
-		if ((rc = note_b64_append(&b, r->proof[i].b, CUSTOS_HASH_SIZE)) || (rc = custos_buf_puts(&b, "\n")))
-			goto out;
+	if ((rc = note_proof_append(&b, r->proof, r->nproof)))
+		goto out;
 	if ((rc = custos_buf_puts(&b, "\n")) || (rc = custos_buf_append(&b, r->checkpoint, r->checkpoint_len)))
 		goto out;
 	if (!(*out = custos_buf_detach(&b)))
