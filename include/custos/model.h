@@ -19,6 +19,12 @@ void custos_date_format(char buf[11], custos_date d);
 /* Today in UTC, or $CUSTOS_TODAY when set (for reproducible runs). */
 custos_date custos_date_today(void);
 
+/* An instant as RFC 3339 UTC with seconds, "2026-11-24T09:30:00Z" (20 characters). */
+int custos_time_parse(int64_t *secs, const char *s); /* seconds since the epoch; CUSTOS_EINVALID, no message */
+void custos_time_format(char out[21], int64_t secs);
+/* Now, or $CUSTOS_NOW when set (reproducible runs); CUSTOS_EINVALID naming a malformed $CUSTOS_NOW. */
+int custos_time_now(char out[21]);
+
 /*
  * Each vocabulary below has a name table: custos_X_name(v) gives the name
  * used in JSON and rules, custos_X_from_name() the reverse (CUSTOS_EINVALID

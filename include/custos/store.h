@@ -112,4 +112,16 @@ int custos_store_witness_get(custos_store *st, const char *origin, char **vkey, 
 int custos_store_witness_put(custos_store *st, const char *origin, const char *vkey, uint64_t size,
 			     const uint8_t root[32]);
 
+/*
+ * Records of the workflow (principals, signed statements, authorisations,
+ * the life of each measure): a JSON body by kind and id. Every change to a
+ * record goes with the event that causes it, in one transaction; the log is
+ * the truth and `verify` checks the records against it.
+ */
+int custos_store_record_put(custos_store *st, const char *kind, const char *id, const char *body); /* upsert */
+int custos_store_record_get(custos_store *st, const char *kind, const char *id, char **body); /* ENOTFOUND */
+/* Calls fn(ctx, id, body) for each record of `kind` whose id starts with `prefix` (NULL: all), by id. */
+int custos_store_record_each(custos_store *st, const char *kind, const char *prefix, custos_store_row_fn fn,
+			     void *ctx);
+
 #endif

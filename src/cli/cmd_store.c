@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "custos/lifecycle.h"
 
 int cmd_init(cli_ctx *ctx, int argc, char **argv)
 {
@@ -32,7 +33,7 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 int cmd_registry_import(cli_ctx *ctx, int argc, char **argv)
 {
 	custos_store *st;
-	char *text;
+	char *text, *report = NULL;
 	size_t len, count = 0;
 	int rc;
 	if (argc != 1)
@@ -43,13 +44,16 @@ int cmd_registry_import(cli_ctx *ctx, int argc, char **argv)
 		free(text);
 		return CLI_REFUSED;
 	}
-	rc = custos_registry_import(st, text, len, strcmp(argv[0], "-") == 0 ? "standard input" : argv[0], ctx->actor,
-				    &count);
+	rc = custos_registry_import_rescreen(st, text, len, strcmp(argv[0], "-") == 0 ? "standard input" : argv[0],
+					     ctx->actor, &count, &report);
 	custos_store_close(st);
 	free(text);
 	if (rc)
 		return cli_fail(rc, "registry import");
 	printf("{\"imported\":%zu}\n", count);
+	/* measures the new registry suspended, one JSON line each (stdout: they are part of the result) */
+	fputs(report, stdout);
+	free(report);
 	return CLI_OK;
 }
 

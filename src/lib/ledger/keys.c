@@ -310,6 +310,11 @@ const char *custos_verifier_name(const custos_verifier *v)
 	return v->name;
 }
 
+int custos_verifier_type(const custos_verifier *v)
+{
+	return v->type;
+}
+
 uint32_t custos_verifier_keyid(const custos_verifier *v)
 {
 	return v->keyid;

@@ -78,3 +78,55 @@ custos_date custos_date_today(void)
 		return d;
 	return (custos_date)(time(NULL) / 86400);
 }
+
+int custos_time_parse(int64_t *secs, const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	char day[11];
+	custos_date d;
+	int hh, mi, ss;
+	size_t i;
+	for (i = 0; s[i] && shape[i]; i++) {
+		int ok = shape[i] == 'd' ? (s[i] >= '0' && s[i] <= '9') : s[i] == shape[i];
+		if (!ok)
+			break;
+	}
+	if (s[i] || shape[i])
+		return CUSTOS_EINVALID;
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	if (custos_date_parse(&d, day))
+		return CUSTOS_EINVALID;
+	hh = (s[11] - '0') * 10 + (s[12] - '0');
+	mi = (s[14] - '0') * 10 + (s[15] - '0');
+	ss = (s[17] - '0') * 10 + (s[18] - '0');
+	if (hh > 23 || mi > 59 || ss > 59)
+		return CUSTOS_EINVALID;
+	*secs = (int64_t)d * 86400 + hh * 3600 + mi * 60 + ss;
+	return 0;
+}
+
+void custos_time_format(char out[21], int64_t secs)
+{
+	char day[11], tmp[32];
+	int64_t d = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+	int64_t r = secs - d * 86400;
+	custos_date_format(day, (custos_date)d);
+	snprintf(tmp, sizeof(tmp), "%sT%02d:%02d:%02dZ", day, (int)(r / 3600), (int)(r / 60 % 60), (int)(r % 60));
+	memcpy(out, tmp, 20);
+	out[20] = '\0';
+}
+
+int custos_time_now(char out[21])
+{
+	const char *env = getenv("CUSTOS_NOW");
+	int64_t secs;
+	if (env && *env) {
+		if (custos_time_parse(&secs, env))
+			return custos_error_set(CUSTOS_EINVALID, "CUSTOS_NOW '%s' is not YYYY-MM-DDTHH:MM:SSZ", env);
+		custos_time_format(out, secs);
+		return 0;
+	}
+	custos_time_format(out, (int64_t)time(NULL));
+	return 0;
+}

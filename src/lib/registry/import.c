@@ -227,16 +227,20 @@ int custos_registry_import(custos_store *st, const char *text, size_t len, const
 			custos_error_prefix(rc, "%s:%zu", source, entries[i].line);
 			goto out;
 		}
-	if ((rc = custos_store_begin(st)))
-		goto out;
-	began = 1;
+	/* inside a caller's transaction (re-screening after the import), the caller commits */
+	if (!custos_store_in_transaction(st)) {
+		if ((rc = custos_store_begin(st)))
+			goto out;
+		began = 1;
+	}
 	for (size_t i = 0; i < n; i++)
 		if ((rc = custos_store_party_put(st, entries[i].party.id, entries[i].canonical)))
 			goto out;
 	if ((rc = custos_registry_store_hash(st, hash)) || (rc = import_payload(&payload, source, entries, n, hash)) ||
 	    (rc = custos_store_event_append(st, "registry.import", actor, NULL, payload, NULL)))
 		goto out;
-	rc = custos_store_commit(st);
+	if (began)
+		rc = custos_store_commit(st);
 	began = 0;
 	if (!rc && count_out)
 		*count_out = n;

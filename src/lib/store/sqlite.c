@@ -63,6 +63,14 @@ static const char *const migrations[] = {
 	"    AND NEW.time = OLD.time AND NEW.actor IS OLD.actor AND NEW.ref IS OLD.ref"
 	"    AND NEW.payload_hash = OLD.payload_hash)"
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;",
+	/*
+	 * 3: records of the life of measures (principals, signed statements,
+	 * authorisations): JSON bodies by kind and id. The events of the log are
+	 * the truth; these rows are the index the workflow reads, and `verify`
+	 * checks them against the log and the signatures.
+	 */
+	("CREATE TABLE records(kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,"
+	 "  PRIMARY KEY(kind, id)) WITHOUT ROWID;"),
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -904,6 +912,67 @@ static int sq_witness_put(void *impl, const char *origin, const char *vkey, uint
 	return sq_run(s, q, "store: witnessed log");
 }
 
+/* Records: upsert, get, and iteration by kind and id prefix (own statements: not hot paths). */
+static int sq_record_put(void *impl, const char *kind, const char *id, const char *body)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO records(kind, id, body) VALUES(?1, ?2, ?3)"
+			       " ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body",
+			       -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, "store: record put");
+	if (!(rc = sq_bind(s, q, 1, kind)) && !(rc = sq_bind(s, q, 2, id)) && !(rc = sq_bind(s, q, 3, body)) &&
+	    sqlite3_step(q) != SQLITE_DONE)
+		rc = sq_fail(s, "store: record put");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_record_get(void *impl, const char *kind, const char *id, char **body)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc, st;
+	if (sqlite3_prepare_v2(s->db, "SELECT body FROM records WHERE kind = ?1 AND id = ?2", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return sq_fail(s, "store: record get");
+	if (!(rc = sq_bind(s, q, 1, kind)) && !(rc = sq_bind(s, q, 2, id))) {
+		st = sqlite3_step(q);
+		if (st == SQLITE_ROW)
+			rc = sq_col(q, 0, body) ? custos_error_set(CUSTOS_ENOMEM, "out of memory") : 0;
+		else if (st == SQLITE_DONE)
+			rc = custos_error_set(CUSTOS_ENOTFOUND, "no %s '%s'", kind, id);
+		else
+			rc = sq_fail(s, "store: record get");
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_record_each(void *impl, const char *kind, const char *prefix, custos_store_row_fn fn, void *ctx)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc, st = SQLITE_DONE;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT id, body FROM records WHERE kind = ?1"
+			       " AND substr(id, 1, length(?2)) = ?2 ORDER BY id",
+			       -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, "store: record list");
+	if (!(rc = sq_bind(s, q, 1, kind)) && !(rc = sq_bind(s, q, 2, prefix ? prefix : ""))) {
+		while ((st = sqlite3_step(q)) == SQLITE_ROW)
+			if ((rc = fn(ctx, (const char *)sqlite3_column_text(q, 0),
+				     (const char *)sqlite3_column_text(q, 1))))
+				break;
+		if (!rc && st != SQLITE_DONE)
+			rc = sq_fail(s, "store: record list");
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
 const custos_store_ops custos_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -940,4 +1009,7 @@ const custos_store_ops custos_store_sqlite_ops = {
 	.cosignature_each = sq_cosignature_each,
 	.witness_get = sq_witness_get,
 	.witness_put = sq_witness_put,
+	.record_put = sq_record_put,
+	.record_get = sq_record_get,
+	.record_each = sq_record_each,
 };

@@ -6,6 +6,7 @@
 
 #include "custos/leaf.h"
 #include "custos/merkle.h"
+#include "custos/model.h"
 #include "store/store_int.h"
 #include "util/util.h"
 
@@ -106,26 +107,7 @@ void custos_store_close(custos_store *st)
  */
 static int store_now(char out[21])
 {
-	const char *env = getenv("CUSTOS_NOW");
-	time_t t;
-	struct tm tm;
-	if (env && *env) {
-		static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-		size_t i;
-		for (i = 0; env[i] && shape[i]; i++) {
-			int ok = shape[i] == 'd' ? (env[i] >= '0' && env[i] <= '9') : env[i] == shape[i];
-			if (!ok)
-				break;
-		}
-		if (env[i] || shape[i])
-			return custos_error_set(CUSTOS_EINVALID, "CUSTOS_NOW '%s' is not YYYY-MM-DDTHH:MM:SSZ", env);
-		memcpy(out, env, 21);
-		return 0;
-	}
-	t = time(NULL);
-	if (!gmtime_r(&t, &tm) || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
-		return custos_error_set(CUSTOS_ERROR, "cannot format the current time");
-	return 0;
+	return custos_time_now(out);
 }
 
 int custos_store_begin(custos_store *st)
@@ -467,4 +449,27 @@ int custos_store_witness_put(custos_store *st, const char *origin, const char *v
 	if ((rc = store_now(now)))
 		return rc;
 	return st->ops->witness_put(st->impl, origin, vkey, size, root, now);
+}
+
+int custos_store_record_put(custos_store *st, const char *kind, const char *id, const char *body)
+{
+	if (!kind || !*kind || !id || !*id || !body)
+		return custos_error_set(CUSTOS_EINVALID, "record: kind, id and body are required");
+	return st->ops->record_put(st->impl, kind, id, body);
+}
+
+int custos_store_record_get(custos_store *st, const char *kind, const char *id, char **body)
+{
+	*body = NULL;
+	if (!kind || !id)
+		return custos_error_set(CUSTOS_EINVALID, "record: kind and id are required");
+	return st->ops->record_get(st->impl, kind, id, body);
+}
+
+int custos_store_record_each(custos_store *st, const char *kind, const char *prefix, custos_store_row_fn fn,
+			     void *ctx)
+{
+	if (!kind)
+		return custos_error_set(CUSTOS_EINVALID, "record: kind is required");
+	return st->ops->record_each(st->impl, kind, prefix, fn, ctx);
 }

@@ -7,6 +7,7 @@
 #include "custos/log.h"
 #include "custos/workflow.h"
 #include "util/util.h"
+#include "workflow/workflow_int.h"
 
 /* Meta key holding the hash of the rule set in force. */
 #define META_RULES "rules_hash"
@@ -106,8 +107,32 @@ static const char *state_for(custos_outcome o)
 	}
 }
 
+/* The principal filing must be active, a requester, and of the authority the measure names. */
+static int check_filer(custos_store *st, const char *principal, const custos_measure *m)
+{
+	custos_principal p;
+	int rc = custos_principal_get(st, principal, &p);
+	if (rc)
+		return rc;
+	if (p.revoked_at)
+		rc = custos_error_set(CUSTOS_EINVALID, "principal %s was revoked at %s", p.id, p.revoked_at);
+	else if (!custos_principal_has_role(&p, "requester"))
+		rc = custos_error_set(CUSTOS_EINVALID, "principal %s does not hold the role requester", p.id);
+	else if (strcmp(p.authority, m->requested_by) != 0)
+		rc = custos_error_set(CUSTOS_EINVALID, "requested_by: principal %s files for %s, not for %s", p.id,
+				      p.authority, m->requested_by);
+	custos_principal_dispose(&p);
+	return rc;
+}
+
 int custos_measure_file(custos_store *st, const char *json, size_t len, const char *actor, char **id_out,
 			char **decision_json)
+{
+	return custos_measure_file_by(st, json, len, actor, NULL, id_out, decision_json);
+}
+
+int custos_measure_file_by(custos_store *st, const char *json, size_t len, const char *actor, const char *principal,
+			   char **id_out, char **decision_json)
 {
 	custos_measure m;
 	custos_ruleset *rs = NULL;
@@ -122,7 +147,8 @@ int custos_measure_file(custos_store *st, const char *json, size_t len, const ch
 	*decision_json = NULL;
 	if ((rc = custos_measure_decode(&m, json, len)))
 		return rc;
-	if ((rc = custos_workflow_rules_current(st, &rs)) || (rc = custos_registry_load(st, &reg)) ||
+	if ((principal && (rc = check_filer(st, principal, &m))) || (rc = custos_workflow_rules_current(st, &rs)) ||
+	    (rc = custos_registry_load(st, &reg)) ||
 	    (rc = custos_decide(&v, rs, reg, &m)))
 		goto out;
 	if (v.decision.reject) {
@@ -140,7 +166,8 @@ int custos_measure_file(custos_store *st, const char *json, size_t len, const ch
 	    (rc = custos_store_event_append(st, "measure.filed", actor, id, canon, NULL)) ||
 	    (rc = custos_store_event_append(st, "measure.decided", actor, id, undecided, &index)) ||
 	    (rc = custos_verdict_encode(&printed, &v, id, index)) ||
-	    (rc = custos_store_measure_update_decision(st, id, printed)) || (rc = custos_store_commit(st)))
+	    (rc = custos_store_measure_update_decision(st, id, printed)) ||
+	    (rc = wf_life_filed(st, id, &m, undecided, index, principal, actor)) || (rc = custos_store_commit(st)))
 		goto out;
 	in_tx = 0;
 	*id_out = id;

@@ -1,0 +1,173 @@
+/* custos/lifecycle.h — the life of a measure: signed approvals, authorisations, extension, revocation, re-screening. */
+#ifndef CUSTOS_LIFECYCLE_H
+#define CUSTOS_LIFECYCLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "custos/model.h"
+#include "custos/note.h"
+#include "custos/principal.h"
+#include "custos/store.h"
+
+/*
+ * States of a measure (docs/LIFECYCLE.md):
+ *   forbidden                 a rule forbids it; it can never be authorised
+ *   pending                   waiting for the approvals its decision lists
+ *   refused                   a required role refused
+ *   authorised                every approval given, its window not yet begun
+ *   active                    inside its authorised window
+ *   extended                  inside a window reached by an approved extension
+ *   expired                   its window is over
+ *   suspended                 a registry change made it touch a protected party
+ *   revoked                   stopped by comite_r
+ *   ended                     ended early by the requesting authority
+ * authorised, active, extended and expired are one stored state read
+ * against today's date; the others are stored as they are.
+ */
+
+/*
+ * Files, decides and records a measure (see custos_measure_file), on behalf
+ * of `principal` (an active principal holding `requester` whose authority is
+ * the measure's requested_by), or of the operator when principal is NULL.
+ * A permitted measure is authorised at once.
+ */
+int custos_measure_file_by(custos_store *st, const char *json, size_t len, const char *actor, const char *principal,
+			   char **id_out, char **decision_json);
+
+/*
+ * Checks a signed statement (custos/principal.h) and applies it, in one
+ * transaction, or changes nothing and says why: the signature against the
+ * principal's registered key, the principal active and holding the role,
+ * the time within 5 minutes of now, the measure's current round and
+ * decision, the role still to sign, nobody approving their own measure,
+ * no principal signing two roles of one measure. *result (malloc'd) is the
+ * measure's life after the statement, as JSON.
+ */
+int custos_statement_submit(custos_store *st, const char *note, size_t len, const char *actor, char **result);
+
+/*
+ * Builds the statement for `action` on measure `id` as the principal holding
+ * `key` (its current round and decision, now), signs it and submits it.
+ * role: the role signed under (approve, refuse, acknowledge; NULL for the
+ * others: revoke signs as comite_r, end and extend as requester or
+ * service_head). until: the new last day (extend only).
+ */
+int custos_measure_act(custos_store *st, const char *id, custos_action action, const char *role, const char *reason,
+		       const char *until, const custos_signer *key, const char *actor, char **result);
+
+/*
+ * The same statement, signed but not submitted (*note, malloc'd): to carry
+ * to custos_statement_submit elsewhere, within 5 minutes.
+ */
+int custos_measure_statement(custos_store *st, const char *id, custos_action action, const char *role,
+			     const char *reason, const char *until, const custos_signer *key, char **note);
+
+/* The state of a measure as of `today` (one of the names above). */
+int custos_measure_state(custos_store *st, const char *id, custos_date today, char state[16]);
+
+/*
+ * The measure's life as JSON: state, filed_by, round, decision hash,
+ * approvals with who signed and when, window, authorisations, history.
+ */
+int custos_measure_life(custos_store *st, const char *id, custos_date today, char **json);
+
+/*
+ * True (1) if the measure waits for `role`: a pending approval or
+ * acknowledgement of that role, or (for comite_r) a suspension to review.
+ */
+int custos_measure_waits_for(custos_store *st, const char *id, const char *role);
+
+/* ---- authorisations ------------------------------------------------------------------ */
+
+/*
+ * An authorisation is a C2SP signed note signed with the log's key, so an
+ * executing system verifies it offline with the log's verifier key:
+ *
+ *   custos-authorization/v1
+ *   <log origin>
+ *   id M-000001.1
+ *   measure M-000001
+ *   kind interception
+ *   scope content             (when the measure has one)
+ *   framework intelligence
+ *   requested_by vsse
+ *   from 2026-12-01
+ *   to 2027-01-31             (inclusive, UTC days)
+ *   decision sha256:<hex>
+ *   selector <normalised selector>   (one per target)
+ *   condition max_days 60            (zero or more)
+ *   condition minimise <what>
+ */
+typedef struct custos_authorization {
+	char *origin;
+	char id[24];
+	char measure[16];
+	char kind[32], scope[16], framework[16];
+	char requested_by[65];
+	custos_date from, to;
+	char decision[72];
+	char **selectors;
+	size_t nselectors;
+	char **conditions;
+	size_t nconditions;
+} custos_authorization;
+
+int custos_authorization_format(char **text, const custos_authorization *a);
+/* Parses a token's note text strictly; errors name the line. */
+int custos_authorization_parse(custos_authorization *out, const char *text, size_t len);
+void custos_authorization_dispose(custos_authorization *a);
+
+/* The signed token of authorisation `id` ("M-000001.1"), as issued. */
+int custos_authorization_get(custos_store *st, const char *id, char **token);
+
+/*
+ * The revocation list, signed with the log key and published beside the
+ * checkpoint: every authorisation withdrawn before its window ended.
+ *
+ *   custos-revocations/v1
+ *   <log origin>
+ *   size <log size when signed>
+ *   time 2026-11-24T09:00:00Z
+ *   revoked M-000001.1        (or suspended / ended), sorted by id
+ */
+int custos_revocations(custos_store *st, char **note);
+
+/*
+ * Verifies a token offline: its signature by `vkey` (the log's verifier key),
+ * that `today` lies inside its window, and, when `revocations` (a signed
+ * list, checked with the same key and for the same origin) is given, that it
+ * is not listed. On success *out (may be NULL) holds the parsed token.
+ * Every failure is CUSTOS_EINVALID with the reason.
+ */
+int custos_authorization_verify(custos_authorization *out, const char *token, size_t len, const char *vkey,
+				const char *revocations, size_t rlen, custos_date today);
+
+/* ---- the registry changes ------------------------------------------------------------ */
+
+/*
+ * Imports registry lines (custos_registry_import) and, in the same
+ * transaction, screens every authorised measure whose window has not ended
+ * again against the new registry. A measure that now touches a protected
+ * party it did not touch, needs a role that did not approve it, or is
+ * forbidden, is suspended at once (event "measure.suspended"; its
+ * authorisation is listed as suspended) and, unless forbidden, opens a new
+ * round of approvals for the roles concerned. *report (may be NULL)
+ * receives one JSON line per suspended measure.
+ */
+int custos_registry_import_rescreen(custos_store *st, const char *text, size_t len, const char *source,
+				    const char *actor, size_t *count, char **report);
+
+/* ---- audit ---------------------------------------------------------------------------- */
+
+/*
+ * Re-checks the workflow against the log: every principal statement's
+ * signature under the key its principal had at that point of the log, the
+ * role it signed under, every authorisation's signature by the log key, and
+ * that every stored record (principal, statement, authorisation) matches
+ * what the log holds. Names the first bad event index or record.
+ * *checked counts the signatures verified.
+ */
+int custos_workflow_audit(custos_store *st, uint64_t *checked);
+
+#endif

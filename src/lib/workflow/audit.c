@@ -1,0 +1,294 @@
+/* audit.c — re-checks the workflow against the log: every signature again, every record against its event. */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "custos/lifecycle.h"
+#include "custos/log.h"
+#include "util/util.h"
+#include "workflow/workflow_int.h"
+
+typedef struct {
+	custos_store *st;
+	custos_verifier *log_key;
+	json_t *principals; /* id -> principal JSON as the log last had it */
+	json_t *statements; /* sha256 hex of a logged statement note -> event index */
+	json_t *tokens;	    /* authorisation id -> token */
+	uint64_t checked;
+} audit;
+
+static const char *jstr_or_empty(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static void hex_of(char out[65], const char *s)
+{
+	uint8_t d[32];
+	custos_sha256(d, s, strlen(s));
+	custos_hex(out, d, 32);
+}
+
+static int bad(int64_t index, const char *fmt, ...) CUSTOS_PRINTF(2, 3);
+static int bad(int64_t index, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return custos_error_set(CUSTOS_EINVALID, "event %lld: %s", (long long)index, what);
+}
+
+/* A principal's statement: signed by the key the principal had here in the log, under a role it held. */
+static int audit_statement(audit *a, const custos_store_event *e, json_t *payload)
+{
+	const char *note = json_string_value(json_object_get(payload, "statement"));
+	const char *who = json_string_value(json_object_get(payload, "principal"));
+	custos_note n;
+	custos_statement s;
+	custos_verifier *v = NULL;
+	json_t *p, *roles, *r;
+	char hex[65];
+	size_t i;
+	int rc, has_role = 0;
+	if (!note || !who)
+		return bad(e->index, "%s: payload without its statement", e->type);
+	if (custos_note_parse(&n, note, strlen(note)))
+		return bad(e->index, "%s: the statement is not a signed note", e->type);
+	if ((rc = custos_statement_parse(&s, n.text, n.text_len))) {
+		custos_note_dispose(&n);
+		return bad(e->index, "%s: %s", e->type, custos_error_last());
+	}
+	p = json_object_get(a->principals, s.principal);
+	if (strcmp(s.principal, who) != 0 || !e->ref || strcmp(e->ref, s.measure) != 0 ||
+	    strcmp(wf_action_event(s.action), e->type) != 0) {
+		rc = bad(e->index, "%s: the statement does not match its event (principal %s)", e->type, s.principal);
+	} else if (!p) {
+		rc = bad(e->index, "statement by %s, who is not a registered principal at this point of the log",
+			 s.principal);
+	} else if (json_is_string(json_object_get(p, "revoked_at"))) {
+		rc = bad(e->index, "statement by %s, revoked before it signed", s.principal);
+	} else if (custos_verifier_new(&v, json_string_value(json_object_get(p, "pubkey"))) ||
+		   custos_note_verify(&n, v)) {
+		rc = bad(e->index, "statement by %s: the signature does not verify under its registered key",
+			 s.principal);
+	} else {
+		roles = json_object_get(p, "roles");
+		json_array_foreach(roles, i, r) has_role |= strcmp(json_string_value(r), s.role) == 0;
+		rc = has_role ? 0 : bad(e->index, "statement by %s under role %s, which it does not hold", s.principal, s.role);
+	}
+	custos_verifier_free(v);
+	custos_note_dispose(&n);
+	if (rc)
+		return rc;
+	a->checked++;
+	hex_of(hex, note);
+	json_object_set_new(a->statements, hex, json_integer(e->index));
+	return 0;
+}
+
+static int audit_token(audit *a, const custos_store_event *e, json_t *payload)
+{
+	const char *note = json_string_value(json_object_get(payload, "token"));
+	const char *id = json_string_value(json_object_get(payload, "authorization"));
+	custos_note n;
+	custos_authorization t;
+	int rc;
+	if (!note || !id)
+		return bad(e->index, "authorization.issued: payload without its token");
+	if (custos_note_parse(&n, note, strlen(note)))
+		return bad(e->index, "authorisation %s: not a signed note", id);
+	rc = custos_note_verify(&n, a->log_key);
+	if (rc) {
+		custos_note_dispose(&n);
+		return bad(e->index, "authorisation %s: not signed by the log's key", id);
+	}
+	rc = custos_authorization_parse(&t, n.text, n.text_len);
+	custos_note_dispose(&n);
+	if (rc)
+		return bad(e->index, "authorisation %s: %s", id, custos_error_last());
+	if (strcmp(t.id, id) != 0 || !e->ref || strcmp(t.measure, e->ref) != 0)
+		rc = bad(e->index, "authorisation %s: the token names another id or measure (%s)", id, t.id);
+	custos_authorization_dispose(&t);
+	if (rc)
+		return rc;
+	a->checked++;
+	json_object_set_new(a->tokens, id, json_string(note));
+	return 0;
+}
+
+static int audit_event(void *ctx, const custos_store_event *e)
+{
+	audit *a = ctx;
+	json_t *payload;
+	int rc = 0;
+	if (strncmp(e->type, "principal.", 10) != 0 && strncmp(e->type, "measure.", 8) != 0 &&
+	    strcmp(e->type, "authorization.issued") != 0)
+		return 0;
+	if (!e->payload[0])
+		return 0; /* erased at the end of its retention: the log's own verify vouches for that */
+	payload = json_loads(e->payload, 0, NULL);
+	if (!payload)
+		return bad(e->index, "%s: payload is not JSON", e->type);
+	if (strcmp(e->type, "principal.added") == 0) {
+		const char *id = json_string_value(json_object_get(payload, "id"));
+		if (!id || json_object_get(a->principals, id))
+			rc = bad(e->index, "principal.added: missing or repeated id %s", id ? id : "");
+		else
+			json_object_set(a->principals, id, payload);
+	} else if (strcmp(e->type, "principal.revoked") == 0) {
+		const char *id = json_string_value(json_object_get(payload, "id"));
+		json_t *p = id ? json_object_get(a->principals, id) : NULL;
+		if (!p)
+			rc = bad(e->index, "principal.revoked: unknown principal %s", id ? id : "");
+		else
+			json_object_set(p, "revoked_at", json_object_get(payload, "revoked_at"));
+	} else if (strcmp(e->type, "authorization.issued") == 0) {
+		rc = audit_token(a, e, payload);
+	} else if (json_object_get(payload, "statement")) {
+		rc = audit_statement(a, e, payload);
+	}
+	json_decref(payload);
+	return rc;
+}
+
+/* ---- the records against the log ---------------------------------------------------------------- */
+
+static int bad_record(const char *kind, const char *id, const char *what)
+{
+	return custos_error_set(CUSTOS_EINVALID, "record %s %s: %s", kind, id, what);
+}
+
+static int audit_statement_record(void *ctx, const char *id, const char *body)
+{
+	audit *a = ctx;
+	json_t *rec = json_loads(body, 0, NULL), *at;
+	char hex[65];
+	int rc = 0;
+	const char *note = json_string_value(json_object_get(rec, "statement"));
+	if (!note) {
+		rc = bad_record("statement", id, "does not parse");
+	} else {
+		hex_of(hex, note);
+		at = json_object_get(a->statements, hex);
+		if (!at)
+			rc = bad_record("statement", id, "is not a signed statement of the log (inserted without its key?)");
+		else if (!json_equal(at, json_object_get(rec, "index")))
+			rc = bad_record("statement", id, "points at another event than the one that logged it");
+	}
+	json_decref(rec);
+	return rc;
+}
+
+static int audit_token_record(void *ctx, const char *id, const char *body)
+{
+	audit *a = ctx;
+	json_t *rec = json_loads(body, 0, NULL);
+	const char *logged = json_string_value(json_object_get(a->tokens, id));
+	int rc = 0;
+	if (!rec || !logged || strcmp(logged, jstr_or_empty(rec, "token")) != 0)
+		rc = bad_record("authorization", id, "is not the token the log issued");
+	json_decref(rec);
+	return rc;
+}
+
+static int audit_principal_record(void *ctx, const char *id, const char *body)
+{
+	audit *a = ctx;
+	json_t *rec = json_loads(body, 0, NULL), *p = json_object_get(a->principals, id);
+	int rc = 0;
+	if (!rec || !p)
+		rc = bad_record("principal", id, "was never registered in the log");
+	else if (!json_equal(json_object_get(rec, "pubkey"), json_object_get(p, "pubkey")) ||
+		 !json_equal(json_object_get(rec, "roles"), json_object_get(p, "roles")))
+		rc = bad_record("principal", id, "key or roles differ from what the log registered");
+	else if (json_is_null(json_object_get(rec, "revoked_at")) != !json_is_string(json_object_get(p, "revoked_at")))
+		rc = bad_record("principal", id, "revocation differs from the log");
+	json_decref(rec);
+	return rc;
+}
+
+/* Every signed approval of a life must point at a logged statement by that principal for that role. */
+static int audit_life_record(void *ctx, const char *id, const char *body)
+{
+	audit *a = ctx;
+	json_t *life = json_loads(body, 0, NULL), *ap;
+	size_t i;
+	int rc = 0;
+	if (!life)
+		return bad_record("life", id, "does not parse");
+	json_array_foreach(json_object_get(life, "approvals"), i, ap)
+	{
+		const char *sid = json_string_value(json_object_get(ap, "statement"));
+		char *sbody = NULL;
+		json_t *srec = NULL;
+		custos_note n;
+		custos_statement s;
+		char what[256];
+		if (strcmp(jstr_or_empty(ap, "state"), "pending") == 0)
+			continue;
+		snprintf(what, sizeof(what), "approval of %s is %s without a signed statement", jstr_or_empty(ap, "role"),
+			 jstr_or_empty(ap, "state"));
+		if (!sid || custos_store_record_get(a->st, WF_STATEMENT, sid, &sbody)) {
+			rc = bad_record("life", id, what);
+			break;
+		}
+		srec = json_loads(sbody, 0, NULL);
+		free(sbody);
+		{
+			const char *note = srec ? json_string_value(json_object_get(srec, "statement")) : NULL;
+			int ok = note && custos_note_parse(&n, note, strlen(note)) == 0;
+			if (ok) {
+				ok = custos_statement_parse(&s, n.text, n.text_len) == 0 && strcmp(s.measure, id) == 0 &&
+				     strcmp(s.role, jstr_or_empty(ap, "role")) == 0 &&
+				     strcmp(s.principal, jstr_or_empty(ap, "principal")) == 0;
+				custos_note_dispose(&n);
+			}
+			if (!ok)
+				rc = bad_record("life", id, what);
+		}
+		json_decref(srec);
+		if (rc)
+			break;
+	}
+	json_decref(life);
+	return rc;
+}
+
+int custos_workflow_audit(custos_store *st, uint64_t *checked)
+{
+	audit a = {st, NULL, json_object(), json_object(), json_object(), 0};
+	char *vkey = NULL;
+	int rc, began = 0;
+	*checked = 0;
+	if (!a.principals || !a.statements || !a.tokens) {
+		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!custos_store_in_transaction(st)) {
+		if ((rc = custos_store_begin_read(st)))
+			goto out;
+		began = 1;
+	}
+	if ((rc = custos_log_vkey(st, &vkey)) || (rc = custos_verifier_new(&a.log_key, vkey)) ||
+	    (rc = custos_store_event_each(st, audit_event, &a)) ||
+	    (rc = custos_store_record_each(st, "principal", NULL, audit_principal_record, &a)) ||
+	    (rc = custos_store_record_each(st, WF_STATEMENT, NULL, audit_statement_record, &a)) ||
+	    (rc = custos_store_record_each(st, WF_AUTHORIZATION, NULL, audit_token_record, &a)) ||
+	    (rc = custos_store_record_each(st, WF_LIFE, NULL, audit_life_record, &a)))
+		goto out;
+	*checked = a.checked;
+out:
+	if (began)
+		custos_store_rollback(st);
+	custos_verifier_free(a.log_key);
+	free(vkey);
+	json_decref(a.principals);
+	json_decref(a.statements);
+	json_decref(a.tokens);
+	return rc;
+}

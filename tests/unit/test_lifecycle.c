@@ -1,0 +1,171 @@
+/* test_lifecycle.c — statements and authorisation tokens: format, strict parse, signatures, windows, revocation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "custos/error.h"
+#include "custos/lifecycle.h"
+
+#define PETER_SKEY "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+#define PETER_VKEY "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+#define HASH "sha256:06608cca2c27e7bc15a089a57fd5b90788079edf3bc0bea9208b1cc9a0b3b1b7"
+
+static void ok(int rc)
+{
+	if (rc)
+		fail_msg("rc %d: %s", rc, custos_error_last());
+}
+
+static void refused(int rc, const char *needle)
+{
+	assert_int_equal(rc, CUSTOS_EINVALID);
+	if (!strstr(custos_error_last(), needle))
+		fail_msg("message '%s' does not mention '%s'", custos_error_last(), needle);
+}
+
+static custos_statement sample(void)
+{
+	custos_statement s;
+	memset(&s, 0, sizeof(s));
+	s.action = CUSTOS_ACT_APPROVE;
+	snprintf(s.measure, sizeof(s.measure), "%s", "M-000042");
+	s.round = 2;
+	snprintf(s.decision, sizeof(s.decision), "%s", HASH);
+	snprintf(s.role, sizeof(s.role), "%s", "foreign_affairs");
+	snprintf(s.principal, sizeof(s.principal), "%s", "FA-1");
+	snprintf(s.time, sizeof(s.time), "%s", "2026-11-24T09:00:00Z");
+	return s;
+}
+
+static void test_statement_round_trip(void **state)
+{
+	custos_statement s = sample(), back;
+	char *text = NULL;
+	(void)state;
+	ok(custos_statement_format(&text, &s));
+	assert_string_equal(text, "custos-statement/v1\naction approve\nmeasure M-000042\nround 2\ndecision " HASH
+				  "\nrole foreign_affairs\nprincipal FA-1\ntime 2026-11-24T09:00:00Z\n");
+	ok(custos_statement_parse(&back, text, strlen(text)));
+	assert_memory_equal(&back, &s, sizeof(s));
+	free(text);
+	s.action = CUSTOS_ACT_EXTEND;
+	snprintf(s.until, sizeof(s.until), "%s", "2027-03-31");
+	snprintf(s.reason, sizeof(s.reason), "%s", "new grounds");
+	ok(custos_statement_format(&text, &s));
+	assert_non_null(strstr(text, "until 2027-03-31\nreason new grounds\n"));
+	ok(custos_statement_parse(&back, text, strlen(text)));
+	assert_string_equal(back.until, "2027-03-31");
+	assert_string_equal(back.reason, "new grounds");
+	free(text);
+}
+
+static void test_statement_errors(void **state)
+{
+	custos_statement s = sample(), out;
+	char *text = NULL;
+	(void)state;
+	ok(custos_statement_format(&text, &s));
+	{
+		static const struct {
+			const char *from, *to, *needle;
+		} edits[] = {
+			{"custos-statement/v1", "custos-statement/v2", "line 1"},
+			{"action approve", "action bless", "unknown action 'bless'"},
+			{"round 2", "round 02", "round"},
+			{"role foreign_affairs", "role spy", "unknown role 'spy'"},
+			{"decision sha256:0660", "decision sha256:X660", "decision"},
+			{"time 2026-11-24T09:00:00Z", "time 2026-11-24 09:00", "time"},
+			{"principal FA-1\n", "principal FA-1\nuntil 2027-01-01\n", "line 8"},
+			{"measure M-000042", "measure X-1", "measure"},
+		};
+		for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+			char buf[1024];
+			const char *at = strstr(text, edits[i].from);
+			assert_non_null(at);
+			snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - text), text, edits[i].to,
+				 at + strlen(edits[i].from));
+			refused(custos_statement_parse(&out, buf, strlen(buf)), edits[i].needle);
+		}
+	}
+	refused(custos_statement_parse(&out, text, strlen(text) - 1), "newline");
+	free(text);
+	s.action = CUSTOS_ACT_EXTEND;
+	refused(custos_statement_format(&text, &s), "until");
+	assert_null(text);
+}
+
+/* A token signed by a fixed key, verified at the edges of its window and against revocation lists. */
+static void test_token_window_and_revocation(void **state)
+{
+	custos_authorization a, got;
+	custos_signer *peter = NULL;
+	char *text = NULL, *token = NULL, *revs = NULL, *sel[] = {"tel:+32470555123"}, *cond[] = {"max_days 60"};
+	custos_date from, to;
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.origin = "PeterNeumann";
+	snprintf(a.id, sizeof(a.id), "%s", "M-000042.1");
+	snprintf(a.measure, sizeof(a.measure), "%s", "M-000042");
+	snprintf(a.kind, sizeof(a.kind), "%s", "interception");
+	snprintf(a.scope, sizeof(a.scope), "%s", "content");
+	snprintf(a.framework, sizeof(a.framework), "%s", "criminal");
+	snprintf(a.requested_by, sizeof(a.requested_by), "%s", "federal_police");
+	ok(custos_date_parse(&from, "2026-12-01"));
+	ok(custos_date_parse(&to, "2026-12-31"));
+	a.from = from;
+	a.to = to;
+	snprintf(a.decision, sizeof(a.decision), "%s", HASH);
+	a.selectors = sel;
+	a.nselectors = 1;
+	a.conditions = cond;
+	a.nconditions = 1;
+	ok(custos_authorization_format(&text, &a));
+	ok(custos_signer_new(&peter, PETER_SKEY));
+	ok(custos_note_sign(&token, text, strlen(text), &peter, 1));
+	ok(custos_authorization_verify(&got, token, strlen(token), PETER_VKEY, NULL, 0, from));
+	assert_string_equal(got.selectors[0], "tel:+32470555123");
+	assert_string_equal(got.conditions[0], "max_days 60");
+	custos_authorization_dispose(&got);
+	ok(custos_authorization_verify(NULL, token, strlen(token), PETER_VKEY, NULL, 0, to));
+	refused(custos_authorization_verify(NULL, token, strlen(token), PETER_VKEY, NULL, 0, from - 1), "before");
+	refused(custos_authorization_verify(NULL, token, strlen(token), PETER_VKEY, NULL, 0, to + 1), "after");
+	/* a revocation list that lists it, one that lists another, one not signed by the log */
+	{
+		const char *lists[] = {
+			"custos-revocations/v1\nPeterNeumann\nsize 10\ntime 2026-12-02T00:00:00Z\nrevoked M-000042.1\n",
+			"custos-revocations/v1\nPeterNeumann\nsize 10\ntime 2026-12-02T00:00:00Z\nrevoked M-000042.10\n",
+		};
+		ok(custos_note_sign(&revs, lists[0], strlen(lists[0]), &peter, 1));
+		refused(custos_authorization_verify(NULL, token, strlen(token), PETER_VKEY, revs, strlen(revs), from),
+			"revoked");
+		free(revs);
+		ok(custos_note_sign(&revs, lists[1], strlen(lists[1]), &peter, 1));
+		ok(custos_authorization_verify(NULL, token, strlen(token), PETER_VKEY, revs, strlen(revs), from));
+		revs[strlen(revs) - 5] ^= 1; /* break the list's signature */
+		refused(custos_authorization_verify(NULL, token, strlen(token), PETER_VKEY, revs, strlen(revs), from),
+			"revocation list");
+		free(revs);
+	}
+	/* a token whose text was changed after signing */
+	token[strstr(token, "to 2026-12-31") - token + 5] = '7';
+	refused(custos_authorization_verify(NULL, token, strlen(token), PETER_VKEY, NULL, 0, from), "bad signature");
+	custos_signer_free(peter);
+	free(token);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_statement_round_trip),
+		cmocka_unit_test(test_statement_errors),
+		cmocka_unit_test(test_token_window_and_revocation),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
