@@ -43,6 +43,18 @@ int custos_verifier_type(const custos_verifier *v);
 /* 0 if sig is a valid Ed25519 signature of msg under this key, else CUSTOS_EINVALID. */
 int custos_verifier_verify(const custos_verifier *v, const uint8_t sig[64], const void *msg, size_t len);
 
+/* ---- key files --------------------------------------------------------------------- */
+
+/*
+ * Writes a new Ed25519 private key for `name` (a signed-note key name) to
+ * `path`, mode 0600, refusing to overwrite a file; *vkey receives the
+ * verifier key "name+hash+base64" (malloc'd). The private key is never
+ * printed or returned.
+ */
+int custos_keyfile_generate(const char *path, const char *name, char **vkey);
+/* Reads a private key file, refusing one that others may read. */
+int custos_keyfile_load(const char *path, custos_signer **out);
+
 /* ---- signed notes ------------------------------------------------------------------ */
 
 typedef struct custos_note_sig {

@@ -8,18 +8,6 @@
 #include "custos/note.h"
 #include "custos/store.h"
 
-/* ---- key files ------------------------------------------------------------------------ */
-
-/*
- * Writes a new Ed25519 private key for `name` (a signed-note key name) to
- * `path`, mode 0600, refusing to overwrite a file; *vkey receives the
- * verifier key "name+hash+base64" (malloc'd). The private key is never
- * printed or returned.
- */
-int custos_keyfile_generate(const char *path, const char *name, char **vkey);
-/* Reads a private key file, refusing one that others may read. */
-int custos_keyfile_load(const char *path, custos_signer **out);
-
 /* ---- principals ----------------------------------------------------------------------- */
 
 /*

@@ -27,6 +27,8 @@ int custos_store_begin_read(custos_store *st);
 int custos_store_in_transaction(const custos_store *st);
 int custos_store_commit(custos_store *st);
 int custos_store_rollback(custos_store *st);
+/* Rolls back after a failure, keeping the failure's message over anything the rollback says; returns rc. */
+int custos_store_abort(custos_store *st, int rc);
 
 /* Schema version after migrations. */
 int custos_store_schema_version(custos_store *st);

@@ -245,13 +245,8 @@ int custos_registry_import(custos_store *st, const char *text, size_t len, const
 	if (!rc && count_out)
 		*count_out = n;
 out:
-	if (began) {
-		char keep[2048];
-		/* Keep the first failure's message over anything the rollback says. */
-		snprintf(keep, sizeof(keep), "%s", custos_error_last());
-		custos_store_rollback(st);
-		custos_error_set(rc, "%s", keep);
-	}
+	if (began)
+		custos_store_abort(st, rc);
 	free(payload);
 	entries_free(entries, n);
 	return rc;

@@ -153,6 +153,14 @@ int custos_store_rollback(custos_store *st)
 	return st->ops->rollback(st->impl);
 }
 
+int custos_store_abort(custos_store *st, int rc)
+{
+	char keep[2048];
+	snprintf(keep, sizeof(keep), "%s", custos_error_last());
+	custos_store_rollback(st);
+	return custos_error_set(rc, "%s", keep);
+}
+
 int custos_store_schema_version(custos_store *st)
 {
 	return st->ops->schema_version(st->impl);

@@ -785,12 +785,8 @@ int custos_statement_submit(custos_store *st, const char *note, size_t len, cons
 		*result = NULL;
 	}
 out:
-	if (began) {
-		char keep[2048];
-		snprintf(keep, sizeof(keep), "%s", custos_error_last());
-		custos_store_rollback(st);
-		custos_error_set(rc, "%s", keep);
-	}
+	if (began)
+		custos_store_abort(st, rc);
 	json_decref(life);
 	custos_verifier_free(v);
 	custos_principal_dispose(&p);
@@ -902,178 +898,6 @@ int custos_measure_waits_for(custos_store *st, const char *id, const char *role)
 	}
 	json_decref(life);
 	return waits;
-}
-
-/* ---- authorisations ------------------------------------------------------------------------------ */
-
-int custos_authorization_get(custos_store *st, const char *id, char **token)
-{
-	char *body = NULL;
-	json_t *rec;
-	int rc;
-	*token = NULL;
-	if ((rc = custos_store_record_get(st, WF_AUTHORIZATION, id, &body))) {
-		if (rc == CUSTOS_ENOTFOUND)
-			custos_error_set(rc, "no authorisation '%s'", id);
-		return rc;
-	}
-	rec = json_loads(body, 0, NULL);
-	free(body);
-	if (rec)
-		*token = custos_strdup(jstr(rec, "token"));
-	json_decref(rec);
-	return *token ? 0 : custos_error_set(CUSTOS_ERROR, "authorisation %s: stored record does not parse", id);
-}
-
-typedef struct {
-	custos_buf *b;
-} revoked_ctx;
-
-static int revoked_row(void *vctx, const char *id, const char *body)
-{
-	revoked_ctx *c = vctx;
-	json_t *rec = json_loads(body, 0, NULL);
-	int rc = 0;
-	if (!rec)
-		return custos_error_set(CUSTOS_ERROR, "authorisation %s: stored record does not parse", id);
-	if (strcmp(jstr(rec, "state"), "valid") != 0)
-		rc = custos_buf_printf(c->b, "%s %s\n", jstr(rec, "state"), id);
-	json_decref(rec);
-	return rc;
-}
-
-int custos_revocations(custos_store *st, char **note)
-{
-	custos_signer *signer = NULL;
-	char *origin = NULL, now[21];
-	custos_buf b;
-	revoked_ctx c = {&b};
-	int rc, began = 0;
-	*note = NULL;
-	custos_buf_init(&b, 64u << 20);
-	if ((rc = custos_time_now(now)))
-		return rc;
-	if (!custos_store_in_transaction(st)) {
-		if ((rc = custos_store_begin_read(st)))
-			return rc;
-		began = 1;
-	}
-	if ((rc = custos_log_origin(st, &origin)) || (rc = custos_log_signer(st, &signer)))
-		goto out;
-	if ((rc = custos_buf_printf(&b, "custos-revocations/v1\n%s\nsize %lld\ntime %s\n", origin,
-				    (long long)custos_store_log_size(st), now)) ||
-	    (rc = custos_store_record_each(st, WF_AUTHORIZATION, NULL, revoked_row, &c)))
-		goto out;
-	rc = custos_note_sign(note, b.ptr, b.len, &signer, 1);
-out:
-	if (began)
-		custos_store_rollback(st);
-	custos_buf_dispose(&b);
-	custos_signer_free(signer);
-	free(origin);
-	return rc;
-}
-
-/* Checks a signed revocation list and whether it lists `id`; *listed receives "revoked" etc. or "". */
-static int revocation_lookup(const char *list, size_t len, const custos_verifier *v, const char *origin,
-			     const char *id, char listed[16])
-{
-	custos_note n;
-	wf_lines r;
-	const char *s;
-	size_t sn;
-	char size[24], time[24];
-	int rc, got;
-	listed[0] = '\0';
-	if ((rc = custos_note_parse(&n, list, len)))
-		return custos_error_prefix(rc, "revocation list");
-	if (custos_note_verify(&n, v)) {
-		rc = custos_error_set(CUSTOS_EINVALID, "revocation list: not signed by the log's key");
-		goto out;
-	}
-	wf_lines_init(&r, n.text, n.text_len, "revocation list");
-	if ((got = wf_lines_next(&r, &s, &sn)) != 1 || sn != 21 || memcmp(s, "custos-revocations/v1", 21) != 0) {
-		rc = custos_error_set(CUSTOS_EINVALID, "revocation list: line 1: expected 'custos-revocations/v1'");
-		goto out;
-	}
-	if ((got = wf_lines_next(&r, &s, &sn)) != 1 || sn != strlen(origin) || memcmp(s, origin, sn) != 0) {
-		rc = custos_error_set(CUSTOS_EINVALID, "revocation list: line 2: not the token's origin '%s'", origin);
-		goto out;
-	}
-	if ((rc = wf_lines_field(&r, "size", size, sizeof(size), 0)) ||
-	    (rc = wf_lines_field(&r, "time", time, sizeof(time), 0)))
-		goto out;
-	while ((got = wf_lines_next(&r, &s, &sn)) == 1) {
-		const char *sp = memchr(s, ' ', sn);
-		if (!sp || sp == s || (size_t)(sp - s) >= 16) {
-			rc = custos_error_set(CUSTOS_EINVALID, "revocation list: line %u: expected 'STATE ID'", r.line);
-			goto out;
-		}
-		if ((size_t)(s + sn - sp - 1) == strlen(id) && memcmp(sp + 1, id, strlen(id)) == 0) {
-			memcpy(listed, s, (size_t)(sp - s));
-			listed[sp - s] = '\0';
-		}
-	}
-	rc = got < 0 ? got : 0;
-out:
-	custos_note_dispose(&n);
-	return rc;
-}
-
-int custos_authorization_verify(custos_authorization *out, const char *token, size_t len, const char *vkey,
-				const char *revocations, size_t rlen, custos_date today)
-{
-	custos_note n;
-	custos_authorization a;
-	custos_verifier *v = NULL;
-	char listed[16], from[11], to[11], day[11];
-	int rc;
-	memset(&a, 0, sizeof(a));
-	if (out)
-		memset(out, 0, sizeof(*out));
-	if ((rc = custos_note_parse(&n, token, len)))
-		return custos_error_prefix(rc, "authorisation");
-	if ((rc = custos_verifier_new(&v, vkey))) {
-		custos_error_prefix(rc, "verifier key");
-		goto out;
-	}
-	if (custos_note_verify(&n, v)) {
-		rc = custos_error_set(CUSTOS_EINVALID, "authorisation: bad signature: not signed by %s",
-				      custos_verifier_name(v));
-		goto out;
-	}
-	if ((rc = custos_authorization_parse(&a, n.text, n.text_len)))
-		goto out;
-	if (strcmp(a.origin, custos_verifier_name(v)) != 0) {
-		rc = custos_error_set(CUSTOS_EINVALID, "authorisation: issued by '%s', not by '%s'", a.origin,
-				      custos_verifier_name(v));
-		goto out;
-	}
-	custos_date_format(from, a.from);
-	custos_date_format(to, a.to);
-	custos_date_format(day, today);
-	if (today < a.from || today > a.to) {
-		rc = custos_error_set(CUSTOS_EINVALID, "authorisation %s: %s is %s its window %s..%s", a.id, day,
-				      today < a.from ? "before" : "after", from, to);
-		goto out;
-	}
-	if (revocations) {
-		if ((rc = revocation_lookup(revocations, rlen, v, a.origin, a.id, listed)))
-			goto out;
-		if (listed[0]) {
-			rc = custos_error_set(CUSTOS_EINVALID, "authorisation %s: %s (on the revocation list)", a.id, listed);
-			goto out;
-		}
-	}
-	if (out) {
-		*out = a;
-		memset(&a, 0, sizeof(a));
-	}
-out:
-	custos_authorization_dispose(&a);
-	custos_verifier_free(v);
-	custos_note_dispose(&n);
-	return rc;
 }
 
 /* ---- re-screening after a registry change ---------------------------------------------------------- */
@@ -1221,12 +1045,7 @@ int custos_registry_import_rescreen(custos_store *st, const char *text, size_t l
 		rc = oom();
 	goto out_nortx;
 out:
-	{
-		char keep[2048];
-		snprintf(keep, sizeof(keep), "%s", custos_error_last());
-		custos_store_rollback(st);
-		custos_error_set(rc, "%s", keep);
-	}
+	custos_store_abort(st, rc);
 out_nortx:
 	custos_buf_dispose(&b);
 	custos_registry_free(reg);
