@@ -132,6 +132,8 @@ int custos_authorization_get(custos_store *st, const char *id, char **token);
  *   revoked M-000001.1        (or suspended / ended), sorted by id
  */
 int custos_revocations(custos_store *st, char **note);
+/* Writes it as DIR/revocations, beside the checkpoint and tiles of `custos log tiles DIR`. */
+int custos_revocations_publish(custos_store *st, const char *dir);
 
 /*
  * Verifies a token offline: its signature by `vkey` (the log's verifier key),

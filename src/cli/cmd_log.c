@@ -173,9 +173,11 @@ int cmd_log_verify(cli_ctx *ctx, int argc, char **argv)
 	return with_store(ctx, do_verify, NULL, "log verify: TAMPERING DETECTED");
 }
 
+/* The tiles, the checkpoint, and beside them the signed revocation list of authorisations. */
 static int do_tiles(custos_store *st, void *arg)
 {
-	return custos_log_tiles(st, arg);
+	int rc = custos_log_tiles(st, arg);
+	return rc ? rc : custos_revocations_publish(st, arg);
 }
 
 int cmd_log_tiles(cli_ctx *ctx, int argc, char **argv)

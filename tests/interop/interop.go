@@ -6,6 +6,7 @@
 //	interop consistency VKEY OLD_CHECKPOINT NEW_CHECKPOINT PROOF
 //	interop tiles VKEY DIR
 //	interop receipt VKEY RECEIPT LEAF
+//	interop note VKEY FILE          (any note signed with the log key: revocation lists, authorisations)
 package main
 
 import (
@@ -133,6 +134,16 @@ func main() {
 	}
 	args := os.Args[2:]
 	switch os.Args[1] {
+	case "note":
+		v, err := note.NewVerifier(args[0])
+		if err != nil {
+			fail("verifier key: %v", err)
+		}
+		n, err := note.Open(readFile(args[1]), note.VerifierList(v))
+		if err != nil {
+			fail("note signature: %v", err)
+		}
+		fmt.Printf("ok: note %q signed by %s\n", strings.SplitN(n.Text, "\n", 2)[0], n.Sigs[0].Name)
 	case "checkpoint":
 		c := openCheckpoint(args[0], readFile(args[1]))
 		fmt.Printf("ok: checkpoint of %s, size %d, signed by %s\n", c.origin, c.size, strings.Split(args[0], "+")[0])

@@ -1,8 +1,10 @@
 /* authorization.c — authorisation tokens as issued, the signed revocation list, and offline verification. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "custos/lifecycle.h"
 #include "custos/log.h"
@@ -186,3 +188,26 @@ out:
 	return rc;
 }
 
+
+int custos_revocations_publish(custos_store *st, const char *dir)
+{
+	char *note = NULL, *path = NULL;
+	custos_buf b;
+	FILE *f;
+	int rc;
+	if ((rc = custos_revocations(st, &note)))
+		return rc;
+	custos_buf_init(&b, 8192);
+	if ((rc = custos_buf_printf(&b, "%s/revocations", dir)) || !(path = custos_buf_detach(&b))) {
+		free(note);
+		return rc ? rc : custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	}
+	f = fopen(path, "w");
+	if (!f || fputs(note, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = custos_error_set(CUSTOS_ERROR, "%s: %s", path, strerror(errno));
+	if (f && fclose(f) != 0 && !rc)
+		rc = custos_error_set(CUSTOS_ERROR, "%s: %s", path, strerror(errno));
+	free(path);
+	free(note);
+	return rc;
+}
