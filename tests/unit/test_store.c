@@ -1,4 +1,5 @@
-/* test_store.c — the SQLite store on real files: schema, meta, parties, measures, events, transactions, log tiles. */
+/* test_store.c — the SQLite store on real files: schema, meta, parties, measures, events, transactions, log tiles, group commit. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -767,6 +768,105 @@ static void test_log_migration(void **state)
 	unsetenv("CUSTOS_NOW");
 }
 
+/* ---- group commit: many threads, several events a call, one bad event ---- */
+
+enum { AP_THREADS = 6, AP_CALLS = 40 };
+
+typedef struct {
+	custos_appender *app;
+	int id;
+	int64_t first[AP_CALLS]; /* index of each call's first event, -1 if refused */
+	size_t n[AP_CALLS];
+	int refused;
+} ap_thread;
+
+static void *ap_run(void *arg)
+{
+	ap_thread *t = arg;
+	char payload[8][64];
+	custos_appender_event ev[8];
+	int64_t idx[8];
+	for (int c = 0; c < AP_CALLS; c++) {
+		size_t n = (size_t)(c % 5) + 1;
+		for (size_t i = 0; i < n; i++) {
+			snprintf(payload[i], sizeof(payload[i]), "{\"t\":%d,\"c\":%d,\"i\":%zu}", t->id, c, i);
+			ev[i] = (custos_appender_event){"test.group", "tester", NULL, payload[i]};
+		}
+		if (t->id == 0 && c == 7)
+			ev[n - 1].actor = "bad\nactor"; /* refused before it is queued: it fails alone */
+		t->n[c] = n;
+		t->first[c] = -1;
+		if (custos_appender_append_many(t->app, ev, n, idx) != 0) {
+			t->refused++;
+			for (size_t i = 0; i < n; i++)
+				if (idx[i] != -1)
+					return "a refused call reported an index";
+			continue;
+		}
+		for (size_t i = 1; i < n; i++)
+			if (idx[i] != idx[0] + (int64_t)i)
+				return "one call's events are not consecutive";
+		t->first[c] = idx[0];
+	}
+	return NULL;
+}
+
+static void test_appender(void **state)
+{
+	char path[512];
+	custos_store *st = open_new(path, sizeof(path));
+	custos_appender *app = NULL;
+	pthread_t th[AP_THREADS];
+	ap_thread t[AP_THREADS];
+	uint8_t *seen;
+	int64_t total = 0, refused = 0, idx;
+	uint64_t checked = 0;
+
+	custos_store_close(st);
+	assert_int_equal(custos_appender_new(&app, path, 16), 0);
+	for (int i = 0; i < AP_THREADS; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		t[i].app = app;
+		t[i].id = i;
+		assert_int_equal(pthread_create(&th[i], NULL, ap_run, &t[i]), 0);
+	}
+	for (int i = 0; i < AP_THREADS; i++) {
+		void *err = NULL;
+		assert_int_equal(pthread_join(th[i], &err), 0);
+		if (err)
+			fail_msg("%s", (const char *)err);
+	}
+	/* a single append through the same appender, after the others */
+	assert_int_equal(custos_appender_append(app, "test.group", NULL, NULL, "{}", &idx), 0);
+	custos_appender_free(app);
+
+	/* every acknowledged event is stored at its index, each index once; only the bad call is missing */
+	seen = calloc(AP_THREADS * AP_CALLS * 5 + 1, 1);
+	assert_non_null(seen);
+	for (int i = 0; i < AP_THREADS; i++) {
+		refused += t[i].refused;
+		for (int c = 0; c < AP_CALLS; c++) {
+			if (t[i].first[c] < 0)
+				continue;
+			for (size_t k = 0; k < t[i].n[c]; k++) {
+				int64_t x = t[i].first[c] + (int64_t)k;
+				assert_true(x >= 0 && x < AP_THREADS * AP_CALLS * 5);
+				assert_int_equal(seen[x], 0);
+				seen[x] = 1;
+			}
+			total += (int64_t)t[i].n[c];
+		}
+	}
+	free(seen);
+	assert_int_equal(refused, 1);
+	assert_int_equal(idx, total);
+	assert_int_equal(custos_store_open(&st, path, 0), 0);
+	assert_int_equal(custos_store_event_count(st), total + 1);
+	assert_int_equal(custos_log_verify(st, &checked), 0);
+	assert_int_equal(checked, (uint64_t)total + 1);
+	custos_store_close(st);
+}
+
 static int setup(void **state)
 {
 	const char *base = getenv("TMPDIR");
@@ -791,7 +891,7 @@ int main(void)
 		cmocka_unit_test(test_measures),      cmocka_unit_test(test_events),
 		cmocka_unit_test(test_transactions),  cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_two_handles),   cmocka_unit_test(test_log_tiles),
-		cmocka_unit_test(test_log_migration),
+		cmocka_unit_test(test_log_migration), cmocka_unit_test(test_appender),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
