@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 
 	/* 2. grow the log to `leaves` in large transactions */
 	{
-		int64_t have = custos_store_log_size(st);
+		int64_t have = custos_store_log_size(st), from = have;
 		t0 = now();
 		while ((uint64_t)have < leaves) {
 			if (custos_store_begin(st))
@@ -155,8 +155,9 @@ int main(int argc, char **argv)
 				die("commit");
 		}
 		t1 = now();
-		printf("bulk load: %llu leaves at %.0f appends/s in 64 k-event transactions\n", (unsigned long long)leaves,
-		       (double)leaves / (t1 - t0));
+		/* the rate of what this step appended (the group-commit runs above made the rest) */
+		printf("bulk load: to %llu leaves at %.0f appends/s in 64 k-event transactions\n",
+		       (unsigned long long)leaves, (double)(have - from) / (t1 - t0));
 	}
 
 	/* 3. proofs from the store at this size */

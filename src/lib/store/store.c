@@ -1,9 +1,9 @@
 /* store.c — the public store interface: picks a backend from the URI and dispatches to its vtable. */
 
 /*
- * The one-shot SHA256() of OpenSSL 3 fetches the algorithm on every call;
- * the SHA256_CTX functions are deprecated but hash a payload several times
- * faster (the same choice as merkle.c).
+ * The one-shot SHA256() of OpenSSL 3 fetches the algorithm on every call,
+ * which costs more than hashing a short payload; the SHA256_CTX functions
+ * are deprecated but skip it (the same choice as merkle.c).
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
