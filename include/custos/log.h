@@ -88,9 +88,10 @@ int custos_witness_handle(custos_store *st, const char *body, size_t len, char *
 
 /*
  * Group commit: many threads append events through one appender; each call
- * returns only once its event is durable (committed and synced), and the
+ * returns only once its events are durable (committed and synced), and the
  * events that arrive while a commit is in flight share the next one. The
- * first caller to find no commit running leads the batch; the others wait.
+ * first caller to find no commit running leads the batch; the others wait,
+ * and the batch adapts to how many callers keep coming back.
  */
 typedef struct custos_appender custos_appender;
 
@@ -99,6 +100,19 @@ int custos_appender_new(custos_appender **out, const char *uri, size_t max_batch
 /* Appends one event (see custos_store_event_append); *index receives its index once durable. */
 int custos_appender_append(custos_appender *a, const char *type, const char *actor, const char *ref,
 			   const char *payload, int64_t *index);
+/* One event for custos_appender_append_many (the fields of custos_store_event_append). */
+typedef struct custos_appender_event {
+	const char *type, *actor, *ref, *payload;
+} custos_appender_event;
+/*
+ * Appends n events, in order and in one commit (shared with other callers'
+ * events); indexes[i] receives the index of events[i] once all are durable.
+ * All or nothing: on an error no event of the call is stored. One wait for
+ * n events: a caller with several events to record (a server answering
+ * pipelined requests, an import) pays one thread wake-up, not n.
+ */
+int custos_appender_append_many(custos_appender *a, const custos_appender_event *events, size_t n,
+				int64_t *indexes);
 void custos_appender_free(custos_appender *a);
 
 #endif

@@ -70,9 +70,10 @@ int custos_store_measure_each(custos_store *st, custos_store_measure_fn fn, void
 void custos_store_measure_dispose(custos_store_measure *m);
 
 /*
- * The append-only events table (the next step makes each row a Merkle leaf).
- * `payload` is JSON; its SHA-256 is stored beside it. *index_out receives the
- * event's index (0-based, dense).
+ * The append-only events table. `payload` is JSON; its SHA-256 is stored
+ * beside it. *index_out receives the event's index (0-based, dense): the
+ * size of the tree's right edge kept in the handle, checked against the
+ * stored log at the first append of each write transaction.
  */
 int custos_store_event_append(custos_store *st, const char *type, const char *actor, const char *ref,
 			      const char *payload, int64_t *index_out);
@@ -86,14 +87,27 @@ int64_t custos_store_event_count(custos_store *st);
 
 /*
  * The Merkle log kept beside the events. Every event appended is a leaf
- * (its record is custos/leaf.h's): the append also stores the leaf hash and
- * every complete subtree hash the leaf completes, in the same transaction,
- * so that tree heads and proofs cost O(log n) reads.
+ * (its record is custos/leaf.h's), and every complete subtree hash is
+ * stored, in tiles of height 8 (C2SP tlog-tiles numbering; docs/LOG.md):
+ * the handle keeps the partial tiles of the right edge in memory and writes
+ * each one that grew once per commit, in the same transaction as the
+ * events, so that tree heads and proofs cost a few tile reads (and reads
+ * are cached by whole tile).
  */
 int64_t custos_store_log_size(custos_store *st); /* the number of leaves (= events), or < 0 on error */
+/*
+ * True when this handle already knows the log holds at least `size` leaves,
+ * committed (it has seen that size, or committed it). A log only grows and
+ * the hashes of a committed tree never change, so reads for such a tree need
+ * no snapshot; false means: ask custos_store_log_size.
+ */
+int custos_store_log_known(const custos_store *st, uint64_t size);
 /* The hash of the complete subtree (level, index); CUSTOS_ENOTFOUND if not stored. */
 int custos_store_log_node(custos_store *st, unsigned level, uint64_t index, uint8_t hash[32]);
-/* Every stored log node, ordered by level then index. */
+/*
+ * Every stored log node, tile by tile (tile level, then index), each tile's
+ * nodes children before parents: at any one level, in ascending index.
+ */
 typedef int (*custos_store_node_fn)(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32]);
 int custos_store_log_node_each(custos_store *st, custos_store_node_fn fn, void *ctx);
 /* One event by index (CUSTOS_ENOTFOUND past the end); dispose with custos_store_event_dispose. */

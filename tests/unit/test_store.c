@@ -1,4 +1,5 @@
-/* test_store.c — the SQLite store on real files: schema, meta, parties, measures, events, transactions. */
+/* test_store.c — the SQLite store on real files: schema, meta, parties, measures, events, transactions, log tiles, group commit. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,9 @@
 #include <sqlite3.h>
 
 #include "custos/error.h"
+#include "custos/leaf.h"
+#include "custos/log.h"
+#include "custos/merkle.h"
 #include "custos/store.h"
 #include "util/util.h"
 
@@ -107,7 +111,7 @@ static void test_schema_and_reopen(void **state)
 	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
 				       "('meta','parties','rulesets','measures','events')"),
 			 5);
-	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"), 3);
+	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"), 2);
 	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
 
 	/* Reopening (with and without create) migrates nothing and loses nothing. */
@@ -122,7 +126,7 @@ static void test_schema_and_reopen(void **state)
 	assert_string_equal(val, "v");
 	free(val);
 	custos_store_close(st);
-	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"), 3);
+	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"), 2);
 }
 
 static void test_not_a_store(void **state)
@@ -362,12 +366,13 @@ static void test_events(void **state)
 	assert_int_not_equal(raw_exec(path, "DELETE FROM events WHERE idx = 2", err, sizeof(err)), SQLITE_OK);
 	assert_non_null(strstr(err, "append-only"));
 	assert_int_not_equal(raw_exec(path, "DELETE FROM events", err, sizeof(err)), SQLITE_OK);
+	/* a second event at a taken index (two writers colliding) is refused by the primary key */
 	assert_int_not_equal(raw_exec(path,
 				      "INSERT INTO events(idx, type, time, payload, payload_hash) "
-				      "VALUES(7, 't', 't', '{}', 'h')",
+				      "VALUES(2, 't', 't', '{}', 'h')",
 				      err, sizeof(err)),
 			     SQLITE_OK);
-	assert_non_null(strstr(err, "dense"));
+	assert_non_null(strstr(err, "UNIQUE"));
 	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM events"), 3);
 	assert_int_equal(raw_int(path, "SELECT payload = '{\"a\":1}' FROM events WHERE idx = 0"), 1);
 	unsetenv("CUSTOS_NOW");
@@ -435,6 +440,433 @@ static void test_two_handles(void **state)
 	custos_store_close(b);
 }
 
+/* ---- the log's tiles: proofs from the store against the recursive definition of RFC 6962 ---- */
+
+#define LT_MAX 300
+#define LT_TIME "2026-11-24T10:00:00Z"
+
+static custos_hash lt_leaves[LT_MAX + 64]; /* the leaves the store should hold (and, past lt_n, trial ones) */
+static size_t lt_n;			    /* leaves committed */
+static custos_hash (*memo)[LT_MAX + 65];
+static uint8_t (*memo_known)[LT_MAX + 65];
+
+static void ref_reset(void)
+{
+	if (!memo) {
+		memo = calloc(LT_MAX + 65, sizeof(*memo));
+		memo_known = calloc(LT_MAX + 65, sizeof(*memo_known));
+		assert_non_null(memo);
+		assert_non_null(memo_known);
+	}
+	memset(memo_known, 0, (LT_MAX + 65) * sizeof(*memo_known));
+}
+
+static uint64_t pow2_below(uint64_t n)
+{
+	uint64_t k = 1;
+	while (k << 1 < n)
+		k <<= 1;
+	return k;
+}
+
+/* MTH(D[b:e]) of RFC 6962 §2.1, memoised. */
+static custos_hash ref_mth(uint64_t b, uint64_t e)
+{
+	custos_hash h;
+	if (e - b == 1)
+		return lt_leaves[b];
+	if (memo_known[b][e])
+		return memo[b][e];
+	uint64_t k = pow2_below(e - b);
+	custos_hash l = ref_mth(b, b + k), r = ref_mth(b + k, e);
+	custos_merkle_node_hash(&h, &l, &r);
+	memo[b][e] = h;
+	memo_known[b][e] = 1;
+	return h;
+}
+
+typedef struct {
+	custos_hash h[64];
+	size_t n;
+} ref_list;
+
+static void ref_push(ref_list *p, custos_hash h)
+{
+	assert_true(p->n < 64);
+	p->h[p->n++] = h;
+}
+
+/* PATH(m, D[b:e]) */
+static void ref_path(ref_list *p, uint64_t m, uint64_t b, uint64_t e)
+{
+	if (e - b <= 1)
+		return;
+	uint64_t k = pow2_below(e - b);
+	if (m - b < k) {
+		ref_path(p, m, b, b + k);
+		ref_push(p, ref_mth(b + k, e));
+	} else {
+		ref_path(p, m, b + k, e);
+		ref_push(p, ref_mth(b, b + k));
+	}
+}
+
+/* SUBPROOF(m, D[b:e], flag) */
+static void ref_subproof(ref_list *p, uint64_t m, uint64_t b, uint64_t e, int flag)
+{
+	uint64_t n = e - b;
+	if (m == n) {
+		if (!flag)
+			ref_push(p, ref_mth(b, e));
+		return;
+	}
+	uint64_t k = pow2_below(n);
+	if (m <= k) {
+		ref_subproof(p, m, b, b + k, flag);
+		ref_push(p, ref_mth(b + k, e));
+	} else {
+		ref_subproof(p, m - k, b + k, e, 0);
+		ref_push(p, ref_mth(b, b + k));
+	}
+}
+
+/* The leaf hash of event i as the store must compute it (custos/leaf.h record, RFC 6962 leaf hash). */
+static void lt_leaf(uint64_t i, const char *payload, custos_hash *out)
+{
+	char leaf[1024], label[72];
+	uint8_t d[32];
+	size_t len;
+	custos_sha256(d, payload, strlen(payload));
+	custos_sha256_label(label, d);
+	assert_int_equal(custos_leaf_format(leaf, &len, sizeof(leaf), (int64_t)i, "test.tile", LT_TIME, "tester", NULL, label),
+			 0);
+	custos_merkle_leaf_hash(out, leaf, len);
+}
+
+/* The tree head, every inclusion proof and every consistency proof of the tree of `size` leaves. */
+static void lt_check_size(custos_store *st, uint64_t size)
+{
+	custos_hash *proof = NULL, root, want;
+	size_t n;
+	uint64_t got_size;
+	for (uint64_t i = 0; i < size; i++) {
+		ref_list r = {.n = 0};
+		ref_path(&r, i, 0, size);
+		assert_int_equal(custos_log_prove(st, i, size, &proof, &n), 0);
+		assert_int_equal(n, r.n);
+		assert_memory_equal(proof, r.h, n * sizeof(custos_hash));
+		free(proof);
+	}
+	for (uint64_t m = 1; m <= size; m++) {
+		ref_list r = {.n = 0};
+		if (m < size)
+			ref_subproof(&r, m, 0, size, 1);
+		assert_int_equal(custos_log_consistency(st, m, size, &proof, &n), 0);
+		assert_int_equal(n, r.n);
+		assert_memory_equal(proof, r.h, n * sizeof(custos_hash));
+		free(proof);
+	}
+	if (size == (uint64_t)custos_store_log_size(st)) {
+		assert_int_equal(custos_log_head(st, &got_size, &root), 0);
+		want = ref_mth(0, size);
+		assert_int_equal(got_size, size);
+		assert_memory_equal(root.b, want.b, 32);
+	}
+}
+
+/* Appends k events in one transaction; commits them, or checks the tree inside the transaction and rolls back. */
+static void lt_append(custos_store *st, size_t k, int commit)
+{
+	char payload[96];
+	int64_t idx;
+	assert_int_equal(custos_store_begin(st), 0);
+	for (size_t j = 0; j < k; j++) {
+		snprintf(payload, sizeof(payload), "{\"i\":%zu,\"kept\":%s}", lt_n + j, commit ? "true" : "false");
+		assert_int_equal(custos_store_event_append(st, "test.tile", "tester", NULL, payload, &idx), 0);
+		assert_int_equal(idx, (int64_t)(lt_n + j));
+		lt_leaf(lt_n + j, payload, &lt_leaves[lt_n + j]);
+	}
+	if (commit) {
+		assert_int_equal(custos_store_commit(st), 0);
+		lt_n += k;
+		return;
+	}
+	/* inside the transaction the edge tiles (not yet written) serve the proofs */
+	ref_reset();
+	lt_check_size(st, lt_n + k);
+	assert_int_equal(custos_store_rollback(st), 0);
+	ref_reset();
+}
+
+static void test_log_tiles(void **state)
+{
+	char path[512], err[256];
+	custos_store *a = open_new(path, sizeof(path)), *b = NULL, *c = NULL;
+	static const size_t steps[] = {1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 0};
+	size_t step = 0;
+	uint64_t checked = 0;
+
+	setenv("CUSTOS_NOW", LT_TIME, 1);
+	assert_int_equal(custos_store_open(&b, path, 0), 0);
+	lt_n = 0;
+	ref_reset();
+	/* commits of growing size, alternately through two handles (each one's right edge goes stale), a rollback */
+	for (int round = 0; lt_n < LT_MAX; round++) {
+		size_t k = steps[step] ? steps[step++] : 17;
+		custos_store *w = round % 3 == 2 ? b : a, *r = w == a ? b : a;
+		if (k > LT_MAX - lt_n)
+			k = LT_MAX - lt_n;
+		if (round == 7)
+			lt_append(w, 40, 0); /* rolled back: the next events take its indexes with other leaves */
+		lt_append(w, k, 1);
+		lt_check_size(r, lt_n);
+		lt_check_size(w, lt_n);
+		/* an earlier size, read through a cache that has seen the larger one */
+		lt_check_size(r, lt_n / 2 + 1);
+	}
+	custos_store_close(a);
+	custos_store_close(b);
+
+	/* a cold handle: every size, every proof; and verify agrees */
+	assert_int_equal(custos_store_open(&c, path, 0), 0);
+	for (uint64_t size = 1; size <= LT_MAX; size += size < 20 ? 1 : 7)
+		lt_check_size(c, size);
+	lt_check_size(c, LT_MAX);
+	assert_int_equal(custos_log_verify(c, &checked), 0);
+	assert_int_equal(checked, LT_MAX);
+	custos_store_close(c);
+
+	/* the tiles' shape: tile (0, 0) full (510 hashes), (0, 1) holds 44 leaves and their 41 parents, (1, 0) one */
+	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM log_tiles"), 3);
+	assert_int_equal(raw_int(path, "SELECT length(hashes) FROM log_tiles WHERE level = 0 AND idx = 0"), 510 * 32);
+	assert_int_equal(raw_int(path, "SELECT length(hashes) FROM log_tiles WHERE level = 0 AND idx = 1"), 85 * 32);
+	assert_int_equal(raw_int(path, "SELECT length(hashes) FROM log_tiles WHERE level = 1 AND idx = 0"), 32);
+
+	/* a stored tile only grows at its end, and is never deleted */
+	assert_int_not_equal(raw_exec(path, "UPDATE log_tiles SET hashes = substr(hashes, 1, 64) WHERE level = 0 AND idx = 1",
+				      err, sizeof(err)),
+			     SQLITE_OK);
+	assert_non_null(strstr(err, "UPDATE refused"));
+	assert_int_not_equal(raw_exec(path,
+				      "UPDATE log_tiles SET hashes = CAST(zeroblob(32) || substr(hashes, 33) AS BLOB) "
+				      "WHERE level = 0 AND idx = 1",
+				      err, sizeof(err)),
+			     SQLITE_OK);
+	assert_non_null(strstr(err, "UPDATE refused"));
+	assert_int_not_equal(raw_exec(path,
+				      "UPDATE log_tiles SET hashes = CAST(zeroblob(32) || substr(hashes, 33) || zeroblob(32)"
+				      " AS BLOB) WHERE level = 0 AND idx = 1",
+				      err, sizeof(err)),
+			     SQLITE_OK);
+	assert_non_null(strstr(err, "UPDATE refused"));
+	assert_int_not_equal(raw_exec(path, "DELETE FROM log_tiles WHERE level = 1", err, sizeof(err)), SQLITE_OK);
+	assert_non_null(strstr(err, "DELETE refused"));
+	unsetenv("CUSTOS_NOW");
+}
+
+/* ---- migration 3: a store of schema 2 (one log_nodes row per hash) moves into tiles ---- */
+
+typedef struct {
+	sqlite3_stmt *q;
+} node_copy;
+
+static int copy_node(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32])
+{
+	node_copy *c = ctx;
+	sqlite3_reset(c->q);
+	sqlite3_bind_int(c->q, 1, (int)level);
+	sqlite3_bind_int64(c->q, 2, (sqlite3_int64)index);
+	sqlite3_bind_blob(c->q, 3, hash, 32, SQLITE_TRANSIENT);
+	return sqlite3_step(c->q) == SQLITE_DONE ? 0 : -1;
+}
+
+/* The log_nodes table and triggers of schema 2, exactly as migration 2 made them. */
+static const char schema2_log[] =
+	"CREATE TABLE log_nodes(level INTEGER NOT NULL CHECK (level >= 0 AND level < 64),"
+	"  idx INTEGER NOT NULL CHECK (idx >= 0), hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	"  PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+	"CREATE TRIGGER log_nodes_no_update BEFORE UPDATE ON log_nodes"
+	"  BEGIN SELECT RAISE(ABORT, 'log nodes are append-only: UPDATE refused'); END;"
+	"CREATE TRIGGER log_nodes_no_delete BEFORE DELETE ON log_nodes"
+	"  BEGIN SELECT RAISE(ABORT, 'log nodes are append-only: DELETE refused'); END;"
+	"CREATE TRIGGER events_dense BEFORE INSERT ON events"
+	"  WHEN NEW.idx IS NOT (SELECT COALESCE(MAX(idx) + 1, 0) FROM events)"
+	"  BEGIN SELECT RAISE(ABORT, 'events: index must be the next dense index'); END;";
+
+/* Builds a schema-2 store of LT_MAX events at `path`; `tamper` is SQL run on its log_nodes afterwards. */
+static void make_schema2(const char *path, const char *tamper)
+{
+	custos_store *st = NULL;
+	sqlite3 *db = NULL;
+	node_copy c;
+	assert_int_equal(custos_store_open(&st, path, 1), 0);
+	lt_n = 0;
+	while (lt_n < LT_MAX)
+		lt_append(st, 60, 1);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TRIGGER log_tiles_no_update; DROP TRIGGER log_tiles_no_delete;"
+				      "BEGIN; ALTER TABLE log_tiles RENAME TO old_tiles;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, schema2_log, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO log_nodes(level, idx, hash) VALUES(?1, ?2, ?3)", -1, &c.q,
+					    NULL),
+			 SQLITE_OK);
+	/* the store's own walk over its tiles gives every node, which schema 2 kept one a row */
+	assert_int_equal(custos_store_log_node_each(st, copy_node, &c), 0);
+	sqlite3_finalize(c.q);
+	custos_store_close(st);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE old_tiles; PRAGMA user_version = 2; COMMIT;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM log_nodes"), 2 * LT_MAX - 4); /* 2n - popcount(n) */
+	if (tamper)
+		assert_int_equal(sqlite3_exec(db, tamper, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void test_log_migration(void **state)
+{
+	char path[512];
+	custos_store *st = NULL;
+	uint64_t checked = 0;
+
+	setenv("CUSTOS_NOW", LT_TIME, 1);
+	ref_reset();
+	new_path(path, sizeof(path));
+	make_schema2(path, NULL);
+	assert_int_equal(custos_store_open(&st, path, 0), 0);
+	assert_int_equal(custos_store_schema_version(st), 3);
+	lt_check_size(st, LT_MAX);
+	lt_check_size(st, 200);
+	assert_int_equal(custos_log_verify(st, &checked), 0);
+	assert_int_equal(checked, LT_MAX);
+	/* and it goes on growing from the migrated tiles */
+	lt_append(st, 30, 1);
+	lt_check_size(st, lt_n);
+	custos_store_close(st);
+	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('log_nodes', 'events_dense')"),
+			 0);
+	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM log_tiles"), 3);
+
+	/* a node changed in the old table is still caught, at its index, after the move */
+	new_path(path, sizeof(path));
+	make_schema2(path, "DROP TRIGGER log_nodes_no_update; UPDATE log_nodes SET hash = zeroblob(32) "
+			   "WHERE level = 1 AND idx = 70");
+	assert_int_equal(custos_store_open(&st, path, 0), 0);
+	assert_int_equal(custos_log_verify(st, &checked), CUSTOS_EINVALID);
+	assert_non_null(strstr(custos_error_last(), "event 140: the stored hash of level 1, index 70 was changed"));
+	custos_store_close(st);
+
+	/* so is a node missing from it (its place in the tile is left zero) */
+	new_path(path, sizeof(path));
+	make_schema2(path, "DROP TRIGGER log_nodes_no_delete; DELETE FROM log_nodes WHERE level = 0 AND idx = 10");
+	assert_int_equal(custos_store_open(&st, path, 0), 0);
+	assert_int_equal(custos_log_verify(st, &checked), CUSTOS_EINVALID);
+	assert_non_null(strstr(custos_error_last(), "event 10: its record does not match the leaf hash stored for it"));
+	custos_store_close(st);
+	unsetenv("CUSTOS_NOW");
+}
+
+/* ---- group commit: many threads, several events a call, one bad event ---- */
+
+enum { AP_THREADS = 6, AP_CALLS = 40 };
+
+typedef struct {
+	custos_appender *app;
+	int id;
+	int64_t first[AP_CALLS]; /* index of each call's first event, -1 if refused */
+	size_t n[AP_CALLS];
+	int refused;
+} ap_thread;
+
+static void *ap_run(void *arg)
+{
+	ap_thread *t = arg;
+	char payload[8][64];
+	custos_appender_event ev[8];
+	int64_t idx[8];
+	for (int c = 0; c < AP_CALLS; c++) {
+		size_t n = (size_t)(c % 5) + 1;
+		for (size_t i = 0; i < n; i++) {
+			snprintf(payload[i], sizeof(payload[i]), "{\"t\":%d,\"c\":%d,\"i\":%zu}", t->id, c, i);
+			ev[i] = (custos_appender_event){"test.group", "tester", NULL, payload[i]};
+		}
+		if (t->id == 0 && c == 7)
+			ev[n - 1].actor = "bad\nactor"; /* refused before it is queued: it fails alone */
+		t->n[c] = n;
+		t->first[c] = -1;
+		if (custos_appender_append_many(t->app, ev, n, idx) != 0) {
+			t->refused++;
+			for (size_t i = 0; i < n; i++)
+				if (idx[i] != -1)
+					return "a refused call reported an index";
+			continue;
+		}
+		for (size_t i = 1; i < n; i++)
+			if (idx[i] != idx[0] + (int64_t)i)
+				return "one call's events are not consecutive";
+		t->first[c] = idx[0];
+	}
+	return NULL;
+}
+
+static void test_appender(void **state)
+{
+	char path[512];
+	custos_store *st = open_new(path, sizeof(path));
+	custos_appender *app = NULL;
+	pthread_t th[AP_THREADS];
+	ap_thread t[AP_THREADS];
+	uint8_t *seen;
+	int64_t total = 0, refused = 0, idx;
+	uint64_t checked = 0;
+
+	custos_store_close(st);
+	assert_int_equal(custos_appender_new(&app, path, 16), 0);
+	for (int i = 0; i < AP_THREADS; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		t[i].app = app;
+		t[i].id = i;
+		assert_int_equal(pthread_create(&th[i], NULL, ap_run, &t[i]), 0);
+	}
+	for (int i = 0; i < AP_THREADS; i++) {
+		void *err = NULL;
+		assert_int_equal(pthread_join(th[i], &err), 0);
+		if (err)
+			fail_msg("%s", (const char *)err);
+	}
+	/* a single append through the same appender, after the others */
+	assert_int_equal(custos_appender_append(app, "test.group", NULL, NULL, "{}", &idx), 0);
+	custos_appender_free(app);
+
+	/* every acknowledged event is stored at its index, each index once; only the bad call is missing */
+	seen = calloc(AP_THREADS * AP_CALLS * 5 + 1, 1);
+	assert_non_null(seen);
+	for (int i = 0; i < AP_THREADS; i++) {
+		refused += t[i].refused;
+		for (int c = 0; c < AP_CALLS; c++) {
+			if (t[i].first[c] < 0)
+				continue;
+			for (size_t k = 0; k < t[i].n[c]; k++) {
+				int64_t x = t[i].first[c] + (int64_t)k;
+				assert_true(x >= 0 && x < AP_THREADS * AP_CALLS * 5);
+				assert_int_equal(seen[x], 0);
+				seen[x] = 1;
+			}
+			total += (int64_t)t[i].n[c];
+		}
+	}
+	free(seen);
+	assert_int_equal(refused, 1);
+	assert_int_equal(idx, total);
+	assert_int_equal(custos_store_open(&st, path, 0), 0);
+	assert_int_equal(custos_store_event_count(st), total + 1);
+	assert_int_equal(custos_log_verify(st, &checked), 0);
+	assert_int_equal(checked, (uint64_t)total + 1);
+	custos_store_close(st);
+}
+
 static int setup(void **state)
 {
 	const char *base = getenv("TMPDIR");
@@ -458,7 +890,8 @@ int main(void)
 		cmocka_unit_test(test_meta),	      cmocka_unit_test(test_parties),
 		cmocka_unit_test(test_measures),      cmocka_unit_test(test_events),
 		cmocka_unit_test(test_transactions),  cmocka_unit_test(test_rules),
-		cmocka_unit_test(test_two_handles),
+		cmocka_unit_test(test_two_handles),   cmocka_unit_test(test_log_tiles),
+		cmocka_unit_test(test_log_migration), cmocka_unit_test(test_appender),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,15 +12,22 @@
 #include "store/store_int.h"
 #include "util/util.h"
 
+typedef struct sq_store sq_store;
+static int migrate_nodes_to_tiles(sq_store *s);
+
 /*
  * The schema, as an ordered list of migration steps. Step i brings the store
  * from user_version i to i + 1; each runs inside one transaction together
- * with the version bump. Later changes append steps here; a step, once
- * released, never changes.
+ * with the version bump: first its SQL, then (if any) its C part, which
+ * moves data the SQL alone cannot. Later changes append steps here; a step,
+ * once released, never changes.
  */
-static const char *const migrations[] = {
+static const struct migration {
+	const char *sql;
+	int (*run)(sq_store *s);
+} migrations[] = {
 	/* 1: the first schema */
-	"CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;"
+	{"CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE parties(id TEXT PRIMARY KEY NOT NULL, line TEXT NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE rulesets(hash TEXT PRIMARY KEY NOT NULL, canonical TEXT NOT NULL,"
 	"  loaded_at TEXT NOT NULL) WITHOUT ROWID;"
@@ -37,8 +44,9 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;"
 	"INSERT INTO meta(key, value) VALUES('store_format', 'custos');",
+	NULL},
 	/* 2: the Merkle log beside the events, checkpoints, cosignatures, witness state, erasure */
-	"CREATE TABLE log_nodes(level INTEGER NOT NULL CHECK (level >= 0 AND level < 64),"
+	{"CREATE TABLE log_nodes(level INTEGER NOT NULL CHECK (level >= 0 AND level < 64),"
 	"  idx INTEGER NOT NULL CHECK (idx >= 0), hash BLOB NOT NULL CHECK (length(hash) = 32),"
 	"  PRIMARY KEY(level, idx)) WITHOUT ROWID;"
 	"CREATE TRIGGER log_nodes_no_update BEFORE UPDATE ON log_nodes"
@@ -63,19 +71,53 @@ static const char *const migrations[] = {
 	"    AND NEW.time = OLD.time AND NEW.actor IS OLD.actor AND NEW.ref IS OLD.ref"
 	"    AND NEW.payload_hash = OLD.payload_hash)"
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;",
+	NULL},
 	/*
-	 * 3: records of the life of measures (principals, signed statements,
+	 * 3: the tree's hashes in tiles (store_int.h): one row per tile of
+	 * height 8, holding every complete subtree hash of its level band in
+	 * the order they were completed, so that a partial tile only ever
+	 * grows. Keyed by one integer, tile = level << 56 | idx, so that a
+	 * read is one rowid look-up. The C part moves log_nodes into log_tiles
+	 * and drops it.
+	 */
+	{"CREATE TABLE log_tiles(tile INTEGER PRIMARY KEY CHECK (tile = (level << 56 | idx)),"
+	 "  level INTEGER NOT NULL CHECK (level >= 0 AND level < 8),"
+	 "  idx INTEGER NOT NULL CHECK (idx >= 0 AND idx < 72057594037927936),"
+	 "  hashes BLOB NOT NULL CHECK (typeof(hashes) = 'blob' AND length(hashes) % 32 = 0"
+	 "    AND length(hashes) BETWEEN 32 AND 16320));"
+	 "CREATE TRIGGER log_tiles_no_update BEFORE UPDATE ON log_tiles"
+	 "  WHEN NOT (NEW.tile = OLD.tile AND NEW.level = OLD.level AND NEW.idx = OLD.idx"
+	 "    AND length(NEW.hashes) > length(OLD.hashes) AND substr(NEW.hashes, 1, length(OLD.hashes)) = OLD.hashes)"
+	 "  BEGIN SELECT RAISE(ABORT, 'log tiles only grow at their end: UPDATE refused'); END;"
+	 "CREATE TRIGGER log_tiles_no_delete BEFORE DELETE ON log_tiles"
+	 "  BEGIN SELECT RAISE(ABORT, 'log tiles are append-only: DELETE refused'); END;"
+	 /*
+	  * An append no longer looks up MAX(idx) twice: custos takes the index
+	  * from its right edge, checked against the stored count once per write
+	  * transaction under the write lock; the primary key refuses a second
+	  * event at an index, so two writers cannot collide. A gap can only be
+	  * made from outside custos, and `log verify` names it.
+	  */
+	 "DROP TRIGGER events_dense;",
+	 migrate_nodes_to_tiles},
+	/*
+	 * 4: records of the life of measures (principals, signed statements,
 	 * authorisations): JSON bodies by kind and id. The events of the log are
 	 * the truth; these rows are the index the workflow reads, and `verify`
 	 * checks them against the log and the signatures.
 	 */
-	("CREATE TABLE records(kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,"
-	 "  PRIMARY KEY(kind, id)) WITHOUT ROWID;"),
+	{"CREATE TABLE records(kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,"
+	 "  PRIMARY KEY(kind, id)) WITHOUT ROWID;",
+	 NULL},
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 /* Statements prepared once per connection and reused. */
 enum {
+	Q_BEGIN,
+	Q_BEGIN_READ,
+	Q_COMMIT,
+	Q_ROLLBACK,
 	Q_META_GET,
 	Q_META_SET,
 	Q_PARTY_PUT,
@@ -91,8 +133,8 @@ enum {
 	Q_EVENT_COUNT,
 	Q_EVENT_GET,
 	Q_EVENT_ERASE,
-	Q_NODE_PUT,
-	Q_NODE_GET,
+	Q_TILE_PUT,
+	Q_TILE_GET,
 	Q_CKPT_PUT,
 	Q_CKPT_LATEST,
 	Q_COSIG_PUT,
@@ -102,6 +144,11 @@ enum {
 };
 
 static const char *const query_sql[Q__COUNT] = {
+	/* prepared too: a proof is a read transaction around a few look-ups, parsing these would double its cost */
+	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_BEGIN_READ] = "BEGIN DEFERRED",
+	[Q_COMMIT] = "COMMIT",
+	[Q_ROLLBACK] = "ROLLBACK",
 	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[Q_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
 		       " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -120,15 +167,17 @@ static const char *const query_sql[Q__COUNT] = {
 	[Q_MEASURE_DECISION] = "UPDATE measures SET decision = ?2 WHERE id = ?1",
 	[Q_MEASURE_STATE] = "UPDATE measures SET state = ?2 WHERE id = ?1",
 	[Q_MEASURE_GET] = "SELECT id, measure, decision, state, filed_at FROM measures WHERE id = ?1",
+	/* the index comes from the caller's right edge; the primary key and the dense trigger check it */
 	[Q_EVENT_APPEND] = "INSERT INTO events(idx, type, time, actor, ref, payload, payload_hash)"
-			   " SELECT COALESCE(MAX(idx) + 1, 0), ?1, ?2, ?3, ?4, ?5, ?6 FROM events"
-			   " RETURNING idx",
+			   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	/* events are dense from 0, so the count is MAX + 1: one index probe, not a scan */
 	[Q_EVENT_COUNT] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM events",
 	[Q_EVENT_GET] = "SELECT idx, type, time, actor, ref, payload, payload_hash FROM events WHERE idx = ?1",
 	[Q_EVENT_ERASE] = "UPDATE events SET payload = '' WHERE idx = ?1 AND payload <> ''",
-	[Q_NODE_PUT] = "INSERT INTO log_nodes(level, idx, hash) VALUES(?1, ?2, ?3)",
-	[Q_NODE_GET] = "SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2",
+	/* a tile is written whole; the trigger lets a stored tile only grow */
+	[Q_TILE_PUT] = "INSERT INTO log_tiles(tile, level, idx, hashes) VALUES(?1 << 56 | ?2, ?1, ?2, ?3)"
+		       " ON CONFLICT(tile) DO UPDATE SET hashes = excluded.hashes",
+	[Q_TILE_GET] = "SELECT hashes FROM log_tiles WHERE tile = (?1 << 56 | ?2)",
 	[Q_CKPT_PUT] = "INSERT INTO checkpoints(size, note, signed_at) VALUES(?1, ?2, ?3)",
 	[Q_CKPT_LATEST] = "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
 	[Q_COSIG_PUT] = "INSERT INTO cosignatures(size, witness, line, received_at) VALUES(?1, ?2, ?3, ?4)"
@@ -139,11 +188,11 @@ static const char *const query_sql[Q__COUNT] = {
 			  " root = excluded.root, updated_at = excluded.updated_at",
 };
 
-typedef struct sq_store {
+struct sq_store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *q[Q__COUNT];
-} sq_store;
+};
 
 int custos_store_sqlite_latest_version(void)
 {
@@ -261,7 +310,8 @@ static int sq_migrate(sq_store *s)
 	}
 	for (; v < NMIGRATIONS; v++) {
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		if ((rc = sq_exec(s, migrations[v], "store: migration")) || (rc = sq_exec(s, sql, "store: migration"))) {
+		if ((rc = sq_exec(s, migrations[v].sql, "store: migration")) ||
+		    (migrations[v].run && (rc = migrations[v].run(s))) || (rc = sq_exec(s, sql, "store: migration"))) {
 			custos_error_prefix(rc, "step %d", v + 1);
 			goto out;
 		}
@@ -388,12 +438,24 @@ out:
 	return rc;
 }
 
+/* Runs a cached transaction-control statement. */
+static int sq_tx(sq_store *s, int which, const char *what)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sq_stmt(s, which, &q);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : sq_fail(s, what);
+	sqlite3_reset(q);
+	return rc;
+}
+
 static int sq_begin(void *impl)
 {
 	sq_store *s = impl;
 	if (!sqlite3_get_autocommit(s->db))
 		return custos_error_set(CUSTOS_ERROR, "store: a transaction is already open");
-	return sq_exec(s, "BEGIN IMMEDIATE", "store: begin");
+	return sq_tx(s, Q_BEGIN, "store: begin");
 }
 
 static int sq_begin_read(void *impl)
@@ -401,7 +463,7 @@ static int sq_begin_read(void *impl)
 	sq_store *s = impl;
 	if (!sqlite3_get_autocommit(s->db))
 		return custos_error_set(CUSTOS_ERROR, "store: a transaction is already open");
-	return sq_exec(s, "BEGIN DEFERRED", "store: begin");
+	return sq_tx(s, Q_BEGIN_READ, "store: begin");
 }
 
 static int sq_commit(void *impl)
@@ -409,7 +471,7 @@ static int sq_commit(void *impl)
 	sq_store *s = impl;
 	if (sqlite3_get_autocommit(s->db))
 		return custos_error_set(CUSTOS_ERROR, "store: commit without a transaction");
-	return sq_exec(s, "COMMIT", "store: commit");
+	return sq_tx(s, Q_COMMIT, "store: commit");
 }
 
 static int sq_rollback(void *impl)
@@ -417,7 +479,7 @@ static int sq_rollback(void *impl)
 	sq_store *s = impl;
 	if (sqlite3_get_autocommit(s->db))
 		return 0; /* SQLite already rolled back (or nothing was begun) */
-	return sq_exec(s, "ROLLBACK", "store: rollback");
+	return sq_tx(s, Q_ROLLBACK, "store: rollback");
 }
 
 static int sq_schema_version(void *impl)
@@ -652,24 +714,20 @@ out:
 	return rc;
 }
 
-static int sq_event_append(void *impl, const char *type, const char *time, const char *actor, const char *ref,
-			   const char *payload, const char *payload_hash, int64_t *index_out)
+static int sq_event_append(void *impl, int64_t index, const char *type, const char *time, const char *actor,
+			   const char *ref, const char *payload, const char *payload_hash)
 {
 	sq_store *s = impl;
 	sqlite3_stmt *q = NULL;
-	int rc, st;
-	if ((rc = sq_stmt(s, Q_EVENT_APPEND, &q)) || (rc = sq_bind(s, q, 1, type)) || (rc = sq_bind(s, q, 2, time)) ||
-	    (rc = sq_bind(s, q, 3, actor)) || (rc = sq_bind(s, q, 4, ref)) || (rc = sq_bind(s, q, 5, payload)) ||
-	    (rc = sq_bind(s, q, 6, payload_hash)))
+	int rc;
+	if ((rc = sq_stmt(s, Q_EVENT_APPEND, &q)))
 		return rc;
-	st = sqlite3_step(q);
-	if (st == SQLITE_ROW) {
-		*index_out = sqlite3_column_int64(q, 0);
-		st = sqlite3_step(q);
-	}
-	rc = st == SQLITE_DONE ? 0 : sq_fail(s, "store: event append");
-	sqlite3_reset(q);
-	return rc;
+	if (sqlite3_bind_int64(q, 1, index) != SQLITE_OK)
+		return sq_fail(s, "store: bind");
+	if ((rc = sq_bind(s, q, 2, type)) || (rc = sq_bind(s, q, 3, time)) || (rc = sq_bind(s, q, 4, actor)) ||
+	    (rc = sq_bind(s, q, 5, ref)) || (rc = sq_bind(s, q, 6, payload)) || (rc = sq_bind(s, q, 7, payload_hash)))
+		return rc;
+	return sq_run(s, q, "store: event append");
 }
 
 static int sq_event_each(void *impl, custos_store_event_fn fn, void *ctx)
@@ -749,64 +807,146 @@ static int sq_event_erase(void *impl, int64_t index)
 	return rc;
 }
 
-static int sq_node_put(void *impl, unsigned level, uint64_t index, const uint8_t hash[32])
+static int sq_tile_put(void *impl, unsigned level, uint64_t index, const uint8_t *hashes, size_t n)
 {
 	sq_store *s = impl;
 	sqlite3_stmt *q = NULL;
 	int rc;
-	if ((rc = sq_stmt(s, Q_NODE_PUT, &q)))
+	if ((rc = sq_stmt(s, Q_TILE_PUT, &q)))
 		return rc;
 	if (sqlite3_bind_int(q, 1, (int)level) != SQLITE_OK || sqlite3_bind_int64(q, 2, (sqlite3_int64)index) ||
-	    sqlite3_bind_blob(q, 3, hash, 32, SQLITE_STATIC) != SQLITE_OK)
+	    sqlite3_bind_blob(q, 3, hashes, (int)(n * 32), SQLITE_STATIC) != SQLITE_OK)
 		return sq_fail(s, "store: bind");
-	return sq_run(s, q, "store: log node");
+	if ((rc = sq_run(s, q, "store: log tile")))
+		custos_error_prefix(rc, "tile (level %u, index %llu)", level, (unsigned long long)index);
+	return rc;
 }
 
-static int sq_node_get(void *impl, unsigned level, uint64_t index, uint8_t hash[32])
+static int sq_tile_get(void *impl, unsigned level, uint64_t index, uint8_t *hashes, size_t *n)
 {
 	sq_store *s = impl;
 	sqlite3_stmt *q = NULL;
 	int rc, st;
-	if ((rc = sq_stmt(s, Q_NODE_GET, &q)))
+	*n = 0;
+	if ((rc = sq_stmt(s, Q_TILE_GET, &q)))
 		return rc;
 	if (sqlite3_bind_int(q, 1, (int)level) != SQLITE_OK || sqlite3_bind_int64(q, 2, (sqlite3_int64)index))
 		return sq_fail(s, "store: bind");
 	st = sqlite3_step(q);
-	if (st == SQLITE_ROW && sqlite3_column_bytes(q, 0) == 32) {
-		memcpy(hash, sqlite3_column_blob(q, 0), 32);
+	if (st == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(q, 0);
+		size_t len = (size_t)sqlite3_column_bytes(q, 0);
+		/* the table's CHECK keeps lengths whole and bounded; stay safe anyway */
+		if (len > CUSTOS_TILE_HASHES * 32)
+			len = CUSTOS_TILE_HASHES * 32;
+		if (b)
+			memcpy(hashes, b, len - len % 32);
+		*n = len / 32;
 		rc = 0;
-	} else if (st == SQLITE_ROW || st == SQLITE_DONE) {
-		rc = custos_error_set(CUSTOS_ENOTFOUND, "log node (level %u, index %llu) is missing", level,
+	} else if (st == SQLITE_DONE) {
+		rc = custos_error_set(CUSTOS_ENOTFOUND, "log tile (level %u, index %llu) is missing", level,
 				      (unsigned long long)index);
 	} else {
-		rc = sq_fail(s, "store: log node");
+		rc = sq_fail(s, "store: log tile");
 	}
 	sqlite3_reset(q);
 	return rc;
 }
 
-static int sq_node_each(void *impl, custos_store_node_fn fn, void *ctx)
+static int sq_tile_each(void *impl, custos_store_tile_fn fn, void *ctx)
 {
 	sq_store *s = impl;
 	sqlite3_stmt *q = NULL;
 	int rc = 0, st;
-	if (sqlite3_prepare_v2(s->db, "SELECT level, idx, hash FROM log_nodes ORDER BY level, idx", -1, &q, NULL) !=
+	if (sqlite3_prepare_v2(s->db, "SELECT level, idx, hashes FROM log_tiles ORDER BY tile", -1, &q, NULL) !=
 	    SQLITE_OK) {
-		rc = sq_fail(s, "store: log nodes");
+		rc = sq_fail(s, "store: log tiles");
 		goto out;
 	}
 	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
-		static const uint8_t bad[32];
-		const void *h = sqlite3_column_blob(q, 2);
-		/* a hash of the wrong length is passed as zeros: the caller's comparison then fails */
-		if ((rc = fn(ctx, (unsigned)sqlite3_column_int(q, 0), (uint64_t)sqlite3_column_int64(q, 1),
-			     sqlite3_column_bytes(q, 2) == 32 ? h : bad)))
+		size_t len = (size_t)sqlite3_column_bytes(q, 2);
+		const uint8_t *h = sqlite3_column_blob(q, 2);
+		if (len > CUSTOS_TILE_HASHES * 32)
+			len = CUSTOS_TILE_HASHES * 32;
+		if ((rc = fn(ctx, (unsigned)sqlite3_column_int(q, 0), (uint64_t)sqlite3_column_int64(q, 1), h,
+			     h ? len / 32 : 0)))
 			goto out;
 	}
 	if (st != SQLITE_DONE)
-		rc = sq_fail(s, "store: log nodes");
+		rc = sq_fail(s, "store: log tiles");
 out:
 	sqlite3_finalize(q);
+	return rc;
+}
+
+/*
+ * Migration 3, its C part: every log_nodes row into its tile. The rows come
+ * tile by tile; each tile is written up to its last stored hash. A hash
+ * missing below that (a row deleted from a tampered store) is written as 32
+ * zero bytes, so the tile keeps its shape and `log verify` names that node
+ * as wrong, at its own index. Then log_nodes goes.
+ */
+static int migrate_write_tile(sq_store *s, unsigned level, uint64_t index, uint8_t (*h)[32], const uint8_t *have)
+{
+	size_t n = CUSTOS_TILE_HASHES;
+	while (n > 0 && !have[n - 1])
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (!have[i])
+			memset(h[i], 0, 32);
+	return n ? sq_tile_put(s, level, index, &h[0][0], n) : 0;
+}
+
+static int migrate_nodes_to_tiles(sq_store *s)
+{
+	static const char sql[] = "SELECT level, idx, hash FROM log_nodes"
+				  " ORDER BY level / 8, idx >> (8 - level % 8), level, idx";
+	uint8_t(*h)[32] = malloc(CUSTOS_TILE_HASHES * 32);
+	uint8_t have[CUSTOS_TILE_HASHES];
+	sqlite3_stmt *q = NULL;
+	unsigned cur_level = 0;
+	uint64_t cur_index = 0;
+	int rc = 0, st, any = 0;
+	if (!h)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	memset(have, 0, sizeof(have));
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+		rc = sq_fail(s, "store: migration 3: reading log_nodes");
+		goto out;
+	}
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		unsigned tl, pos;
+		uint64_t ti;
+		custos_tile_locate((unsigned)sqlite3_column_int(q, 0), (uint64_t)sqlite3_column_int64(q, 1), &tl, &ti,
+				   &pos);
+		if (any && (tl != cur_level || ti != cur_index)) {
+			if ((rc = migrate_write_tile(s, cur_level, cur_index, h, have)))
+				goto out;
+			memset(have, 0, sizeof(have));
+		}
+		any = 1;
+		cur_level = tl;
+		cur_index = ti;
+		if (pos < CUSTOS_TILE_HASHES && sqlite3_column_bytes(q, 2) == 32) {
+			memcpy(h[pos], sqlite3_column_blob(q, 2), 32);
+			have[pos] = 1;
+		}
+	}
+	if (st != SQLITE_DONE) {
+		rc = sq_fail(s, "store: migration 3: reading log_nodes");
+		goto out;
+	}
+	if (any && (rc = migrate_write_tile(s, cur_level, cur_index, h, have)))
+		goto out;
+	sqlite3_finalize(q);
+	q = NULL;
+	rc = sq_exec(s,
+		     "DROP TRIGGER IF EXISTS log_nodes_no_update; DROP TRIGGER IF EXISTS log_nodes_no_delete;"
+		     " DROP TABLE log_nodes;",
+		     "store: migration 3: dropping log_nodes");
+out:
+	sqlite3_finalize(q);
+	free(h);
 	return rc;
 }
 
@@ -1000,9 +1140,9 @@ const custos_store_ops custos_store_sqlite_ops = {
 	.event_count = sq_event_count,
 	.event_get = sq_event_get,
 	.event_erase = sq_event_erase,
-	.node_put = sq_node_put,
-	.node_get = sq_node_get,
-	.node_each = sq_node_each,
+	.tile_put = sq_tile_put,
+	.tile_get = sq_tile_get,
+	.tile_each = sq_tile_each,
 	.checkpoint_put = sq_checkpoint_put,
 	.checkpoint_latest = sq_checkpoint_latest,
 	.cosignature_put = sq_cosignature_put,

@@ -1,4 +1,12 @@
 /* store.c — the public store interface: picks a backend from the URI and dispatches to its vtable. */
+
+/*
+ * The one-shot SHA256() of OpenSSL 3 fetches the algorithm on every call,
+ * which costs more than hashing a short payload; the SHA256_CTX functions
+ * are deprecated but skip it (the same choice as merkle.c).
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,45 +18,90 @@
 #include "store/store_int.h"
 #include "util/util.h"
 
+/* One tile in memory: the first n of its hashes (a prefix of the tile, store_int.h). */
+typedef struct tile {
+	uint64_t key; /* tile_key(level, index); 0: holds nothing */
+	size_t n;
+	int dirty; /* an edge tile that grew since it was last written */
+	uint8_t h[CUSTOS_TILE_HASHES][32];
+} tile;
+
+#define TILE_LEVELS CUSTOS_TILE_LEVELS
+#define TILE_H CUSTOS_TILE_HEIGHT
+#define TILE_CACHE_BITS 10	/* 1024 cached tiles, 16 MiB at most, allocated as used */
+
 struct custos_store {
 	const custos_store_ops *ops;
 	void *impl;
-	int in_tx; /* inside custos_store_begin .. commit/rollback */
+	int in_tx;    /* inside custos_store_begin .. commit/rollback */
+	int in_write; /* ... and it is a write transaction */
+	/*
+	 * The largest log size this handle has seen committed. A log only
+	 * grows and a committed tree's hashes never change, so what is known
+	 * for this size needs no snapshot to read again.
+	 */
+	uint64_t known_size;
 	/*
 	 * The right edge of the Merkle tree, kept between appends so that an
-	 * append reads nothing; trusted only while its size equals the log's
-	 * (another writer may have appended) and dropped on rollback.
+	 * append reads nothing: the builder's pending subtrees, and per tile
+	 * level the partial tile being filled, written once per commit (a tile
+	 * that fills up is written at once). Trusted only while the builder's
+	 * size equals the log's, which each write transaction checks once at
+	 * its first append (another writer may have appended); dropped on
+	 * rollback.
 	 */
 	custos_merkle_builder edge;
 	int edge_ok;
+	int size_checked; /* this transaction has checked edge.size against the stored log */
+	tile edge_tiles[TILE_LEVELS];
 	/*
-	 * Stored tree hashes never change once committed, so reads are cached
-	 * (direct-mapped; key 0 is empty). What this handle wrote or read inside
-	 * a transaction that rolls back is forgotten with the whole cache.
+	 * Stored hashes never change once committed, so tiles read are cached
+	 * whole (direct-mapped). A cached partial tile serves the hashes it
+	 * holds; a node beyond them is read again. What this handle wrote or
+	 * read inside a transaction that rolls back is forgotten with the
+	 * whole cache.
 	 */
-	struct node_slot {
-		uint64_t key;
-		uint8_t hash[32];
-	} *nodes;
+	tile **cache;
+	time_t now_t; /* the second now_s was formatted for */
+	char now_s[21];
 };
 
-#define NODE_CACHE_SLOTS (1u << 16)
-
-static uint64_t node_key(unsigned level, uint64_t index)
+static uint64_t tile_key(unsigned tlevel, uint64_t tindex)
 {
-	return ((uint64_t)level << 57 | index) + 1;
+	return ((uint64_t)tlevel << 56 | tindex) + 1;
 }
 
-static struct node_slot *node_slot(custos_store *st, uint64_t key)
+/* The cache slot for `key` (allocated on first use), or NULL when out of memory. */
+static tile *cache_slot(custos_store *st, uint64_t key)
 {
-	uint64_t h = key * 0x9e3779b97f4a7c15ull;
-	return &st->nodes[h >> (64 - 16)];
+	tile **slot;
+	if (!st->cache && !(st->cache = calloc((size_t)1 << TILE_CACHE_BITS, sizeof(*st->cache))))
+		return NULL;
+	slot = &st->cache[(key * 0x9e3779b97f4a7c15ull) >> (64 - TILE_CACHE_BITS)];
+	if (!*slot && (*slot = malloc(sizeof(**slot))))
+		(*slot)->key = 0;
+	return *slot;
 }
 
-static void forget_nodes(custos_store *st)
+static void forget_tiles(custos_store *st)
 {
-	if (st->nodes)
-		memset(st->nodes, 0, NODE_CACHE_SLOTS * sizeof(*st->nodes));
+	if (!st->cache)
+		return;
+	for (size_t i = 0; i < (size_t)1 << TILE_CACHE_BITS; i++)
+		if (st->cache[i])
+			st->cache[i]->key = 0;
+}
+
+/* Forgets the right edge (after a rollback or a failed commit: what was appended may not have landed). */
+static void forget_edge(custos_store *st)
+{
+	st->edge_ok = 0;
+	st->size_checked = 0;
+	for (unsigned b = 0; b < TILE_LEVELS; b++) {
+		st->edge_tiles[b].key = 0;
+		st->edge_tiles[b].n = 0;
+		st->edge_tiles[b].dirty = 0;
+	}
 }
 
 static int has_prefix(const char *s, const char *prefix)
@@ -82,9 +135,7 @@ int custos_store_open(custos_store **out, const char *uri, int create)
 	if (!st)
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
 	st->ops = ops;
-	st->nodes = calloc(NODE_CACHE_SLOTS, sizeof(*st->nodes)); /* optional: NULL means uncached */
 	if ((rc = ops->open(&st->impl, uri, create))) {
-		free(st->nodes);
 		free(st);
 		return rc;
 	}
@@ -97,7 +148,11 @@ void custos_store_close(custos_store *st)
 	if (!st)
 		return;
 	st->ops->close(st->impl);
-	free(st->nodes);
+	if (st->cache) {
+		for (size_t i = 0; i < (size_t)1 << TILE_CACHE_BITS; i++)
+			free(st->cache[i]);
+		free(st->cache);
+	}
 	free(st);
 }
 
@@ -105,16 +160,34 @@ void custos_store_close(custos_store *st)
  * The current time as RFC 3339 UTC with seconds ("2026-11-24T09:30:00Z"), or
  * $CUSTOS_NOW when set, so that tests and golden runs are reproducible.
  */
-static int store_now(char out[21])
+static int store_now_uncached(char out[21])
 {
 	return custos_time_now(out);
+}
+
+/* The same, formatted once per second per handle (an append needs it each time). */
+static int store_now_at(custos_store *st, char out[21])
+{
+	time_t t;
+	if (getenv("CUSTOS_NOW"))
+		return store_now_uncached(out);
+	t = time(NULL);
+	if (t != st->now_t || !st->now_s[0]) {
+		int rc = store_now_uncached(st->now_s);
+		if (rc)
+			return rc;
+		st->now_t = t;
+	}
+	memcpy(out, st->now_s, 21);
+	return 0;
 }
 
 int custos_store_begin(custos_store *st)
 {
 	int rc = st->ops->begin(st->impl);
 	if (!rc)
-		st->in_tx = 1;
+		st->in_tx = st->in_write = 1;
+	st->size_checked = 0;
 	return rc;
 }
 
@@ -128,28 +201,49 @@ int custos_store_begin_read(custos_store *st)
 	int rc = st->ops->begin_read(st->impl);
 	if (!rc)
 		st->in_tx = 1;
+	st->size_checked = 0;
 	return rc;
+}
+
+/* Writes the edge tiles that grew (at commit, and before a pass over the stored tiles). */
+static int flush_edge(custos_store *st)
+{
+	int rc;
+	for (unsigned b = 0; b < TILE_LEVELS; b++) {
+		tile *t = &st->edge_tiles[b];
+		if (!t->dirty)
+			continue;
+		if ((rc = st->ops->tile_put(st->impl, b, (t->key - 1) & (((uint64_t)1 << 56) - 1), &t->h[0][0], t->n)))
+			return rc;
+		t->dirty = 0;
+	}
+	return 0;
 }
 
 int custos_store_commit(custos_store *st)
 {
-	int rc = st->ops->commit(st->impl);
+	int rc = flush_edge(st);
+	if (!rc)
+		rc = st->ops->commit(st->impl);
+	st->size_checked = 0;
 	if (rc) {
-		st->edge_ok = 0; /* what was appended may not have landed */
-		forget_nodes(st);
+		forget_edge(st);
+		forget_tiles(st);
 		if (st->ops->rollback(st->impl) == 0)
-			st->in_tx = 0;
+			st->in_tx = st->in_write = 0;
 		return rc;
 	}
-	st->in_tx = 0;
+	if (st->in_write && st->edge_ok && st->edge.size > st->known_size)
+		st->known_size = st->edge.size; /* what this transaction appended is now committed */
+	st->in_tx = st->in_write = 0;
 	return 0;
 }
 
 int custos_store_rollback(custos_store *st)
 {
-	st->edge_ok = 0;
-	forget_nodes(st);
-	st->in_tx = 0;
+	forget_edge(st);
+	forget_tiles(st);
+	st->in_tx = st->in_write = 0;
 	return st->ops->rollback(st->impl);
 }
 
@@ -208,7 +302,7 @@ int custos_store_rules_put(custos_store *st, const char *hash, const char *canon
 	int rc;
 	if (!hash || !canonical)
 		return custos_error_set(CUSTOS_EINVALID, "rules: hash and text are required");
-	if ((rc = store_now(now)))
+	if ((rc = store_now_uncached(now)))
 		return rc;
 	return st->ops->rules_put(st->impl, hash, canonical, now);
 }
@@ -228,7 +322,7 @@ int custos_store_measure_insert(custos_store *st, char **id_out, const char *mea
 	*id_out = NULL;
 	if (!measure || !decision || !state)
 		return custos_error_set(CUSTOS_EINVALID, "measure: measure, decision and state are required");
-	if ((rc = store_now(now)))
+	if ((rc = store_now_uncached(now)))
 		return rc;
 	return st->ops->measure_insert(st->impl, id_out, measure, decision, state, now);
 }
@@ -270,16 +364,88 @@ void custos_store_measure_dispose(custos_store_measure *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/*
- * Appends one event: the time is now (or $CUSTOS_NOW), and the payload's
- * SHA-256 is stored beside it as "sha256:<hex>".
- */
 static int node_reader(void *ctx, unsigned level, uint64_t index, custos_hash *out)
 {
 	return custos_store_log_node(ctx, level, index, out->b);
 }
 
-/* Stores the leaf hash of event `idx` and every subtree hash it completes. */
+static void payload_digest(uint8_t out[32], const void *data, size_t len)
+{
+	SHA256_CTX c;
+	SHA256_Init(&c);
+	SHA256_Update(&c, data, len);
+	SHA256_Final(out, &c);
+}
+
+/* Reads the right edge of the stored tree of `size` leaves: its partial tiles and the builder's pending subtrees. */
+static int edge_init(custos_store *st, uint64_t size)
+{
+	int rc;
+	forget_edge(st);
+	for (unsigned b = 0; b < TILE_LEVELS; b++) {
+		tile *t = &st->edge_tiles[b];
+		uint64_t bottom = size >> (TILE_H * b); /* complete nodes of the tile level's bottom tree level */
+		unsigned w = (unsigned)(bottom & (CUSTOS_TILE_WIDTH - 1)), need;
+		if (w == 0)
+			continue;
+		if ((rc = st->ops->tile_get(st->impl, b, bottom >> TILE_H, &t->h[0][0], &t->n)))
+			goto fail;
+		need = custos_tile_count(w);
+		if (t->n < need) {
+			rc = custos_error_set(CUSTOS_ERROR,
+					      "the stored tile (level %u, index %llu) holds %zu hashes where %u are due "
+					      "(run 'custos log verify')",
+					      b, (unsigned long long)(bottom >> TILE_H), t->n, need);
+			goto fail;
+		}
+		t->n = need;
+		t->key = tile_key(b, bottom >> TILE_H);
+	}
+	st->edge_ok = 1; /* the builder reads its pending subtrees from the edge tiles */
+	if ((rc = custos_merkle_builder_init(&st->edge, size, node_reader, st)))
+		goto fail;
+	return 0;
+fail:
+	forget_edge(st);
+	return custos_error_prefix(rc, "log: reading the right edge of the tree of size %llu",
+				   (unsigned long long)size);
+}
+
+/* Adds one completed node to its edge tile; a tile that fills up is written at once. */
+static int edge_put(custos_store *st, const custos_merkle_node *node)
+{
+	unsigned tl, pos;
+	uint64_t ti, key;
+	tile *t, *c;
+	int rc;
+	custos_tile_locate(node->level, node->index, &tl, &ti, &pos);
+	t = &st->edge_tiles[tl];
+	key = tile_key(tl, ti);
+	if (t->key != key && pos == 0) {
+		t->key = key; /* the first hash of a new tile */
+		t->n = 0;
+		t->dirty = 0;
+	}
+	if (t->key != key || pos != t->n)
+		return custos_error_set(CUSTOS_ERROR, "log: node (level %u, index %llu) does not continue its tile",
+					node->level, (unsigned long long)node->index);
+	memcpy(t->h[t->n++], node->hash.b, 32);
+	t->dirty = 1;
+	if (t->n < CUSTOS_TILE_HASHES)
+		return 0;
+	if ((rc = st->ops->tile_put(st->impl, tl, ti, &t->h[0][0], t->n)))
+		return rc;
+	if ((c = cache_slot(st, key)) != NULL)
+		memcpy(c, t, sizeof(*c));
+	if (c)
+		c->dirty = 0;
+	t->key = 0;
+	t->n = 0;
+	t->dirty = 0;
+	return 0;
+}
+
+/* Computes the leaf of event `idx` and adds it and every subtree it completes to the right edge. */
 static int log_append_leaf(custos_store *st, int64_t idx, const char *type, const char *time, const char *actor,
 			   const char *ref, const char *payload_hash)
 {
@@ -290,29 +456,25 @@ static int log_append_leaf(custos_store *st, int64_t idx, const char *type, cons
 	int rc;
 	if ((rc = custos_leaf_format(leaf, &len, sizeof(leaf), idx, type, time, actor, ref, payload_hash)))
 		return rc;
-	if (!st->edge_ok || st->edge.size != (uint64_t)idx) {
-		st->edge_ok = 0;
-		if ((rc = custos_merkle_builder_init(&st->edge, (uint64_t)idx, node_reader, st)))
-			return custos_error_prefix(rc, "log: reading the tree's right edge");
-		st->edge_ok = 1;
-	}
 	custos_merkle_leaf_hash(&h, leaf, len);
 	custos_merkle_builder_append(&st->edge, &h, nodes, &n);
-	for (size_t i = 0; i < n; i++) {
-		if ((rc = st->ops->node_put(st->impl, nodes[i].level, nodes[i].index, nodes[i].hash.b))) {
-			st->edge_ok = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = edge_put(st, &nodes[i])))
 			return rc;
-		}
-	}
 	return 0;
 }
 
+/*
+ * Appends one event: the time is now (or $CUSTOS_NOW), and the payload's
+ * SHA-256 is stored beside it as "sha256:<hex>". Its index is the size of
+ * the right edge, checked against the stored log once per transaction.
+ */
 int custos_store_event_append(custos_store *st, const char *type, const char *actor, const char *ref,
 			      const char *payload, int64_t *index_out)
 {
 	char now[21], hash[72];
 	uint8_t digest[32];
-	int64_t idx = -1;
+	int64_t idx;
 	int rc, own_tx = 0;
 	if (index_out)
 		*index_out = -1;
@@ -321,9 +483,9 @@ int custos_store_event_append(custos_store *st, const char *type, const char *ac
 	if ((rc = custos_leaf_field_valid(type, "type")) || (rc = custos_leaf_field_valid(actor, "actor")) ||
 	    (rc = custos_leaf_field_valid(ref, "ref")))
 		return rc;
-	if ((rc = store_now(now)))
+	if ((rc = store_now_at(st, now)))
 		return rc;
-	custos_sha256(digest, payload, strlen(payload));
+	payload_digest(digest, payload, strlen(payload));
 	custos_sha256_label(hash, digest);
 	/* The row and its Merkle nodes land together or not at all. */
 	if (!st->in_tx) {
@@ -331,17 +493,32 @@ int custos_store_event_append(custos_store *st, const char *type, const char *ac
 			return rc;
 		own_tx = 1;
 	}
-	if ((rc = st->ops->event_append(st->impl, type, now, actor, ref, payload, hash, &idx)) ||
-	    (rc = log_append_leaf(st, idx, type, now, actor, ref, hash))) {
-		if (own_tx)
-			custos_store_rollback(st);
-		return rc;
+	if (!st->size_checked || !st->edge_ok) {
+		int64_t size = st->ops->event_count(st->impl);
+		if (size < 0) {
+			rc = CUSTOS_ERROR;
+			goto fail;
+		}
+		if ((!st->edge_ok || st->edge.size != (uint64_t)size) && (rc = edge_init(st, (uint64_t)size)))
+			goto fail;
+		st->size_checked = 1;
+	}
+	idx = (int64_t)st->edge.size;
+	if ((rc = st->ops->event_append(st->impl, idx, type, now, actor, ref, payload, hash)))
+		goto fail;
+	if ((rc = log_append_leaf(st, idx, type, now, actor, ref, hash))) {
+		forget_edge(st); /* the row is in, its nodes are not: only a rollback mends this */
+		goto fail;
 	}
 	if (own_tx && (rc = custos_store_commit(st)))
 		return rc;
 	if (index_out)
 		*index_out = idx;
 	return 0;
+fail:
+	if (own_tx)
+		custos_store_rollback(st);
+	return rc;
 }
 
 int custos_store_event_each(custos_store *st, custos_store_event_fn fn, void *ctx)
@@ -356,30 +533,83 @@ int64_t custos_store_event_count(custos_store *st)
 
 int64_t custos_store_log_size(custos_store *st)
 {
-	return st->ops->event_count(st->impl);
+	int64_t n = st->ops->event_count(st->impl);
+	/* outside a write transaction the count is of committed events */
+	if (n > 0 && !st->in_write && (uint64_t)n > st->known_size)
+		st->known_size = (uint64_t)n;
+	return n;
+}
+
+int custos_store_log_known(const custos_store *st, uint64_t size)
+{
+	return size <= st->known_size;
+}
+
+static int node_missing(unsigned level, uint64_t index)
+{
+	return custos_error_set(CUSTOS_ENOTFOUND, "log node (level %u, index %llu) is missing", level,
+				(unsigned long long)index);
 }
 
 int custos_store_log_node(custos_store *st, unsigned level, uint64_t index, uint8_t hash[32])
 {
-	uint64_t key = node_key(level, index);
-	struct node_slot *slot = st->nodes ? node_slot(st, key) : NULL;
+	unsigned tl, pos;
+	uint64_t ti, key;
+	tile *t;
 	int rc;
-	if (slot && slot->key == key) {
-		memcpy(hash, slot->hash, 32);
-		return 0;
-	}
-	if ((rc = st->ops->node_get(st->impl, level, index, hash)))
-		return rc;
-	if (slot) {
-		slot->key = key;
-		memcpy(slot->hash, hash, 32);
+	if (level >= 64 || (level > 0 && index >> (64 - level)))
+		return node_missing(level, index);
+	custos_tile_locate(level, index, &tl, &ti, &pos);
+	key = tile_key(tl, ti);
+	t = &st->edge_tiles[tl];
+	if (st->edge_ok && t->key == key && pos < t->n)
+		goto found;
+	if (!(t = cache_slot(st, key)))
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory for a log tile");
+	if (t->key == key && pos < t->n)
+		goto found;
+	/* not cached, or a partial tile cached before the node was added: (re)read it */
+	t->key = 0;
+	if ((rc = st->ops->tile_get(st->impl, tl, ti, &t->h[0][0], &t->n)))
+		return rc == CUSTOS_ENOTFOUND ? node_missing(level, index) : rc;
+	t->key = key;
+	t->dirty = 0;
+	if (pos >= t->n)
+		return node_missing(level, index);
+found:
+	memcpy(hash, t->h[pos], 32);
+	return 0;
+}
+
+/* Unpacks a tile into its nodes, in its stored (post-)order. */
+typedef struct {
+	custos_store_node_fn fn;
+	void *ctx;
+} node_walk;
+
+static int walk_tile(void *ctx, unsigned tlevel, uint64_t tindex, const uint8_t *h, size_t n)
+{
+	node_walk *w = ctx;
+	uint64_t base = tindex << TILE_H;
+	size_t pos = 0;
+	int rc;
+	for (unsigned e = 0; e < CUSTOS_TILE_WIDTH && pos < n; e++) {
+		if ((rc = w->fn(w->ctx, TILE_H * tlevel, base + e, h + 32 * pos++)))
+			return rc;
+		for (unsigned k = 1; k < TILE_H && pos < n && ((e + 1) & ((1u << k) - 1)) == 0; k++)
+			if ((rc = w->fn(w->ctx, TILE_H * tlevel + k, ((base + e + 1) >> k) - 1, h + 32 * pos++)))
+				return rc;
 	}
 	return 0;
 }
 
 int custos_store_log_node_each(custos_store *st, custos_store_node_fn fn, void *ctx)
 {
-	return st->ops->node_each(st->impl, fn, ctx);
+	node_walk w = {fn, ctx};
+	int rc;
+	if (st->in_tx && (rc = flush_edge(st)))
+		return rc;
+	return st->ops->tile_each(st->impl, walk_tile, &w);
 }
 
 int custos_store_event_get(custos_store *st, int64_t index, custos_store_event *out)
@@ -414,7 +644,7 @@ int custos_store_checkpoint_put(custos_store *st, uint64_t size, const char *not
 	int rc;
 	if (!note)
 		return custos_error_set(CUSTOS_EINVALID, "checkpoint: note is required");
-	if ((rc = store_now(now)))
+	if ((rc = store_now_uncached(now)))
 		return rc;
 	return st->ops->checkpoint_put(st->impl, size, note, now);
 }
@@ -431,7 +661,7 @@ int custos_store_cosignature_put(custos_store *st, uint64_t size, const char *wi
 	int rc;
 	if (!witness || !line)
 		return custos_error_set(CUSTOS_EINVALID, "cosignature: witness and line are required");
-	if ((rc = store_now(now)))
+	if ((rc = store_now_uncached(now)))
 		return rc;
 	return st->ops->cosignature_put(st->impl, size, witness, line, now);
 }
@@ -454,7 +684,7 @@ int custos_store_witness_put(custos_store *st, const char *origin, const char *v
 	int rc;
 	if (!origin || !vkey)
 		return custos_error_set(CUSTOS_EINVALID, "witness: origin and key are required");
-	if ((rc = store_now(now)))
+	if ((rc = store_now_uncached(now)))
 		return rc;
 	return st->ops->witness_put(st->impl, origin, vkey, size, root, now);
 }

@@ -5,6 +5,42 @@
 #include "custos/store.h"
 
 /*
+ * Log tiles. The tree's complete subtree hashes are stored in tiles of
+ * height 8, the shape of C2SP tlog-tiles: tile (L, N) covers the level band
+ * 8L .. 8L+7 above the 256 nodes of level 8L numbered 256N .. 256N+255, and
+ * holds every complete subtree hash of that band (up to 256 + 128 + ... + 2
+ * = 510) in the order appends complete them: post-order, a node after its
+ * children. A partial tile is therefore a prefix of the full one and only
+ * ever grows at its end; any hash it holds is final.
+ */
+#define CUSTOS_TILE_HEIGHT 8 /* fixed by migration 3: another height needs another migration */
+#define CUSTOS_TILE_WIDTH (1u << CUSTOS_TILE_HEIGHT)
+#define CUSTOS_TILE_HASHES (2 * CUSTOS_TILE_WIDTH - 2)
+#define CUSTOS_TILE_LEVELS ((64 + CUSTOS_TILE_HEIGHT - 1) / CUSTOS_TILE_HEIGHT)
+
+/* Where node (level, index) is stored: tile (*tlevel, *tindex), position *pos. */
+static inline void custos_tile_locate(unsigned level, uint64_t index, unsigned *tlevel, uint64_t *tindex,
+				      unsigned *pos)
+{
+	unsigned k = level % CUSTOS_TILE_HEIGHT;
+	uint64_t j = index & ((UINT64_C(1) << (CUSTOS_TILE_HEIGHT - k)) - 1);
+	unsigned e = (unsigned)(((j + 1) << k) - 1); /* the last bottom-level node below it */
+	*tlevel = level / CUSTOS_TILE_HEIGHT;
+	*tindex = index >> (CUSTOS_TILE_HEIGHT - k);
+	/* 2e - popcount(e) hashes are complete before bottom node e; then e itself, then its parents */
+	*pos = 2 * e - (unsigned)__builtin_popcount(e) + k;
+}
+
+/* How many hashes a tile holds once w (1..256) of its bottom-level nodes are complete. */
+static inline unsigned custos_tile_count(unsigned w)
+{
+	return 2 * w - (unsigned)__builtin_popcount(w) - (w == CUSTOS_TILE_WIDTH);
+}
+
+/* A stored tile: its hashes[0..n) (n <= CUSTOS_TILE_HASHES, 32 bytes each). */
+typedef int (*custos_store_tile_fn)(void *ctx, unsigned level, uint64_t index, const uint8_t *hashes, size_t n);
+
+/*
  * A backend fills one of these. store.c owns the custos_store handle and
  * dispatches every public function through it, so a backend is added by
  * writing one file and one line in store.c's table; callers never change.
@@ -40,16 +76,18 @@ typedef struct custos_store_ops {
 	int (*measure_get)(void *impl, custos_store_measure *out, const char *id);
 	int (*measure_each)(void *impl, custos_store_measure_fn fn, void *ctx);
 
-	int (*event_append)(void *impl, const char *type, const char *time, const char *actor, const char *ref,
-			    const char *payload, const char *payload_hash, int64_t *index_out);
+	/* `index` must be the next dense index (the backend refuses any other) */
+	int (*event_append)(void *impl, int64_t index, const char *type, const char *time, const char *actor,
+			    const char *ref, const char *payload, const char *payload_hash);
 	int (*event_each)(void *impl, custos_store_event_fn fn, void *ctx);
 	int64_t (*event_count)(void *impl);
 	int (*event_get)(void *impl, int64_t index, custos_store_event *out);
 	int (*event_erase)(void *impl, int64_t index);
 
-	int (*node_put)(void *impl, unsigned level, uint64_t index, const uint8_t hash[32]);
-	int (*node_get)(void *impl, unsigned level, uint64_t index, uint8_t hash[32]);
-	int (*node_each)(void *impl, custos_store_node_fn fn, void *ctx);
+	/* Log tiles: put writes (or grows) a tile; get copies its n hashes (ENOTFOUND if none); each walks them in order. */
+	int (*tile_put)(void *impl, unsigned level, uint64_t index, const uint8_t *hashes, size_t n);
+	int (*tile_get)(void *impl, unsigned level, uint64_t index, uint8_t *hashes, size_t *n);
+	int (*tile_each)(void *impl, custos_store_tile_fn fn, void *ctx);
 	int (*checkpoint_put)(void *impl, uint64_t size, const char *note, const char *now);
 	int (*checkpoint_latest)(void *impl, uint64_t *size, char **note);
 	int (*cosignature_put)(void *impl, uint64_t size, const char *witness, const char *line, const char *now);
