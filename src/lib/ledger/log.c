@@ -1,13 +1,9 @@
 /* log.c — the register over a store: setup and keys, tree heads, checkpoints, proofs, entries, erasure. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
 #include "custos/leaf.h"
 #include "custos/log.h"
@@ -55,9 +51,7 @@ int custos_log_default_key_path(char **out, const char *store_uri)
 /* Reads the private key file (which must not be readable by others). */
 int custos_log_signer(custos_store *st, custos_signer **out)
 {
-	char *path = NULL, *skey = NULL;
-	size_t len;
-	struct stat sb;
+	char *path = NULL;
 	int rc;
 	*out = NULL;
 	if ((rc = custos_store_meta_get(st, META_KEY_PATH, &path))) {
@@ -65,50 +59,15 @@ int custos_log_signer(custos_store *st, custos_signer **out)
 			rc = custos_error_set(rc, "the log has no signing key (run 'custos init')");
 		return rc;
 	}
-	if (stat(path, &sb) != 0) {
-		rc = custos_error_set(CUSTOS_ENOTFOUND, "log key %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (sb.st_mode & 077) {
-		rc = custos_error_set(CUSTOS_EINVALID, "log key %s: readable by others (mode %03o); chmod 600 it", path,
-				      (unsigned)(sb.st_mode & 0777));
-		goto out;
-	}
-	if ((rc = custos_file_read(&skey, &len, path, 4096)))
-		goto out;
-	while (len && (skey[len - 1] == '\n' || skey[len - 1] == '\r'))
-		skey[--len] = '\0';
-	if ((rc = custos_signer_new(out, skey)))
-		custos_error_prefix(rc, "log key %s", path);
-out:
-	if (skey)
-		OPENSSL_cleanse(skey, strlen(skey));
-	free(skey);
+	if ((rc = custos_keyfile_load(path, out)))
+		custos_error_prefix(rc, "log key");
 	free(path);
 	return rc;
 }
 
-/* Writes a new key file with mode 0600, refusing to overwrite one. */
-static int write_key_file(const char *path, const char *skey)
-{
-	size_t len = strlen(skey);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0)
-		return custos_error_set(CUSTOS_ERROR, "log key %s: %s", path, strerror(errno));
-	if (write(fd, skey, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
-		int e = errno;
-		close(fd);
-		unlink(path);
-		return custos_error_set(CUSTOS_ERROR, "log key %s: %s", path, strerror(e));
-	}
-	if (close(fd) != 0)
-		return custos_error_set(CUSTOS_ERROR, "log key %s: %s", path, strerror(errno));
-	return 0;
-}
-
 int custos_log_setup(custos_store *st, const char *origin, const char *key_path)
 {
-	char *have = NULL, *skey = NULL, *vkey = NULL;
+	char *have = NULL, *vkey = NULL;
 	custos_signer *signer = NULL;
 	int rc = custos_store_meta_get(st, META_ORIGIN, &have);
 	if (rc == 0) {
@@ -120,18 +79,11 @@ int custos_log_setup(custos_store *st, const char *origin, const char *key_path)
 	}
 	if (rc != CUSTOS_ENOTFOUND)
 		return rc;
-	if (access(key_path, F_OK) == 0) {
-		/* Reuse an existing key file, if it is a key for this origin. */
-		size_t len;
-		if ((rc = custos_file_read(&skey, &len, key_path, 4096)))
-			return rc;
-		while (len && (skey[len - 1] == '\n' || skey[len - 1] == '\r'))
-			skey[--len] = '\0';
-	} else if ((rc = custos_key_generate(&skey, &vkey, origin)) || (rc = write_key_file(key_path, skey))) {
+	/* A new key file, or an existing one reused if it is a key for this origin. */
+	if (access(key_path, F_OK) != 0 && (rc = custos_keyfile_generate(key_path, origin, &vkey)))
 		goto out;
-	}
-	if ((rc = custos_signer_new(&signer, skey))) {
-		custos_error_prefix(rc, "log key %s", key_path);
+	if ((rc = custos_keyfile_load(key_path, &signer))) {
+		custos_error_prefix(rc, "log key");
 		goto out;
 	}
 	if (strcmp(custos_signer_name(signer), origin) != 0) {
@@ -152,9 +104,6 @@ int custos_log_setup(custos_store *st, const char *origin, const char *key_path)
 	}
 	rc = custos_store_commit(st);
 out:
-	if (skey)
-		OPENSSL_cleanse(skey, strlen(skey));
-	free(skey);
 	free(vkey);
 	custos_signer_free(signer);
 	return rc;
