@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "custos/report.h"
 
 int cmd_measure_file(cli_ctx *ctx, int argc, char **argv)
 {
@@ -35,18 +36,6 @@ int cmd_measure_file(cli_ctx *ctx, int argc, char **argv)
 	return CLI_OK;
 }
 
-/* The measure row as one JSON object: id, state, filed_at, measure, decision. */
-static json_t *measure_json(const custos_store_measure *m)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_string(m->id));
-	json_object_set_new(o, "state", json_string(m->state));
-	json_object_set_new(o, "filed_at", json_string(m->filed_at));
-	json_object_set_new(o, "measure", json_loads(m->measure, 0, NULL));
-	json_object_set_new(o, "decision", json_loads(m->decision, 0, NULL));
-	return o;
-}
-
 int cmd_measure_show(cli_ctx *ctx, int argc, char **argv)
 {
 	custos_store *st;
@@ -61,7 +50,7 @@ int cmd_measure_show(cli_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return cli_fail(rc, "measure show");
 	{
-		json_t *o = measure_json(&m);
+		json_t *o = custos_report_measure(&m);
 		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (s)
 			puts(s);
@@ -79,24 +68,9 @@ typedef struct {
 static int list_one(void *vctx, const custos_store_measure *m)
 {
 	const list_filter *f = vctx;
-	json_t *o, *d;
 	if (f->state && strcmp(f->state, m->state) != 0)
 		return 0;
-	d = json_loads(m->decision, 0, NULL);
-	o = json_object();
-	json_object_set_new(o, "id", json_string(m->id));
-	json_object_set_new(o, "state", json_string(m->state));
-	json_object_set_new(o, "outcome", json_incref(json_object_get(d, "outcome")));
-	json_object_set_new(o, "filed_at", json_string(m->filed_at));
-	{
-		json_t *mj = json_loads(m->measure, 0, NULL);
-		json_object_set_new(o, "kind", json_incref(json_object_get(mj, "kind")));
-		json_object_set_new(o, "requested_by", json_incref(json_object_get(mj, "requested_by")));
-		json_decref(mj);
-	}
-	json_object_set_new(o, "approvals", json_incref(json_object_get(d, "approvals")));
-	json_decref(d);
-	return cli_print_line(o);
+	return cli_print_line(custos_report_measure_summary(m));
 }
 
 int cmd_measure_list(cli_ctx *ctx, int argc, char **argv)
