@@ -60,6 +60,7 @@ int cmd_measure_show(cli_ctx *ctx, int argc, char **argv);
 int cmd_measure_list(cli_ctx *ctx, int argc, char **argv);
 int cmd_events(cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);
+int cmd_serve(cli_ctx *ctx, int argc, char **argv);
 int cmd_log_checkpoint(cli_ctx *ctx, int argc, char **argv);
 int cmd_log_vkey(cli_ctx *ctx, int argc, char **argv);
 int cmd_log_entry(cli_ctx *ctx, int argc, char **argv);
