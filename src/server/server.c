@@ -390,14 +390,16 @@ int custos_server_start(custos_server **out, const custos_server_options *o)
 		custos_server_stop(s);
 		return CUSTOS_ENOMEM;
 	}
+	/* the internal polling thread over epoll; with more than one thread, a pool of them (one thread: no
+	 * pool, which libmicrohttpd would warn about, so that option's slot repeats the connection limit) */
 	s->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)o->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->header_memory,
-		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-		MHD_OPTION_END);
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_LIMIT,
+		o->threads > 1 ? (unsigned)o->threads : (unsigned)o->max_connections, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->header_memory, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
 	if (!s->daemon) {
 		fprintf(stderr, "custos serve: cannot listen on %s:%u (in use, or not an address of this host)\n",
 			o->host, o->port);
