@@ -226,6 +226,9 @@ O log witness-request "$(cat "$work/body.size")" >"$work/req2"
 root2=$(sed -n 3p "$work/c2")
 sed "s#^$root2\$#AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=#" "$work/req2" >"$work/forged"
 req POST /add-checkpoint -H "Content-Type: text/plain" --data-binary @"$work/forged"; expect witness-forged 403
+# a consistency proof that does not verify: 422
+awk 'NR == 2 { print "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="; next } { print }' "$work/req2" >"$work/badproof"
+req POST /add-checkpoint -H "Content-Type: text/plain" --data-binary @"$work/badproof"; expect witness-bad-proof 422
 req POST /add-checkpoint -H "Content-Type:" --data-binary @"$work/req2"; expect witness-follows 200
 CUSTOS_STORE="$work/third.db" "$custos" init --origin third.example/log 2>/dev/null
 CUSTOS_STORE="$work/third.db" "$custos" log checkpoint >/dev/null
@@ -234,6 +237,15 @@ req POST /add-checkpoint -H "Content-Type: application/octet-stream" --data-bina
 req POST /add-checkpoint -H 'Content-Type: text/plain' --data-binary 'old 0'; expect witness-malformed 400
 req POST /add-checkpoint -H 'Content-Type: application/json' --data-binary @"$work/req1"; expect witness-wrong-type 415
 req GET /add-checkpoint; expect witness-get 405
+
+# ---- concurrent writers: each worker has its own store handle; every filing lands once, the log verifies ----
+before=$(curl -s "$base/v1/measures" | jq '.measures | length')
+seq 24 | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' \
+	--data-binary @"$root/demo/measures/s3.json" "$base/v1/measures" >"$work/codes"
+after=$(curl -s "$base/v1/measures" | jq '[.measures[].id] | unique | length')
+if [ "$(sort -u "$work/codes")" = 201 ] && [ "$after" = $((before + 24)) ]; then ok concurrent-filings
+else bad concurrent-filings "codes $(sort "$work/codes" | uniq -c | tr '\n' ' '), measures $before -> $after"; fi
+"$custos" log verify >/dev/null 2>"$work/verify.err" && ok concurrent-log-verifies || bad concurrent-log-verifies "$(cat "$work/verify.err")"
 
 # ---- metrics after all that --------------------------------------------------------------------------
 req GET /metrics; expect metrics 200
