@@ -154,7 +154,10 @@ srv_snapshot *srv_snapshot_get(srv_ctx *ctx, srv_response *rs)
 		return snap;
 	}
 	/* (re)load: the log size first, so that a change made while loading is seen next time */
-	upto = (uint64_t)(custos_store_log_size(ctx->store) > 0 ? custos_store_log_size(ctx->store) : 0);
+	{
+		int64_t n = custos_store_log_size(ctx->store);
+		upto = n > 0 ? (uint64_t)n : 0;
+	}
 	if (!(fresh = calloc(1, sizeof(*fresh)))) {
 		srv_error(rs, 503, NULL, "out of memory");
 		return NULL;
