@@ -39,6 +39,14 @@ header() { grep -i "^$1:" "$work/headers" | head -1 | cut -d' ' -f2- | tr -d '\r
 json() { jq -c "$@" "$work/body"; }
 log_size() { curl -s "$base/healthz" | jq .log_size; }
 
+# usage errors exit 2, a store that is not there exits 1, before anything listens
+"$custos" serve --listen 8080 2>"$work/err"; rc=$?
+[ $rc = 2 ] && grep -q -- "--listen: expected HOST:PORT" "$work/err" && ok serve-usage-listen || bad serve-usage-listen "exit $rc"
+"$custos" serve --threads 0 2>/dev/null; rc=$?
+[ $rc = 2 ] && ok serve-usage-threads || bad serve-usage-threads "exit $rc"
+"$custos" serve --listen 127.0.0.1:0 2>"$work/err"; rc=$?
+[ $rc = 1 ] && grep -q "custos init" "$work/err" && ok serve-no-store || bad serve-no-store "exit $rc: $(cat "$work/err")"
+
 "$custos" init 2>/dev/null || { echo "FAIL api/setup: custos init"; exit 1; }
 "$custos" registry import "$root/demo/registry.jsonl" >/dev/null || { echo "FAIL api/setup: import"; exit 1; }
 "$custos" serve --listen 127.0.0.1:0 2>"$work/serve.log" &
@@ -51,6 +59,8 @@ done
 [ -n "${port:-}" ] || { echo "FAIL api/setup: server did not start"; cat "$work/serve.log"; exit 1; }
 base=http://127.0.0.1:$port
 JSON=(-H 'Content-Type: application/json')
+"$custos" serve --listen "127.0.0.1:$port" 2>"$work/err"; rc=$?
+[ $rc = 1 ] && grep -q "cannot listen" "$work/err" && ok serve-port-in-use || bad serve-port-in-use "exit $rc: $(cat "$work/err")"
 
 # ---- health, metrics, the OpenAPI document -------------------------------------------------------
 req GET /healthz; expect healthz 200 '.status == "ok" and .log_size == 2'
