@@ -7,7 +7,7 @@
 #   make bench      builds and runs the benchmarks under bench/
 
 CC      ?= cc
-PKGS    := sqlite3 jansson libcrypto libidn2
+PKGS    := sqlite3 jansson libcrypto libidn2 libmicrohttpd
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
            -Wformat=2 -Wvla -Wno-unused-parameter
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -19,6 +19,7 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 
 LIB_SRC   := $(sort $(wildcard src/lib/*/*.c))
 CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+SRV_SRC   := $(sort $(wildcard src/server/*.c))
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
@@ -58,7 +59,12 @@ $(REL)/libcustos.a: $(LIB_SRC:%.c=$(REL)/%.o) $(REL)/build/gen/embedded.o
 	$(say) AR $@
 	$(Q)ar rcs $@ $^
 
-build/custos: $(CLI_SRC:%.c=$(REL)/%.o) $(REL)/libcustos.a
+# The HTTP server (src/server) is a second face on the library, linked into the tool.
+$(REL)/libcustos-server.a: $(SRV_SRC:%.c=$(REL)/%.o)
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
+
+build/custos: $(CLI_SRC:%.c=$(REL)/%.o) $(REL)/libcustos-server.a $(REL)/libcustos.a
 	$(say) LD $@
 	$(Q)$(CC) $(OPT) -o $@ $^ $(PKG_LIBS)
 
@@ -72,21 +78,26 @@ $(SANB)/libcustos.a: $(LIB_SRC:%.c=$(SANB)/%.o) $(SANB)/build/gen/embedded.o
 	$(say) AR $@
 	$(Q)ar rcs $@ $^
 
-$(SANB)/custos: $(CLI_SRC:%.c=$(SANB)/%.o) $(SANB)/libcustos.a
+$(SANB)/libcustos-server.a: $(SRV_SRC:%.c=$(SANB)/%.o)
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
+
+$(SANB)/custos: $(CLI_SRC:%.c=$(SANB)/%.o) $(SANB)/libcustos-server.a $(SANB)/libcustos.a
 	$(say) LD $@
 	$(Q)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
-$(SANB)/tests/%: tests/unit/%.c $(SANB)/libcustos.a
+$(SANB)/tests/%: tests/unit/%.c $(SANB)/libcustos-server.a $(SANB)/libcustos.a
 	@mkdir -p $(dir $@)
 	$(say) TEST $@
-	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(SANB)/libcustos.a \
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(SANB)/libcustos-server.a $(SANB)/libcustos.a \
 	    $(PKG_LIBS) $$(pkg-config --libs cmocka)
 
 # Fuzz targets replayed over their corpus (and regression inputs) by a plain driver.
-$(SANB)/replay/%: fuzz/%.c fuzz/replay.c $(SANB)/libcustos.a
+$(SANB)/replay/%: fuzz/%.c fuzz/replay.c $(SANB)/libcustos-server.a $(SANB)/libcustos.a
 	@mkdir -p $(dir $@)
 	$(say) REPLAY $@
-	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< fuzz/replay.c $(SANB)/libcustos.a $(PKG_LIBS)
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< fuzz/replay.c $(SANB)/libcustos-server.a \
+	    $(SANB)/libcustos.a $(PKG_LIBS)
 
 # Test tools driven by the golden tests (e.g. the crash-test writer).
 TOOL_SRC := $(sort $(wildcard tests/crash/*.c))
@@ -117,7 +128,7 @@ demo: deps
 # --- fuzzing (clang libFuzzer) ------------------------------------------------
 FUZZ_CC := clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o) build/fuzz/build/gen/embedded.o
+FUZZ_LIB_OBJ := $(SRV_SRC:%.c=build/fuzz/%.o) $(LIB_SRC:%.c=build/fuzz/%.o) build/fuzz/build/gen/embedded.o
 build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(say) CC-FUZZ $<
@@ -134,10 +145,10 @@ fuzz-smoke:
 	@tools/fuzz-smoke.sh $(FUZZ_SECONDS)
 
 # --- benchmarks -----------------------------------------------------------------
-build/bench/%: bench/%.c bench/bench.h $(REL)/libcustos.a
+build/bench/%: bench/%.c bench/bench.h $(REL)/libcustos-server.a $(REL)/libcustos.a
 	@mkdir -p $(dir $@)
 	$(say) BENCH $@
-	$(Q)$(CC) $(CSTD) $(WARN) -O2 -g $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(REL)/libcustos.a $(PKG_LIBS)
+	$(Q)$(CC) $(CSTD) $(WARN) -O2 -g $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(REL)/libcustos-server.a $(REL)/libcustos.a $(PKG_LIBS)
 bench: deps $(BENCH_SRC:bench/%.c=build/bench/%)
 	@for b in $(BENCH_SRC:bench/%.c=build/bench/%); do echo "== $$b"; $$b || exit 1; done
 

@@ -5,6 +5,7 @@
 set -euo pipefail
 mode=${1:-build}
 pkgs=(build-essential pkg-config libsqlite3-dev libjansson-dev libssl-dev libidn2-dev libcmocka-dev sqlite3 jq
+	libmicrohttpd-dev curl wrk
 	golang-go golang-golang-x-mod-dev)
 [ "$mode" = fuzz ] && pkgs+=(clang libclang-rt-dev)
 missing=()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run-tests.sh — runs every test against one build tree (default build/san):
-# unit tests (cmocka), golden command-line tests, and the fuzz corpus replay.
+# unit tests (cmocka), golden command-line tests, HTTP API tests, and the fuzz corpus replay.
 # Prints one line per test and closes with "N passed, N failed".
 set -uo pipefail
 tree=${1:-build/san}
@@ -54,7 +54,22 @@ for d in "$root"/tests/golden/*/; do
 	result "$name" $ok
 done
 
-# 3. fuzz corpus and regression inputs, replayed under the sanitisers
+# 3. HTTP API tests: a real server on 127.0.0.1; tests/api/api.sh prints "ok   api/NAME" or "FAIL api/NAME: why"
+if [ -x "$root/tests/api/api.sh" ]; then
+	"$root/tests/api/api.sh" "$CUSTOS_BIN" >"$tmp/api.out" 2>&1
+	rc=$?
+	counted=0
+	while IFS= read -r line; do
+		case "$line" in
+		"ok   "*) result "${line#ok   }" 0; counted=$((counted + 1)) ;;
+		"FAIL "*) echo "  $line"; result "${line#FAIL }" 1; counted=$((counted + 1)) ;;
+		*) [ -n "$line" ] && echo "  $line" ;;
+		esac
+	done <"$tmp/api.out"
+	[ $rc -ne 0 ] && [ $counted -eq 0 ] && result api/setup 1
+fi
+
+# 4. fuzz corpus and regression inputs, replayed under the sanitisers
 for r in "$root/$tree"/replay/fuzz_*; do
 	[ -x "$r" ] || continue
 	target=$(basename "$r")

@@ -42,4 +42,14 @@ int custos_tile_path(char *out, size_t outlen, int level, uint64_t index, unsign
 int custos_tiles_write(const char *dir, uint64_t size, custos_hash_reader rd, void *rd_ctx, custos_entry_reader er,
 		       void *er_ctx, const char *signed_checkpoint);
 
+/*
+ * One tile of the tree of the first `size` leaves, in memory (what a tile
+ * server answers): hash tile `index` of tree level 8*level, or with level
+ * CUSTOS_TILE_ENTRIES entry bundle `index`, holding `width` (1..256) hashes
+ * or entries, byte for byte what custos_tiles_write puts in the file. A
+ * tile the tree does not hold yet is CUSTOS_ENOTFOUND. *out is malloc'd.
+ */
+int custos_tile_read(uint8_t **out, size_t *len, uint64_t size, int level, uint64_t index, unsigned width,
+		     custos_hash_reader rd, void *rd_ctx, custos_entry_reader er, void *er_ctx);
+
 #endif

@@ -71,6 +71,7 @@ int cmd_authorization_verify(cli_ctx *ctx, int argc, char **argv);
 int cmd_authorization_revocations(cli_ctx *ctx, int argc, char **argv);
 int cmd_events(cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);
+int cmd_serve(cli_ctx *ctx, int argc, char **argv);
 int cmd_log_checkpoint(cli_ctx *ctx, int argc, char **argv);
 int cmd_log_vkey(cli_ctx *ctx, int argc, char **argv);
 int cmd_log_entry(cli_ctx *ctx, int argc, char **argv);

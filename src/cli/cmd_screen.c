@@ -5,34 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-
-static json_t *hit_json(const custos_hit *h)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "party", json_string(h->party->id));
-	json_object_set_new(o, "category", json_string(custos_category_name(h->party->category)));
-	json_object_set_new(o, "name", h->party->name ? json_string(h->party->name) : json_null());
-	json_object_set_new(o, "matched", json_string(h->matched->text));
-	json_object_set_new(o, "status", json_string(custos_status_name(h->status)));
-	return o;
-}
-
-/* Screens one string; returns the hits array (empty when none or not a selector). */
-static json_t *screen_string(const custos_registry *reg, const char *s, size_t len, custos_date day, int grace)
-{
-	custos_selector sel;
-	custos_hit *hits = NULL;
-	size_t n = 0;
-	json_t *arr = json_array();
-	if (custos_selector_parse(&sel, s, len))
-		return arr;
-	if (custos_registry_screen(&hits, &n, reg, &sel, day, day, grace, 0) == 0)
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, hit_json(&hits[i]));
-	free(hits);
-	custos_selector_dispose(&sel);
-	return arr;
-}
+#include "custos/report.h"
 
 /* Screens every string field (and strings in array fields) of one record. */
 static int stream_line(const custos_registry *reg, const char *line, size_t len, size_t lineno, custos_date day,
@@ -57,7 +30,7 @@ static int stream_line(const custos_registry *reg, const char *line, size_t len,
 			json_t *s = items ? json_array_get(items, i) : v, *hits;
 			if (!json_is_string(s))
 				continue;
-			hits = screen_string(reg, json_string_value(s), json_string_length(s), day, grace);
+			hits = custos_report_screen_one(reg, json_string_value(s), json_string_length(s), day, grace);
 			if (json_array_size(hits)) {
 				json_t *f = json_object();
 				json_object_set_new(f, "field", json_string(key));
@@ -162,22 +135,8 @@ int cmd_screen(cli_ctx *ctx, int argc, char **argv)
 	if (stream) {
 		status = screen_stream(reg, day, grace, redact);
 	} else {
-		char date[11];
-		json_t *root = json_object(), *results = json_array();
+		json_t *root = custos_report_screen(reg, (const char *const *)sels, (size_t)nsel, day, grace);
 		char *s;
-		custos_date_format(date, day);
-		json_object_set_new(root, "date", json_string(date));
-		json_object_set_new(root, "registry_hash", json_string(custos_registry_hash(reg)));
-		for (int i = 0; i < nsel; i++) {
-			custos_selector sel;
-			json_t *r = json_object();
-			custos_selector_parse(&sel, sels[i], strlen(sels[i]));
-			json_object_set_new(r, "selector", json_string(sel.text));
-			json_object_set_new(r, "hits", screen_string(reg, sels[i], strlen(sels[i]), day, grace));
-			json_array_append_new(results, r);
-			custos_selector_dispose(&sel);
-		}
-		json_object_set_new(root, "results", results);
 		s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (s)
 			puts(s);

@@ -50,6 +50,7 @@ static const cli_verb verbs[] = {
 	{"witness", "vkey", cmd_witness_vkey, "", "this store's witness key (cosignature/v1)"},
 	{"witness", "add-log", cmd_witness_add_log, "VKEY", "witness the log with this key"},
 	{"witness", "add-checkpoint", cmd_witness_add_checkpoint, "[FILE]", "C2SP tlog-witness: cosign a checkpoint"},
+	{NULL, "serve", cmd_serve, "[--listen 127.0.0.1:8080] [--threads N]", "the HTTP API (see docs/API.md)"},
 	{NULL, "demo", cmd_demo, "[--json]", "init, a demo registry, and the situations S1-S7 decided"},
 };
 

@@ -136,12 +136,10 @@ static int write_file(const char *dir, const char *rel, const void *data, size_t
 	return rc;
 }
 
-/* The hash tile (level, index) of `width` hashes: tree level 8*level, hashes 256*index onwards. */
-static int write_hash_tile(const char *dir, unsigned level, uint64_t index, unsigned width, custos_hash_reader rd,
-			   void *ctx)
+/* Reads the `width` hashes of hash tile (level, index): tree level 8*level, hashes 256*index onwards. */
+static int hash_tile_fill(custos_hash *hashes, unsigned level, uint64_t index, unsigned width, custos_hash_reader rd,
+			  void *ctx)
 {
-	custos_hash hashes[CUSTOS_TILE_WIDTH];
-	char rel[256];
 	unsigned tree_level = level * CUSTOS_TILE_HEIGHT;
 	int rc;
 	for (unsigned i = 0; i < width; i++) {
@@ -150,17 +148,25 @@ static int write_hash_tile(const char *dir, unsigned level, uint64_t index, unsi
 			return custos_error_prefix(rc, "tiles: reading node (level %u, index %llu)", tree_level,
 						   (unsigned long long)at);
 	}
-	if ((rc = custos_tile_path(rel, sizeof(rel), (int)level, index, width)))
+	return 0;
+}
+
+static int write_hash_tile(const char *dir, unsigned level, uint64_t index, unsigned width, custos_hash_reader rd,
+			   void *ctx)
+{
+	custos_hash hashes[CUSTOS_TILE_WIDTH];
+	char rel[256];
+	int rc;
+	if ((rc = hash_tile_fill(hashes, level, index, width, rd, ctx)) ||
+	    (rc = custos_tile_path(rel, sizeof(rel), (int)level, index, width)))
 		return rc;
 	return write_file(dir, rel, hashes, (size_t)width * sizeof(custos_hash));
 }
 
-static int write_bundle(const char *dir, uint64_t index, unsigned width, custos_entry_reader er, void *ctx,
-			custos_buf *b)
+/* Appends entry bundle `index` of `width` entries to b: each a 2-byte big-endian length, then its bytes. */
+static int bundle_fill(custos_buf *b, uint64_t index, unsigned width, custos_entry_reader er, void *ctx)
 {
-	char rel[256];
 	int rc;
-	b->len = 0;
 	for (unsigned i = 0; i < width; i++) {
 		uint64_t at = index * CUSTOS_TILE_WIDTH + i;
 		const uint8_t *data;
@@ -176,9 +182,57 @@ static int write_bundle(const char *dir, uint64_t index, unsigned width, custos_
 		if ((rc = custos_buf_append(b, be, 2)) || (len && (rc = custos_buf_append(b, data, len))))
 			return rc;
 	}
-	if ((rc = custos_tile_path(rel, sizeof(rel), CUSTOS_TILE_ENTRIES, index, width)))
+	return 0;
+}
+
+static int write_bundle(const char *dir, uint64_t index, unsigned width, custos_entry_reader er, void *ctx,
+			custos_buf *b)
+{
+	char rel[256];
+	int rc;
+	b->len = 0;
+	if ((rc = bundle_fill(b, index, width, er, ctx)) ||
+	    (rc = custos_tile_path(rel, sizeof(rel), CUSTOS_TILE_ENTRIES, index, width)))
 		return rc;
 	return write_file(dir, rel, b->ptr ? b->ptr : "", b->len);
+}
+
+int custos_tile_read(uint8_t **out, size_t *len, uint64_t size, int level, uint64_t index, unsigned width,
+		     custos_hash_reader rd, void *rd_ctx, custos_entry_reader er, void *er_ctx)
+{
+	uint64_t count;
+	custos_buf b;
+	int rc;
+	*out = NULL;
+	*len = 0;
+	if (level < CUSTOS_TILE_ENTRIES || level > 63 || width < 1 || width > CUSTOS_TILE_WIDTH)
+		return custos_error_set(CUSTOS_EINVALID, "tiles: no tile of level %d and width %u", level, width);
+	count = level == CUSTOS_TILE_ENTRIES ? size
+		: (unsigned)level * CUSTOS_TILE_HEIGHT < 64 ? size >> ((unsigned)level * CUSTOS_TILE_HEIGHT)
+							   : 0;
+	if (index >= UINT64_MAX / CUSTOS_TILE_WIDTH || index * CUSTOS_TILE_WIDTH + width > count)
+		return custos_error_set(CUSTOS_ENOTFOUND, "tiles: the tree of %llu leaves has no such tile",
+					(unsigned long long)size);
+	if (level == CUSTOS_TILE_ENTRIES && !er)
+		return custos_error_set(CUSTOS_EINVALID, "tiles: no entry reader");
+	custos_buf_init(&b, level == CUSTOS_TILE_ENTRIES ? BUNDLE_MAX : (size_t)width * sizeof(custos_hash));
+	if (level == CUSTOS_TILE_ENTRIES) {
+		rc = bundle_fill(&b, index, width, er, er_ctx);
+	} else {
+		custos_hash *hashes = malloc((size_t)width * sizeof(custos_hash));
+		rc = hashes ? hash_tile_fill(hashes, (unsigned)level, index, width, rd, rd_ctx)
+			    : custos_error_set(CUSTOS_ENOMEM, "out of memory");
+		if (!rc)
+			rc = custos_buf_append(&b, hashes, (size_t)width * sizeof(custos_hash));
+		free(hashes);
+	}
+	if (rc) {
+		custos_buf_dispose(&b);
+		return rc;
+	}
+	*len = b.len;
+	*out = (uint8_t *)custos_buf_detach(&b);
+	return 0;
 }
 
 int custos_tiles_write(const char *dir, uint64_t size, custos_hash_reader rd, void *rd_ctx, custos_entry_reader er,

@@ -1,0 +1,223 @@
+/* http.c — the HTTP API under wrk (dry-run decisions and a read) beside the same decisions made in-process. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "custos/builtin.h"
+#include "custos/server.h"
+#include "custos/workflow.h"
+
+#define PROG "bench/http"
+
+static double seconds = 5;
+
+typedef struct {
+	const custos_ruleset *rs;
+	const custos_registry *reg;
+	const char *json;
+	size_t len;
+	double until;
+	unsigned long long n;
+} worker;
+
+/* What POST /v1/decide does per request, without HTTP: decode, decide, encode. */
+static void *decide_loop(void *arg)
+{
+	worker *w = arg;
+	while (bench_now() < w->until) {
+		for (int k = 0; k < 64; k++) {
+			custos_measure m;
+			custos_verdict v;
+			char *out = NULL;
+			if (custos_measure_decode(&m, w->json, w->len) || custos_decide(&v, w->rs, w->reg, &m) ||
+			    custos_verdict_encode(&out, &v, NULL, -1))
+				bench_die(PROG, "in-process decision");
+			free(out);
+			custos_verdict_dispose(&v);
+			custos_measure_dispose(&m);
+			w->n++;
+		}
+	}
+	return NULL;
+}
+
+static double in_process(custos_store *st, const char *json, size_t len, int threads)
+{
+	custos_ruleset *rs = NULL;
+	custos_registry *reg = NULL;
+	pthread_t t[8];
+	worker w[8];
+	unsigned long long total = 0;
+	double t0;
+	if (custos_workflow_rules_current(st, &rs) || custos_registry_load(st, &reg))
+		bench_die(PROG, "loading rules and registry");
+	t0 = bench_now();
+	for (int i = 0; i < threads; i++) {
+		w[i] = (worker){rs, reg, json, len, t0 + seconds, 0};
+		pthread_create(&t[i], NULL, decide_loop, &w[i]);
+	}
+	for (int i = 0; i < threads; i++) {
+		pthread_join(t[i], NULL);
+		total += w[i].n;
+	}
+	custos_registry_free(reg);
+	custos_ruleset_free(rs);
+	return (double)total / (bench_now() - t0);
+}
+
+typedef struct {
+	double rps, p50_ms, p99_ms;
+	long errors;
+} wrk_result;
+
+/* "1.23ms", "456.00us", "1.01s" in milliseconds. */
+static double to_ms(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (strncmp(end, "us", 2) == 0)
+		return v / 1000;
+	if (strncmp(end, "ms", 2) == 0)
+		return v;
+	if (*end == 's')
+		return v * 1000;
+	return v;
+}
+
+static wrk_result run_wrk(const char *url, const char *script, int threads, int conns)
+{
+	char cmd[1024], line[512];
+	wrk_result r = {0, 0, 0, 0};
+	FILE *p;
+	snprintf(cmd, sizeof(cmd), "wrk -t%d -c%d -d%.0fs --latency %s%s %s 2>&1", threads, conns, seconds,
+		 script ? "-s " : "", script ? script : "", url);
+	if (!(p = popen(cmd, "r")))
+		bench_die(PROG, "cannot run wrk (tools/deps.sh installs it)");
+	while (fgets(line, sizeof(line), p)) {
+		char *s = line;
+		while (*s == ' ')
+			s++;
+		if (strncmp(s, "Requests/sec:", 13) == 0)
+			r.rps = strtod(s + 13, NULL);
+		else if (strncmp(s, "50%", 3) == 0)
+			r.p50_ms = to_ms(s + 3 + strspn(s + 3, " "));
+		else if (strncmp(s, "99%", 3) == 0)
+			r.p99_ms = to_ms(s + 3 + strspn(s + 3, " "));
+		else if (strncmp(s, "Non-2xx or 3xx responses:", 25) == 0)
+			r.errors += strtol(s + 25, NULL, 10);
+		else if (strncmp(s, "Socket errors:", 14) == 0)
+			r.errors += 1;
+	}
+	if (pclose(p) != 0 || r.rps == 0) {
+		fprintf(stderr, "%s: wrk failed: %s\n", PROG, cmd);
+		exit(1);
+	}
+	return r;
+}
+
+/* A dry run the API serves most: a measure that touches nobody protected (few findings, a short answer). */
+static const char light[] = "{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"police\","
+			    "\"targets\":[\"tel:+32470999999\"],\"offence\":\"fraud\",\"grave_crime\":true,"
+			    "\"period\":{\"from\":\"2026-12-01\",\"to\":\"2026-12-31\"}}";
+
+static void write_script(const char *path, const char *body, size_t len)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		bench_die(PROG, "writing the wrk script");
+	fputs("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [==[", f);
+	fwrite(body, 1, len, f);
+	fputs("]==]\n", f);
+	fclose(f);
+}
+
+static int report(const char *what, const wrk_result *r, double base, int threads)
+{
+	printf("  HTTP %-30s %8.0f /s  p50 %6.3f ms  p99 %6.3f ms", what, r->rps, r->p50_ms, r->p99_ms);
+	if (base > 0)
+		printf("  %.2fx in-process (%d threads)", r->rps / base, threads);
+	printf("%s\n", r->errors ? "  ERRORS" : "");
+	return r->errors != 0;
+}
+
+int main(int argc, char **argv)
+{
+	char dir[] = "/tmp/custos-bench-http.XXXXXX", uri[256], script[300], url[160], cmd[400];
+	const char *demo, *heavy, *env;
+	size_t demo_len, heavy_len;
+	custos_store *st = NULL;
+	custos_server_options o;
+	custos_server *srv = NULL;
+	char *id = NULL, *decision = NULL;
+	double h1, h2, l1, l2;
+	wrk_result rh, rl, rr;
+	int threads = 2, wrk_threads = 2, conns = 16, errors = 0;
+	(void)argc;
+	(void)argv;
+	if ((env = getenv("CUSTOS_BENCH_SECONDS")))
+		seconds = strtod(env, NULL);
+	if ((env = getenv("CUSTOS_BENCH_THREADS")))
+		threads = (int)strtol(env, NULL, 10);
+	if ((env = getenv("CUSTOS_BENCH_CONNECTIONS")))
+		conns = (int)strtol(env, NULL, 10);
+	if ((env = getenv("CUSTOS_BENCH_WRK_THREADS")))
+		wrk_threads = (int)strtol(env, NULL, 10);
+	if (threads < 1 || threads > 8 || conns < 1 || wrk_threads < 1 || seconds < 1) {
+		fprintf(stderr, "%s: CUSTOS_BENCH_THREADS 1..8, CUSTOS_BENCH_CONNECTIONS and _WRK_THREADS >= 1, "
+				"CUSTOS_BENCH_SECONDS >= 1\n", PROG);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (!mkdtemp(dir))
+		bench_die(PROG, "mkdtemp");
+	snprintf(uri, sizeof(uri), "%s/custos.db", dir);
+	if (custos_store_open(&st, uri, 1) || custos_workflow_init(st, uri, "bench.example/log", NULL, "bench") ||
+	    custos_builtin_get(&demo, &demo_len, "demo/registry.jsonl") ||
+	    custos_registry_import(st, demo, demo_len, "demo", "bench", NULL) ||
+	    custos_builtin_get(&heavy, &heavy_len, "demo/measures/s1.json") ||
+	    custos_measure_file(st, heavy, heavy_len, "bench", &id, &decision))
+		bench_die(PROG, "setting up the store");
+
+	h1 = in_process(st, heavy, heavy_len, 1);
+	h2 = in_process(st, heavy, heavy_len, threads);
+	l1 = in_process(st, light, strlen(light), 1);
+	l2 = in_process(st, light, strlen(light), threads);
+	custos_store_close(st);
+
+	custos_server_options_init(&o);
+	o.store_uri = uri;
+	o.port = 0;
+	o.threads = (unsigned)threads;
+	if (custos_server_start(&srv, &o))
+		bench_die(PROG, "starting the server");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/decide", custos_server_port(srv));
+	snprintf(script, sizeof(script), "%s/heavy.lua", dir);
+	write_script(script, heavy, heavy_len);
+	rh = run_wrk(url, script, wrk_threads, conns);
+	snprintf(script, sizeof(script), "%s/light.lua", dir);
+	write_script(script, light, strlen(light));
+	rl = run_wrk(url, script, wrk_threads, conns);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/measures/%s", custos_server_port(srv), id);
+	rr = run_wrk(url, NULL, wrk_threads, conns);
+	custos_server_stop(srv);
+
+	printf("server: %d worker threads; wrk: %d threads, %d connections, %.0f s a run (all on this machine)\n",
+	       threads, wrk_threads, conns, seconds);
+	printf("  in-process S1 (decode+decide+encode)   1 thread %8.0f /s   %d threads %8.0f /s\n", h1, threads, h2);
+	printf("  in-process light measure               1 thread %8.0f /s   %d threads %8.0f /s\n", l1, threads, l2);
+	errors += report("POST /v1/decide (S1, 5.4 KB)", &rh, h2, threads);
+	errors += report("POST /v1/decide (light)", &rl, l2, threads);
+	errors += report("GET /v1/measures/ID (store)", &rr, 0, threads);
+	printf("  target >= 30000 decisions/s with p99 < 2 ms: S1 %s, light %s\n",
+	       rh.rps >= 30000 && rh.p99_ms < 2 ? "met" : "not met", rl.rps >= 30000 && rl.p99_ms < 2 ? "met" : "not met");
+	free(id);
+	free(decision);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "%s: could not remove %s\n", PROG, dir);
+	return errors != 0;
+}

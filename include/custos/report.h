@@ -1,0 +1,55 @@
+/* custos/report.h — JSON reports that the command line and the HTTP API both print: screening hits, measure records. */
+#ifndef CUSTOS_REPORT_H
+#define CUSTOS_REPORT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "custos/model.h"
+#include "custos/registry.h"
+#include "custos/store.h"
+
+/*
+ * Each function returns a new jansson reference (the caller decrefs it), or
+ * NULL when out of memory. Keys come in a fixed order, so that printing with
+ * JSON_PRESERVE_ORDER gives the same bytes every time.
+ */
+
+/* One hit: {"party", "category", "name", "matched", "status"}. */
+json_t *custos_report_hit(const custos_hit *h);
+
+/*
+ * The hits of one string screened on `day` (grace days after valid_to
+ * included): an array, empty when nothing is hit or the string is not a
+ * selector.
+ */
+json_t *custos_report_screen_one(const custos_registry *reg, const char *s, size_t len, custos_date day, int grace);
+
+/*
+ * The screening report of `custos screen SELECTOR...`:
+ * {"date", "registry_hash", "results": [{"selector", "hits"}]}. Every
+ * selector must parse (check them first); one that does not is reported
+ * with no hits under its text as given.
+ */
+json_t *custos_report_screen(const custos_registry *reg, const char *const *selectors, size_t n, custos_date day,
+			     int grace);
+
+/*
+ * A stored measure (`custos measure show`): {"id", "state", "filed_at",
+ * "measure", "decision", "life"}, the state read against `today`, the life
+ * as custos_measure_life gives it.
+ */
+json_t *custos_report_measure(custos_store *st, const custos_store_measure *m, custos_date today);
+
+/*
+ * The lines of `custos measure list`, each {"id", "state", "outcome",
+ * "filed_at", "kind", "requested_by", "approvals"} handed to fn (which takes
+ * the reference): every measure, or those in `state` (as of today) and
+ * waiting for `role` when given. A non-zero return from fn stops the walk.
+ */
+typedef int (*custos_report_fn)(void *ctx, json_t *line);
+int custos_report_measures(custos_store *st, const char *state, const char *role, custos_date today,
+			   custos_report_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,50 @@
+/* custos/server.h — the HTTP API server (libmicrohttpd): a second face on the library beside the command line. */
+#ifndef CUSTOS_SERVER_H
+#define CUSTOS_SERVER_H
+
+#include <stddef.h>
+
+#include "custos/httpsig.h"
+
+typedef struct custos_server custos_server;
+
+#define CUSTOS_SERVER_OPTIONS_VERSION 1
+
+/* How to serve; custos_server_options_init fills in the defaults. */
+typedef struct custos_server_options {
+	unsigned version;	  /* CUSTOS_SERVER_OPTIONS_VERSION */
+	const char *store_uri;	  /* the store every worker opens */
+	const char *host;	  /* IPv4 address to listen on: "127.0.0.1" */
+	unsigned port;		  /* 0: any free port (see custos_server_port) */
+	unsigned threads;	  /* worker threads, each with its own store handle: 2 */
+	size_t max_body;	  /* request content ceiling in bytes (413 above it): 1 MiB */
+	unsigned max_connections; /* connections served at once: 1024 */
+	unsigned timeout;	  /* seconds a connection may stay idle: 30 */
+	size_t header_memory;	  /* bytes per connection for the request line and headers (431/414 above): 32 KiB */
+	/*
+	 * Principals: the key and roles behind a signature's keyid. NULL while
+	 * custos has no principals: every request passes (see auth.c).
+	 */
+	custos_httpsig_lookup lookup;
+	void *lookup_ctx;
+	long max_signature_age; /* seconds a signature stays fresh: 300 */
+} custos_server_options;
+
+void custos_server_options_init(custos_server_options *o);
+
+/*
+ * Starts serving on its own threads and returns at once. Opens the store
+ * first to check it is initialised (CUSTOS_ENOTFOUND "run custos init").
+ */
+int custos_server_start(custos_server **out, const custos_server_options *o);
+
+/* The port the server listens on. */
+unsigned custos_server_port(const custos_server *s);
+
+/* Stops accepting, finishes the requests in flight, closes every store handle. */
+void custos_server_stop(custos_server *s);
+
+/* The route table, one "METHOD PATH ROLE SUMMARY" line per route (malloc'd). */
+int custos_server_routes(char **out);
+
+#endif

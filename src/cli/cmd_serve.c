@@ -1,0 +1,77 @@
+/* cmd_serve.c — `custos serve`: the HTTP API on the same library as the command line, until SIGINT or SIGTERM. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "custos/server.h"
+
+/* "HOST:PORT" (IPv4); the port 0 picks a free one. */
+static int parse_listen(const char *s, char *host, size_t cap, unsigned *port)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	unsigned long p;
+	if (!colon || colon == s || (size_t)(colon - s) >= cap || !colon[1])
+		return -1;
+	p = strtoul(colon + 1, &end, 10);
+	if (*end || p > 65535 || colon[1] == '-' || colon[1] == '+')
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	*port = (unsigned)p;
+	return 0;
+}
+
+int cmd_serve(cli_ctx *ctx, int argc, char **argv)
+{
+	custos_server_options o;
+	custos_server *srv = NULL;
+	char host[64] = "127.0.0.1";
+	sigset_t set;
+	int sig = 0, rc;
+
+	custos_server_options_init(&o);
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
+			if (parse_listen(argv[++i], host, sizeof(host), &o.port))
+				return cli_usage(ctx, "--listen: expected HOST:PORT such as 127.0.0.1:8080, got '%s'",
+						 argv[i]);
+		} else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+			if (*end || n < 1 || n > 64)
+				return cli_usage(ctx, "--threads: expected 1 to 64, got '%s'", argv[i]);
+			o.threads = (unsigned)n;
+		} else if (strcmp(argv[i], "--routes") == 0 && argc == 1) {
+			char *table = NULL;
+			if (custos_server_routes(&table))
+				return cli_fail(CUSTOS_ENOMEM, "serve --routes");
+			fputs(table, stdout);
+			free(table);
+			return CLI_OK;
+		} else {
+			return cli_usage(ctx, "usage: serve [--listen HOST:PORT] [--threads N] | serve --routes");
+		}
+	}
+	o.host = host;
+	o.store_uri = ctx->store_uri;
+	/* no principals yet (issue 4): o.lookup stays NULL and every request passes; see src/server/auth.c */
+
+	/* SIGINT and SIGTERM are taken by sigwait below, in this thread only: block them before threads start */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = custos_server_start(&srv, &o)))
+		return cli_fail(rc, "serve");
+	fprintf(stderr, "custos: listening on http://%s:%u/ (store %s; %u threads)\n", host, custos_server_port(srv),
+		ctx->store_uri, o.threads);
+	fflush(stderr);
+	sigwait(&set, &sig);
+	fprintf(stderr, "custos: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+	custos_server_stop(srv);
+	return CLI_OK;
+}

@@ -1,0 +1,186 @@
+/* h_measures.c — handlers for measures, the dry-run decision, the registry and screening. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "custos/report.h"
+#include "custos/workflow.h"
+#include "server_int.h"
+
+void srv_h_measure_file(srv_ctx *ctx, srv_request *rq, srv_response *rs)
+{
+	char *id = NULL, *decision = NULL;
+	/* one library call, one store transaction: the measure, its decision and two events, or nothing */
+	int rc = custos_measure_file(ctx->store, rq->body, rq->body_len, rq->actor, &id, &decision);
+	if (rc) {
+		srv_fail(rs, rc, NULL);
+		return;
+	}
+	snprintf(rs->location, sizeof(rs->location), "/v1/measures/%s", id);
+	srv_bytes(rs, 201, "application/json", decision, strlen(decision));
+	free(id);
+}
+
+void srv_h_decide(srv_ctx *ctx, srv_request *rq, srv_response *rs)
+{
+	srv_snapshot *snap = srv_snapshot_get(ctx, rs);
+	custos_verdict v;
+	char *out = NULL;
+	int rc;
+	if (!snap)
+		return;
+	memset(&v, 0, sizeof(v));
+	if ((rc = custos_decide(&v, snap->rules, snap->registry, &rq->measure))) {
+		srv_fail(rs, rc, NULL);
+	} else if (v.decision.reject) {
+		/* the same refusal as filing gives: the measure is invalid input */
+		srv_error(rs, 400, NULL, "%s (%s, rule %s)", v.decision.reject->explain, v.decision.reject->cite,
+			  v.decision.reject->rule);
+	} else if ((rc = custos_verdict_encode(&out, &v, NULL, -1))) {
+		srv_fail(rs, rc, NULL);
+	} else {
+		srv_bytes(rs, 200, "application/json", out, strlen(out));
+	}
+	custos_verdict_dispose(&v);
+	srv_snapshot_release(ctx->srv, snap);
+}
+
+static int add_line(void *ctx, json_t *line)
+{
+	return json_array_append_new(ctx, line) ? CUSTOS_ENOMEM : 0;
+}
+
+void srv_h_measure_list(srv_ctx *ctx, srv_request *rq, srv_response *rs)
+{
+	const srv_kv *state = srv_query(rq, "state");
+	json_t *list = json_array();
+	int rc = custos_report_measures(ctx->store, state ? state->value : NULL, NULL, custos_date_today(), add_line,
+					list);
+	if (rc) {
+		json_decref(list);
+		srv_fail(rs, rc, NULL);
+		return;
+	}
+	srv_json(rs, 200, json_pack("{s:o}", "measures", list));
+}
+
+void srv_h_measure_show(srv_ctx *ctx, srv_request *rq, srv_response *rs)
+{
+	custos_store_measure m;
+	int rc = custos_store_measure_get(ctx->store, &m, srv_param(rq, "id")->value);
+	if (rc) {
+		srv_fail(rs, rc, "id");
+		return;
+	}
+	srv_json(rs, 200, custos_report_measure(ctx->store, &m, custos_date_today()));
+	custos_store_measure_dispose(&m);
+}
+
+void srv_h_registry_show(srv_ctx *ctx, srv_request *rq, srv_response *rs)
+{
+	char *line = NULL;
+	int rc = custos_registry_show(ctx->store, srv_param(rq, "id")->value, &line);
+	if (rc) {
+		srv_fail(rs, rc, "id");
+		return;
+	}
+	srv_bytes(rs, 200, "application/json", line, strlen(line));
+}
+
+/* Every party, in id order, as its canonical entry. */
+static void all_parties(srv_snapshot *snap, srv_response *rs)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < custos_registry_count(snap->registry); i++) {
+		char *line = NULL;
+		int rc = custos_party_encode(&line, custos_registry_party(snap->registry, i));
+		if (rc) {
+			json_decref(list);
+			srv_fail(rs, rc, NULL);
+			return;
+		}
+		json_array_append_new(list, json_loads(line, 0, NULL));
+		free(line);
+	}
+	srv_json(rs, 200,
+		 json_pack("{s:s,s:o}", "registry_hash", custos_registry_hash(snap->registry), "parties", list));
+}
+
+void srv_h_registry_search(srv_ctx *ctx, srv_request *rq, srv_response *rs)
+{
+	const srv_kv *q = srv_query(rq, "q"), *date = srv_query(rq, "date");
+	srv_snapshot *snap;
+	custos_selector sel;
+	custos_date day = CUSTOS_DATE_NONE, today = custos_date_today();
+	custos_hit *hits = NULL;
+	size_t n = 0;
+	json_t *arr;
+	int rc;
+
+	if (date && custos_date_parse(&day, date->value)) {
+		srv_error(rs, 400, "date", "date: expected YYYY-MM-DD, got '%.32s'", date->value);
+		return;
+	}
+	if (q && custos_selector_parse(&sel, q->value, strlen(q->value))) {
+		/* not a selector: a name */
+		char name[CUSTOS_SELECTOR_MAX + 8];
+		snprintf(name, sizeof(name), "name:%s", q->value);
+		if (strchr(q->value, ':') || custos_selector_parse(&sel, name, strlen(name))) {
+			srv_error(rs, 400, "q", "q: %s", custos_error_last());
+			return;
+		}
+	}
+	if (!(snap = srv_snapshot_get(ctx, rs))) {
+		if (q)
+			custos_selector_dispose(&sel);
+		return;
+	}
+	if (!q) {
+		all_parties(snap, rs);
+		srv_snapshot_release(ctx->srv, snap);
+		return;
+	}
+	rc = day == CUSTOS_DATE_NONE ? custos_registry_screen(&hits, &n, snap->registry, &sel, today, today, snap->grace, 1)
+				     : custos_registry_screen(&hits, &n, snap->registry, &sel, day, day, snap->grace, 0);
+	if (rc) {
+		srv_fail(rs, rc, "q");
+	} else {
+		char d[11];
+		arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, custos_report_hit(&hits[i]));
+		if (day != CUSTOS_DATE_NONE)
+			custos_date_format(d, day);
+		srv_json(rs, 200,
+			 json_pack("{s:s,s:o,s:s,s:o}", "query", sel.text, "date",
+				   day == CUSTOS_DATE_NONE ? json_null() : json_string(d), "registry_hash",
+				   custos_registry_hash(snap->registry), "hits", arr));
+	}
+	free(hits);
+	custos_selector_dispose(&sel);
+	srv_snapshot_release(ctx->srv, snap);
+}
+
+void srv_h_registry_import(srv_ctx *ctx, srv_request *rq, srv_response *rs)
+{
+	size_t count = 0;
+	/* all or nothing, in one transaction (custos_registry_import) */
+	int rc = custos_registry_import(ctx->store, rq->body, rq->body_len, "body", rq->actor, &count);
+	if (rc) {
+		srv_fail(rs, rc, NULL);
+		return;
+	}
+	srv_snapshot_invalidate(ctx->srv);
+	srv_json(rs, 200, json_pack("{s:I}", "imported", (json_int_t)count));
+}
+
+void srv_h_screen(srv_ctx *ctx, srv_request *rq, srv_response *rs)
+{
+	srv_snapshot *snap = srv_snapshot_get(ctx, rs);
+	if (!snap)
+		return;
+	srv_json(rs, 200,
+		 custos_report_screen(snap->registry, (const char *const *)rq->screen.selectors, rq->screen.n,
+				      rq->screen.day, snap->grace));
+	srv_snapshot_release(ctx->srv, snap);
+}

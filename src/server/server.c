@@ -1,0 +1,439 @@
+/* server.c — the HTTP layer on libmicrohttpd: connections, limits, per-thread stores, the snapshot, dispatch. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "custos/workflow.h"
+#include "server_int.h"
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void custos_server_options_init(custos_server_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->version = CUSTOS_SERVER_OPTIONS_VERSION;
+	o->host = "127.0.0.1";
+	o->port = 8080;
+	o->threads = 2;
+	o->max_body = 1u << 20;
+	o->max_connections = 1024;
+	o->timeout = 30;
+	o->header_memory = 32 * 1024;
+	o->max_signature_age = 300;
+}
+
+/* ---- one store handle per worker thread ------------------------------------------ */
+
+static _Thread_local struct {
+	custos_server *srv;
+	custos_store *store;
+} tls;
+
+custos_store *srv_store(custos_server *s, srv_response *rs)
+{
+	custos_store *st = NULL;
+	int rc;
+	if (tls.srv == s && tls.store)
+		return tls.store;
+	if ((rc = custos_store_open(&st, s->store_uri, 0))) {
+		srv_fail(rs, rc, NULL);
+		rs->status = 503;
+		return NULL;
+	}
+	pthread_mutex_lock(&s->lock);
+	if (s->nstores == s->cap_stores) {
+		size_t cap = s->cap_stores ? s->cap_stores * 2 : 8;
+		custos_store **ns = realloc(s->stores, cap * sizeof(*ns));
+		if (!ns) {
+			pthread_mutex_unlock(&s->lock);
+			custos_store_close(st);
+			srv_error(rs, 503, NULL, "out of memory");
+			return NULL;
+		}
+		s->stores = ns;
+		s->cap_stores = cap;
+	}
+	s->stores[s->nstores++] = st;
+	pthread_mutex_unlock(&s->lock);
+	tls.srv = s;
+	tls.store = st;
+	return st;
+}
+
+/* ---- the snapshot: rule set and registry, shared by every worker --------------- */
+
+static void snapshot_free(srv_snapshot *snap)
+{
+	custos_ruleset_free(snap->rules);
+	custos_registry_free(snap->registry);
+	free(snap);
+}
+
+void srv_snapshot_release(custos_server *s, srv_snapshot *snap)
+{
+	int last;
+	pthread_mutex_lock(&s->lock);
+	last = --snap->refs == 0;
+	pthread_mutex_unlock(&s->lock);
+	if (last)
+		snapshot_free(snap);
+}
+
+void srv_snapshot_invalidate(custos_server *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->snap_stale = 1;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * True if an event from index `from` up to the log's end changed the
+ * registry or the rule set (a change made by the command line or another
+ * server on the same store). *upto receives the size scanned to.
+ */
+static int changed_since(custos_store *st, uint64_t from, uint64_t *upto)
+{
+	int64_t size = custos_store_log_size(st);
+	int changed = 0;
+	if (size < 0)
+		return 1;
+	for (uint64_t i = from; i < (uint64_t)size && !changed; i++) {
+		custos_store_event e;
+		if (custos_store_event_get(st, (int64_t)i, &e))
+			return 1;
+		changed = strncmp(e.type, "registry.", 9) == 0 || strncmp(e.type, "rules.", 6) == 0;
+		custos_store_event_dispose(&e);
+	}
+	*upto = (uint64_t)size;
+	return changed;
+}
+
+/*
+ * The snapshot is rebuilt when this server changed the registry, or when a
+ * look at the events (at most once a second) shows that someone else did:
+ * dry-run decisions see a change made elsewhere within about a second.
+ */
+srv_snapshot *srv_snapshot_get(srv_ctx *ctx, srv_response *rs)
+{
+	custos_server *s = ctx->srv;
+	srv_snapshot *snap = NULL, *fresh, *old = NULL;
+	double now = now_seconds();
+	uint64_t seen, upto = 0;
+	int look = 0, rc;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->snap && !s->snap_stale && now - s->snap_checked < 1.0) {
+		snap = s->snap;
+		snap->refs++;
+	} else if (s->snap && !s->snap_stale) {
+		s->snap_checked = now; /* this thread looks; the others go on with the current snapshot */
+		look = 1;
+	}
+	seen = s->snap_seen;
+	pthread_mutex_unlock(&s->lock);
+	if (snap)
+		return snap;
+	if (look && !changed_since(ctx->store, seen, &upto)) {
+		pthread_mutex_lock(&s->lock);
+		if (upto > s->snap_seen)
+			s->snap_seen = upto;
+		snap = s->snap;
+		snap->refs++;
+		pthread_mutex_unlock(&s->lock);
+		return snap;
+	}
+	/* (re)load: the log size first, so that a change made while loading is seen next time */
+	{
+		int64_t n = custos_store_log_size(ctx->store);
+		upto = n > 0 ? (uint64_t)n : 0;
+	}
+	if (!(fresh = calloc(1, sizeof(*fresh)))) {
+		srv_error(rs, 503, NULL, "out of memory");
+		return NULL;
+	}
+	if ((rc = custos_workflow_rules_current(ctx->store, &fresh->rules)) ||
+	    (rc = custos_registry_load(ctx->store, &fresh->registry))) {
+		snapshot_free(fresh);
+		srv_fail(rs, rc, NULL);
+		rs->status = 503;
+		return NULL;
+	}
+	fresh->grace = custos_rules_grace_days(fresh->rules);
+	fresh->refs = 2; /* the server's and the caller's */
+	pthread_mutex_lock(&s->lock);
+	old = s->snap;
+	s->snap = fresh;
+	s->snap_stale = 0;
+	s->snap_seen = upto;
+	s->snap_checked = now;
+	if (old && --old->refs > 0)
+		old = NULL;
+	pthread_mutex_unlock(&s->lock);
+	if (old)
+		snapshot_free(old);
+	return fresh;
+}
+
+/* ---- connections ------------------------------------------------------------------ */
+
+/* One request on a connection, from its request line to its completion. */
+typedef struct srv_conn {
+	custos_server *srv;
+	char *uri;
+	double t0;
+	int started, done;
+	srv_request rq;
+	char *body;
+	size_t len, cap;
+	int too_big;
+	int status;
+} srv_conn;
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	srv_conn *cn = calloc(1, sizeof(*cn));
+	(void)c;
+	if (!cn)
+		return NULL;
+	cn->srv = cls;
+	cn->t0 = now_seconds();
+	cn->uri = strdup(uri);
+	return cn;
+}
+
+static const char *header_of(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, srv_conn *cn, srv_response *rs)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ok;
+	r = MHD_create_response_from_buffer(rs->len, rs->body ? rs->body : (char *)"",
+					    rs->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!r) {
+		srv_response_dispose(rs);
+		return MHD_NO;
+	}
+	rs->body = NULL; /* libmicrohttpd frees it */
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->content_type ? rs->content_type : "text/plain");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (rs->allow[0])
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
+	if (rs->location[0])
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, rs->location);
+	if (rs->cache_control)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, rs->cache_control);
+	cn->status = rs->status;
+	cn->done = 1;
+	ok = MHD_queue_response(c, (unsigned)rs->status, r);
+	MHD_destroy_response(r);
+	srv_response_dispose(rs);
+	return ok;
+}
+
+/*
+ * Runs a request whose content has arrived: authentication first (nothing
+ * about the content is answered to a caller who may not send it), then the
+ * content's decoding, then the route's handler with this worker's store.
+ */
+static void dispatch(custos_server *s, srv_request *rq, const char *body, size_t len, srv_response *rs)
+{
+	srv_ctx ctx = {s, NULL};
+	rq->body = body;
+	rq->body_len = len;
+	if (srv_authenticate(s, rq, rs) || srv_decode_body(rq, body, len, rs))
+		return;
+	if (!(ctx.store = srv_store(s, rs)))
+		return;
+	rq->route->handler(&ctx, rq, rs);
+	if (!rs->status)
+		srv_error(rs, 500, NULL, "the handler gave no answer");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	custos_server *s = cls;
+	srv_conn *cn = *con_cls;
+	srv_response rs;
+	(void)url;
+	(void)version;
+	memset(&rs, 0, sizeof(rs));
+	if (!cn) /* no URI callback ran (should not happen): refuse */
+		return MHD_NO;
+	if (cn->done) { /* answered early (413, 415, ...): drop what content still comes */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (!cn->started) {
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+		unsigned long long length = cl ? strtoull(cl, NULL, 10) : 0;
+		cn->started = 1;
+		cn->rq.header = header_of;
+		cn->rq.header_ctx = c;
+		if (!cn->uri) {
+			srv_error(&rs, 503, NULL, "out of memory");
+			return send_response(c, cn, &rs);
+		}
+		if (srv_decode_target(&cn->rq, method, cn->uri, &rs))
+			return send_response(c, cn, &rs);
+		if (length > s->opt.max_body) {
+			srv_error(&rs, 413, "body", "content of %llu bytes is larger than the limit of %zu", length,
+				  s->opt.max_body);
+			return send_response(c, cn, &rs);
+		}
+		if (srv_decode_type(&cn->rq, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
+				    length + (te != NULL), &rs))
+			return send_response(c, cn, &rs);
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (cn->too_big || cn->len + n > s->opt.max_body) {
+			cn->too_big = 1;
+			return MHD_YES;
+		}
+		if (cn->len + n + 1 > cn->cap) {
+			size_t cap = cn->cap ? cn->cap : 4096;
+			char *nb;
+			while (cap < cn->len + n + 1)
+				cap *= 2;
+			if (!(nb = realloc(cn->body, cap))) {
+				cn->too_big = 1;
+				return MHD_YES;
+			}
+			cn->body = nb;
+			cn->cap = cap;
+		}
+		memcpy(cn->body + cn->len, upload, n);
+		cn->len += n;
+		cn->body[cn->len] = '\0';
+		return MHD_YES;
+	}
+	/* the whole request is here */
+	if (cn->too_big)
+		srv_error(&rs, 413, "body", "content larger than the limit of %zu bytes", s->opt.max_body);
+	else
+		dispatch(s, &cn->rq, cn->body ? cn->body : "", cn->len, &rs);
+	return send_response(c, cn, &rs);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	custos_server *s = cls;
+	srv_conn *cn = *con_cls;
+	(void)c;
+	(void)toe;
+	if (!cn)
+		return;
+	if (cn->done)
+		srv_metrics_record(s, cn->rq.route ? cn->rq.route_index : srv_nroutes, cn->status,
+				   now_seconds() - cn->t0);
+	srv_request_dispose(&cn->rq);
+	free(cn->body);
+	free(cn->uri);
+	free(cn);
+	*con_cls = NULL;
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	fputs("custos serve: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+int custos_server_start(custos_server **out, const custos_server_options *o)
+{
+	custos_server *s;
+	custos_store *st = NULL;
+	struct sockaddr_in addr;
+	const union MHD_DaemonInfo *info;
+	int rc;
+
+	*out = NULL;
+	if (o->version != CUSTOS_SERVER_OPTIONS_VERSION || !o->store_uri || !o->host)
+		return CUSTOS_EINVALID;
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)o->port);
+	if (o->port > 65535 || inet_pton(AF_INET, o->host, &addr.sin_addr) != 1) {
+		fprintf(stderr, "custos serve: --listen: '%s:%u' is not an IPv4 address and port\n", o->host, o->port);
+		return CUSTOS_EINVALID;
+	}
+	/* the store must exist and be initialised before anyone is told the server is up */
+	if ((rc = custos_store_open(&st, o->store_uri, 0)))
+		return rc;
+	custos_store_close(st);
+	if (!(s = calloc(1, sizeof(*s))))
+		return CUSTOS_ENOMEM;
+	s->opt = *o;
+	s->store_uri = strdup(o->store_uri);
+	s->opt.store_uri = s->store_uri;
+	s->opt.host = NULL;
+	s->metrics = calloc(srv_nroutes + 1, sizeof(*s->metrics));
+	pthread_mutex_init(&s->lock, NULL);
+	if (!s->store_uri || !s->metrics || (rc = custos_httpsig_replay_new(&s->replay, 1u << 16))) {
+		custos_server_stop(s);
+		return CUSTOS_ENOMEM;
+	}
+	/* the internal polling thread over epoll; with more than one thread, a pool of them (one thread: no
+	 * pool, which libmicrohttpd would warn about, so that option's slot repeats the connection limit) */
+	s->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_LIMIT,
+		o->threads > 1 ? (unsigned)o->threads : (unsigned)o->max_connections, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->header_memory, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+	if (!s->daemon) {
+		fprintf(stderr, "custos serve: cannot listen on %s:%u (in use, or not an address of this host)\n",
+			o->host, o->port);
+		custos_server_stop(s);
+		return CUSTOS_ERROR;
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : o->port;
+	*out = s;
+	return 0;
+}
+
+unsigned custos_server_port(const custos_server *s)
+{
+	return s->port;
+}
+
+void custos_server_stop(custos_server *s)
+{
+	if (!s)
+		return;
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	for (size_t i = 0; i < s->nstores; i++)
+		custos_store_close(s->stores[i]);
+	free(s->stores);
+	if (s->snap)
+		snapshot_free(s->snap);
+	custos_httpsig_replay_free(s->replay);
+	pthread_mutex_destroy(&s->lock);
+	free(s->metrics);
+	free(s->store_uri);
+	free(s);
+}
