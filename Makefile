@@ -23,7 +23,8 @@ SRV_SRC   := $(sort $(wildcard src/server/*.c))
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
-EMBED     := $(sort $(wildcard rules/be/*.rules rules/be/cases/*.json demo/*.jsonl demo/measures/*.json))
+EMBED     := $(sort $(wildcard rules/be/*.rules rules/be/cases/*.json demo/*.jsonl demo/measures/*.json \
+             web/*.html web/*.js web/*.css))
 
 # Quiet by default; `make V=1` shows every command.
 ifeq ($(V),1)

@@ -21,5 +21,14 @@ rm -f /tmp/lint.$$
 for f in $(git ls-files 'src/*.c' 'src/*.h' 'include/*.h' 'fuzz/*.c' 'bench/*.c' 'tests/*.c' 'tools/*.c' 2>/dev/null); do
 	head -1 "$f" | grep -q '^/\* ' || { echo "lint: $f does not open with a one-line comment"; status=1; }
 done
+# the web page and the browser tests open with the same one-line comment, in their own syntax
+for f in $(git ls-files 'web/*.js' 'web/*.css' 'web/*.html' 'tests/browser/*.mjs' 2>/dev/null); do
+	case "$f" in
+	*.html) pat='^<!-- [^ ]+ — ' ;;
+	*.css) pat='^/\* [^ ]+ — ' ;;
+	*) pat='^// [^ ]+ — ' ;;
+	esac
+	head -1 "$f" | grep -qE "$pat" || { echo "lint: $f does not open with a one-line 'name — purpose' comment"; status=1; }
+done
 [ $status -eq 0 ] && echo "lint: clean"
 exit $status

@@ -77,6 +77,11 @@ const srv_route srv_routes[] = {
 	{"POST", "/add-checkpoint", srv_h_add_checkpoint, "public", "witnessAddCheckpoint",
 	 "C2SP tlog-witness: cosign a log's checkpoint (the request is authenticated by the log's signature)",
 	 SRV_BODY_TEXT, NULL, 200, TEXT, NULL, {{0}}, E(400, 403, 404, 409, 413, 415, 422)},
+	/* the web page (web/): public files; every API call it makes is signed in the browser */
+	{"GET", "/", srv_h_web, "public", "webPage", "The web page for reviewers and auditors (web/index.html)",
+	 SRV_BODY_NONE, NULL, 200, "text/html; charset=utf-8", NULL, {{0}}, E(0)},
+	{"GET", "/web/{file}", srv_h_web, "public", "webFile",
+	 "A file of the web page (app.js, crypto.js: text/javascript; style.css: text/css)", SRV_BODY_NONE, NULL, 200, "text/javascript; charset=utf-8", NULL, {{0}}, E(404)},
 };
 const size_t srv_nroutes = sizeof(srv_routes) / sizeof(srv_routes[0]);
 

@@ -218,6 +218,10 @@ void srv_openapi_path(char *out, size_t cap, const char *pattern);
 char *srv_metrics_text(custos_server *s, srv_ctx *ctx, size_t *len);
 void srv_metrics_record(custos_server *s, size_t route_slot, int status, double seconds);
 
+/* ---- the web page (web.c): GET / and GET /web/{file}, from the files built into the binary ---- */
+
+void srv_h_web(srv_ctx *, srv_request *, srv_response *);
+
 /* ---- handlers ---- */
 
 void srv_h_healthz(srv_ctx *, srv_request *, srv_response *);

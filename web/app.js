@@ -1,0 +1,575 @@
+// app.js — the custos web page: sign in with a key file, the inbox, a measure and its approval, registry search, audit.
+import {
+  b64decode,
+  hex,
+  leafHash,
+  loadKeyFile,
+  parseCheckpoint,
+  signNote,
+  signRequest,
+  verifyInclusion,
+  verifyNote,
+} from "./crypto.js";
+
+// The signed-in principal: the key (a non-extractable CryptoKey) and who the server says it is. Memory only.
+const session = { key: null, me: null };
+
+const $ = (sel) => document.querySelector(sel);
+
+/* Creates an element with attributes and children (strings become text: nothing is parsed as HTML). */
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (k === "class") e.className = v;
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== undefined && c !== null) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+
+// Words for the states and outcomes (shown as text, with a marker class for a restrained colour cue).
+const WORDS = {
+  forbidden: "Forbidden",
+  pending: "Pending approval",
+  refused: "Refused",
+  authorised: "Authorised",
+  active: "Active",
+  extended: "Extended",
+  expired: "Expired",
+  suspended: "Suspended",
+  revoked: "Revoked",
+  ended: "Ended",
+  needs_approval: "Needs approval",
+  permitted: "Permitted",
+  approved: "Approved",
+  acknowledged: "Acknowledged",
+  informed: "To be informed",
+};
+
+function badge(word) {
+  return el("span", { class: `badge badge-${word}` }, WORDS[word] || word || "—");
+}
+
+/* Is this path one that needs no signature (the register's public read paths)? */
+function isPublic(path) {
+  return path.startsWith("/v1/log/") || !path.startsWith("/v1/");
+}
+
+/*
+ * One API call. Signs it (RFC 9421) with the signed-in key unless the path is
+ * public. Answers {status, ok, json, text}; a JSON error answer stays as the
+ * server wrote it so that the page can show it verbatim.
+ */
+export async function api(method, path, { query, body, type } = {}) {
+  const headers = {};
+  if (body !== undefined) headers["Content-Type"] = type || "application/json";
+  if (!isPublic(path)) {
+    if (!session.key) throw new Error("Sign in with your key file first.");
+    Object.assign(headers, await signRequest(session.key, method, location.host, path, body));
+  }
+  const qs = query ? "?" + new URLSearchParams(query).toString() : "";
+  const res = await fetch(path + qs, { method, headers, body, cache: "no-store" });
+  const text = await res.text();
+  let json = null;
+  if ((res.headers.get("Content-Type") || "").startsWith("application/json")) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+  }
+  return { status: res.status, ok: res.ok, json, text };
+}
+
+/* The message of a failed answer, as the server wrote it. */
+function failure(r) {
+  if (r.json && r.json.error)
+    return `${r.status}: ${r.json.error}${r.json.field ? ` (field: ${r.json.field})` : ""}`;
+  return `${r.status}: ${r.text || "no answer"}`;
+}
+
+function showError(where, message) {
+  where.replaceChildren(el("p", { class: "error", role: "alert" }, message));
+}
+
+// ---- views and navigation ---------------------------------------------------------------------------
+
+const VIEWS = ["signin", "inbox", "measure", "registry", "audit"];
+
+function show(view) {
+  for (const v of VIEWS) $(`#view-${v}`).hidden = v !== view;
+  for (const a of document.querySelectorAll("nav a"))
+    a.setAttribute("aria-current", a.dataset.view === view ? "page" : "false");
+}
+
+/* Reads location.hash: #inbox, #measure/ID, #registry, #audit[/N]. The audit needs no key. */
+async function route() {
+  const [view, arg] = decodeURIComponent(location.hash.slice(1)).split("/");
+  if (view === "audit") {
+    show("audit");
+    if (arg !== undefined && arg !== "") {
+      $("#audit-index").value = arg;
+      await prove(Number(arg));
+    }
+    return;
+  }
+  if (!session.key) {
+    show("signin");
+    return;
+  }
+  if (view === "measure" && arg) {
+    show("measure");
+    await openMeasure(arg);
+  } else if (view === "registry") {
+    show("registry");
+  } else {
+    show("inbox");
+    await loadInbox();
+  }
+}
+
+function focusHeading(view) {
+  const h = $(`#view-${view} h2`);
+  if (h) h.focus();
+}
+
+// ---- sign in ------------------------------------------------------------------------------------------
+
+async function signIn(file) {
+  const out = $("#signin-status");
+  out.textContent = "Reading the key…";
+  try {
+    const key = await loadKeyFile(await file.text());
+    session.key = key;
+    const r = await api("GET", "/v1/me");
+    if (!r.ok) {
+      session.key = null;
+      showError(out, `The server does not accept this key. ${failure(r)}`);
+      return;
+    }
+    session.me = r.json;
+    $("#keyfile").value = "";
+    out.textContent = "";
+    renderWho();
+    if (!location.hash || location.hash === "#signin") location.hash = "#inbox";
+    else await route();
+    focusHeading("inbox");
+  } catch (e) {
+    session.key = null;
+    showError(out, e.message);
+  }
+}
+
+function signOut() {
+  session.key = null;
+  session.me = null;
+  renderWho();
+  location.hash = "#signin";
+}
+
+function renderWho() {
+  const who = $("#who");
+  if (!session.me) {
+    who.replaceChildren(el("span", {}, "Not signed in"));
+    return;
+  }
+  const m = session.me;
+  who.replaceChildren(
+    el("span", { class: "who-name" }, m.name || m.id),
+    el("span", { class: "who-detail" }, ` ${m.id} · ${m.authority} · ${(m.roles || []).join(", ")}`),
+    " ",
+    el("button", { type: "button", class: "link", onclick: signOut }, "Sign out"),
+  );
+}
+
+// ---- inbox --------------------------------------------------------------------------------------------
+
+async function loadInbox() {
+  const box = $("#inbox-list");
+  box.replaceChildren(el("p", { class: "muted" }, "Loading…"));
+  const parts = [];
+  for (const role of session.me.roles || []) {
+    const r = await api("GET", "/v1/measures", { query: { role } });
+    if (!r.ok) {
+      parts.push(el("h3", {}, role), el("p", { class: "error", role: "alert" }, failure(r)));
+      continue;
+    }
+    const rows = (r.json.measures || []).map((m) =>
+      el(
+        "tr",
+        {},
+        el("td", {}, el("a", { href: `#measure/${encodeURIComponent(m.id)}` }, m.id)),
+        el("td", {}, m.kind || "—"),
+        el("td", {}, m.requested_by || "—"),
+        el("td", {}, m.filed_at || "—"),
+        el("td", {}, badge(m.outcome)),
+        el("td", {}, badge(m.state)),
+      ),
+    );
+    parts.push(
+      el("h3", {}, `For the role ${role}`),
+      rows.length
+        ? el(
+            "table",
+            {},
+            el("caption", { class: "sr-only" }, `Measures for the role ${role}`),
+            el(
+              "thead",
+              {},
+              el(
+                "tr",
+                {},
+                ["Measure", "Kind", "Requested by", "Filed", "Outcome", "State"].map((h) => el("th", { scope: "col" }, h)),
+              ),
+            ),
+            el("tbody", {}, rows),
+          )
+        : el("p", { class: "muted" }, "Nothing waits for this role."),
+    );
+  }
+  box.replaceChildren(...parts);
+}
+
+// ---- a measure ----------------------------------------------------------------------------------------
+
+function dl(pairs) {
+  return el(
+    "dl",
+    { class: "facts" },
+    pairs.filter(([, v]) => v !== undefined && v !== null && v !== "").flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]),
+  );
+}
+
+function table(caption, heads, rows) {
+  return el(
+    "table",
+    {},
+    el("caption", {}, caption),
+    el("thead", {}, el("tr", {}, heads.map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, rows),
+  );
+}
+
+async function openMeasure(id) {
+  const box = $("#measure-body");
+  $("#measure-title").textContent = `Measure ${id}`;
+  box.replaceChildren(el("p", { class: "muted" }, "Loading…"));
+  const r = await api("GET", `/v1/measures/${encodeURIComponent(id)}`);
+  if (!r.ok) {
+    showError(box, failure(r));
+    return;
+  }
+  renderMeasure(r.json);
+}
+
+function renderMeasure(rec) {
+  const box = $("#measure-body");
+  const d = rec.decision || {};
+  const life = rec.life || {};
+  const m = rec.measure || {};
+  const period = m.period ? `${m.period.from} to ${m.period.to}` : "";
+  const window = life.window ? `${life.window.from} to ${life.window.to}` : "none yet";
+
+  const summary = el(
+    "section",
+    { "aria-labelledby": "sum-h" },
+    el("h3", { id: "sum-h" }, "Summary"),
+    dl([
+      ["State", badge(rec.state || life.state)],
+      ["Outcome", badge(d.outcome)],
+      ["Kind", [m.kind, m.scope].filter(Boolean).join(", ")],
+      ["Framework", m.framework],
+      ["Requested by", m.requested_by],
+      ["Requesting state", m.requesting_state],
+      ["Targets", (m.targets || []).join(", ")],
+      ["Period", period],
+      ["Filed", rec.filed_at],
+      ["Round", life.round !== undefined ? `${life.round} (${life.round_kind || "filing"})` : undefined],
+      ["Authorised window", window],
+      ["Grounds", m.grounds],
+    ]),
+  );
+
+  const findings = el(
+    "section",
+    { "aria-labelledby": "find-h" },
+    el("h3", { id: "find-h" }, "Decision and its findings"),
+    (d.findings || []).length
+      ? table(
+          "What the rules found, with their legal basis",
+          ["Rule", "Effect", "Role", "Party", "Citation", "Explanation"],
+          d.findings.map((f) =>
+            el(
+              "tr",
+              {},
+              el("td", {}, el("code", {}, f.rule)),
+              el("td", {}, f.effect),
+              el("td", {}, f.role || "—"),
+              el("td", {}, f.party || "—"),
+              el("td", {}, el("cite", {}, f.cite)),
+              el("td", {}, f.explain),
+            ),
+          ),
+        )
+      : el("p", {}, "No rule applies: nothing is required."),
+    (d.conditions || []).length
+      ? el("p", {}, "Conditions: ", d.conditions.map((c) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(", ")).join("; "))
+      : null,
+  );
+
+  const approvals = life.approvals || d.approvals || [];
+  const appr = el(
+    "section",
+    { "aria-labelledby": "appr-h" },
+    el("h3", { id: "appr-h" }, "Approvals"),
+    approvals.length
+      ? table(
+          "Roles the decision asks, and where each stands",
+          ["Role", "Kind", "State", "Signed by", "When", "Reason"],
+          approvals.map((a) =>
+            el(
+              "tr",
+              { "data-role": a.role },
+              el("td", {}, a.role),
+              el("td", {}, a.kind || "approve"),
+              el("td", { class: "approval-state" }, badge(a.state)),
+              el("td", {}, a.principal || "—"),
+              el("td", {}, a.time || "—"),
+              el("td", {}, a.reason || "—"),
+            ),
+          ),
+        )
+      : el("p", {}, "No approval is asked."),
+  );
+
+  const act = actionForm(rec, approvals);
+
+  const history = life.history || [];
+  const timeline = el(
+    "section",
+    { "aria-labelledby": "time-h" },
+    el("h3", { id: "time-h" }, "Timeline"),
+    history.length
+      ? el(
+          "ol",
+          { class: "timeline" },
+          history.map((h) =>
+            el(
+              "li",
+              {},
+              el("time", { datetime: h.time }, h.time),
+              " ",
+              el("strong", {}, h.what),
+              h.detail ? ` — ${h.detail}` : "",
+              " ",
+              el("a", { href: `#audit/${h.index}`, title: `Prove log entry ${h.index}` }, `log entry ${h.index}`),
+            ),
+          ),
+        )
+      : el("p", { class: "muted" }, "No events."),
+  );
+
+  const auths = life.authorizations || [];
+  const authz = el(
+    "section",
+    { "aria-labelledby": "auth-h" },
+    el("h3", { id: "auth-h" }, "Authorisations"),
+    auths.length
+      ? el("ul", {}, auths.map((a) => el("li", {}, typeof a === "string" ? a : `${a.id} (${a.state || "valid"})`)))
+      : el("p", { class: "muted" }, "No authorisation has been issued."),
+  );
+
+  box.replaceChildren(summary, appr, act || "", findings, timeline, authz);
+}
+
+/* The approve/refuse form, for the roles I hold that this round still asks. */
+function actionForm(rec, approvals) {
+  const mine = new Set((session.me && session.me.roles) || []);
+  const open = approvals.filter((a) => mine.has(a.role) && (a.state === "pending" || a.state === "informed"));
+  if (!open.length) return null;
+  const status = el("div", { id: "action-status", role: "status", "aria-live": "polite" });
+  const roleSel = el(
+    "select",
+    { id: "action-role", name: "role" },
+    open.map((a) => el("option", { value: a.role }, a.role)),
+  );
+  const reason = el("textarea", { id: "action-reason", name: "reason", rows: 2, maxlength: 500 });
+  const radios = (a) =>
+    (a.kind === "notify" ? ["acknowledge"] : ["approve", "refuse"]).map((act, i) =>
+      el(
+        "label",
+        { class: "choice" },
+        el("input", { type: "radio", name: "action", value: act, checked: i === 0 }),
+        ` ${act[0].toUpperCase()}${act.slice(1)}`,
+      ),
+    );
+  const fieldset = el("fieldset", { id: "action-choices" }, el("legend", {}, "Decision"), radios(open[0]));
+  roleSel.addEventListener("change", () => {
+    const a = open.find((x) => x.role === roleSel.value);
+    fieldset.replaceChildren(el("legend", {}, "Decision"), radios(a));
+  });
+  const form = el(
+    "form",
+    { id: "action-form", class: "panel" },
+    el("h3", {}, "Your decision"),
+    el("p", {}, "Your key signs a statement that the server writes for this measure, its round and its decision. The signed statement is logged."),
+    el("label", { for: "action-role" }, "Role"),
+    roleSel,
+    fieldset,
+    el("label", { for: "action-reason" }, "Reason (required to refuse)"),
+    reason,
+    el("div", { class: "actions" }, el("button", { type: "submit", id: "action-submit" }, "Sign and submit")),
+    status,
+  );
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const action = form.querySelector("input[name=action]:checked").value;
+    await decide(rec.id, action, roleSel.value, reason.value.trim(), status);
+  });
+  return form;
+}
+
+/* Fetches the statement text the server builds, signs it as a signed note, and submits it. */
+async function decide(id, action, role, reason, status) {
+  if (action === "refuse" && !reason) {
+    showError(status, "A refusal needs a reason.");
+    $("#action-reason").focus();
+    return;
+  }
+  status.replaceChildren(el("p", {}, "Signing…"));
+  const query = { action, role };
+  if (reason) query.reason = reason;
+  const st = await api("GET", `/v1/measures/${encodeURIComponent(id)}/statement`, { query });
+  if (!st.ok) {
+    showError(status, failure(st));
+    return;
+  }
+  const note = await signNote(session.key, st.text);
+  const r = await api("POST", "/v1/statements", { body: note, type: "text/plain" });
+  if (!r.ok) {
+    showError(status, failure(r));
+    return;
+  }
+  await openMeasure(id);
+  const after = $("#measure-body");
+  after.prepend(el("p", { class: "notice", role: "status" }, `Your ${action} as ${role} was recorded. The measure is now: ${WORDS[r.json && r.json.state] || (r.json && r.json.state) || "updated"}.`));
+}
+
+// ---- registry -----------------------------------------------------------------------------------------
+
+async function searchRegistry(q, date) {
+  const box = $("#registry-results");
+  box.replaceChildren(el("p", { class: "muted" }, "Searching…"));
+  const query = {};
+  if (q) query.q = q;
+  if (date) query.date = date;
+  const r = await api("GET", "/v1/registry", { query });
+  if (!r.ok) {
+    showError(box, failure(r));
+    return;
+  }
+  const j = r.json;
+  const hits = j.hits || j.parties || (Array.isArray(j) ? j : []);
+  if (!hits.length) {
+    box.replaceChildren(el("p", { role: "status" }, "No protected party matches."));
+    return;
+  }
+  box.replaceChildren(
+    el("p", { role: "status" }, `${hits.length} protected ${hits.length === 1 ? "party" : "parties"}.`),
+    table(
+      "Protected parties",
+      ["Party", "Name", "Category", "Valid", "Matched by"],
+      hits.map((h) => {
+        const p = h.party || h;
+        return el(
+          "tr",
+          {},
+          el("td", {}, p.id),
+          el("td", {}, p.name),
+          el("td", {}, p.category),
+          el("td", {}, `${p.valid_from || "?"} to ${p.valid_to || "open"}${h.status ? ` (${h.status})` : ""}`),
+          el("td", {}, h.selector || h.matched || (h.matches || []).join(", ") || "—"),
+        );
+      }),
+    ),
+  );
+}
+
+// ---- audit --------------------------------------------------------------------------------------------
+
+/*
+ * Proves in the browser that log entry n is in the signed tree: verifies the
+ * checkpoint's signature with the log's key, hashes the entry's bytes, and
+ * recomputes the root from the inclusion proof (RFC 9162).
+ */
+async function prove(n) {
+  const box = $("#audit-result");
+  const steps = el("ol", { class: "steps" });
+  const verdict = el("p", { id: "audit-verdict", role: "status" });
+  box.replaceChildren(verdict, steps);
+  const step = (text, ok) => steps.append(el("li", { class: ok ? "ok" : "bad" }, ok ? "✓ " : "✗ ", text));
+  const fail = (text) => {
+    verdict.className = "verdict bad";
+    verdict.textContent = `Not proven: ${text}`;
+  };
+  if (!Number.isInteger(n) || n < 0) return fail("the entry number must be a whole number, 0 or more.");
+  try {
+    const vk = await api("GET", "/v1/log/vkey");
+    const cp = await api("GET", "/v1/log/checkpoint");
+    if (!vk.ok || !cp.ok) return fail(failure(vk.ok ? cp : vk));
+    const vkey = vk.text.trim();
+    let text;
+    try {
+      text = await verifyNote(cp.text, vkey);
+    } catch (e) {
+      step(`Checkpoint signature: ${e.message}`, false);
+      return fail("the checkpoint's signature does not verify.");
+    }
+    const c = parseCheckpoint(text);
+    step(`Checkpoint of ${c.origin} signed by the log's key ${vkey.split("+", 2).join(" ")}: tree of ${c.size} entries, root ${hex(c.root)}`, true);
+    if (BigInt(n) >= c.size) return fail(`the signed tree has ${c.size} entries (0 to ${c.size - 1n}).`);
+    const ent = await fetch(`/v1/log/entries/${n}`, { cache: "no-store" });
+    if (!ent.ok) return fail(`entry ${n}: ${ent.status} ${await ent.text()}`);
+    const leaf = new Uint8Array(await ent.arrayBuffer());
+    const lh = await leafHash(leaf);
+    step(`Entry ${n}: ${leaf.length} bytes, leaf hash SHA-256(0x00 ‖ entry) = ${hex(lh)}`, true);
+    $("#audit-entry").textContent = new TextDecoder().decode(leaf);
+    const pr = await api("GET", `/v1/log/proofs/inclusion/${n}`, { query: { size: String(c.size) } });
+    if (!pr.ok) return fail(failure(pr));
+    const path = (pr.json.hashes || []).map(b64decode);
+    const ok = await verifyInclusion(n, c.size, lh, path, c.root);
+    step(`Inclusion proof of ${path.length} hashes ${ok ? "leads" : "does not lead"} to the signed root`, ok);
+    if (!ok) return fail(`entry ${n} is not in the signed tree.`);
+    verdict.className = "verdict ok";
+    verdict.textContent = `Proven: entry ${n} is in the tree of ${c.size} entries that the log signed.`;
+  } catch (e) {
+    fail(e.message);
+  }
+}
+
+// ---- wiring -------------------------------------------------------------------------------------------
+
+function init() {
+  $("#keyfile").addEventListener("change", (ev) => {
+    const f = ev.target.files[0];
+    if (f) signIn(f);
+  });
+  $("#registry-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    searchRegistry($("#registry-q").value.trim(), $("#registry-date").value);
+  });
+  $("#audit-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const n = $("#audit-index").value.trim();
+    if (location.hash === `#audit/${n}`) prove(Number(n));
+    else location.hash = `#audit/${n}`;
+  });
+  $("#inbox-refresh").addEventListener("click", () => loadInbox());
+  window.addEventListener("hashchange", route);
+  renderWho();
+  route();
+}
+
+init();
