@@ -106,8 +106,14 @@ $(SANB)/crash/%: tests/crash/%.c $(SANB)/libcustos.a
 	$(say) TOOL $@
 	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(SANB)/libcustos.a $(PKG_LIBS)
 
+TEST_TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+$(SANB)/tools/%: tests/tools/%.c $(SANB)/libcustos.a
+	@mkdir -p $(dir $@)
+	$(say) TOOL $@
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(SANB)/libcustos.a $(PKG_LIBS)
+
 UNIT_BINS   := $(TEST_SRC:tests/unit/%.c=$(SANB)/tests/%)
-TOOL_BINS   := $(TOOL_SRC:tests/crash/%.c=$(SANB)/crash/%)
+TOOL_BINS   := $(TOOL_SRC:tests/crash/%.c=$(SANB)/crash/%) $(TEST_TOOL_SRC:tests/tools/%.c=$(SANB)/tools/%)
 REPLAY_BINS := $(FUZZ_SRC:fuzz/%.c=$(SANB)/replay/%)
 
 deps:
