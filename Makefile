@@ -128,8 +128,8 @@ test: $(SANB)/custos $(UNIT_BINS) $(REPLAY_BINS) $(TOOL_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory build/custos
-	@rm -f build/demo.db build/demo.db-wal build/demo.db-shm
-	./build/custos --store build/demo.db demo
+	@rm -rf build/demo.db build/demo.db-wal build/demo.db-shm build/demo.db.keys build/demo.db.log-key
+	./build/custos --store build/demo.db demo $(DEMO_FLAGS)
 
 # --- fuzzing (clang libFuzzer) ------------------------------------------------
 FUZZ_CC := clang
