@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -82,29 +81,19 @@ static int demo_principals_add(custos_store *st, const char *dir, const char *ac
 static int demo_serve(cli_ctx *ctx, const char *host, unsigned port, const char *keys)
 {
 	custos_server_options o;
-	custos_server *srv = NULL;
-	sigset_t set;
-	int sig = 0, rc;
+	char note[8192];
 	custos_server_options_init(&o);
 	o.host = host;
 	o.port = port;
 	o.store_uri = ctx->store_uri;
 	o.principals = 1;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	if ((rc = custos_server_start(&srv, &o)))
-		return cli_fail(rc, "demo: serve");
-	printf("\nThe page: http://%s:%u/  (Ctrl-C stops it)\n"
-	       "Sign in with a key file from %s/: FA.key approves S5 as foreign_affairs, HEAD-VSSE.key as\n"
-	       "service_head; COMR.key (comite_r) sees every measure. The audit page proves entries in the browser.\n",
-	       host, custos_server_port(srv), keys);
+	snprintf(note, sizeof(note),
+		 "the page is at the address above (Ctrl-C stops it). Sign in with a key file from %s/:\n"
+		 "  FA.key approves S5 as foreign_affairs, HEAD-VSSE.key as service_head; COMR.key (comite_r) sees every\n"
+		 "  measure. The audit page proves entries in the browser.",
+		 keys);
 	fflush(stdout);
-	sigwait(&set, &sig);
-	custos_server_stop(srv);
-	return CLI_OK;
+	return cli_serve(ctx, &o, note);
 }
 
 /* The seven situations of DESIGN.md §1, each replayed by one demo measure. */
