@@ -107,8 +107,14 @@ $(SANB)/crash/%: tests/crash/%.c $(SANB)/libcustos.a
 	$(say) TOOL $@
 	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(SANB)/libcustos.a $(PKG_LIBS)
 
+TEST_TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+$(SANB)/tools/%: tests/tools/%.c $(SANB)/libcustos.a
+	@mkdir -p $(dir $@)
+	$(say) TOOL $@
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(SANB)/libcustos.a $(PKG_LIBS)
+
 UNIT_BINS   := $(TEST_SRC:tests/unit/%.c=$(SANB)/tests/%)
-TOOL_BINS   := $(TOOL_SRC:tests/crash/%.c=$(SANB)/crash/%)
+TOOL_BINS   := $(TOOL_SRC:tests/crash/%.c=$(SANB)/crash/%) $(TEST_TOOL_SRC:tests/tools/%.c=$(SANB)/tools/%)
 REPLAY_BINS := $(FUZZ_SRC:fuzz/%.c=$(SANB)/replay/%)
 
 deps:
@@ -123,8 +129,8 @@ test: $(SANB)/custos $(UNIT_BINS) $(REPLAY_BINS) $(TOOL_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory build/custos
-	@rm -f build/demo.db build/demo.db-wal build/demo.db-shm
-	./build/custos --store build/demo.db demo
+	@rm -rf build/demo.db build/demo.db-wal build/demo.db-shm build/demo.db.keys build/demo.db.log-key
+	./build/custos --store build/demo.db demo $(DEMO_FLAGS)
 
 # --- fuzzing (clang libFuzzer) ------------------------------------------------
 FUZZ_CC := clang

@@ -54,9 +54,10 @@ for d in "$root"/tests/golden/*/; do
 	result "$name" $ok
 done
 
-# 3. HTTP API tests: a real server on 127.0.0.1; tests/api/api.sh prints "ok   api/NAME" or "FAIL api/NAME: why"
-if [ -x "$root/tests/api/api.sh" ]; then
-	"$root/tests/api/api.sh" "$CUSTOS_BIN" >"$tmp/api.out" 2>&1
+# 3. HTTP API tests: a real server on 127.0.0.1; each tests/api/*.sh prints "ok   api/NAME" or "FAIL api/NAME: why"
+for script in "$root"/tests/api/*.sh; do
+	[ -x "$script" ] || continue
+	"$script" "$CUSTOS_BIN" >"$tmp/api.out" 2>&1
 	rc=$?
 	counted=0
 	while IFS= read -r line; do
@@ -66,8 +67,8 @@ if [ -x "$root/tests/api/api.sh" ]; then
 		*) [ -n "$line" ] && echo "  $line" ;;
 		esac
 	done <"$tmp/api.out"
-	[ $rc -ne 0 ] && [ $counted -eq 0 ] && result api/setup 1
-fi
+	[ $rc -ne 0 ] && [ $counted -eq 0 ] && result "api/$(basename "$script" .sh)-setup" 1
+done
 
 # 4. fuzz corpus and regression inputs, replayed under the sanitisers
 for r in "$root/$tree"/replay/fuzz_*; do

@@ -63,6 +63,10 @@ int custos_measure_act(custos_store *st, const char *id, custos_action action, c
 int custos_measure_statement(custos_store *st, const char *id, custos_action action, const char *role,
 			     const char *reason, const char *until, const custos_signer *key, char **note);
 
+/* The statement's text, unsigned, for `principal` to sign elsewhere (a browser): the note's text. */
+int custos_measure_statement_text(custos_store *st, const char *id, custos_action action, const char *role,
+				  const char *reason, const char *until, const char *principal, char **text);
+
 /* The state of a measure as of `today` (one of the names above). */
 int custos_measure_state(custos_store *st, const char *id, custos_date today, char state[16]);
 

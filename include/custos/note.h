@@ -38,6 +38,8 @@ int custos_verifier_new(custos_verifier **out, const char *vkey);
 void custos_verifier_free(custos_verifier *v);
 const char *custos_verifier_name(const custos_verifier *v);
 uint32_t custos_verifier_keyid(const custos_verifier *v);
+/* The raw Ed25519 public key. */
+void custos_verifier_public(const custos_verifier *v, uint8_t pub[32]);
 /* The key's signature type byte: 0x01 (Ed25519 note key) or 0x04 (tlog-cosignature/v1 witness key). */
 int custos_verifier_type(const custos_verifier *v);
 /* 0 if sig is a valid Ed25519 signature of msg under this key, else CUSTOS_EINVALID. */

@@ -27,6 +27,12 @@ typedef struct custos_server_options {
 	 */
 	custos_httpsig_lookup lookup;
 	void *lookup_ctx;
+	/*
+	 * 1: the store's principals are the keys (custos/principal.h): a
+	 * signature's keyid is the principal's verifier key, and each role reads
+	 * only what it should. Takes precedence over `lookup`.
+	 */
+	int principals;
 	long max_signature_age; /* seconds a signature stays fresh: 300 */
 } custos_server_options;
 

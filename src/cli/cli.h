@@ -88,6 +88,10 @@ int cmd_witness_vkey(cli_ctx *ctx, int argc, char **argv);
 int cmd_witness_add_log(cli_ctx *ctx, int argc, char **argv);
 int cmd_witness_add_checkpoint(cli_ctx *ctx, int argc, char **argv);
 
+/* Serves the HTTP API with options o until SIGINT or SIGTERM (note: one more line for the operator, or NULL). */
+struct custos_server_options;
+int cli_serve(cli_ctx *ctx, const struct custos_server_options *o, const char *note);
+
 /* Prints a decision for a person to read (the demo; `measure show --text`). */
 void cli_print_decision_text(const char *decision_json);
 

@@ -4,9 +4,97 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cli.h"
 #include "custos/builtin.h"
+#include "custos/lifecycle.h"
 #include "custos/log.h"
+#include "custos/server.h"
+
+/* The demo's principals: one per role the situations need, each with a key file in <store>.keys/. */
+static const struct {
+	const char *id, *name, *authority, *role;
+} demo_principals[] = {
+	{"REQ-VSSE", "VSSE requests desk", "vsse", "requester"},
+	{"HEAD-VSSE", "Administrator-general, VSSE", "vsse", "service_head"},
+	{"REQ-SGRS", "SGRS requests desk", "sgrs", "requester"},
+	{"HEAD-SGRS", "Chief, SGRS", "sgrs", "service_head"},
+	{"REQ-FP", "Federal Police, international desk", "federal_police", "requester"},
+	{"REQ-JUS", "FPS Justice, mutual assistance desk", "fps_justice", "requester"},
+	{"FA", "FPS Foreign Affairs, Protocol Directorate", "fps_foreign_affairs", "foreign_affairs"},
+	{"JUDGE", "Investigating judge, Brussels", "justice", "investigating_judge"},
+	{"BIM", "BIM Commission", "bim_commission", "bim_commission"},
+	{"DPO", "Data protection officer, Federal Police", "federal_police", "data_protection_officer"},
+	{"CA", "Central authority, FPS Justice", "fps_justice", "central_authority"},
+	{"COMR", "Standing Committee R", "comite_r", "comite_r"},
+	{"PP", "President of the Chamber", "chamber", "parliament_president"},
+};
+
+/* The principal who files a measure of `authority` in the demo. */
+static const char *demo_requester(const char *authority)
+{
+	for (size_t i = 0; i < sizeof(demo_principals) / sizeof(demo_principals[0]); i++)
+		if (strcmp(demo_principals[i].role, "requester") == 0 && strcmp(demo_principals[i].authority, authority) == 0)
+			return demo_principals[i].id;
+	return NULL;
+}
+
+/* Creates (or reuses) each demo principal's key file under dir and registers the principal. */
+static int demo_principals_add(custos_store *st, const char *dir, const char *actor)
+{
+	int rc = 0;
+	if (mkdir(dir, 0700) != 0 && access(dir, F_OK) != 0) {
+		fprintf(stderr, "custos: demo: cannot create %s\n", dir);
+		return CUSTOS_ERROR;
+	}
+	for (size_t i = 0; !rc && i < sizeof(demo_principals) / sizeof(demo_principals[0]); i++) {
+		char path[4200], *vkey = NULL, *roles[1] = {(char *)demo_principals[i].role};
+		custos_principal p;
+		snprintf(path, sizeof(path), "%s/%s.key", dir, demo_principals[i].id);
+		if (access(path, F_OK) == 0) {
+			custos_signer *k = NULL;
+			if (!(rc = custos_keyfile_load(path, &k)))
+				rc = custos_signer_vkey(k, &vkey);
+			custos_signer_free(k);
+		} else {
+			rc = custos_keyfile_generate(path, demo_principals[i].id, &vkey);
+		}
+		memset(&p, 0, sizeof(p));
+		p.id = (char *)demo_principals[i].id;
+		p.name = (char *)demo_principals[i].name;
+		p.authority = (char *)demo_principals[i].authority;
+		p.roles = roles;
+		p.nroles = 1;
+		p.pubkey = vkey;
+		if (!rc)
+			rc = custos_principal_add(st, &p, actor);
+		free(vkey);
+	}
+	if (rc)
+		cli_fail(rc, "demo: principals");
+	return rc;
+}
+
+/* Serves the API and the page until SIGINT or SIGTERM. */
+static int demo_serve(cli_ctx *ctx, const char *host, unsigned port, const char *keys)
+{
+	custos_server_options o;
+	char note[8192];
+	custos_server_options_init(&o);
+	o.host = host;
+	o.port = port;
+	o.store_uri = ctx->store_uri;
+	o.principals = 1;
+	snprintf(note, sizeof(note),
+		 "the page is at the address above (Ctrl-C stops it). Sign in with a key file from %s/:\n"
+		 "  FA.key approves S5 as foreign_affairs, HEAD-VSSE.key as service_head; COMR.key (comite_r) sees every\n"
+		 "  measure. The audit page proves entries in the browser.",
+		 keys);
+	fflush(stdout);
+	return cli_serve(ctx, &o, note);
+}
 
 /* The seven situations of DESIGN.md §1, each replayed by one demo measure. */
 static const struct {
@@ -85,15 +173,31 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv)
 	custos_store *st = NULL;
 	const char *data;
 	size_t len, count = 0;
-	int as_json = 0, rc;
+	int as_json = 0, serve = 1, rc;
 	int64_t events;
+	char host[64] = "127.0.0.1", keys[4000];
+	unsigned port = 8080;
 
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
+		if (strcmp(argv[i], "--json") == 0) {
 			as_json = 1;
-		else
-			return cli_usage(ctx, "usage: demo [--json]");
+		} else if (strcmp(argv[i], "--no-serve") == 0) {
+			serve = 0;
+		} else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
+			const char *c = strrchr(argv[++i], ':');
+			char *end;
+			unsigned long p = c ? strtoul(c + 1, &end, 10) : 0;
+			if (!c || c == argv[i] || !c[1] || *end || p > 65535 || (size_t)(c - argv[i]) >= sizeof(host))
+				return cli_usage(ctx, "--listen: expected HOST:PORT such as 127.0.0.1:8080, got '%s'", argv[i]);
+			snprintf(host, sizeof(host), "%.*s", (int)(c - argv[i]), argv[i]);
+			port = (unsigned)p;
+		} else {
+			return cli_usage(ctx, "usage: demo [--json] [--no-serve | --listen HOST:PORT]");
+		}
 	}
+	if (as_json)
+		serve = 0;
+	snprintf(keys, sizeof(keys), "%s.keys", ctx->store_uri);
 	if (cli_open_store(ctx, &st, 1))
 		return CLI_REFUSED;
 	if (custos_store_event_count(st) != 0) {
@@ -107,6 +211,10 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv)
 		custos_store_close(st);
 		return cli_fail(rc, "demo");
 	}
+	if (demo_principals_add(st, keys, "demo")) {
+		custos_store_close(st);
+		return CLI_REFUSED;
+	}
 	if (!as_json)
 		printf("custos demo: store %s\n"
 		       "  imported %zu parties of a fictional registry (missions, diplomats, a consular post,\n"
@@ -114,8 +222,15 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv)
 		       ctx->store_uri, count);
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		char *id = NULL, *decision = NULL;
-		if ((rc = custos_builtin_get(&data, &len, scenarios[i].file)) ||
-		    (rc = custos_measure_file(st, data, len, "demo", &id, &decision))) {
+		json_t *mj;
+		const char *by = NULL;
+		if ((rc = custos_builtin_get(&data, &len, scenarios[i].file)))
+			return cli_fail(rc, scenarios[i].file);
+		mj = json_loadb(data, len, 0, NULL);
+		by = demo_requester(json_string_value(json_object_get(mj, "requested_by")) ? json_string_value(json_object_get(mj, "requested_by")) : "");
+		rc = custos_measure_file_by(st, data, len, by ? by : "demo", by, &id, &decision);
+		json_decref(mj);
+		if (rc) {
 			custos_store_close(st);
 			return cli_fail(rc, scenarios[i].file);
 		}
@@ -151,5 +266,15 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv)
 		       "  custos --store %s log verify\n"
 		       "  custos --store %s log prove 3\n",
 		       ctx->store_uri, ctx->store_uri, ctx->store_uri, ctx->store_uri, ctx->store_uri);
+	if (!as_json) {
+		printf("\nThe demo's principals, one per role, each with its key file in %s/:\n", keys);
+		for (size_t i = 0; i < sizeof(demo_principals) / sizeof(demo_principals[0]); i++)
+			printf("  %-10s %-24s %s\n", demo_principals[i].id, demo_principals[i].role, demo_principals[i].name);
+		printf("Approve from the command line with, e.g.:\n"
+		       "  custos --store %s approve M-000005 --role foreign_affairs --key %s/FA.key\n",
+		       ctx->store_uri, keys);
+	}
+	if (serve)
+		return demo_serve(ctx, host, port, keys);
 	return CLI_OK;
 }

@@ -27,10 +27,8 @@ static int parse_listen(const char *s, char *host, size_t cap, unsigned *port)
 int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 {
 	custos_server_options o;
-	custos_server *srv = NULL;
 	char host[64] = "127.0.0.1";
-	sigset_t set;
-	int sig = 0, rc;
+	int open_server = 0;
 
 	custos_server_options_init(&o);
 	for (int i = 0; i < argc; i++) {
@@ -44,6 +42,8 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 			if (*end || n < 1 || n > 64)
 				return cli_usage(ctx, "--threads: expected 1 to 64, got '%s'", argv[i]);
 			o.threads = (unsigned)n;
+		} else if (strcmp(argv[i], "--open") == 0) {
+			open_server = 1;
 		} else if (strcmp(argv[i], "--routes") == 0 && argc == 1) {
 			char *table = NULL;
 			if (custos_server_routes(&table))
@@ -52,23 +52,35 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 			free(table);
 			return CLI_OK;
 		} else {
-			return cli_usage(ctx, "usage: serve [--listen HOST:PORT] [--threads N] | serve --routes");
+			return cli_usage(ctx, "usage: serve [--listen HOST:PORT] [--threads N] [--open] | serve --routes");
 		}
 	}
 	o.host = host;
 	o.store_uri = ctx->store_uri;
-	/* no principals yet (issue 4): o.lookup stays NULL and every request passes; see src/server/auth.c */
+	/* requests are signed by principals (RFC 9421), unless --open: then every request passes (tests, benchmarks) */
+	o.principals = !open_server;
 
+	return cli_serve(ctx, &o, open_server ? "--open: requests are not authenticated; every caller may do everything"
+					      : NULL);
+}
+
+int cli_serve(cli_ctx *ctx, const custos_server_options *o, const char *note)
+{
+	custos_server *srv = NULL;
+	sigset_t set;
+	int sig = 0, rc;
 	/* SIGINT and SIGTERM are taken by sigwait below, in this thread only: block them before threads start */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = custos_server_start(&srv, &o)))
+	if ((rc = custos_server_start(&srv, o)))
 		return cli_fail(rc, "serve");
-	fprintf(stderr, "custos: listening on http://%s:%u/ (store %s; %u threads)\n", host, custos_server_port(srv),
-		ctx->store_uri, o.threads);
+	fprintf(stderr, "custos: listening on http://%s:%u/ (store %s; %u threads)\n", o->host, custos_server_port(srv),
+		ctx->store_uri, o->threads);
+	if (note)
+		fprintf(stderr, "custos: %s\n", note);
 	fflush(stderr);
 	sigwait(&set, &sig);
 	fprintf(stderr, "custos: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");

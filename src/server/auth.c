@@ -3,7 +3,32 @@
 #include <string.h>
 #include <time.h>
 
+#include "custos/principal.h"
 #include "server_int.h"
+
+/* The principal behind a keyid (its verifier key): its public key and roles. ctx is a store. */
+static int principal_lookup(void *ctx, const char *keyid, uint8_t pubkey[32], char *roles, size_t roles_len)
+{
+	custos_principal p;
+	custos_verifier *v = NULL;
+	size_t used = 0;
+	int rc = custos_principal_by_key(ctx, keyid, &p);
+	if (rc)
+		return rc;
+	if ((rc = custos_verifier_new(&v, p.pubkey)) == 0) {
+		custos_verifier_public(v, pubkey);
+		custos_verifier_free(v);
+		roles[0] = '\0';
+		for (size_t i = 0; i < p.nroles; i++) {
+			int n = snprintf(roles + used, roles_len - used, "%s%s", i ? " " : "", p.roles[i]);
+			if (n < 0 || (size_t)n >= roles_len - used)
+				break;
+			used += (size_t)n;
+		}
+	}
+	custos_principal_dispose(&p);
+	return rc;
+}
 
 /* True if the space-separated list `roles` holds `role`. */
 static int has_role(const char *roles, const char *role)
@@ -20,12 +45,11 @@ static int has_role(const char *roles, const char *role)
  * OpenAPI document, the witness endpoint) pass. Every other route needs a
  * signature by a principal holding the route's role ("principal": any role).
  *
- * PRINCIPALS PLUG IN HERE (issue 4). Until custos has principals the server
- * is started with no lookup (custos_server_options.lookup == NULL) and
- * every request passes as actor "api". `custos serve` will pass a lookup
- * that finds a principal by the keyid of its signature (its verifier key
- * "name+hash+base64") and returns its Ed25519 public key and roles; nothing
- * else here changes.
+ * With principals (custos_server_options.principals, what `custos serve`
+ * runs with unless --open) a signature's keyid is a principal's verifier key
+ * ("name+hash+base64"): its Ed25519 key and roles come from the store, and
+ * the request acts as that principal. A server started with no lookup at all
+ * (`serve --open`, the benchmark) lets every request pass as actor "api".
  */
 int srv_authenticate(custos_server *s, srv_request *rq, srv_response *rs)
 {
@@ -36,15 +60,23 @@ int srv_authenticate(custos_server *s, srv_request *rq, srv_response *rs)
 	custos_httpsig_failure why;
 	int rc;
 
+	custos_httpsig_lookup lookup = s->opt.lookup;
+	void *lookup_ctx = s->opt.lookup_ctx;
+
 	snprintf(rq->actor, sizeof(rq->actor), "api");
-	if (strcmp(r->role, "public") == 0 || !s->opt.lookup)
+	rq->principal[0] = '\0';
+	if (s->opt.principals) {
+		if (!(lookup_ctx = srv_store(s, rs)))
+			return -1;
+		lookup = principal_lookup;
+	}
+	if (strcmp(r->role, "public") == 0 || !lookup)
 		return 0;
 	m = (custos_httpsig_message){rq->method,   "http",	 rq->header(rq->header_ctx, "host"),
 				     rq->raw_path, rq->raw_query, rq->header, rq->header_ctx};
 	pol = (custos_httpsig_policy){(int64_t)time(NULL), s->opt.max_signature_age, 60, rq->body, rq->body_len};
 	rc = custos_httpsig_verify(&who, &why, &m, rq->header(rq->header_ctx, "signature-input"),
-				   rq->header(rq->header_ctx, "signature"), &pol, s->opt.lookup, s->opt.lookup_ctx,
-				   s->replay);
+				   rq->header(rq->header_ctx, "signature"), &pol, lookup, lookup_ctx, s->replay);
 	if (rc == CUSTOS_ELIMIT) {
 		srv_error(rs, 503, "Signature", "%s", custos_error_last());
 		return -1;
@@ -65,5 +97,13 @@ int srv_authenticate(custos_server *s, srv_request *rq, srv_response *rs)
 		return -1;
 	}
 	snprintf(rq->actor, sizeof(rq->actor), "%s", who.keyid);
+	if (s->opt.principals) {
+		custos_principal p;
+		if (custos_principal_by_key(lookup_ctx, who.keyid, &p) == 0) {
+			snprintf(rq->principal, sizeof(rq->principal), "%s", p.id);
+			snprintf(rq->actor, sizeof(rq->actor), "%s", p.id);
+			custos_principal_dispose(&p);
+		}
+	}
 	return 0;
 }

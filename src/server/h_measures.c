@@ -45,17 +45,29 @@ void srv_h_decide(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 	srv_snapshot_release(ctx->srv, snap);
 }
 
-static int add_line(void *ctx, json_t *line)
+typedef struct {
+	srv_ctx *ctx;
+	const srv_request *rq;
+	json_t *list;
+} list_ctx;
+
+static int add_line(void *vctx, json_t *line)
 {
-	return json_array_append_new(ctx, line) ? CUSTOS_ENOMEM : 0;
+	list_ctx *l = vctx;
+	if (!srv_may_see(l->ctx, l->rq, json_string_value(json_object_get(line, "id")))) {
+		json_decref(line);
+		return 0;
+	}
+	return json_array_append_new(l->list, line) ? CUSTOS_ENOMEM : 0;
 }
 
 void srv_h_measure_list(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 {
-	const srv_kv *state = srv_query(rq, "state");
+	const srv_kv *state = srv_query(rq, "state"), *role = srv_query(rq, "role");
 	json_t *list = json_array();
-	int rc = custos_report_measures(ctx->store, state ? state->value : NULL, NULL, custos_date_today(), add_line,
-					list);
+	list_ctx l = {ctx, rq, list};
+	int rc = custos_report_measures(ctx->store, state ? state->value : NULL, role ? role->value : NULL,
+					custos_date_today(), add_line, &l);
 	if (rc) {
 		json_decref(list);
 		srv_fail(rs, rc, NULL);
@@ -67,7 +79,13 @@ void srv_h_measure_list(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 void srv_h_measure_show(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 {
 	custos_store_measure m;
-	int rc = custos_store_measure_get(ctx->store, &m, srv_param(rq, "id")->value);
+	const char *id = srv_param(rq, "id")->value;
+	int rc;
+	if (!srv_may_see(ctx, rq, id)) {
+		srv_error(rs, 404, "id", "no measure '%s'", id);
+		return;
+	}
+	rc = custos_store_measure_get(ctx->store, &m, id);
 	if (rc) {
 		srv_fail(rs, rc, "id");
 		return;

@@ -58,7 +58,7 @@ typedef struct srv_route {
 	int status;		    /* the success status */
 	const char *response_type;
 	const char *response_schema; /* component schema of a JSON answer, NULL: text or bytes */
-	srv_qparam query[3];
+	srv_qparam query[4];
 	int errors[8]; /* error statuses the route answers, 0-terminated */
 } srv_route;
 
@@ -101,6 +101,7 @@ typedef struct srv_request {
 	const char *(*header)(void *ctx, const char *name);
 	void *header_ctx;
 	char actor[256]; /* who acts: the signer's keyid, or "api" */
+	char principal[65]; /* with principals: the signer's principal id ("" on an open server) */
 } srv_request;
 
 /* A response; body is malloc'd and handed to the HTTP layer. */
@@ -243,5 +244,17 @@ void srv_h_log_consistency(srv_ctx *, srv_request *, srv_response *);
 void srv_h_log_receipt(srv_ctx *, srv_request *, srv_response *);
 void srv_h_tile(srv_ctx *, srv_request *, srv_response *);
 void srv_h_add_checkpoint(srv_ctx *, srv_request *, srv_response *);
+void srv_h_me(srv_ctx *, srv_request *, srv_response *);
+void srv_h_principals(srv_ctx *, srv_request *, srv_response *);
+void srv_h_statement_text(srv_ctx *, srv_request *, srv_response *);
+void srv_h_statement_submit(srv_ctx *, srv_request *, srv_response *);
+void srv_h_authorization(srv_ctx *, srv_request *, srv_response *);
+void srv_h_revocations(srv_ctx *, srv_request *, srv_response *);
+/*
+ * Whether the caller may see measure `id`: everyone on an open server;
+ * comite_r everything; a requester or service_head its authority's
+ * measures; an approver what waits for one of its roles or what it signed.
+ */
+int srv_may_see(srv_ctx *ctx, const srv_request *rq, const char *id);
 
 #endif

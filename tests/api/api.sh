@@ -49,7 +49,7 @@ log_size() { curl -s "$base/healthz" | jq .log_size; }
 
 "$custos" init 2>/dev/null || { echo "FAIL api/setup: custos init"; exit 1; }
 "$custos" registry import "$root/demo/registry.jsonl" >/dev/null || { echo "FAIL api/setup: import"; exit 1; }
-"$custos" serve --listen 127.0.0.1:0 2>"$work/serve.log" &
+"$custos" serve --listen 127.0.0.1:0 --open 2>"$work/serve.log" &
 server_pid=$!
 for _ in $(seq 100); do
 	port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$work/serve.log")

@@ -310,6 +310,11 @@ const char *custos_verifier_name(const custos_verifier *v)
 	return v->name;
 }
 
+void custos_verifier_public(const custos_verifier *v, uint8_t pub[32])
+{
+	memcpy(pub, v->pub, 32);
+}
+
 int custos_verifier_type(const custos_verifier *v)
 {
 	return v->type;

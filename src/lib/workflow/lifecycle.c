@@ -807,48 +807,67 @@ int custos_measure_act(custos_store *st, const char *id, custos_action action, c
 	return rc;
 }
 
+/* The statement for `action` on measure id by principal p: its current round and decision, now. */
+static int statement_build(custos_store *st, const char *id, custos_action action, const char *role,
+			   const char *reason, const char *until, const custos_principal *p, custos_statement *s)
+{
+	json_t *life = NULL;
+	int rc;
+	memset(s, 0, sizeof(*s));
+	if ((rc = life_load(st, id, &life)))
+		return rc;
+	if (!role) {
+		if (action == CUSTOS_ACT_REVOKE)
+			role = "comite_r";
+		else if (custos_principal_has_role(p, "requester"))
+			role = "requester";
+		else
+			role = "service_head";
+	}
+	s->action = action;
+	snprintf(s->measure, sizeof(s->measure), "%s", id);
+	s->round = (unsigned)json_integer_value(json_object_get(life, "round"));
+	snprintf(s->decision, sizeof(s->decision), "%s", jstr(life, "decision"));
+	snprintf(s->role, sizeof(s->role), "%s", role);
+	snprintf(s->principal, sizeof(s->principal), "%s", p->id);
+	if (until)
+		snprintf(s->until, sizeof(s->until), "%s", until);
+	json_decref(life);
+	if (reason && strlen(reason) > CUSTOS_REASON_MAX)
+		return custos_error_set(CUSTOS_EINVALID, "reason: longer than %d bytes", CUSTOS_REASON_MAX);
+	if (reason)
+		snprintf(s->reason, sizeof(s->reason), "%s", reason);
+	return custos_time_now(s->time);
+}
+
 int custos_measure_statement(custos_store *st, const char *id, custos_action action, const char *role,
 			     const char *reason, const char *until, const custos_signer *key, char **note)
 {
 	custos_statement s;
 	custos_principal p;
-	json_t *life = NULL;
 	char *vkey = NULL;
 	int rc;
-
-	memset(&s, 0, sizeof(s));
 	memset(&p, 0, sizeof(p));
 	*note = NULL;
-	if ((rc = custos_signer_vkey(key, &vkey)) || (rc = custos_principal_by_key(st, vkey, &p)) ||
-	    (rc = life_load(st, id, &life)))
-		goto out;
-	if (!role) {
-		if (action == CUSTOS_ACT_REVOKE)
-			role = "comite_r";
-		else if (custos_principal_has_role(&p, "requester"))
-			role = "requester";
-		else
-			role = "service_head";
-	}
-	s.action = action;
-	snprintf(s.measure, sizeof(s.measure), "%s", id);
-	s.round = (unsigned)json_integer_value(json_object_get(life, "round"));
-	snprintf(s.decision, sizeof(s.decision), "%s", jstr(life, "decision"));
-	snprintf(s.role, sizeof(s.role), "%s", role);
-	snprintf(s.principal, sizeof(s.principal), "%s", p.id);
-	if (until)
-		snprintf(s.until, sizeof(s.until), "%s", until);
-	if (reason && strlen(reason) > CUSTOS_REASON_MAX) {
-		rc = custos_error_set(CUSTOS_EINVALID, "reason: longer than %d bytes", CUSTOS_REASON_MAX);
-		goto out;
-	}
-	if (reason)
-		snprintf(s.reason, sizeof(s.reason), "%s", reason);
-	if (!(rc = custos_time_now(s.time)))
+	if (!(rc = custos_signer_vkey(key, &vkey)) && !(rc = custos_principal_by_key(st, vkey, &p)) &&
+	    !(rc = statement_build(st, id, action, role, reason, until, &p, &s)))
 		rc = custos_statement_sign(note, &s, key);
-out:
-	json_decref(life);
 	free(vkey);
+	custos_principal_dispose(&p);
+	return rc;
+}
+
+int custos_measure_statement_text(custos_store *st, const char *id, custos_action action, const char *role,
+				  const char *reason, const char *until, const char *principal, char **text)
+{
+	custos_statement s;
+	custos_principal p;
+	int rc;
+	*text = NULL;
+	if ((rc = custos_principal_get(st, principal, &p)))
+		return rc;
+	if (!(rc = statement_build(st, id, action, role, reason, until, &p, &s)))
+		rc = custos_statement_format(text, &s);
 	custos_principal_dispose(&p);
 	return rc;
 }

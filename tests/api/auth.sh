@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# auth.sh — the HTTP API with principals: RFC 9421 signatures (unknown key 401, wrong role 403, replayed or stale 401),
+# what each role may read, and the life of a measure over HTTP (statement text, signed statement, token, revocations).
+#   tests/api/auth.sh [CUSTOS_BIN]
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+custos=${1:-${CUSTOS_BIN:-$root/build/san/custos}}
+sign=$(dirname "$custos")/tools/httpsign
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+export CUSTOS_STORE="$work/custos.db" CUSTOS_ACTOR=auth-test
+cd "$work" || exit 1
+fails=0
+ok() { echo "ok   api/auth-$1"; }
+bad() { echo "FAIL api/auth-$1: $2"; fails=$((fails + 1)); [ -s "$work/body" ] && head -c 400 "$work/body" | sed 's/^/  body: /'; echo; }
+[ -x "$sign" ] || { echo "FAIL api/auth-setup: no $sign"; exit 1; }
+
+# as KEY METHOD PATH [BODYFILE [TYPE]]: a request signed with KEY's file; status in $status, answer in body
+as() {
+	local key=$1 method=$2 path=$3 bodyfile=${4:-} type=${5:-text/plain}
+	local hdrs=() line
+	while IFS= read -r line; do hdrs+=(-H "$line"); done < <("$sign" "$key.key" "$method" "127.0.0.1:$port" "$path" $bodyfile)
+	if [ -n "$bodyfile" ]; then
+		status=$(curl -s -o "$work/body" -w '%{http_code}' -X "$method" "${hdrs[@]}" -H "Content-Type: $type" \
+			--data-binary @"$bodyfile" "$base$path")
+	else
+		status=$(curl -s -o "$work/body" -w '%{http_code}' -X "$method" "${hdrs[@]}" "$base$path")
+	fi
+	printf '%s\n' "${hdrs[@]}" | grep -v '^-H$' >"$work/last.headers"
+}
+expect() {
+	local name=$1 want=$2 cond=${3:-}
+	if [ "$status" != "$want" ]; then bad "$name" "status $status, expected $want"; return; fi
+	if [ -n "$cond" ] && ! jq -e "$cond" "$work/body" >/dev/null 2>&1; then bad "$name" "not true: $cond"; return; fi
+	ok "$name"
+}
+
+"$custos" init --origin test.example/custos 2>/dev/null || { echo "FAIL api/auth-setup: init"; exit 1; }
+"$custos" registry import "$root/demo/registry.jsonl" >/dev/null
+principal() {
+	local id=$1 authority=$2
+	shift 2
+	"$custos" key generate "$id.key" >"$id.pub" && "$custos" principal add "$id" --name "Test $id" \
+		--authority "$authority" --role "$@" --pubkey "$(cat "$id.pub")" >/dev/null
+}
+principal REQ-VSSE vsse requester
+principal HEAD-VSSE vsse service_head
+principal REQ-FP federal_police requester
+principal FA fps_foreign_affairs foreign_affairs
+principal COMR comite_r comite_r
+"$custos" key generate stranger.key >/dev/null
+
+"$custos" serve --listen 127.0.0.1:0 2>"$work/serve.log" &
+server_pid=$!
+for _ in $(seq 100); do
+	port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$work/serve.log")
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+[ -n "${port:-}" ] || { echo "FAIL api/auth-setup: server did not start"; cat "$work/serve.log"; exit 1; }
+base=http://127.0.0.1:$port
+
+# ---- signatures ----------------------------------------------------------------------------------------
+status=$(curl -s -o "$work/body" -w '%{http_code}' "$base/v1/measures"); expect unsigned 401 '.field == "Signature-Input" or .field == "Signature"'
+as stranger GET /v1/measures; expect unknown-key 401
+as FA GET /v1/me; expect me 200 '.id == "FA" and .roles == ["foreign_affairs"]'
+hdrs=(); while IFS= read -r l; do hdrs+=(-H "$l"); done <"$work/last.headers"
+status=$(curl -s -o "$work/body" -w '%{http_code}' "${hdrs[@]}" "$base/v1/me"); expect replayed 401
+HTTPSIGN_CREATED=$(($(date +%s) - 3600)) as FA GET /v1/me; expect stale 401
+cp "$root/demo/measures/s5.json" s5.json
+as FA POST /v1/measures s5.json application/json; expect wrong-role 403
+as FA GET /v1/principals; expect principals-wrong-role 403
+as COMR GET /v1/principals; expect principals 200 '(.principals | length) == 5'
+status=$(curl -s -o "$work/body" -w '%{http_code}' "$base/v1/log/checkpoint"); expect public-log-unsigned 200
+
+# ---- file as the service, then what each role reads ----------------------------------------------------------
+as REQ-VSSE POST /v1/measures s5.json application/json; expect file-signed 201 '.outcome == "needs_approval"'
+id=$(jq -r .id "$work/body")
+cp "$root/demo/measures/s6.json" s6.json
+as REQ-FP POST /v1/measures s6.json application/json; expect file-other-service 201
+other=$(jq -r .id "$work/body")
+as REQ-VSSE GET /v1/measures; expect requester-sees-own 200 "[.measures[].id] == [\"$id\"]"
+as FA GET "/v1/measures?role=foreign_affairs"; expect inbox 200 "[.measures[].id] == [\"$id\"]"
+as FA GET "/v1/measures/$other"; expect approver-cannot-see-other 404
+as COMR GET /v1/measures; expect comite-sees-all 200 '(.measures | length) == 2'
+"$custos" measure show "$id" | jq -S 'del(.life)' >cli.json
+as REQ-VSSE GET "/v1/measures/$id"; jq -S 'del(.life)' "$work/body" >api.json
+cmp -s cli.json api.json && ok show-same-as-cli || bad show-same-as-cli "$(diff cli.json api.json | head -5)"
+
+# ---- approve over HTTP: the statement text, signed by the principal's key, posted ------------------------
+as FA GET "/v1/measures/$id/statement?action=approve&role=foreign_affairs"; expect statement-text 200
+head -1 "$work/body" | grep -qx 'custos-statement/v1' && grep -qx 'principal FA' "$work/body" && ok statement-is-fa-s ||
+	bad statement-is-fa-s "$(head -3 "$work/body")"
+cp "$work/body" fa.text
+"$custos" approve "$id" --role foreign_affairs --key FA.key --print >fa.stmt
+as HEAD-VSSE POST /v1/statements fa.stmt; expect statement-of-another 403 '.field == "principal"'
+as FA POST /v1/statements fa.stmt; expect approve 200 '.approvals[] | select(.role == "foreign_affairs") | .state == "approved"'
+HTTPSIGN_CREATED=$(($(date +%s) + 1)) as FA POST /v1/statements fa.stmt; expect approve-replayed 409 '.error | test("already approved")'
+"$custos" approve "$id" --role service_head --key HEAD-VSSE.key --print >head.stmt
+as HEAD-VSSE POST /v1/statements head.stmt; expect authorised 200 '.authorizations == ["'"$id"'.1"]'
+as REQ-VSSE GET "/v1/authorizations/$id.1"; expect token 200
+cp "$work/body" token
+"$custos" authorization verify token --vkey "$("$custos" log vkey)" --date 2026-12-15 >/dev/null && ok token-verifies ||
+	bad token-verifies "custos authorization verify"
+as REQ-FP GET "/v1/authorizations/$id.1"; expect token-other-service 404
+"$custos" measure revoke "$id" --key COMR.key --reason "test" >/dev/null
+status=$(curl -s -o "$work/body" -w '%{http_code}' "$base/revocations"); expect revocations-public 200
+grep -qx "revoked $id.1" "$work/body" && ok revocations-list || bad revocations-list "$(cat "$work/body")"
+"$custos" log verify >/dev/null 2>"$work/verify.err" && ok log-verifies || bad log-verifies "$(cat "$work/verify.err")"
+
+kill -TERM "$server_pid"
+wait "$server_pid"
+rc=$?
+server_pid=
+[ "$rc" = 0 ] && ok server-stops-cleanly || bad server-stops-cleanly "exit $rc"
+exit $((fails > 0))
