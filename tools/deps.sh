@@ -6,7 +6,10 @@ set -euo pipefail
 mode=${1:-build}
 pkgs=(build-essential pkg-config libsqlite3-dev libjansson-dev libssl-dev libidn2-dev libcmocka-dev sqlite3 jq
 	libmicrohttpd-dev curl wrk
-	golang-go golang-golang-x-mod-dev)
+	golang-go golang-golang-x-mod-dev
+	chromium nodejs) # the browser tests: Debian's chromium driven by playwright-core from npm
+# npm: Debian's package only where the machine's Node.js does not bring its own (NodeSource's does, and conflicts)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 [ "$mode" = fuzz ] && pkgs+=(clang libclang-rt-dev)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run-tests.sh — runs every test against one build tree (default build/san):
-# unit tests (cmocka), golden command-line tests, HTTP API tests, and the fuzz corpus replay.
+# unit tests (cmocka), golden command-line tests, HTTP API tests, the fuzz corpus replay and the browser tests.
 # Prints one line per test and closes with "N passed, N failed".
 set -uo pipefail
 tree=${1:-build/san}
@@ -82,6 +82,21 @@ for r in "$root/$tree"/replay/fuzz_*; do
 	[ $rc -ne 0 ] && tail -30 "$tmp/out"
 	result "replay/$target" $rc
 done
+
+# 5. the web page in Debian's chromium (playwright-core); a missing browser or node is a failure, not a skip
+if [ -x "$root/tests/browser/browser.sh" ]; then
+	"$root/tests/browser/browser.sh" "$CUSTOS_BIN" >"$tmp/browser.out" 2>&1
+	rc=$?
+	counted=0
+	while IFS= read -r line; do
+		case "$line" in
+		"ok   "*) result "${line#ok   }" 0; counted=$((counted + 1)) ;;
+		"FAIL "*) echo "  $line"; result "${line#FAIL }" 1; counted=$((counted + 1)) ;;
+		*) [ -n "$line" ] && echo "  $line" ;;
+		esac
+	done <"$tmp/browser.out"
+	[ $rc -ne 0 ] && [ $counted -eq 0 ] && result browser/setup 1
+fi
 
 echo
 [ $fail -gt 0 ] && printf 'failed: %s\n' "${failed[@]}"

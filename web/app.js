@@ -48,8 +48,14 @@ const WORDS = {
   informed: "To be informed",
 };
 
-function badge(word) {
-  return el("span", { class: `badge badge-${word}` }, WORDS[word] || word || "—");
+function badge(word, text) {
+  return el("span", { class: `badge badge-${word}` }, text || WORDS[word] || word || "—");
+}
+
+/* An approval's state in words: a role that is only informed acknowledges, it does not approve. */
+function approvalBadge(a) {
+  if (a.kind === "notify" && a.state === "pending") return badge("pending", "Awaiting acknowledgement");
+  return badge(a.state);
 }
 
 /* Is this path one that needs no signature (the register's public read paths)? */
@@ -334,7 +340,7 @@ function renderMeasure(rec) {
               { "data-role": a.role },
               el("td", {}, a.role),
               el("td", {}, a.kind || "approve"),
-              el("td", { class: "approval-state" }, badge(a.state)),
+              el("td", { class: "approval-state" }, approvalBadge(a)),
               el("td", {}, a.principal || "—"),
               el("td", {}, a.time || "—"),
               el("td", {}, a.reason || "—"),
@@ -408,7 +414,7 @@ function actionForm(rec, approvals) {
   const fieldset = el("fieldset", { id: "action-choices" }, el("legend", {}, "Decision"), radios(open[0]));
   roleSel.addEventListener("change", () => {
     const a = open.find((x) => x.role === roleSel.value);
-    fieldset.replaceChildren(el("legend", {}, "Decision"), radios(a));
+    fieldset.replaceChildren(el("legend", {}, "Decision"), ...radios(a));
   });
   const form = el(
     "form",

@@ -95,7 +95,8 @@ async function sign(key, bytes) {
 
 /*
  * RFC 9421 signature of a request, as src/lib/httpsig verifies it: covers
- * @method, @authority, @path and, with content, content-digest (RFC 9530).
+ * @method, @authority, @path and, with content, content-digest (RFC 9530),
+ * with created, keyid, alg and nonce.
  * Returns the header fields to send. authority is the Host ("127.0.0.1:8080"),
  * path the request path without its query.
  */
@@ -111,7 +112,10 @@ export async function signRequest(key, method, authority, path, body, created) {
     lines.push(`"content-digest": ${digest}`);
   }
   const when = created ?? Math.floor(Date.now() / 1000);
-  const params = `(${components.join(" ")});created=${when};keyid="${key.vkey}";alg="ed25519"`;
+  // Ed25519 is deterministic: two equal requests in one second would sign alike and the second be refused as
+  // a replay, so each signature carries a random nonce.
+  const nonce = b64encode(globalThis.crypto.getRandomValues(new Uint8Array(12)));
+  const params = `(${components.join(" ")});created=${when};keyid="${key.vkey}";alg="ed25519";nonce="${nonce}"`;
   lines.push(`"@signature-params": ${params}`);
   const sig = await sign(key, enc.encode(lines.join("\n")));
   headers["Signature-Input"] = `sig1=${params}`;

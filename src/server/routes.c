@@ -107,7 +107,8 @@ const srv_route srv_routes[] = {
 	{"GET", "/", srv_h_web, "public", "webPage", "The web page for reviewers and auditors (web/index.html)",
 	 SRV_BODY_NONE, NULL, 200, "text/html; charset=utf-8", NULL, {{0}}, E(0)},
 	{"GET", "/web/{file}", srv_h_web, "public", "webFile",
-	 "A file of the web page (app.js, crypto.js: text/javascript; style.css: text/css)", SRV_BODY_NONE, NULL, 200, "text/javascript; charset=utf-8", NULL, {{0}}, E(404)},
+	 "A file of the web page (app.js, crypto.js: text/javascript; style.css: text/css)", SRV_BODY_NONE, NULL, 200,
+	 "text/javascript; charset=utf-8", NULL, {{0}}, E(404)},
 };
 const size_t srv_nroutes = sizeof(srv_routes) / sizeof(srv_routes[0]);
 

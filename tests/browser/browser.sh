@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# browser.sh — the web page in Debian's chromium, driven by playwright-core: file, approve, authorise, audit.
+# Starts `custos serve` on a free port over a fresh store with one principal per role (tests/data/life-setup.sh),
+# runs tests/browser/flow.mjs, and prints "ok   browser/NAME" or "FAIL browser/NAME: why" per check.
+# Screenshots go to build/browser/*.png. A missing chromium, node or npm is a failure (tools/deps.sh installs them).
+#   tests/browser/browser.sh [CUSTOS_BIN]
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+custos=${1:-${CUSTOS_BIN:-$root/build/san/custos}}
+chromium=${CUSTOS_CHROMIUM:-/usr/bin/chromium}
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+	if [ -n "$server_pid" ]; then
+		kill "$server_pid" 2>/dev/null
+		wait "$server_pid" 2>/dev/null
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+[ -x "$chromium" ] || { echo "FAIL browser/setup: no chromium at $chromium (tools/deps.sh installs it)"; exit 1; }
+command -v node >/dev/null || { echo "FAIL browser/setup: no node (tools/deps.sh installs nodejs)"; exit 1; }
+command -v npm >/dev/null || { echo "FAIL browser/setup: no npm (tools/deps.sh installs npm)"; exit 1; }
+# playwright-core from npm, cached under build/npm (it brings no browser: it drives Debian's chromium)
+npm_dir=$root/build/npm
+if [ ! -f "$npm_dir/node_modules/playwright-core/package.json" ]; then
+	mkdir -p "$npm_dir"
+	npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error playwright-core@1 >"$work/npm.log" 2>&1 ||
+		{ echo "FAIL browser/setup: npm install playwright-core"; cat "$work/npm.log"; exit 1; }
+fi
+
+# a fresh store: the demo registry and one principal per role, each with its key file in $work/keys
+mkdir -p "$work/bin" "$work/keys"
+ln -s "$custos" "$work/bin/custos"
+export PATH="$work/bin:$PATH" CUSTOS_STORE="$work/custos.db" ROOT="$root"
+(cd "$work/keys" && source "$root/tests/data/life-setup.sh") >"$work/setup.log" 2>&1 ||
+	{ echo "FAIL browser/setup: store and principals"; cat "$work/setup.log"; exit 1; }
+
+custos serve --listen 127.0.0.1:0 2>"$work/serve.log" &
+server_pid=$!
+port=
+for _ in $(seq 100); do
+	port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$work/serve.log")
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+[ -n "$port" ] || { echo "FAIL browser/setup: the server did not start"; cat "$work/serve.log"; exit 1; }
+
+# the page's files, as the server answers them (before any browser)
+base=http://127.0.0.1:$port
+page_file() { # NAME PATH STATUS TYPE
+	local got
+	got=$(curl -s -o "$work/body" -w '%{http_code} %{content_type}' "$base$2")
+	if [ "$got" = "$3 $4" ]; then echo "ok   browser/$1"; else echo "FAIL browser/$1: GET $2: $got, expected $3 $4"; fi
+}
+page_file serve-index / 200 "text/html; charset=utf-8"
+page_file serve-app-js /web/app.js 200 "text/javascript; charset=utf-8"
+page_file serve-crypto-js /web/crypto.js 200 "text/javascript; charset=utf-8"
+page_file serve-style-css /web/style.css 200 "text/css; charset=utf-8"
+page_file serve-unknown-file /web/nothing.js 404 "application/json"
+page_file serve-no-traversal /web/%2e%2e%2fMakefile 404 "application/json"
+page_file serve-not-embedded /web/custos.db 404 "application/json"
+if ! curl -s "$base/web/app.js" | cmp -s - "$root/web/app.js"; then
+	echo "FAIL browser/serve-bytes: /web/app.js is not web/app.js byte for byte"
+else echo "ok   browser/serve-bytes"; fi
+
+mkdir -p "$root/build/browser"
+node "$root/tests/browser/flow.mjs" "http://127.0.0.1:$port" "$work/keys" "$root/demo/measures/s5.json" \
+	"$root/build/browser" "$chromium" "$work/profile" "$npm_dir"
+rc=$?
+kill "$server_pid" 2>/dev/null
+wait "$server_pid"
+src=$?
+server_pid=
+# the server must stop cleanly on SIGTERM (the sanitisers report at exit)
+if [ $src -eq 0 ]; then echo "ok   browser/server-exit"; else echo "FAIL browser/server-exit: exit $src"; tail -20 "$work/serve.log"; rc=1; fi
+exit $rc

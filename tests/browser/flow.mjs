@@ -1,0 +1,260 @@
+// flow.mjs — drives the custos web page in chromium (playwright-core): file S5, approve it twice, prove a log entry.
+// node flow.mjs BASE_URL KEY_DIR MEASURE_JSON SHOT_DIR CHROMIUM PROFILE_DIR NPM_DIR; prints "ok   browser/NAME" or
+// "FAIL browser/NAME: why" per check and exits non-zero if any failed.
+import { createRequire } from "node:module";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const [base, keyDir, measureFile, shots, chromiumPath, profile, npmDir] = process.argv.slice(2);
+const { chromium } = createRequire(join(npmDir, "node_modules") + "/")("playwright-core");
+
+let failed = 0;
+function ok(name) {
+  console.log(`ok   browser/${name}`);
+}
+function bad(name, why) {
+  console.log(`FAIL browser/${name}: ${String(why).split("\n")[0]}`);
+  failed++;
+}
+/* Runs one check; a failure stops the flow (later steps depend on it) unless soft. */
+async function check(name, fn, soft = false) {
+  try {
+    await fn();
+    ok(name);
+    return true;
+  } catch (e) {
+    bad(name, e && e.message ? e.message : e);
+    if (!soft) throw new Error("stop");
+    return false;
+  }
+}
+function expect(cond, why) {
+  if (!cond) throw new Error(why);
+}
+
+const key = (id) => readFileSync(join(keyDir, `${id}.key`), "utf8");
+const T = 10000; // ms to wait for any one thing on the page
+
+mkdirSync(profile, { recursive: true });
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: chromiumPath,
+  headless: true,
+  viewport: { width: 1280, height: 800 },
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+const page = context.pages()[0] || (await context.newPage());
+page.setDefaultTimeout(T);
+const errors = [];
+page.on("pageerror", (e) => errors.push(e.message));
+// refused requests are expected (401, 404); anything else logged as an error is not
+page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(m.text()));
+
+async function signIn(id) {
+  const out = page.locator("#who button", { hasText: "Sign out" });
+  if (await out.count()) {
+    await out.click();
+    await page.locator("#who", { hasText: "Not signed in" }).waitFor();
+  }
+  await page.goto(`${base}/#signin`);
+  await page.setInputFiles("#keyfile", { name: `${id}.key`, mimeType: "text/plain", buffer: Buffer.from(key(id)) });
+  await page.locator("#who .who-detail", { hasText: ` ${id} ` }).waitFor();
+  expect(!(await page.locator("#keyfile").isVisible()), "the sign-in panel is still shown");
+}
+
+async function approve(role) {
+  await page.locator("#action-form").waitFor({ timeout: T });
+  await page.selectOption("#action-role", role);
+  await page.check("#action-choices input[value=approve]");
+  await page.click("#action-submit");
+  const state = page.locator(`tr[data-role="${role}"] .approval-state`);
+  await page.waitForFunction(
+    (r) => document.querySelector(`tr[data-role="${r}"] .approval-state`)?.textContent === "Approved",
+    role,
+    { timeout: T },
+  );
+  expect((await state.innerText()) === "Approved", `${role}: ${await state.innerText()}`);
+}
+
+const stateText = () => page.locator(".facts dd").first().innerText();
+let id = null;
+
+try {
+  await check("page-served", async () => {
+    const res = await page.goto(`${base}/`);
+    expect(res.status() === 200, `GET / answered ${res.status()}`);
+    expect((res.headers()["content-type"] || "").startsWith("text/html"), "GET / is not text/html");
+    await page.locator("header .name").waitFor({ timeout: T });
+    expect((await page.locator("header .name").innerText()) === "custos", "no custos header");
+    await page.locator("#keyfile").waitFor({ timeout: T });
+    await page.screenshot({ path: join(shots, "signin.png") });
+  });
+
+  // File S5 through the API, signed (RFC 9421) with the requester's key by the page's own signing code.
+  await check("file-s5-via-api", async () => {
+    const r = await page.evaluate(
+      async ({ keyText, body }) => {
+        const c = await import("/web/crypto.js");
+        const k = await c.loadKeyFile(keyText);
+        const h = await c.signRequest(k, "POST", location.host, "/v1/measures", body);
+        const res = await fetch("/v1/measures", {
+          method: "POST",
+          headers: { ...h, "Content-Type": "application/json" },
+          body,
+        });
+        return { status: res.status, text: await res.text() };
+      },
+      { keyText: key("REQ-VSSE"), body: readFileSync(measureFile, "utf8") },
+    );
+    expect(r.status === 201, `POST /v1/measures: ${r.status} ${r.text}`);
+    const d = JSON.parse(r.text);
+    expect(d.outcome === "needs_approval", `S5 outcome ${d.outcome}`);
+    id = d.id;
+  });
+
+  await check("unsigned-request-refused", async () => {
+    const r = await page.evaluate(async () => (await fetch("/v1/me")).status);
+    expect(r === 401, `GET /v1/me without a signature answered ${r}`);
+  }, true);
+
+  await check("signin-foreign-affairs", () => signIn("FA"));
+
+  // Ed25519 signs alike what is alike: the same request twice in one second must still pass (a nonce), and a
+  // signature sent again must not (the server's replay cache)
+  await check("same-request-twice", async () => {
+    const r = await page.evaluate(async (keyText) => {
+      const c = await import("/web/crypto.js");
+      const k = await c.loadKeyFile(keyText);
+      const h1 = await c.signRequest(k, "GET", location.host, "/v1/me");
+      const h2 = await c.signRequest(k, "GET", location.host, "/v1/me");
+      const a = (await fetch("/v1/me", { headers: h1 })).status;
+      const b = (await fetch("/v1/me", { headers: h2 })).status;
+      const replay = (await fetch("/v1/me", { headers: h1 })).status;
+      return [a, b, replay];
+    }, key("FA"));
+    expect(r.join() === "200,200,401", `statuses ${r.join()}`);
+  }, true);
+
+  await check("inbox-shows-s5", async () => {
+    const link = page.locator(`#inbox-list a[href="#measure/${id}"]`);
+    await link.first().waitFor({ timeout: T });
+    await page.screenshot({ path: join(shots, "inbox.png") });
+    await link.first().click();
+    await page.locator("#measure-body .facts").waitFor({ timeout: T });
+    expect((await stateText()) === "Pending approval", `state: ${await stateText()}`);
+    const cite = await page.locator("#measure-body cite").first().innerText();
+    expect(cite.length > 0, "no citation shown");
+    await page.screenshot({ path: join(shots, "measure.png"), fullPage: true });
+  });
+
+  await check("refusal-needs-reason", async () => {
+    await page.check("#action-choices input[value=refuse]");
+    await page.click("#action-submit");
+    await page.locator("#action-status .error").waitFor({ timeout: T });
+    expect((await page.locator("#action-status").innerText()).includes("reason"), "no reason asked");
+  }, true);
+
+  await check("approve-foreign-affairs", async () => {
+    await approve("foreign_affairs");
+    expect((await stateText()) === "Pending approval", `state after one approval: ${await stateText()}`);
+    await page.screenshot({ path: join(shots, "approved-foreign-affairs.png"), fullPage: true });
+  });
+
+  await check("signin-service-head", () => signIn("HEAD-VSSE"));
+
+  await check("approve-service-head-authorises", async () => {
+    await page.goto(`${base}/#measure/${id}`);
+    await approve("service_head");
+    await page.waitForFunction(() => document.querySelector(".facts dd")?.textContent === "Authorised", null, {
+      timeout: T,
+    });
+    const auths = await page.locator("#auth-h + ul li").count();
+    expect(auths >= 1, "no authorisation listed");
+    await page.screenshot({ path: join(shots, "authorised.png"), fullPage: true });
+  });
+
+} catch (e) {
+  if (e.message !== "stop") bad("flow", e.stack || e.message);
+  await page.screenshot({ path: join(shots, "failure.png"), fullPage: true }).catch(() => {});
+}
+
+// The audit page needs no key: it runs whatever happened above.
+try {
+  await check("audit-proves-inclusion", async () => {
+    // from a measure's timeline when the flow above got there, else the newest entry by number
+    const link = page.locator(".timeline li a").last();
+    let n;
+    if (page.url().includes("#measure/") && (await link.count())) {
+      n = (await link.getAttribute("href")).split("/")[1];
+      await link.click();
+    } else {
+      const health = await (await fetch(`${base}/healthz`)).json();
+      n = String(health.log_size - 1);
+      await page.goto(`${base}/#audit`);
+      await page.fill("#audit-index", n);
+      await page.click("#audit-form button[type=submit]");
+    }
+    await page.waitForFunction(
+      () => /^(Proven|Not proven)/.test(document.querySelector("#audit-verdict")?.textContent || ""),
+      null,
+      { timeout: T },
+    );
+    const verdict = await page.locator("#audit-verdict").innerText();
+    expect(verdict.startsWith(`Proven: entry ${n} `), `entry ${n}: ${verdict}`);
+    await page.screenshot({ path: join(shots, "audit.png"), fullPage: true });
+  }, true);
+
+  await check("audit-rejects-bad-proof", async () => {
+    // the same proof against a different leaf, and an entry beyond the signed tree, must not verify
+    const r = await page.evaluate(async () => {
+      const c = await import("/web/crypto.js");
+      const cp = c.parseCheckpoint(await c.verifyNote(await (await fetch("/v1/log/checkpoint")).text(),
+        (await (await fetch("/v1/log/vkey")).text()).trim()));
+      const leaf = new Uint8Array(await (await fetch("/v1/log/entries/1")).arrayBuffer());
+      const pr = await (await fetch(`/v1/log/proofs/inclusion/1?size=${cp.size}`)).json();
+      const path = pr.hashes.map(c.b64decode);
+      const good = await c.verifyInclusion(1, cp.size, await c.leafHash(leaf), path, cp.root);
+      const other = await c.verifyInclusion(1, cp.size, await c.leafHash(new Uint8Array([...leaf, 0])), path, cp.root);
+      const moved = await c.verifyInclusion(0, cp.size, await c.leafHash(leaf), path, cp.root);
+      let forged = "verified";
+      try {
+        await c.verifyNote((await (await fetch("/v1/log/checkpoint")).text()).replace(/\n\d+\n/, "\n999999\n"),
+          (await (await fetch("/v1/log/vkey")).text()).trim());
+      } catch (e) {
+        forged = e.message;
+      }
+      return { good, other, moved, forged };
+    });
+    expect(r.good && !r.other && !r.moved, JSON.stringify(r));
+    expect(r.forged.includes("does not verify"), `edited checkpoint: ${r.forged}`);
+  }, true);
+
+  await check("registry-search", async () => {
+    await page.goto(`${base}/#registry`);
+    await page.fill("#registry-q", "mailto:ambassador@mr-embassy.example");
+    await page.click("#registry-form button[type=submit]");
+    await page.locator("#registry-results table").waitFor({ timeout: T });
+    expect((await page.locator("#registry-results tbody tr").count()) >= 1, "no party found");
+    await page.screenshot({ path: join(shots, "registry.png"), fullPage: true });
+  }, true);
+
+  await check("no-page-errors", () => expect(errors.length === 0, errors.join(" | ")), true);
+} catch (e) {
+  if (e.message !== "stop") bad("flow", e.stack || e.message);
+  try {
+    await page.screenshot({ path: join(shots, "failure.png"), fullPage: true });
+  } catch {
+    /* the page is gone */
+  }
+} finally {
+  await context.close();
+}
+process.exit(failed ? 1 : 0);
