@@ -104,8 +104,13 @@ function showError(where, message) {
 
 const VIEWS = ["signin", "inbox", "measure", "registry", "audit"];
 
+let current = null;
+
+/* Shows one view; when the view changes, its heading takes the focus (keyboard and screen-reader users start there). */
 function show(view) {
   for (const v of VIEWS) $(`#view-${v}`).hidden = v !== view;
+  if (current !== null && current !== view) focusHeading(view);
+  current = view;
   for (const a of document.querySelectorAll("nav a"))
     a.setAttribute("aria-current", a.dataset.view === view ? "page" : "false");
 }
@@ -161,7 +166,6 @@ async function signIn(file) {
     renderWho();
     if (!location.hash || location.hash === "#signin") location.hash = "#inbox";
     else await route();
-    focusHeading("inbox");
   } catch (e) {
     session.key = null;
     showError(out, e.message);

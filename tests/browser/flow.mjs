@@ -58,16 +58,36 @@ page.on("pageerror", (e) => errors.push(e.message));
 // refused requests are expected (401, 404); anything else logged as an error is not
 page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(m.text()));
 
-async function signIn(id) {
-  const out = page.locator("#who button", { hasText: "Sign out" });
+async function signIn(id, p = page) {
+  const out = p.locator("#who button", { hasText: "Sign out" });
   if (await out.count()) {
     await out.click();
-    await page.locator("#who", { hasText: "Not signed in" }).waitFor();
+    await p.locator("#who", { hasText: "Not signed in" }).waitFor();
   }
-  await page.goto(`${base}/#signin`);
-  await page.setInputFiles("#keyfile", { name: `${id}.key`, mimeType: "text/plain", buffer: Buffer.from(key(id)) });
-  await page.locator("#who .who-detail", { hasText: ` ${id} ` }).waitFor();
-  expect(!(await page.locator("#keyfile").isVisible()), "the sign-in panel is still shown");
+  await p.goto(`${base}/#signin`);
+  await p.setInputFiles("#keyfile", { name: `${id}.key`, mimeType: "text/plain", buffer: Buffer.from(key(id)) });
+  await p.locator("#who .who-detail", { hasText: ` ${id} ` }).waitFor();
+  expect(!(await p.locator("#keyfile").isVisible()), "the sign-in panel is still shown");
+}
+
+/* Files the measure through the API, signed with the requester's key by the page's own crypto.js; its decision. */
+async function fileMeasure(requester) {
+  const r = await page.evaluate(
+    async ({ keyText, body }) => {
+      const c = await import("/web/crypto.js");
+      const k = await c.loadKeyFile(keyText);
+      const h = await c.signRequest(k, "POST", location.host, "/v1/measures", body);
+      const res = await fetch("/v1/measures", {
+        method: "POST",
+        headers: { ...h, "Content-Type": "application/json" },
+        body,
+      });
+      return { status: res.status, text: await res.text() };
+    },
+    { keyText: key(requester), body: readFileSync(measureFile, "utf8") },
+  );
+  expect(r.status === 201, `POST /v1/measures: ${r.status} ${r.text}`);
+  return JSON.parse(r.text);
 }
 
 async function approve(role) {
@@ -100,22 +120,7 @@ try {
 
   // File S5 through the API, signed (RFC 9421) with the requester's key by the page's own signing code.
   await check("file-s5-via-api", async () => {
-    const r = await page.evaluate(
-      async ({ keyText, body }) => {
-        const c = await import("/web/crypto.js");
-        const k = await c.loadKeyFile(keyText);
-        const h = await c.signRequest(k, "POST", location.host, "/v1/measures", body);
-        const res = await fetch("/v1/measures", {
-          method: "POST",
-          headers: { ...h, "Content-Type": "application/json" },
-          body,
-        });
-        return { status: res.status, text: await res.text() };
-      },
-      { keyText: key("REQ-VSSE"), body: readFileSync(measureFile, "utf8") },
-    );
-    expect(r.status === 201, `POST /v1/measures: ${r.status} ${r.text}`);
-    const d = JSON.parse(r.text);
+    const d = await fileMeasure("REQ-VSSE");
     expect(d.outcome === "needs_approval", `S5 outcome ${d.outcome}`);
     id = d.id;
   });
@@ -181,6 +186,57 @@ try {
     await page.screenshot({ path: join(shots, "authorised.png"), fullPage: true });
   });
 
+  // A second S5: service_head opens it, foreign_affairs refuses it in another tab, then service_head's approval
+  // (on a page that still offers it) is refused by the server, and the page shows the server's error as written.
+  let id2 = null;
+  const other = await context.newPage();
+  other.setDefaultTimeout(T);
+  await check("refuse-foreign-affairs", async () => {
+    id2 = (await fileMeasure("REQ-VSSE")).id;
+    await page.goto(`${base}/#measure/${id2}`);
+    await page.locator("#action-form").waitFor();
+    await signIn("FA", other);
+    await other.goto(`${base}/#measure/${id2}`);
+    await other.locator("#action-form").waitFor();
+    await other.check("#action-choices input[value=refuse]");
+    await other.fill("#action-reason", "No consultation has taken place with the sending state's mission.");
+    await other.click("#action-submit");
+    await other.waitForFunction(() => document.querySelector(".facts dd")?.textContent === "Refused");
+    const row = await other.locator('tr[data-role="foreign_affairs"]').innerText();
+    expect(row.includes("Refused") && row.includes("No consultation"), `row: ${row}`);
+    await other.screenshot({ path: join(shots, "refused.png"), fullPage: true });
+  });
+
+  await check("server-error-shown-verbatim", async () => {
+    await page.selectOption("#action-role", "service_head");
+    await page.click("#action-submit");
+    const err = page.locator("#action-status .error");
+    await err.waitFor();
+    const shown = await err.innerText();
+    // the same request the page made, answered again: the page shows the error and field as the server wrote them
+    const direct = await page.evaluate(
+      async ({ keyText, id }) => {
+        const c = await import("/web/crypto.js");
+        const k = await c.loadKeyFile(keyText);
+        const path = `/v1/measures/${id}/statement`;
+        const st = await fetch(`${path}?action=approve&role=service_head`, {
+          headers: await c.signRequest(k, "GET", location.host, path),
+        });
+        if (!st.ok) return { status: st.status, body: await st.json() };
+        const note = await c.signNote(k, await st.text());
+        const res = await fetch("/v1/statements", {
+          method: "POST",
+          headers: { ...(await c.signRequest(k, "POST", location.host, "/v1/statements", note)), "Content-Type": "text/plain" },
+          body: note,
+        });
+        return { status: res.status, body: await res.json() };
+      },
+      { keyText: key("HEAD-VSSE"), id: id2 },
+    );
+    expect(direct.status >= 400 && shown.startsWith(`${direct.status}: ${direct.body.error}`), `shown '${shown}', server ${JSON.stringify(direct)}`);
+    await page.screenshot({ path: join(shots, "error.png") });
+  }, true);
+  await other.close();
 } catch (e) {
   if (e.message !== "stop") bad("flow", e.stack || e.message);
   await page.screenshot({ path: join(shots, "failure.png"), fullPage: true }).catch(() => {});
