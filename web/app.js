@@ -46,6 +46,9 @@ const WORDS = {
   approved: "Approved",
   acknowledged: "Acknowledged",
   informed: "To be informed",
+  former: "Former",
+  future: "Not yet valid",
+  grace: "Within the 30-day grace",
 };
 
 function badge(word, text) {
@@ -480,29 +483,21 @@ async function searchRegistry(q, date) {
     showError(box, failure(r));
     return;
   }
+  // with q: screening hits {party, name, category, matched, status}; without: every party as the registry holds it
   const j = r.json;
-  const hits = j.hits || j.parties || (Array.isArray(j) ? j : []);
-  if (!hits.length) {
-    box.replaceChildren(el("p", { role: "status" }, "No protected party matches."));
+  const rows = j.hits
+    ? j.hits.map((h) => [h.party, h.name, h.category, WORDS[h.status] || h.status || "—", h.matched])
+    : (j.parties || []).map((p) => [p.id, p.name, p.category, `${p.valid_from || "?"} to ${p.valid_to || "open"}`, (p.selectors || []).join(", ")]);
+  if (!rows.length) {
+    box.replaceChildren(el("p", { role: "status" }, q ? "No protected party matches." : "The registry is empty."));
     return;
   }
   box.replaceChildren(
-    el("p", { role: "status" }, `${hits.length} protected ${hits.length === 1 ? "party" : "parties"}.`),
+    el("p", { role: "status" }, `${rows.length} protected ${rows.length === 1 ? "party" : "parties"}${q ? ` match ${q}` : ""}.`),
     table(
       "Protected parties",
-      ["Party", "Name", "Category", "Valid", "Matched by"],
-      hits.map((h) => {
-        const p = h.party || h;
-        return el(
-          "tr",
-          {},
-          el("td", {}, p.id),
-          el("td", {}, p.name),
-          el("td", {}, p.category),
-          el("td", {}, `${p.valid_from || "?"} to ${p.valid_to || "open"}${h.status ? ` (${h.status})` : ""}`),
-          el("td", {}, h.selector || h.matched || (h.matches || []).join(", ") || "—"),
-        );
-      }),
+      ["Party", "Name", "Category", j.hits ? "Accreditation" : "Valid", j.hits ? "Matched by" : "Selectors"],
+      rows.map((cells) => el("tr", {}, cells.map((c, i) => el("td", {}, i === 0 ? el("code", {}, c) : c || "—")))),
     ),
   );
 }

@@ -167,6 +167,19 @@ try {
     expect((await page.locator("#action-status").innerText()).includes("reason"), "no reason asked");
   }, true);
 
+  await check("keyboard-reaches-decision", async () => {
+    // from the measure's heading, Tab reaches the submit button, and the focus is drawn
+    await page.focus("#measure-title");
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press("Tab");
+      reached = await page.evaluate(() => document.activeElement?.id === "action-submit");
+    }
+    expect(reached, "Tab never reached the submit button");
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    expect(outline !== "none", `focus outline: ${outline}`);
+  }, true);
+
   await check("approve-foreign-affairs", async () => {
     await approve("foreign_affairs");
     expect((await stateText()) === "Pending approval", `state after one approval: ${await stateText()}`);
@@ -185,6 +198,21 @@ try {
     expect(auths >= 1, "no authorisation listed");
     await page.screenshot({ path: join(shots, "authorised.png"), fullPage: true });
   });
+
+  await check("acknowledge-comite-r", async () => {
+    // comite_r is only informed: it acknowledges, which is signed and logged like an approval
+    await signIn("COMR");
+    await page.goto(`${base}/#measure/${id}`);
+    await page.locator("#action-form").waitFor();
+    expect((await page.locator("#action-choices input").count()) === 1, "more than one choice for a notified role");
+    await page.check("#action-choices input[value=acknowledge]");
+    await page.click("#action-submit");
+    await page.waitForFunction(
+      () => document.querySelector('tr[data-role="comite_r"] .approval-state')?.textContent === "Acknowledged",
+    );
+    expect((await stateText()) === "Authorised", `state: ${await stateText()}`);
+    await signIn("HEAD-VSSE");
+  }, true);
 
   // A second S5: service_head opens it, foreign_affairs refuses it in another tab, then service_head's approval
   // (on a page that still offers it) is refused by the server, and the page shows the server's error as written.
@@ -298,7 +326,8 @@ try {
     await page.fill("#registry-q", "mailto:ambassador@mr-embassy.example");
     await page.click("#registry-form button[type=submit]");
     await page.locator("#registry-results table").waitFor({ timeout: T });
-    expect((await page.locator("#registry-results tbody tr").count()) >= 1, "no party found");
+    const text = await page.locator("#registry-results tbody").innerText();
+    expect(text.includes("P-MR-1") && text.includes("diplomatic_agent"), `results: ${text}`);
     await page.screenshot({ path: join(shots, "registry.png"), fullPage: true });
   }, true);
 
