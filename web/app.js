@@ -390,11 +390,38 @@ function renderMeasure(rec) {
     { "aria-labelledby": "auth-h" },
     el("h3", { id: "auth-h" }, "Authorisations"),
     auths.length
-      ? el("ul", {}, auths.map((a) => el("li", {}, typeof a === "string" ? a : `${a.id} (${a.state || "valid"})`)))
+      ? el("ul", { class: "tokens" }, auths.map((a) => tokenItem(typeof a === "string" ? a : a.id)))
       : el("p", { class: "muted" }, "No authorisation has been issued."),
   );
 
   box.replaceChildren(summary, appr, act || "", findings, timeline, authz);
+}
+
+/*
+ * One authorisation: its id, and a button that fetches the token and checks
+ * its signature under the log's key, as an executing system would offline.
+ */
+function tokenItem(id) {
+  const out = el("div", { class: "token", "aria-live": "polite" });
+  const button = el("button", { type: "button", class: "secondary", "data-token": id }, `Show and verify ${id}`);
+  button.addEventListener("click", async () => {
+    out.replaceChildren(el("p", { class: "muted" }, "Fetching the token…"));
+    const t = await api("GET", `/v1/authorizations/${encodeURIComponent(id)}`);
+    const vk = await api("GET", "/v1/log/vkey");
+    if (!t.ok || !vk.ok) {
+      showError(out, failure(t.ok ? vk : t));
+      return;
+    }
+    let verdict;
+    try {
+      await verifyNote(t.text, vk.text.trim());
+      verdict = el("p", { class: "verdict ok" }, `Signature verified: this token was issued under the log's key ${vk.text.trim().split("+", 2).join(" ")}.`);
+    } catch (e) {
+      verdict = el("p", { class: "verdict bad", role: "alert" }, `Not verified: ${e.message}`);
+    }
+    out.replaceChildren(verdict, el("pre", {}, t.text));
+  });
+  return el("li", {}, button, out);
 }
 
 /* The approve/refuse form, for the roles I hold that this round still asks. */

@@ -194,8 +194,12 @@ try {
     await page.waitForFunction(() => document.querySelector(".facts dd")?.textContent === "Authorised", null, {
       timeout: T,
     });
-    const auths = await page.locator("#auth-h + ul li").count();
-    expect(auths >= 1, "no authorisation listed");
+    const token = page.locator("button[data-token]").first();
+    await token.click();
+    await page.locator(".token .verdict").waitFor();
+    const verdict = await page.locator(".token .verdict").innerText();
+    expect(verdict.startsWith("Signature verified"), `token: ${verdict}`);
+    expect((await page.locator(".token pre").innerText()).startsWith("custos-authorization/v1"), "no token text");
     await page.screenshot({ path: join(shots, "authorised.png"), fullPage: true });
   });
 
