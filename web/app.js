@@ -471,6 +471,26 @@ function actionForm(rec, approvals) {
   return form;
 }
 
+/*
+ * The page signs only what the user chose: the statement text must be a
+ * custos-statement/v1 for this action, measure, role, principal and reason.
+ * Returns what differs, or null.
+ */
+export function statementMismatch(text, want) {
+  const lines = text.replace(/\n$/, "").split("\n");
+  if (lines[0] !== "custos-statement/v1") return "not a custos-statement/v1";
+  const got = {};
+  for (const line of lines.slice(1)) {
+    const sp = line.indexOf(" ");
+    got[line.slice(0, sp)] = line.slice(sp + 1);
+  }
+  for (const [k, v] of Object.entries(want)) {
+    if (k === "reason" && !v) continue;
+    if (got[k] !== v) return `${k}: '${got[k] ?? ""}', expected '${v}'`;
+  }
+  return null;
+}
+
 /* Fetches the statement text the server builds, signs it as a signed note, and submits it. */
 async function decide(id, action, role, reason, status) {
   if (action === "refuse" && !reason) {
@@ -486,6 +506,11 @@ async function decide(id, action, role, reason, status) {
     showError(status, failure(st));
     return;
   }
+  const mismatch = statementMismatch(st.text, { action, measure: id, role, principal: session.me.id, reason });
+  if (mismatch) {
+    showError(status, `Nothing was signed: the statement the server wrote does not match your choice (${mismatch}).`);
+    return;
+  }
   const note = await signNote(session.key, st.text);
   const r = await api("POST", "/v1/statements", { body: note, type: "text/plain" });
   if (!r.ok) {
@@ -494,7 +519,10 @@ async function decide(id, action, role, reason, status) {
   }
   await openMeasure(id);
   const after = $("#measure-body");
-  after.prepend(el("p", { class: "notice", role: "status" }, `Your ${action} as ${role} was recorded. The measure is now: ${WORDS[r.json && r.json.state] || (r.json && r.json.state) || "updated"}.`));
+  after.prepend(
+    el("p", { class: "notice", role: "status" }, `Your ${action} as ${role} was recorded. The measure is now: ${WORDS[r.json && r.json.state] || (r.json && r.json.state) || "updated"}.`),
+    el("details", { class: "entry" }, el("summary", {}, "The statement you signed"), el("pre", { id: "signed-statement" }, note)),
+  );
 }
 
 // ---- registry -----------------------------------------------------------------------------------------

@@ -183,6 +183,8 @@ try {
   await check("approve-foreign-affairs", async () => {
     await approve("foreign_affairs");
     expect((await stateText()) === "Pending approval", `state after one approval: ${await stateText()}`);
+    const signed = await page.locator("#signed-statement").textContent();
+    expect(/^custos-statement\/v1\naction approve\nmeasure /.test(signed) && signed.includes("\n\n\u2014 FA "), `statement: ${signed}`);
     await page.screenshot({ path: join(shots, "approved-foreign-affairs.png"), fullPage: true });
   });
 
@@ -230,6 +232,16 @@ try {
     await signIn("FA", other);
     await other.goto(`${base}/#measure/${id2}`);
     await other.locator("#action-form").waitFor();
+    // a server that writes another statement than the one asked for gets nothing signed
+    const pattern = `**/v1/measures/${id2}/statement?*`;
+    await other.route(pattern, async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, body: (await res.text()).replace("action approve", "action refuse") });
+    });
+    await other.click("#action-submit");
+    await other.locator("#action-status .error", { hasText: "Nothing was signed" }).waitFor();
+    await other.unroute(pattern);
+    expect((await other.locator(".facts dd").first().innerText()) === "Pending approval", "state changed");
     await other.check("#action-choices input[value=refuse]");
     await other.fill("#action-reason", "No consultation has taken place with the sending state's mission.");
     await other.click("#action-submit");
