@@ -9,8 +9,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 custos=${1:-${CUSTOS_BIN:-$root/build/san/custos}}
 chromium=${CUSTOS_CHROMIUM:-/usr/bin/chromium}
 work=$(mktemp -d)
-server_pid=
+server_pid= demo_pid=
 cleanup() {
+	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null
 	if [ -n "$server_pid" ]; then
 		kill "$server_pid" 2>/dev/null
 		wait "$server_pid" 2>/dev/null
@@ -65,10 +66,25 @@ if ! curl -s "$base/web/app.js" | cmp -s - "$root/web/app.js"; then
 	echo "FAIL browser/serve-bytes: /web/app.js is not web/app.js byte for byte"
 else echo "ok   browser/serve-bytes"; fi
 
+# and `custos demo`, as a newcomer runs it: its own store, principals and key files
+custos --store "$work/demo.db" demo --listen 127.0.0.1:0 >"$work/demo.out" 2>"$work/demo.err" &
+demo_pid=$!
+demo_port=
+for _ in $(seq 200); do
+	demo_port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$work/demo.err")
+	[ -n "$demo_port" ] && break
+	sleep 0.1
+done
+[ -n "$demo_port" ] || { echo "FAIL browser/demo-setup: custos demo did not serve"; tail -5 "$work/demo.err"; }
+
 mkdir -p "$root/build/browser"
 node "$root/tests/browser/flow.mjs" "http://127.0.0.1:$port" "$work/keys" "$root/demo/measures/s5.json" \
-	"$root/build/browser" "$chromium" "$work/profile" "$npm_dir"
+	"$root/build/browser" "$chromium" "$work/profile" "$npm_dir" ${demo_port:+"http://127.0.0.1:$demo_port" "$work/demo.db.keys"}
 rc=$?
+kill "$demo_pid" 2>/dev/null
+wait "$demo_pid"
+drc=$?
+if [ $drc -eq 0 ]; then echo "ok   browser/demo-exit"; else echo "FAIL browser/demo-exit: exit $drc"; tail -20 "$work/demo.err"; rc=1; fi
 kill "$server_pid" 2>/dev/null
 wait "$server_pid"
 src=$?

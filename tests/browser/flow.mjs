@@ -1,11 +1,12 @@
 // flow.mjs — drives the custos web page in chromium (playwright-core): file S5, approve it twice, prove a log entry.
-// node flow.mjs BASE_URL KEY_DIR MEASURE_JSON SHOT_DIR CHROMIUM PROFILE_DIR NPM_DIR; prints "ok   browser/NAME" or
-// "FAIL browser/NAME: why" per check and exits non-zero if any failed.
+// node flow.mjs BASE_URL KEY_DIR MEASURE_JSON SHOT_DIR CHROMIUM PROFILE_DIR NPM_DIR [DEMO_URL DEMO_KEY_DIR]; prints
+// "ok   browser/NAME" or "FAIL browser/NAME: why" per check and exits non-zero if any failed. With DEMO_URL, a
+// newcomer's path too: `custos demo`'s page, its FA key file, S5 in the inbox, approved.
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const [base, keyDir, measureFile, shots, chromiumPath, profile, npmDir] = process.argv.slice(2);
+const [base, keyDir, measureFile, shots, chromiumPath, profile, npmDir, demoBase, demoKeys] = process.argv.slice(2);
 const { chromium } = createRequire(join(npmDir, "node_modules") + "/")("playwright-core");
 
 let failed = 0;
@@ -58,14 +59,14 @@ page.on("pageerror", (e) => errors.push(e.message));
 // refused requests are expected (401, 404); anything else logged as an error is not
 page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(m.text()));
 
-async function signIn(id, p = page) {
+async function signIn(id, p = page, at = base, keys = keyDir) {
   const out = p.locator("#who button", { hasText: "Sign out" });
   if (await out.count()) {
     await out.click();
     await p.locator("#who", { hasText: "Not signed in" }).waitFor();
   }
-  await p.goto(`${base}/#signin`);
-  await p.setInputFiles("#keyfile", { name: `${id}.key`, mimeType: "text/plain", buffer: Buffer.from(key(id)) });
+  await p.goto(`${at}/#signin`);
+  await p.setInputFiles("#keyfile", join(keys, `${id}.key`));
   await p.locator("#who .who-detail", { hasText: ` ${id} ` }).waitFor();
   expect(!(await p.locator("#keyfile").isVisible()), "the sign-in panel is still shown");
 }
@@ -347,7 +348,6 @@ try {
     await page.screenshot({ path: join(shots, "registry.png"), fullPage: true });
   }, true);
 
-  await check("no-page-errors", () => expect(errors.length === 0, errors.join(" | ")), true);
 } catch (e) {
   if (e.message !== "stop") bad("flow", e.stack || e.message);
   try {
@@ -355,7 +355,26 @@ try {
   } catch {
     /* the page is gone */
   }
-} finally {
-  await context.close();
 }
+
+// The newcomer's path: the demo's page, the demo's key files, S5 waiting for foreign_affairs.
+if (demoBase) {
+  try {
+    await check("demo-approve-s5", async () => {
+      await signIn("FA", page, demoBase, demoKeys);
+      const link = page.locator("#inbox-list a").first();
+      await link.waitFor();
+      await page.screenshot({ path: join(shots, "demo-inbox.png") });
+      await link.click();
+      await page.locator("#measure-body .facts").waitFor();
+      expect((await page.locator("#measure-body").innerText()).includes("intelligence_exchange"), "not S5");
+      await approve("foreign_affairs");
+      await page.screenshot({ path: join(shots, "demo-approved.png"), fullPage: true });
+    }, true);
+  } catch {
+    /* reported */
+  }
+}
+await check("no-page-errors", () => expect(errors.length === 0, errors.join(" | ")), true);
+await context.close();
 process.exit(failed ? 1 : 0);
