@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "custos/lifecycle.h"
+#include "custos/log.h"
 #include "custos/principal.h"
 #include "server_int.h"
 
@@ -178,4 +179,35 @@ void srv_h_revocations(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 		return;
 	}
 	srv_bytes(rs, 200, "text/plain; charset=utf-8", note, strlen(note));
+}
+
+void srv_h_authorization_verify(srv_ctx *ctx, srv_request *rq, srv_response *rs)
+{
+	const srv_kv *date = srv_query(rq, "date");
+	custos_date day = custos_date_today();
+	custos_authorization a;
+	char *vkey = NULL, *revs = NULL, from[11], to[11];
+	int rc;
+	if (date && custos_date_parse(&day, date->value)) {
+		srv_error(rs, 400, "date", "date: '%s' is not YYYY-MM-DD", date->value);
+		return;
+	}
+	if ((rc = custos_log_vkey(ctx->store, &vkey)) || (rc = custos_revocations(ctx->store, &revs))) {
+		free(vkey);
+		srv_fail(rs, rc, NULL);
+		return;
+	}
+	rc = custos_authorization_verify(&a, rq->body, rq->body_len, vkey, revs, strlen(revs), day);
+	free(vkey);
+	free(revs);
+	if (rc) {
+		srv_fail(rs, rc, "token");
+		return;
+	}
+	custos_date_format(from, a.from);
+	custos_date_format(to, a.to);
+	srv_json(rs, 200,
+		 json_pack("{s:b, s:s, s:s, s:s, s:s, s:i}", "valid", 1, "id", a.id, "measure", a.measure, "from", from,
+			   "to", to, "selectors", (int)a.nselectors));
+	custos_authorization_dispose(&a);
 }

@@ -59,6 +59,11 @@ const srv_route srv_routes[] = {
 	{"GET", "/revocations", srv_h_revocations, "public", "revocations",
 	 "The signed revocation list of authorisations, published beside the checkpoint", SRV_BODY_NONE, NULL, 200,
 	 TEXT, NULL, {{0}}, E(500)},
+	{"POST", "/v1/authorizations/verify", srv_h_authorization_verify, "public", "verifyAuthorization",
+	 "Checks a token (the content, text) as an executing system would: the log key's signature, today (or ?date=) "
+	 "inside its window, not on the revocation list",
+	 SRV_BODY_TEXT, NULL, 200, JSON, NULL, {{"date", 0, 0, "the day to check (YYYY-MM-DD); default today"}},
+	 E(400, 413, 415)},
 	{"POST", "/v1/decide", srv_h_decide, "requester", "decide",
 	 "Dry run: the decision a measure would get now, stored nowhere", SRV_BODY_MEASURE, "Measure", 200, JSON,
 	 "Decision", {{0}}, E(400, 401, 403, 413, 415, 503)},

@@ -250,6 +250,7 @@ void srv_h_statement_text(srv_ctx *, srv_request *, srv_response *);
 void srv_h_statement_submit(srv_ctx *, srv_request *, srv_response *);
 void srv_h_authorization(srv_ctx *, srv_request *, srv_response *);
 void srv_h_revocations(srv_ctx *, srv_request *, srv_response *);
+void srv_h_authorization_verify(srv_ctx *, srv_request *, srv_response *);
 /*
  * Whether the caller may see measure `id`: everyone on an open server;
  * comite_r everything; a requester or service_head its authority's

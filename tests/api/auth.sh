@@ -108,9 +108,16 @@ cp "$work/body" token
 "$custos" authorization verify token --vkey "$("$custos" log vkey)" --date 2026-12-15 >/dev/null && ok token-verifies ||
 	bad token-verifies "custos authorization verify"
 as REQ-FP GET "/v1/authorizations/$id.1"; expect token-other-service 404
+vreq() { status=$(curl -s -o "$work/body" -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary @"$1" "$base/v1/authorizations/verify$2"); }
+vreq token "?date=2026-12-01"; expect verify-first-day 200 ".valid and .id == \"$id.1\""
+vreq token "?date=2027-01-01"; expect verify-after-window 400 '.error | test("after its window")'
+sed 's/^to 2026-12-31$/to 2027-12-31/' token >forged.tok
+vreq forged.tok "?date=2026-12-15"; expect verify-forged 400 '.error | test("bad signature")'
+vreq token "?date=2026-13-01"; expect verify-bad-date 400 '.field == "date"'
 "$custos" measure revoke "$id" --key COMR.key --reason "test" >/dev/null
 status=$(curl -s -o "$work/body" -w '%{http_code}' "$base/revocations"); expect revocations-public 200
 grep -qx "revoked $id.1" "$work/body" && ok revocations-list || bad revocations-list "$(cat "$work/body")"
+vreq token "?date=2026-12-15"; expect verify-revoked 400 '.error | test("revoked")'
 "$custos" log verify >/dev/null 2>"$work/verify.err" && ok log-verifies || bad log-verifies "$(cat "$work/verify.err")"
 
 kill -TERM "$server_pid"
