@@ -184,6 +184,8 @@ static const struct bad bads[] = {
 	{"rule x cite \"c\" forbid end", "t.rules:1:1: rule 'x' has no explain"},
 	{"rule x cite \"c\" explain \"e\" end", "t.rules:1:1: rule 'x' has no effect (forbid, require, notify, condition or reject)"},
 	{"rule x cite \"c\n\" explain \"e\" forbid end", "t.rules:1:13: unterminated string"},
+	{"rule x cite \"c\" explain \"caf\xe9\" forbid end", "t.rules:1:25: string is not valid UTF-8"},
+	{"rule x cite \"\xed\xa0\x80\" explain \"e\" forbid end", "t.rules:1:13: string is not valid UTF-8"},
 	{"grace_days 3\ngrace_days 4", "t.rules:2:1: 'grace_days' set twice"},
 	{"rule x cite \"c\" explain \"e\" when measure.requesting_state in eu forbid end\nset eu = [BE]",
 	 "t.rules:1:62: set 'eu' used before definition"},

@@ -83,6 +83,38 @@ static void skip_blank(rules_lexer *lx)
 	}
 }
 
+/* Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF). */
+static bool utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i], len, cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4, cp = c & 0x07;
+		else
+			return false;
+		if (i + len > n)
+			return false;
+		for (unsigned k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
 /*
  * A string literal: '"' then any byte but '"', newline and NUL, or the escapes
  * \" and \\, then '"'. The unescaped value goes to lx->strbuf (at most
@@ -117,6 +149,10 @@ static int lex_string(rules_lexer *lx, rules_token *tok, const char *srcname)
 		advance(lx);
 	}
 	lx->strbuf[n] = '\0';
+	/* strings reach decisions as JSON unchecked (decide.c): they must be UTF-8 here, once */
+	if (!utf8_valid(lx->strbuf, n))
+		return custos_error_set(CUSTOS_EINVALID, "%s:%u:%u: string is not valid UTF-8", srcname, tok->pos.line,
+					tok->pos.col);
 	tok->kind = TK_STRING;
 	tok->text = lx->strbuf;
 	tok->len = n;

@@ -155,7 +155,8 @@ void custos_verdict_dispose(custos_verdict *v)
 static json_t *finding_json(const custos_finding *f)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "rule", json_string(f->rule));
+	/* the rule set's own texts were checked as UTF-8 when it was parsed (rules/lex.c): no need on every answer */
+	json_object_set_new(o, "rule", json_string_nocheck(f->rule));
 	json_object_set_new(o, "effect", json_string(custos_effect_name(f->effect)));
 	if (f->effect == CUSTOS_EFFECT_REQUIRE || f->effect == CUSTOS_EFFECT_NOTIFY)
 		json_object_set_new(o, "role", json_string(custos_role_name(f->role)));
@@ -163,9 +164,9 @@ static json_t *finding_json(const custos_finding *f)
 		json_object_set_new(o, "max_days", json_integer(f->max_days));
 	if (f->effect == CUSTOS_EFFECT_CONDITION && f->minimise)
 		json_object_set_new(o, "minimise", json_string(f->minimise));
-	json_object_set_new(o, "cite", json_string(f->cite));
+	json_object_set_new(o, "cite", json_string_nocheck(f->cite));
 	json_object_set_new(o, "party", f->party ? json_string(f->party) : json_null());
-	json_object_set_new(o, "explain", json_string(f->explain));
+	json_object_set_new(o, "explain", json_string_nocheck(f->explain));
 	return o;
 }
 
