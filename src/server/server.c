@@ -230,6 +230,12 @@ static enum MHD_Result send_response(struct MHD_Connection *c, srv_conn *cn, srv
 	rs->body = NULL; /* libmicrohttpd frees it */
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->content_type ? rs->content_type : "text/plain");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	/* the page's own policy, sent as a header too, so that it also forbids framing (a meta tag cannot) */
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+				"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+				"frame-ancestors 'none'");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	if (rs->allow[0])
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
 	if (rs->location[0])

@@ -77,6 +77,8 @@ as FA POST /v1/measures s5.json application/json; expect wrong-role 403
 as FA GET /v1/principals; expect principals-wrong-role 403
 as COMR GET /v1/principals; expect principals 200 '(.principals | length) == 5'
 status=$(curl -s -o "$work/body" -w '%{http_code}' "$base/v1/log/checkpoint"); expect public-log-unsigned 200
+curl -s -D "$work/headers" -o /dev/null "$base/" && grep -qi "^content-security-policy: .*frame-ancestors 'none'" "$work/headers" &&
+	ok page-not-framable || bad page-not-framable "$(grep -i '^content-security' "$work/headers")"
 
 # ---- file as the service, then what each role reads ----------------------------------------------------------
 as REQ-VSSE POST /v1/measures s5.json application/json; expect file-signed 201 '.outcome == "needs_approval"'
