@@ -54,20 +54,25 @@ for d in "$root"/tests/golden/*/; do
 	result "$name" $ok
 done
 
-# 3. HTTP API tests: a real server on 127.0.0.1; each tests/api/*.sh prints "ok   api/NAME" or "FAIL api/NAME: why"
-for script in "$root"/tests/api/*.sh; do
-	[ -x "$script" ] || continue
-	"$script" "$CUSTOS_BIN" >"$tmp/api.out" 2>&1
+# A script that prints "ok   NAME" or "FAIL NAME: why" per check: each line counts as a result; a script
+# that fails before reporting any check counts as SETUP_NAME failed.
+run_checks() {
+	local script=$1 setup=$2 out="$tmp/checks.out" rc counted=0 line
+	"$script" "$CUSTOS_BIN" >"$out" 2>&1
 	rc=$?
-	counted=0
 	while IFS= read -r line; do
 		case "$line" in
 		"ok   "*) result "${line#ok   }" 0; counted=$((counted + 1)) ;;
 		"FAIL "*) echo "  $line"; result "${line#FAIL }" 1; counted=$((counted + 1)) ;;
 		*) [ -n "$line" ] && echo "  $line" ;;
 		esac
-	done <"$tmp/api.out"
-	[ $rc -ne 0 ] && [ $counted -eq 0 ] && result "api/$(basename "$script" .sh)-setup" 1
+	done <"$out"
+	[ $rc -ne 0 ] && [ $counted -eq 0 ] && result "$setup" 1
+}
+
+# 3. HTTP API tests: a real server on 127.0.0.1; each tests/api/*.sh prints "ok   api/NAME" or "FAIL api/NAME: why"
+for script in "$root"/tests/api/*.sh; do
+	[ -x "$script" ] && run_checks "$script" "api/$(basename "$script" .sh)-setup"
 done
 
 # 4. fuzz corpus and regression inputs, replayed under the sanitisers
@@ -84,19 +89,7 @@ for r in "$root/$tree"/replay/fuzz_*; do
 done
 
 # 5. the web page in Debian's chromium (playwright-core); a missing browser or node is a failure, not a skip
-if [ -x "$root/tests/browser/browser.sh" ]; then
-	"$root/tests/browser/browser.sh" "$CUSTOS_BIN" >"$tmp/browser.out" 2>&1
-	rc=$?
-	counted=0
-	while IFS= read -r line; do
-		case "$line" in
-		"ok   "*) result "${line#ok   }" 0; counted=$((counted + 1)) ;;
-		"FAIL "*) echo "  $line"; result "${line#FAIL }" 1; counted=$((counted + 1)) ;;
-		*) [ -n "$line" ] && echo "  $line" ;;
-		esac
-	done <"$tmp/browser.out"
-	[ $rc -ne 0 ] && [ $counted -eq 0 ] && result browser/setup 1
-fi
+[ -x "$root/tests/browser/browser.sh" ] && run_checks "$root/tests/browser/browser.sh" browser/setup
 
 echo
 [ $fail -gt 0 ] && printf 'failed: %s\n' "${failed[@]}"
