@@ -86,27 +86,43 @@ static int log_size(srv_ctx *ctx, uint64_t *size, srv_response *rs)
 	return 0;
 }
 
+/*
+ * Opens one read snapshot (the size answered is the size proved) and gives
+ * the tree size to prove against: the query parameter `name` when present
+ * (1 .. the log's size, else 400 naming it), the log's size otherwise. On
+ * failure rs is filled, the snapshot is closed, and -1 is returned.
+ */
+static int proof_size(srv_ctx *ctx, srv_request *rq, const char *name, uint64_t *size, srv_response *rs)
+{
+	const srv_kv *q = srv_query(rq, name);
+	int rc = custos_store_begin_read(ctx->store);
+	if (rc) {
+		srv_fail(rs, rc, NULL);
+		return -1;
+	}
+	if (log_size(ctx, size, rs))
+		goto fail;
+	if (q && (q->num == 0 || q->num > *size)) {
+		srv_error(rs, 400, name, "%s: %llu is not a tree size of this log (1..%llu)", name,
+			  (unsigned long long)q->num, (unsigned long long)*size);
+		goto fail;
+	}
+	if (q)
+		*size = q->num;
+	return 0;
+fail:
+	custos_store_commit(ctx->store);
+	return -1;
+}
+
 void srv_h_log_inclusion(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 {
-	const srv_kv *sz = srv_query(rq, "size");
 	uint64_t index = srv_param(rq, "n")->num, size = 0;
 	custos_hash *proof = NULL;
 	size_t n = 0;
 	int rc;
-	/* one snapshot: the size answered is the size proved */
-	if ((rc = custos_store_begin_read(ctx->store))) {
-		srv_fail(rs, rc, NULL);
+	if (proof_size(ctx, rq, "size", &size, rs))
 		return;
-	}
-	if (log_size(ctx, &size, rs))
-		goto out;
-	if (sz && (sz->num == 0 || sz->num > size)) {
-		srv_error(rs, 400, "size", "size: %llu is not a tree size of this log (1..%llu)",
-			  (unsigned long long)sz->num, (unsigned long long)size);
-		goto out;
-	}
-	if (sz)
-		size = sz->num;
 	if (index >= size) {
 		srv_error(rs, 404, "n", "n: no entry %llu in the tree of size %llu", (unsigned long long)index,
 			  (unsigned long long)size);
@@ -125,24 +141,12 @@ out:
 
 void srv_h_log_consistency(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 {
-	const srv_kv *nw = srv_query(rq, "new");
 	uint64_t old = srv_query(rq, "old")->num, size = 0;
 	custos_hash *proof = NULL;
 	size_t n = 0;
 	int rc;
-	if ((rc = custos_store_begin_read(ctx->store))) {
-		srv_fail(rs, rc, NULL);
+	if (proof_size(ctx, rq, "new", &size, rs))
 		return;
-	}
-	if (log_size(ctx, &size, rs))
-		goto out;
-	if (nw && (nw->num == 0 || nw->num > size)) {
-		srv_error(rs, 400, "new", "new: %llu is not a tree size of this log (1..%llu)",
-			  (unsigned long long)nw->num, (unsigned long long)size);
-		goto out;
-	}
-	if (nw)
-		size = nw->num;
 	if (old == 0 || old > size) {
 		srv_error(rs, 400, "old", "old: %llu is not a tree size from 1 to %llu", (unsigned long long)old,
 			  (unsigned long long)size);
