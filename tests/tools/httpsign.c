@@ -6,7 +6,7 @@
 
 #include "custos/httpsig.h"
 #include "custos/note.h"
-#include "ledger/note_int.h"
+#include "util/util.h"
 
 /*
  * httpsign KEYFILE METHOD AUTHORITY PATH [BODYFILE]
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 	plus = skey;
 	for (int i = 0; i < 4 && plus; i++)
 		plus = strchr(plus + (i > 0), '+');
-	if (!plus || note_b64_decode(raw, sizeof(raw), &rawlen, plus + 1, strlen(plus + 1)) || rawlen != 33)
+	if (!plus || custos_b64_decode(raw, sizeof(raw), &rawlen, plus + 1, strlen(plus + 1)) || rawlen != 33)
 		die("not an Ed25519 private key");
 	if (argc == 6) {
 		body = slurp(argv[5], &blen);

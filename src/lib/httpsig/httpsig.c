@@ -78,48 +78,24 @@ static int sf_key(const char **p, char *out, size_t cap, const char *field)
 	return 0;
 }
 
-static int b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decodes standard base64 (padding optional); CUSTOS_EINVALID on a bad character or too much data. */
+/*
+ * Decodes an RFC 8941 byte sequence's base64. RFC 8941 §4.2.7 asks parsers
+ * not to fail on missing '=' padding, so up to two trailing '=' are taken
+ * off and the padding restored before the strict decoder runs (which still
+ * refuses any other character and non-canonical trailing bits).
+ */
 static int b64_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in, size_t n)
 {
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t o = 0, pad = 0;
-	for (size_t k = 0; k < n; k++) {
-		int v;
-		if (in[k] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad || (v = b64_value((unsigned char)in[k])) < 0)
-			return CUSTOS_EINVALID;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o >= cap)
-				return CUSTOS_EINVALID;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if (pad > 2 || bits >= 6 || (acc & ((1u << bits) - 1)) != 0)
+	char padded[128];
+	size_t pad = 0;
+	while (n > 0 && in[n - 1] == '=' && pad < 3)
+		n--, pad++;
+	if (pad > 2 || n % 4 == 1 || n + 4 > sizeof(padded))
 		return CUSTOS_EINVALID;
-	*outlen = o;
-	return 0;
+	memcpy(padded, in, n);
+	while (n % 4)
+		padded[n++] = '=';
+	return custos_b64_decode(out, cap, outlen, padded, n) ? CUSTOS_EINVALID : 0;
 }
 
 static int sf_bare_item(const char **p, sf_item *it, const char *field)
@@ -170,7 +146,7 @@ static int sf_bare_item(const char **p, sf_item *it, const char *field)
 	} else if (*s == ':') {
 		it->type = SF_BYTES;
 		it->p = ++s;
-		while (b64_value((unsigned char)*s) >= 0 || *s == '=')
+		while (custos_b64_char((unsigned char)*s) >= 0 || *s == '=')
 			s++;
 		if (*s != ':')
 			return custos_error_set(CUSTOS_EINVALID, "%s: malformed byte sequence", field);
@@ -541,7 +517,7 @@ void custos_httpsig_content_digest(char out[CUSTOS_HTTPSIG_DIGEST_SIZE], const v
 	uint8_t d[32];
 	custos_sha256(d, body, len);
 	memcpy(out, "sha-256=:", 9);
-	EVP_EncodeBlock((unsigned char *)out + 9, d, 32); /* 44 characters and a NUL */
+	custos_b64_encode(out + 9, d, 32); /* 44 characters and a NUL */
 	memcpy(out + 53, ":", 2);
 }
 
@@ -799,7 +775,7 @@ int custos_httpsig_sign(char **signature_input, char **signature, const custos_h
 		rc = append_quoted(&in, alg);
 	/* a placeholder signature lets the parser run; the real one replaces it */
 	memset(p->signature, 0, sizeof(p->signature));
-	EVP_EncodeBlock((unsigned char *)b64, p->signature, 64);
+	custos_b64_encode(b64, p->signature, 64);
 	if (!rc)
 		rc = custos_buf_printf(&sig, "%s=:%s:", label, b64);
 	if (rc || (rc = custos_httpsig_parse(p, in.ptr, sig.ptr, label)) ||
@@ -812,7 +788,7 @@ int custos_httpsig_sign(char **signature_input, char **signature, const custos_h
 		rc = custos_error_set(CUSTOS_ERROR, "Ed25519 signing failed");
 		goto out;
 	}
-	EVP_EncodeBlock((unsigned char *)b64, p->signature, 64);
+	custos_b64_encode(b64, p->signature, 64);
 	sig.len = 0;
 	if ((rc = custos_buf_printf(&sig, "%s=:%s:", label, b64)))
 		goto out;

@@ -40,7 +40,7 @@ int custos_checkpoint_format(char **out, const custos_checkpoint *c)
 	}
 	if ((rc = check_line(c->origin, strlen(c->origin), "origin")))
 		goto out;
-	note_b64_encode(root, c->root.b, sizeof(c->root.b));
+	custos_b64_encode(root, c->root.b, sizeof(c->root.b));
 	if ((rc = custos_buf_printf(&b, "%s\n%llu\n%s\n", c->origin, (unsigned long long)c->size, root)))
 		goto out;
 	if (c->nextensions > CHECKPOINT_MAX_EXTENSIONS) {

@@ -66,7 +66,7 @@ static int split_key(const char *s, const char *what, size_t *name_len, uint32_t
 		return custos_error_set(CUSTOS_EINVALID, "%s: expected name+hash+key", what);
 	if (parse_hex32(p1 + 1, (size_t)(p2 - p1 - 1), hash))
 		return custos_error_set(CUSTOS_EINVALID, "%s: key hash must be 8 hex digits", what);
-	if (note_b64_decode(key, cap, key_len, p2 + 1, strlen(p2 + 1)) || *key_len == 0)
+	if (custos_b64_decode(key, cap, key_len, p2 + 1, strlen(p2 + 1)) || *key_len == 0)
 		return custos_error_set(CUSTOS_EINVALID, "%s: key is not valid base64 of the expected length", what);
 	return 0;
 }
@@ -97,7 +97,7 @@ static int format_skey(char **out, const char *name, uint32_t keyid, const uint8
 	int rc = 0;
 	raw[0] = NOTE_TYPE_ED25519;
 	memcpy(raw + 1, seed, 32);
-	note_b64_encode(b64, raw, sizeof(raw));
+	custos_b64_encode(b64, raw, sizeof(raw));
 	if (!s) {
 		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
 		goto out;
@@ -117,7 +117,7 @@ static int format_vkey(char **out, const char *name, uint32_t keyid, uint8_t typ
 	custos_buf b;
 	raw[0] = type;
 	memcpy(raw + 1, pub, 32);
-	note_b64_encode(b64, raw, sizeof(raw));
+	custos_b64_encode(b64, raw, sizeof(raw));
 	custos_buf_init(&b, 4096);
 	if (custos_buf_printf(&b, "%s+%08x+%s", name, keyid, b64) || !(*out = custos_buf_detach(&b))) {
 		custos_buf_dispose(&b);

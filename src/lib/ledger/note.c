@@ -117,7 +117,7 @@ static int parse_sig_line(custos_note_sig *sig, const char *line, size_t len, si
 		return custos_error_set(CUSTOS_EINVALID, "signed note: signature line %zu has an invalid key name", lineno);
 	if (!(raw = malloc(b64_len / 4 * 3 + 1)))
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
-	if (b64_len == 0 || note_b64_decode(raw, b64_len / 4 * 3 + 1, &raw_len, sp + 1, b64_len) || raw_len < 5) {
+	if (b64_len == 0 || custos_b64_decode(raw, b64_len / 4 * 3 + 1, &raw_len, sp + 1, b64_len) || raw_len < 5) {
 		rc = custos_error_set(CUSTOS_EINVALID, "signed note: signature line %zu: signature is not base64 of a key ID and a signature",
 				      lineno);
 		goto out;

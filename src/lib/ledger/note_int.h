@@ -43,16 +43,10 @@ int note_verifier_make(custos_verifier **out, const char *name, size_t name_len,
 /* 0 if sig is a valid Ed25519 signature of msg under pkey. */
 int note_ed25519_verify(EVP_PKEY *pkey, const uint8_t sig[64], const void *msg, size_t len);
 
-/* Standard base64 (RFC 4648 §4): out must hold 4 * ((n + 2) / 3) + 1 bytes; returns the length written. */
-size_t note_b64_encode(char *out, const uint8_t *in, size_t n);
+/* Appends the base64 of `in` (custos_b64_encode, in chunks). */
 int note_b64_append(custos_buf *b, const uint8_t *in, size_t n);
 /* Appends proof hashes as text: one base64 hash a line (the format of proofs, receipts and witness requests). */
 int note_proof_append(custos_buf *b, const custos_hash *proof, size_t n);
-/*
- * Strict base64: padded, canonical (unused bits zero), nothing but the
- * alphabet. Writes at most `cap` bytes; -1 on any malformation or overflow.
- */
-int note_b64_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in, size_t len);
 /* A base64 SHA-256 hash (exactly 32 bytes); -1 otherwise. */
 int note_b64_hash(custos_hash *out, const char *in, size_t len);
 /* ASCII decimal without leading zeroes ("0" alone allowed), fitting in uint64_t; -1 otherwise. */

@@ -1,36 +1,7 @@
-/* note_text.c — the text encodings of signed notes: strict base64, decimals, UTF-8 and key names. */
+/* note_text.c — the text encodings of signed notes: base64 in chunks and hashes, decimals, UTF-8 and key names. */
 #include <string.h>
 
 #include "note_int.h"
-
-static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-size_t note_b64_encode(char *out, const uint8_t *in, size_t n)
-{
-	size_t o = 0, i = 0;
-	for (; i + 3 <= n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = b64_alphabet[(v >> 6) & 63];
-		out[o++] = b64_alphabet[v & 63];
-	}
-	if (n - i == 1) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (n - i == 2) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = b64_alphabet[(v >> 6) & 63];
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-	return o;
-}
 
 int note_b64_append(custos_buf *b, const uint8_t *in, size_t n)
 {
@@ -39,7 +10,7 @@ int note_b64_append(custos_buf *b, const uint8_t *in, size_t n)
 	/* 192 input bytes make 256 characters with no padding in between. */
 	while (n > 0) {
 		size_t take = n > 192 ? 192 : n;
-		size_t len = note_b64_encode(chunk, in, take);
+		size_t len = custos_b64_encode(chunk, in, take);
 		if ((rc = custos_buf_append(b, chunk, len)))
 			return rc;
 		in += take;
@@ -48,66 +19,10 @@ int note_b64_append(custos_buf *b, const uint8_t *in, size_t n)
 	return 0;
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Decodes groups of four characters; only the last group may end in one or
- * two '=', and the bits those padded groups leave unused must be zero, so
- * that every byte string has exactly one accepted encoding.
- */
-int note_b64_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in, size_t len)
-{
-	size_t o = 0;
-	if (len % 4 != 0)
-		return -1;
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4], pad = 0;
-		bool last = i + 4 == len;
-		for (int k = 0; k < 4; k++) {
-			unsigned char c = (unsigned char)in[i + k];
-			if (c == '=' && last && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			if (pad) /* a character after '=' */
-				return -1;
-			if ((v[k] = b64_value(c)) < 0)
-				return -1;
-		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		size_t nbytes = (size_t)(3 - pad);
-		if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
-			return -1; /* non-canonical: unused bits set */
-		if (cap - o < nbytes)
-			return -1;
-		out[o++] = (uint8_t)(w >> 16);
-		if (nbytes > 1)
-			out[o++] = (uint8_t)(w >> 8);
-		if (nbytes > 2)
-			out[o++] = (uint8_t)w;
-	}
-	*outlen = o;
-	return 0;
-}
-
 int note_b64_hash(custos_hash *out, const char *in, size_t len)
 {
 	size_t n;
-	if (len != 44 || note_b64_decode(out->b, sizeof(out->b), &n, in, len) || n != CUSTOS_HASH_SIZE)
+	if (len != 44 || custos_b64_decode(out->b, sizeof(out->b), &n, in, len) || n != CUSTOS_HASH_SIZE)
 		return -1;
 	return 0;
 }

@@ -99,7 +99,7 @@ int custos_receipt_parse(custos_receipt *out, const char *text, size_t len)
 			rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
 			goto out;
 		}
-		if (b64 == 0 || note_b64_decode(r.extra, room, &r.extra_len, line + 6, b64) || r.extra_len == 0) {
+		if (b64 == 0 || custos_b64_decode(r.extra, room, &r.extra_len, line + 6, b64) || r.extra_len == 0) {
 			rc = custos_error_set(CUSTOS_EINVALID, "receipt: extra data is not non-empty base64");
 			goto out;
 		}

@@ -57,6 +57,16 @@ void custos_sha256(uint8_t out[32], const void *data, size_t len);
 void custos_sha256_label(char out[72], const uint8_t digest[32]);
 void custos_hex(char *out, const uint8_t *in, size_t n);
 
+/* Standard base64 (RFC 4648 §4): out must hold 4 * ((n + 2) / 3) + 1 bytes; returns the length written. */
+size_t custos_b64_encode(char *out, const uint8_t *in, size_t n);
+/*
+ * Strict base64: padded, canonical (unused bits zero), nothing but the
+ * alphabet. Writes at most `cap` bytes; -1 on any malformation or overflow.
+ */
+int custos_b64_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in, size_t len);
+/* The value of a base64 alphabet character, or -1. */
+int custos_b64_char(unsigned char c);
+
 /* Reads a whole file (at most `max` bytes) into a malloc'd NUL-terminated buffer. */
 int custos_file_read(char **out, size_t *len, const char *path, size_t max);
 
