@@ -6,15 +6,23 @@
 #include "custos/principal.h"
 #include "server_int.h"
 
-/* The principal behind a keyid (its verifier key): its public key and roles. ctx is a store. */
-static int principal_lookup(void *ctx, const char *keyid, uint8_t pubkey[32], char *roles, size_t roles_len)
+/* What the principal lookup reads from (this worker's store) and remembers (whose key it was). */
+typedef struct {
+	custos_store *store;
+	char id[65];
+} principal_ctx;
+
+/* The principal behind a keyid (its verifier key): its public key and roles; its id into the ctx. */
+static int principal_lookup(void *vctx, const char *keyid, uint8_t pubkey[32], char *roles, size_t roles_len)
 {
+	principal_ctx *ctx = vctx;
 	custos_principal p;
 	custos_verifier *v = NULL;
 	size_t used = 0;
-	int rc = custos_principal_by_key(ctx, keyid, &p);
+	int rc = custos_principal_by_key(ctx->store, keyid, &p);
 	if (rc)
 		return rc;
+	snprintf(ctx->id, sizeof(ctx->id), "%s", p.id);
 	if ((rc = custos_verifier_new(&v, p.pubkey)) == 0) {
 		custos_verifier_public(v, pubkey);
 		custos_verifier_free(v);
@@ -62,13 +70,15 @@ int srv_authenticate(custos_server *s, srv_request *rq, srv_response *rs)
 
 	custos_httpsig_lookup lookup = s->opt.lookup;
 	void *lookup_ctx = s->opt.lookup_ctx;
+	principal_ctx who_ctx = {NULL, ""};
 
 	snprintf(rq->actor, sizeof(rq->actor), "api");
 	rq->principal[0] = '\0';
 	if (s->opt.principals) {
-		if (!(lookup_ctx = srv_store(s, rs)))
+		if (!(who_ctx.store = srv_store(s, rs)))
 			return -1;
 		lookup = principal_lookup;
+		lookup_ctx = &who_ctx;
 	}
 	if (strcmp(r->role, "public") == 0 || !lookup)
 		return 0;
@@ -97,13 +107,10 @@ int srv_authenticate(custos_server *s, srv_request *rq, srv_response *rs)
 		return -1;
 	}
 	snprintf(rq->actor, sizeof(rq->actor), "%s", who.keyid);
-	if (s->opt.principals) {
-		custos_principal p;
-		if (custos_principal_by_key(lookup_ctx, who.keyid, &p) == 0) {
-			snprintf(rq->principal, sizeof(rq->principal), "%s", p.id);
-			snprintf(rq->actor, sizeof(rq->actor), "%s", p.id);
-			custos_principal_dispose(&p);
-		}
+	if (s->opt.principals && who_ctx.id[0]) {
+		/* the principal the lookup found for this key: the request acts as it */
+		snprintf(rq->principal, sizeof(rq->principal), "%s", who_ctx.id);
+		snprintf(rq->actor, sizeof(rq->actor), "%s", who_ctx.id);
 	}
 	return 0;
 }
