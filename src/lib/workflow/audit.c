@@ -19,12 +19,6 @@ typedef struct {
 	uint64_t checked;
 } audit;
 
-static const char *jstr_or_empty(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
 static void hex_of(char out[65], const char *s)
 {
 	uint8_t d[32];
@@ -190,7 +184,7 @@ static int audit_token_record(void *ctx, const char *id, const char *body)
 	json_t *rec = json_loads(body, 0, NULL);
 	const char *logged = json_string_value(json_object_get(a->tokens, id));
 	int rc = 0;
-	if (!rec || !logged || strcmp(logged, jstr_or_empty(rec, "token")) != 0)
+	if (!rec || !logged || strcmp(logged, wf_jstr(rec, "token")) != 0)
 		rc = bad_record("authorization", id, "is not the token the log issued");
 	json_decref(rec);
 	return rc;
@@ -229,10 +223,10 @@ static int audit_life_record(void *ctx, const char *id, const char *body)
 		custos_note n;
 		custos_statement s;
 		char what[256];
-		if (strcmp(jstr_or_empty(ap, "state"), "pending") == 0)
+		if (strcmp(wf_jstr(ap, "state"), "pending") == 0)
 			continue;
-		snprintf(what, sizeof(what), "approval of %s is %s without a signed statement", jstr_or_empty(ap, "role"),
-			 jstr_or_empty(ap, "state"));
+		snprintf(what, sizeof(what), "approval of %s is %s without a signed statement", wf_jstr(ap, "role"),
+			 wf_jstr(ap, "state"));
 		if (!sid || custos_store_record_get(a->st, WF_STATEMENT, sid, &sbody)) {
 			rc = bad_record("life", id, what);
 			break;
@@ -244,8 +238,8 @@ static int audit_life_record(void *ctx, const char *id, const char *body)
 			int ok = note && custos_note_parse(&n, note, strlen(note)) == 0;
 			if (ok) {
 				ok = custos_statement_parse(&s, n.text, n.text_len) == 0 && strcmp(s.measure, id) == 0 &&
-				     strcmp(s.role, jstr_or_empty(ap, "role")) == 0 &&
-				     strcmp(s.principal, jstr_or_empty(ap, "principal")) == 0;
+				     strcmp(s.role, wf_jstr(ap, "role")) == 0 &&
+				     strcmp(s.principal, wf_jstr(ap, "principal")) == 0;
 				custos_note_dispose(&n);
 			}
 			if (!ok)

@@ -12,12 +12,6 @@
 #include "util/util.h"
 #include "workflow/workflow_int.h"
 
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
 int custos_authorization_get(custos_store *st, const char *id, char **token)
 {
 	char *body = NULL;
@@ -32,7 +26,7 @@ int custos_authorization_get(custos_store *st, const char *id, char **token)
 	rec = json_loads(body, 0, NULL);
 	free(body);
 	if (rec)
-		*token = custos_strdup(jstr(rec, "token"));
+		*token = custos_strdup(wf_jstr(rec, "token"));
 	json_decref(rec);
 	return *token ? 0 : custos_error_set(CUSTOS_ERROR, "authorisation %s: stored record does not parse", id);
 }
@@ -48,8 +42,8 @@ static int revoked_row(void *vctx, const char *id, const char *body)
 	int rc = 0;
 	if (!rec)
 		return custos_error_set(CUSTOS_ERROR, "authorisation %s: stored record does not parse", id);
-	if (strcmp(jstr(rec, "state"), "valid") != 0)
-		rc = custos_buf_printf(c->b, "%s %s\n", jstr(rec, "state"), id);
+	if (strcmp(wf_jstr(rec, "state"), "valid") != 0)
+		rc = custos_buf_printf(c->b, "%s %s\n", wf_jstr(rec, "state"), id);
 	json_decref(rec);
 	return rc;
 }

@@ -15,11 +15,6 @@
 
 /* ---- small JSON helpers --------------------------------------------------------------- */
 
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
 
 static char *jdump(const json_t *o)
 {
@@ -62,7 +57,7 @@ static int life_synthesise(custos_store *st, const char *id, json_t **out)
 	if ((rc = custos_store_event_get(st, (int64_t)json_integer_value(json_object_get(d, "log_index")), &e)))
 		goto out;
 	life = json_pack("{s:s, s:s, s:n, s:s, s:i, s:s, s:b, s:s, s:O, s:O, s:[], s:{}, s:n, s:[], s:i, s:[]}",
-			 "measure", id, "requested_by", jstr(me, "requested_by"), "filed_by", "state", m.state, "round",
+			 "measure", id, "requested_by", wf_jstr(me, "requested_by"), "filed_by", "state", m.state, "round",
 			 1, "round_kind", "filing", "round_open", strcmp(m.state, "pending") == 0, "decision",
 			 e.payload_hash, "period", json_object_get(me, "period"), "approvals",
 			 json_object_get(d, "approvals"), "subjects", "signers", "window", "authorizations",
@@ -103,12 +98,12 @@ static int life_load(custos_store *st, const char *id, json_t **out)
 static int life_save(custos_store *st, json_t *life)
 {
 	char *body = jdump(life);
-	const char *id = jstr(life, "measure");
+	const char *id = wf_jstr(life, "measure");
 	int rc;
 	if (!body)
 		return oom();
 	if (!(rc = custos_store_record_put(st, WF_LIFE, id, body)))
-		rc = custos_store_measure_set_state(st, id, jstr(life, "state"));
+		rc = custos_store_measure_set_state(st, id, wf_jstr(life, "state"));
 	free(body);
 	return rc;
 }
@@ -140,12 +135,12 @@ static int event_json(custos_store *st, const char *type, const char *actor, con
 /* The state to show, reading an authorised window against `today`. */
 static const char *effective_state(const json_t *life, custos_date today)
 {
-	const char *s = jstr(life, "state");
+	const char *s = wf_jstr(life, "state");
 	const json_t *w = json_object_get(life, "window");
 	custos_date from, to;
 	if (strcmp(s, "authorised") != 0 && strcmp(s, "extended") != 0)
 		return s;
-	if (!json_is_object(w) || custos_date_parse(&from, jstr(w, "from")) || custos_date_parse(&to, jstr(w, "to")))
+	if (!json_is_object(w) || custos_date_parse(&from, wf_jstr(w, "from")) || custos_date_parse(&to, wf_jstr(w, "to")))
 		return s;
 	if (today < from)
 		return "authorised";
@@ -187,7 +182,7 @@ static int round_open(json_t *life, const char *kind, const char *decision_text,
 		return custos_error_set(CUSTOS_ERROR, "decision does not parse");
 	custos_sha256(digest, decision_text, strlen(decision_text));
 	custos_sha256_label(hash, digest);
-	outcome = jstr(d, "outcome");
+	outcome = wf_jstr(d, "outcome");
 	approvals = json_deep_copy(json_object_get(d, "approvals"));
 	json_object_set_new(life, "round", json_integer(json_integer_value(json_object_get(life, "round")) + 1));
 	json_object_set_new(life, "round_kind", json_string(kind));
@@ -238,7 +233,7 @@ static int authorize(custos_store *st, json_t *life, const json_t *decision, con
 	json_t *me = NULL, *auths = json_object_get(life, "authorizations"), *t, *c, *rec = NULL;
 	char *text = NULL, *note = NULL, from[11], to[11];
 	const json_t *period = json_object_get(life, "period");
-	const char *id = jstr(life, "measure");
+	const char *id = wf_jstr(life, "measure");
 	int64_t index;
 	size_t i;
 	int rc, max_days = 0;
@@ -255,12 +250,12 @@ static int authorize(custos_store *st, json_t *life, const json_t *decision, con
 		goto out;
 	snprintf(a.id, sizeof(a.id), "%s.%zu", id, json_array_size(auths) + 1);
 	snprintf(a.measure, sizeof(a.measure), "%s", id);
-	snprintf(a.kind, sizeof(a.kind), "%s", jstr(me, "kind"));
-	snprintf(a.scope, sizeof(a.scope), "%s", jstr(me, "scope"));
-	snprintf(a.framework, sizeof(a.framework), "%s", jstr(me, "framework"));
-	snprintf(a.requested_by, sizeof(a.requested_by), "%s", jstr(me, "requested_by"));
-	snprintf(a.decision, sizeof(a.decision), "%s", jstr(life, "decision"));
-	if (custos_date_parse(&a.from, jstr(period, "from")) || custos_date_parse(&a.to, jstr(period, "to"))) {
+	snprintf(a.kind, sizeof(a.kind), "%s", wf_jstr(me, "kind"));
+	snprintf(a.scope, sizeof(a.scope), "%s", wf_jstr(me, "scope"));
+	snprintf(a.framework, sizeof(a.framework), "%s", wf_jstr(me, "framework"));
+	snprintf(a.requested_by, sizeof(a.requested_by), "%s", wf_jstr(me, "requested_by"));
+	snprintf(a.decision, sizeof(a.decision), "%s", wf_jstr(life, "decision"));
+	if (custos_date_parse(&a.from, wf_jstr(period, "from")) || custos_date_parse(&a.to, wf_jstr(period, "to"))) {
 		rc = custos_error_set(CUSTOS_ERROR, "measure %s: round without a period", id);
 		goto out;
 	}
@@ -310,7 +305,7 @@ static int authorize(custos_store *st, json_t *life, const json_t *decision, con
 	json_array_append_new(auths, json_string(a.id));
 	{
 		json_t *w = json_object_get(life, "window");
-		const char *wfrom = json_is_object(w) ? jstr(w, "from") : from;
+		const char *wfrom = json_is_object(w) ? wf_jstr(w, "from") : from;
 		json_object_set_new(life, "window", json_pack("{s:s, s:s}", "from", strcmp(wfrom, from) < 0 ? wfrom : from,
 							      "to", to));
 	}
@@ -343,7 +338,7 @@ static int withdraw_authorizations(custos_store *st, json_t *life, const char *s
 		if (!rec)
 			return custos_error_set(CUSTOS_ERROR, "authorisation %s: stored record does not parse",
 						json_string_value(id));
-		if (strcmp(jstr(rec, "state"), "valid") == 0) {
+		if (strcmp(wf_jstr(rec, "state"), "valid") == 0) {
 			json_object_set_new(rec, "state", json_string(state));
 			json_object_set_new(rec, "changed_at", json_string(now));
 			out = jdump(rec);
@@ -367,7 +362,7 @@ static int round_decision(custos_store *st, const json_t *life, json_t **out)
 	if (!json_is_integer(json_object_get(life, "decision_index"))) {
 		/* a life synthesised for an old measure: its stored decision */
 		custos_store_measure m;
-		if ((rc = custos_store_measure_get(st, &m, jstr(life, "measure"))))
+		if ((rc = custos_store_measure_get(st, &m, wf_jstr(life, "measure"))))
 			return rc;
 		*out = json_loads(m.decision, 0, NULL);
 		custos_store_measure_dispose(&m);
@@ -387,7 +382,7 @@ static int round_decision(custos_store *st, const json_t *life, json_t **out)
 static int round_complete(custos_store *st, json_t *life, const char *actor, const char *now)
 {
 	json_t *decision = NULL;
-	const char *kind = jstr(life, "round_kind");
+	const char *kind = wf_jstr(life, "round_kind");
 	int rc;
 	if ((rc = round_decision(st, life, &decision)))
 		return rc;
@@ -424,7 +419,7 @@ int wf_life_filed(custos_store *st, const char *id, const custos_measure *m, con
 	if ((rc = round_open(life, "filing", decision_text, from, to)))
 		goto out;
 	json_object_set_new(life, "decision_index", json_integer(decision_index));
-	outcome = jstr(life, "outcome");
+	outcome = wf_jstr(life, "outcome");
 	if ((rc = history_add(life, now, "filed", decision_index, outcome)))
 		goto out;
 	if (strcmp(outcome, "forbidden") == 0)
@@ -445,7 +440,7 @@ static json_t *approval_of(const json_t *life, const char *role)
 {
 	json_t *a;
 	size_t i;
-	json_array_foreach(json_object_get(life, "approvals"), i, a) if (strcmp(jstr(a, "role"), role) == 0) return a;
+	json_array_foreach(json_object_get(life, "approvals"), i, a) if (strcmp(wf_jstr(a, "role"), role) == 0) return a;
 	return NULL;
 }
 
@@ -455,7 +450,7 @@ static int all_approved(const json_t *life)
 	size_t i;
 	json_array_foreach(json_object_get(life, "approvals"), i, a)
 	{
-		if (strcmp(jstr(a, "kind"), "approve") == 0 && strcmp(jstr(a, "state"), "approved") != 0)
+		if (strcmp(wf_jstr(a, "kind"), "approve") == 0 && strcmp(wf_jstr(a, "state"), "approved") != 0)
 			return 0;
 	}
 	return 1;
@@ -507,7 +502,7 @@ static int apply_signature(custos_store *st, json_t *life, const custos_statemen
 			   const char *sid, int64_t index, const char *actor, const char *now)
 {
 	json_t *a = approval_of(life, s->role), *signers = json_object_get(life, "signers");
-	const char *state = jstr(life, "state"), *kind, *filed_by = json_string_value(json_object_get(life, "filed_by"));
+	const char *state = wf_jstr(life, "state"), *kind, *filed_by = json_string_value(json_object_get(life, "filed_by"));
 	const char *other = json_string_value(json_object_get(signers, p->id));
 	int open = json_is_true(json_object_get(life, "round_open"));
 
@@ -516,16 +511,16 @@ static int apply_signature(custos_store *st, json_t *life, const custos_statemen
 	if (!a)
 		return custos_error_set(CUSTOS_EINVALID, "role: the decision of measure %s (round %u) does not ask %s",
 					s->measure, s->round, s->role);
-	kind = jstr(a, "kind");
+	kind = wf_jstr(a, "kind");
 	if (s->action == CUSTOS_ACT_ACKNOWLEDGE && strcmp(kind, "notify") != 0)
 		return custos_error_set(CUSTOS_EINVALID, "role: %s must approve or refuse measure %s, not acknowledge it",
 					s->role, s->measure);
 	if (s->action != CUSTOS_ACT_ACKNOWLEDGE && strcmp(kind, "notify") == 0)
 		return custos_error_set(CUSTOS_EINVALID, "role: %s is only informed of measure %s: acknowledge it",
 					s->role, s->measure);
-	if (strcmp(jstr(a, "state"), "pending") != 0)
+	if (strcmp(wf_jstr(a, "state"), "pending") != 0)
 		return custos_error_set(CUSTOS_EEXISTS, "role %s already %s measure %s (round %u) as %s at %s", s->role,
-					jstr(a, "state"), s->measure, s->round, jstr(a, "principal"), jstr(a, "time"));
+					wf_jstr(a, "state"), s->measure, s->round, wf_jstr(a, "principal"), wf_jstr(a, "time"));
 	if (s->action != CUSTOS_ACT_ACKNOWLEDGE && (!open || strcmp(state, "pending") != 0) &&
 	    strcmp(state, "suspended") != 0 && !(open && (strcmp(state, "authorised") == 0 || strcmp(state, "extended") == 0)))
 		return custos_error_set(CUSTOS_EINVALID, "measure %s is %s: nothing waits for approval", s->measure, state);
@@ -552,7 +547,7 @@ static int apply_signature(custos_store *st, json_t *life, const custos_statemen
 		return oom();
 	if (s->action == CUSTOS_ACT_REFUSE) {
 		json_object_set_new(life, "round_open", json_false());
-		if (strcmp(jstr(life, "round_kind"), "extension") == 0)
+		if (strcmp(wf_jstr(life, "round_kind"), "extension") == 0)
 			return 0; /* the extension is refused; the measure goes on in its window */
 		json_object_set_new(life, "state", json_string("refused"));
 		return 0;
@@ -568,9 +563,9 @@ static int check_own_authority(const json_t *life, const custos_statement *s, co
 	if (strcmp(s->role, "requester") != 0 && strcmp(s->role, "service_head") != 0)
 		return custos_error_set(CUSTOS_EINVALID, "role: to %s a measure sign as requester or service_head, not %s",
 					custos_action_name(s->action), s->role);
-	if (strcmp(p->authority, jstr(life, "requested_by")) != 0)
+	if (strcmp(p->authority, wf_jstr(life, "requested_by")) != 0)
 		return custos_error_set(CUSTOS_EINVALID, "principal %s (authority %s) cannot %s a measure of %s", p->id,
-					p->authority, custos_action_name(s->action), jstr(life, "requested_by"));
+					p->authority, custos_action_name(s->action), wf_jstr(life, "requested_by"));
 	return 0;
 }
 
@@ -587,7 +582,7 @@ static int apply_stop(custos_store *st, json_t *life, const custos_statement *s,
 		      int64_t index, const char *now)
 {
 	static const char *const live[] = {"pending", "authorised", "extended", "suspended", NULL};
-	const char *state = jstr(life, "state");
+	const char *state = wf_jstr(life, "state");
 	const char *to = s->action == CUSTOS_ACT_REVOKE ? "revoked" : "ended";
 	int rc;
 	if (s->action == CUSTOS_ACT_REVOKE && strcmp(s->role, "comite_r") != 0)
@@ -653,7 +648,7 @@ out:
 static int apply_extend(custos_store *st, json_t *life, const custos_statement *s, const custos_principal *p,
 			int64_t index, const char *actor, const char *now)
 {
-	const char *state = jstr(life, "state");
+	const char *state = wf_jstr(life, "state");
 	const json_t *w = json_object_get(life, "window");
 	custos_date wto, until, today = custos_date_today();
 	char from[11], *decision = NULL;
@@ -662,7 +657,7 @@ static int apply_extend(custos_store *st, json_t *life, const custos_statement *
 	if ((rc = check_own_authority(life, s, p)))
 		return rc;
 	if ((strcmp(state, "authorised") != 0 && strcmp(state, "extended") != 0) || !json_is_object(w) ||
-	    custos_date_parse(&wto, jstr(w, "to")))
+	    custos_date_parse(&wto, wf_jstr(w, "to")))
 		return custos_error_set(CUSTOS_EINVALID, "measure %s is %s: only an authorised measure is extended",
 					s->measure, state);
 	if (json_is_true(json_object_get(life, "round_open")))
@@ -670,11 +665,11 @@ static int apply_extend(custos_store *st, json_t *life, const custos_statement *
 					s->measure, (long long)json_integer_value(json_object_get(life, "round")));
 	if (today > wto)
 		return custos_error_set(CUSTOS_EINVALID, "measure %s expired on %s: file a new measure", s->measure,
-					jstr(w, "to"));
+					wf_jstr(w, "to"));
 	custos_date_parse(&until, s->until);
 	if (until <= wto)
 		return custos_error_set(CUSTOS_EINVALID, "until: %s does not extend the window, which ends on %s", s->until,
-					jstr(w, "to"));
+					wf_jstr(w, "to"));
 	custos_date_format(from, wto + 1);
 	if ((rc = decide_again(st, s->measure, NULL, wto + 1, until, &decision)) ||
 	    (rc = custos_store_event_append(st, "measure.extension_decided", actor, s->measure, decision, &dindex)))
@@ -682,11 +677,11 @@ static int apply_extend(custos_store *st, json_t *life, const custos_statement *
 	if ((rc = round_open(life, "extension", decision, from, s->until)))
 		goto out;
 	json_object_set_new(life, "decision_index", json_integer(dindex));
-	if ((rc = history_add(life, now, "extension", dindex, jstr(life, "outcome"))))
+	if ((rc = history_add(life, now, "extension", dindex, wf_jstr(life, "outcome"))))
 		goto out;
-	if (strcmp(jstr(life, "outcome"), "forbidden") == 0)
+	if (strcmp(wf_jstr(life, "outcome"), "forbidden") == 0)
 		json_object_set_new(life, "round_open", json_false()); /* the extension is forbidden; the window stays */
-	else if (strcmp(jstr(life, "outcome"), "permitted") == 0)
+	else if (strcmp(wf_jstr(life, "outcome"), "permitted") == 0)
 		rc = round_complete(st, life, actor, now);
 	(void)index;
 out:
@@ -744,11 +739,11 @@ int custos_statement_submit(custos_store *st, const char *note, size_t len, cons
 	if ((rc = life_load(st, s.measure, &life)))
 		goto out;
 	if (s.round != (unsigned)json_integer_value(json_object_get(life, "round")) ||
-	    strcmp(s.decision, jstr(life, "decision")) != 0) {
+	    strcmp(s.decision, wf_jstr(life, "decision")) != 0) {
 		rc = custos_error_set(CUSTOS_EINVALID,
 				      "statement: signs round %u, decision %s, but measure %s is at round %lld, decision %s",
 				      s.round, s.decision, s.measure,
-				      (long long)json_integer_value(json_object_get(life, "round")), jstr(life, "decision"));
+				      (long long)json_integer_value(json_object_get(life, "round")), wf_jstr(life, "decision"));
 		goto out;
 	}
 	if ((rc = event_json(st, wf_action_event(s.action), actor, s.measure,
@@ -827,7 +822,7 @@ static int statement_build(custos_store *st, const char *id, custos_action actio
 	s->action = action;
 	snprintf(s->measure, sizeof(s->measure), "%s", id);
 	s->round = (unsigned)json_integer_value(json_object_get(life, "round"));
-	snprintf(s->decision, sizeof(s->decision), "%s", jstr(life, "decision"));
+	snprintf(s->decision, sizeof(s->decision), "%s", wf_jstr(life, "decision"));
 	snprintf(s->role, sizeof(s->role), "%s", role);
 	snprintf(s->principal, sizeof(s->principal), "%s", p->id);
 	if (until)
@@ -903,16 +898,16 @@ int custos_measure_waits_for(custos_store *st, const char *id, const char *role)
 	int waits = 0;
 	if (life_load(st, id, &life))
 		return 0;
-	if (!is_state(jstr(life, "state"), closed)) {
+	if (!is_state(wf_jstr(life, "state"), closed)) {
 		int open = json_is_true(json_object_get(life, "round_open"));
 		json_array_foreach(json_object_get(life, "approvals"), i, a)
 		{
-			if (strcmp(jstr(a, "role"), role) != 0 || strcmp(jstr(a, "state"), "pending") != 0)
+			if (strcmp(wf_jstr(a, "role"), role) != 0 || strcmp(wf_jstr(a, "state"), "pending") != 0)
 				continue;
-			if (strcmp(jstr(a, "kind"), "notify") == 0 || open)
+			if (strcmp(wf_jstr(a, "kind"), "notify") == 0 || open)
 				waits = 1;
 		}
-		if (strcmp(role, "comite_r") == 0 && strcmp(jstr(life, "state"), "suspended") == 0)
+		if (strcmp(role, "comite_r") == 0 && strcmp(wf_jstr(life, "state"), "suspended") == 0)
 			waits = 1;
 	}
 	json_decref(life);
@@ -941,8 +936,8 @@ static json_t *roles_where(const json_t *approvals, const char *field, const cha
 {
 	json_t *out = json_array(), *a;
 	size_t i;
-	json_array_foreach(approvals, i, a) if (strcmp(jstr(a, field), value) == 0)
-		json_array_append_new(out, json_string(jstr(a, "role")));
+	json_array_foreach(approvals, i, a) if (strcmp(wf_jstr(a, field), value) == 0)
+		json_array_append_new(out, json_string(wf_jstr(a, "role")));
 	return out;
 }
 
@@ -959,7 +954,7 @@ static int collect_live(void *vctx, const char *id, const char *body)
 {
 	rescreen_ctx *c = vctx;
 	json_t *life = json_loads(body, 0, NULL);
-	const char *state = jstr(life, "state");
+	const char *state = wf_jstr(life, "state");
 	if (!life)
 		return custos_error_set(CUSTOS_ERROR, "measure %s: stored life record does not parse", id);
 	if ((strcmp(state, "authorised") == 0 || strcmp(state, "extended") == 0) &&
@@ -981,7 +976,7 @@ static int rescreen_one(rescreen_ctx *c, const char *id)
 	if ((rc = life_load(c->st, id, &life)))
 		return rc;
 	w = json_object_get(life, "window");
-	if (custos_date_parse(&from, jstr(w, "from")) || custos_date_parse(&to, jstr(w, "to"))) {
+	if (custos_date_parse(&from, wf_jstr(w, "from")) || custos_date_parse(&to, wf_jstr(w, "to"))) {
 		rc = custos_error_set(CUSTOS_ERROR, "measure %s: authorised without a window", id);
 		goto out;
 	}
@@ -993,7 +988,7 @@ static int rescreen_one(rescreen_ctx *c, const char *id)
 	approved = roles_where(json_object_get(life, "approvals"), "state", "approved");
 	needed = roles_where(json_object_get(d, "approvals"), "kind", "approve");
 	parties = finding_parties(d);
-	if (strcmp(jstr(d, "outcome"), "forbidden") == 0)
+	if (strcmp(wf_jstr(d, "outcome"), "forbidden") == 0)
 		why = "now forbidden";
 	else if (!subset(needed, approved))
 		why = "needs a role that did not approve it";
@@ -1007,17 +1002,17 @@ static int rescreen_one(rescreen_ctx *c, const char *id)
 			     json_pack("{s:s, s:s}", "measure", id, "reason", why), &sindex)) ||
 	    (rc = withdraw_authorizations(c->st, life, "suspended", c->now)) ||
 	    (rc = custos_store_event_append(c->st, "measure.rescreened", c->actor, id, decision, &dindex)) ||
-	    (rc = round_open(life, "rescreen", decision, wfrom, jstr(w, "to"))))
+	    (rc = round_open(life, "rescreen", decision, wfrom, wf_jstr(w, "to"))))
 		goto out;
 	json_object_set_new(life, "decision_index", json_integer(dindex));
 	json_object_set_new(life, "state", json_string("suspended"));
-	if (strcmp(jstr(life, "outcome"), "needs_approval") != 0)
+	if (strcmp(wf_jstr(life, "outcome"), "needs_approval") != 0)
 		json_object_set_new(life, "round_open", json_false());
 	if ((rc = history_add(life, c->now, "suspended", sindex, why)) || (rc = life_save(c->st, life)))
 		goto out;
 	{
 		json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:O}", "measure", id, "state", "suspended", "reason", why,
-					 "outcome", jstr(d, "outcome"), "approvals", needed);
+					 "outcome", wf_jstr(d, "outcome"), "approvals", needed);
 		char *text = line ? jdump(line) : NULL;
 		json_decref(line);
 		rc = text ? custos_buf_printf(c->report, "%s\n", text) : oom();

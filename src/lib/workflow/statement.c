@@ -1,4 +1,5 @@
 /* statement.c — the texts that are signed: principals' statements and authorisation tokens (format and strict parse). */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,12 @@ int wf_lines_end(wf_lines *r)
 		return custos_error_set(CUSTOS_EINVALID, "%s: line %u: unexpected text after the last field", r->what,
 					r->line + 1);
 	return 0;
+}
+
+const char *wf_jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
 }
 
 /* "sha256:" and 64 lower-case hex digits */

@@ -22,6 +22,10 @@ int wf_lines_field(wf_lines *r, const char *key, char *out, size_t cap, int opti
 /* CUSTOS_EINVALID if anything follows the last field. */
 int wf_lines_end(wf_lines *r);
 
+/* The string member `key` of a JSON object, or "" when absent or not a string. */
+struct json_t;
+const char *wf_jstr(const struct json_t *o, const char *key);
+
 int wf_hash_valid(const char *s);       /* "sha256:" + 64 lower-case hex */
 int wf_measure_id_valid(const char *s); /* "M-" + digits */
 
