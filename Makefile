@@ -90,8 +90,8 @@ $(SANB)/custos: $(CLI_SRC:%.c=$(SANB)/%.o) $(SANB)/libcustos-server.a $(SANB)/li
 $(SANB)/tests/%: tests/unit/%.c $(SANB)/libcustos-server.a $(SANB)/libcustos.a
 	@mkdir -p $(dir $@)
 	$(say) TEST $@
-	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(SANB)/libcustos-server.a $(SANB)/libcustos.a \
-	    $(PKG_LIBS) $$(pkg-config --libs cmocka)
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -o $@ $< $(SANB)/libcustos-server.a \
+	    $(SANB)/libcustos.a $(PKG_LIBS) $$(pkg-config --libs cmocka)
 
 # Fuzz targets replayed over their corpus (and regression inputs) by a plain driver.
 $(SANB)/replay/%: fuzz/%.c fuzz/replay.c $(SANB)/libcustos-server.a $(SANB)/libcustos.a

@@ -447,88 +447,8 @@ static void test_two_handles(void **state)
 
 static custos_hash lt_leaves[LT_MAX + 64]; /* the leaves the store should hold (and, past lt_n, trial ones) */
 static size_t lt_n;			    /* leaves committed */
-static custos_hash (*memo)[LT_MAX + 65];
-static uint8_t (*memo_known)[LT_MAX + 65];
-
-static void ref_reset(void)
-{
-	if (!memo) {
-		memo = calloc(LT_MAX + 65, sizeof(*memo));
-		memo_known = calloc(LT_MAX + 65, sizeof(*memo_known));
-		assert_non_null(memo);
-		assert_non_null(memo_known);
-	}
-	memset(memo_known, 0, (LT_MAX + 65) * sizeof(*memo_known));
-}
-
-static uint64_t pow2_below(uint64_t n)
-{
-	uint64_t k = 1;
-	while (k << 1 < n)
-		k <<= 1;
-	return k;
-}
-
-/* MTH(D[b:e]) of RFC 6962 §2.1, memoised. */
-static custos_hash ref_mth(uint64_t b, uint64_t e)
-{
-	custos_hash h;
-	if (e - b == 1)
-		return lt_leaves[b];
-	if (memo_known[b][e])
-		return memo[b][e];
-	uint64_t k = pow2_below(e - b);
-	custos_hash l = ref_mth(b, b + k), r = ref_mth(b + k, e);
-	custos_merkle_node_hash(&h, &l, &r);
-	memo[b][e] = h;
-	memo_known[b][e] = 1;
-	return h;
-}
-
-typedef struct {
-	custos_hash h[64];
-	size_t n;
-} ref_list;
-
-static void ref_push(ref_list *p, custos_hash h)
-{
-	assert_true(p->n < 64);
-	p->h[p->n++] = h;
-}
-
-/* PATH(m, D[b:e]) */
-static void ref_path(ref_list *p, uint64_t m, uint64_t b, uint64_t e)
-{
-	if (e - b <= 1)
-		return;
-	uint64_t k = pow2_below(e - b);
-	if (m - b < k) {
-		ref_path(p, m, b, b + k);
-		ref_push(p, ref_mth(b + k, e));
-	} else {
-		ref_path(p, m, b + k, e);
-		ref_push(p, ref_mth(b, b + k));
-	}
-}
-
-/* SUBPROOF(m, D[b:e], flag) */
-static void ref_subproof(ref_list *p, uint64_t m, uint64_t b, uint64_t e, int flag)
-{
-	uint64_t n = e - b;
-	if (m == n) {
-		if (!flag)
-			ref_push(p, ref_mth(b, e));
-		return;
-	}
-	uint64_t k = pow2_below(n);
-	if (m <= k) {
-		ref_subproof(p, m, b, b + k, flag);
-		ref_push(p, ref_mth(b + k, e));
-	} else {
-		ref_subproof(p, m - k, b + k, e, 0);
-		ref_push(p, ref_mth(b, b + k));
-	}
-}
+#define REF_MAX (LT_MAX + 64)
+#include "merkle_ref.h"
 
 /* The leaf hash of event i as the store must compute it (custos/leaf.h record, RFC 6962 leaf hash). */
 static void lt_leaf(uint64_t i, const char *payload, custos_hash *out)
@@ -550,7 +470,7 @@ static void lt_check_size(custos_store *st, uint64_t size)
 	size_t n;
 	uint64_t got_size;
 	for (uint64_t i = 0; i < size; i++) {
-		ref_list r = {.n = 0};
+		plist r = {.n = 0};
 		ref_path(&r, i, 0, size);
 		assert_int_equal(custos_log_prove(st, i, size, &proof, &n), 0);
 		assert_int_equal(n, r.n);
@@ -558,7 +478,7 @@ static void lt_check_size(custos_store *st, uint64_t size)
 		free(proof);
 	}
 	for (uint64_t m = 1; m <= size; m++) {
-		ref_list r = {.n = 0};
+		plist r = {.n = 0};
 		if (m < size)
 			ref_subproof(&r, m, 0, size, 1);
 		assert_int_equal(custos_log_consistency(st, m, size, &proof, &n), 0);
@@ -592,10 +512,10 @@ static void lt_append(custos_store *st, size_t k, int commit)
 		return;
 	}
 	/* inside the transaction the edge tiles (not yet written) serve the proofs */
-	ref_reset();
+	ref_reset(lt_leaves);
 	lt_check_size(st, lt_n + k);
 	assert_int_equal(custos_store_rollback(st), 0);
-	ref_reset();
+	ref_reset(lt_leaves);
 }
 
 static void test_log_tiles(void **state)
@@ -609,7 +529,7 @@ static void test_log_tiles(void **state)
 	setenv("CUSTOS_NOW", LT_TIME, 1);
 	assert_int_equal(custos_store_open(&b, path, 0), 0);
 	lt_n = 0;
-	ref_reset();
+	ref_reset(lt_leaves);
 	/* commits of growing size, alternately through two handles (each one's right edge goes stale), a rollback */
 	for (int round = 0; lt_n < LT_MAX; round++) {
 		size_t k = steps[step] ? steps[step++] : 17;
@@ -732,7 +652,7 @@ static void test_log_migration(void **state)
 	uint64_t checked = 0;
 
 	setenv("CUSTOS_NOW", LT_TIME, 1);
-	ref_reset();
+	ref_reset(lt_leaves);
 	new_path(path, sizeof(path));
 	make_schema2(path, NULL);
 	assert_int_equal(custos_store_open(&st, path, 0), 0);
