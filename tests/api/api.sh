@@ -5,6 +5,7 @@
 #   tests/api/api.sh [CUSTOS_BIN]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/data/serve.sh"
 custos=${1:-${CUSTOS_BIN:-$root/build/san/custos}}
 work=$(mktemp -d)
 server_pid=
@@ -51,11 +52,7 @@ log_size() { curl -s "$base/healthz" | jq .log_size; }
 "$custos" registry import "$root/demo/registry.jsonl" >/dev/null || { echo "FAIL api/setup: import"; exit 1; }
 "$custos" serve --listen 127.0.0.1:0 --open 2>"$work/serve.log" &
 server_pid=$!
-for _ in $(seq 100); do
-	port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$work/serve.log")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
+port=$(listening_port "$work/serve.log")
 [ -n "${port:-}" ] || { echo "FAIL api/setup: server did not start"; cat "$work/serve.log"; exit 1; }
 base=http://127.0.0.1:$port
 JSON=(-H 'Content-Type: application/json')

@@ -4,6 +4,7 @@
 #   tests/api/auth.sh [CUSTOS_BIN]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/data/serve.sh"
 custos=${1:-${CUSTOS_BIN:-$root/build/san/custos}}
 sign=$(dirname "$custos")/tools/httpsign
 work=$(mktemp -d)
@@ -57,11 +58,7 @@ principal COMR comite_r comite_r
 
 "$custos" serve --listen 127.0.0.1:0 2>"$work/serve.log" &
 server_pid=$!
-for _ in $(seq 100); do
-	port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$work/serve.log")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
+port=$(listening_port "$work/serve.log")
 [ -n "${port:-}" ] || { echo "FAIL api/auth-setup: server did not start"; cat "$work/serve.log"; exit 1; }
 base=http://127.0.0.1:$port
 

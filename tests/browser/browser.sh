@@ -6,6 +6,7 @@
 #   tests/browser/browser.sh [CUSTOS_BIN]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/data/serve.sh"
 custos=${1:-${CUSTOS_BIN:-$root/build/san/custos}}
 chromium=${CUSTOS_CHROMIUM:-/usr/bin/chromium}
 work=$(mktemp -d)
@@ -40,12 +41,7 @@ export PATH="$work/bin:$PATH" CUSTOS_STORE="$work/custos.db" ROOT="$root"
 
 custos serve --listen 127.0.0.1:0 2>"$work/serve.log" &
 server_pid=$!
-port=
-for _ in $(seq 100); do
-	port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$work/serve.log")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
+port=$(listening_port "$work/serve.log")
 [ -n "$port" ] || { echo "FAIL browser/setup: the server did not start"; cat "$work/serve.log"; exit 1; }
 
 # the page's files, as the server answers them (before any browser)
@@ -69,12 +65,7 @@ else echo "ok   browser/serve-bytes"; fi
 # and `custos demo`, as a newcomer runs it: its own store, principals and key files
 custos --store "$work/demo.db" demo --listen 127.0.0.1:0 >"$work/demo.out" 2>"$work/demo.err" &
 demo_pid=$!
-demo_port=
-for _ in $(seq 200); do
-	demo_port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$work/demo.err")
-	[ -n "$demo_port" ] && break
-	sleep 0.1
-done
+demo_port=$(listening_port "$work/demo.err" 200)
 [ -n "$demo_port" ] || { echo "FAIL browser/demo-setup: custos demo did not serve"; tail -5 "$work/demo.err"; }
 
 mkdir -p "$root/build/browser"
