@@ -521,9 +521,7 @@ static int apply_signature(custos_store *st, json_t *life, const custos_statemen
 	if (strcmp(wf_jstr(a, "state"), "pending") != 0)
 		return custos_error_set(CUSTOS_EEXISTS, "role %s already %s measure %s (round %u) as %s at %s", s->role,
 					wf_jstr(a, "state"), s->measure, s->round, wf_jstr(a, "principal"), wf_jstr(a, "time"));
-	if (s->action != CUSTOS_ACT_ACKNOWLEDGE && (!open || strcmp(state, "pending") != 0) &&
-	    strcmp(state, "suspended") != 0 && !(open && (strcmp(state, "authorised") == 0 || strcmp(state, "extended") == 0)))
-		return custos_error_set(CUSTOS_EINVALID, "measure %s is %s: nothing waits for approval", s->measure, state);
+	/* a round is open only while pending, suspended, or authorised with an extension asked for */
 	if (s->action != CUSTOS_ACT_ACKNOWLEDGE && !open)
 		return custos_error_set(CUSTOS_EINVALID, "measure %s is %s: nothing waits for approval", s->measure, state);
 	if (filed_by && strcmp(filed_by, p->id) == 0)
@@ -646,7 +644,7 @@ out:
 }
 
 static int apply_extend(custos_store *st, json_t *life, const custos_statement *s, const custos_principal *p,
-			int64_t index, const char *actor, const char *now)
+			const char *actor, const char *now)
 {
 	const char *state = wf_jstr(life, "state");
 	const json_t *w = json_object_get(life, "window");
@@ -683,7 +681,6 @@ static int apply_extend(custos_store *st, json_t *life, const custos_statement *
 		json_object_set_new(life, "round_open", json_false()); /* the extension is forbidden; the window stays */
 	else if (strcmp(wf_jstr(life, "outcome"), "permitted") == 0)
 		rc = round_complete(st, life, actor, now);
-	(void)index;
 out:
 	free(decision);
 	return rc;
@@ -761,7 +758,7 @@ int custos_statement_submit(custos_store *st, const char *note, size_t len, cons
 		rc = apply_stop(st, life, &s, &p, index, now);
 		break;
 	case CUSTOS_ACT_EXTEND:
-		rc = apply_extend(st, life, &s, &p, index, actor, now);
+		rc = apply_extend(st, life, &s, &p, actor, now);
 		break;
 	default:
 		rc = custos_error_set(CUSTOS_EINVALID, "statement: unknown action");
