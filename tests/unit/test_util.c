@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "custos/model.h"
 #include "util/util.h"
@@ -48,6 +49,37 @@ static void test_buf_ceiling(void **state)
 	s = custos_buf_detach(&b); /* an empty buffer detaches as "" */
 	assert_string_equal(s, "");
 	free(s);
+}
+
+/* custos_buf_json_string writes what jansson's dump writes, for every ASCII byte and for UTF-8 beyond it. */
+static void test_buf_json_string(void **state)
+{
+	const char *wide[] = {"", "caf\xc3\xa9", "\xe2\x80\xa8 line separator", "\xf0\x9f\x94\x92 \\/\"", "tel:+32*"};
+	(void)state;
+	for (int c = 1; c < 0x80; c++) {
+		char s[4] = {'a', (char)c, 'z', 0};
+		json_t *j = json_string(s);
+		char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+		custos_buf b;
+		custos_buf_init(&b, 64);
+		assert_int_equal(custos_buf_json_string(&b, s), 0);
+		if (strcmp(b.ptr, want) != 0)
+			fail_msg("byte 0x%02x: %s, jansson %s", c, b.ptr, want);
+		custos_buf_dispose(&b);
+		free(want);
+		json_decref(j);
+	}
+	for (size_t i = 0; i < sizeof(wide) / sizeof(*wide); i++) {
+		json_t *j = json_string(wide[i]);
+		char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+		custos_buf b;
+		custos_buf_init(&b, 64);
+		assert_int_equal(custos_buf_json_string(&b, wide[i]), 0);
+		assert_string_equal(b.ptr, want);
+		custos_buf_dispose(&b);
+		free(want);
+		json_decref(j);
+	}
 }
 
 static void test_array_reserve(void **state)
@@ -134,6 +166,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_prefix), cmocka_unit_test(test_buf_ceiling),
+		cmocka_unit_test(test_buf_json_string),
 		cmocka_unit_test(test_array_reserve), cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_dates),	     cmocka_unit_test(test_vocabulary),
 	};

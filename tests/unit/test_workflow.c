@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
+#include "custos/builtin.h"
 #include "custos/error.h"
 #include "custos/workflow.h"
 
@@ -110,6 +112,62 @@ static void test_determinism(void **state)
 	custos_verdict_dispose(&a);
 	custos_verdict_dispose(&b);
 	custos_measure_dispose(&m);
+	custos_registry_free(reg);
+	custos_ruleset_free(rs);
+}
+
+/*
+ * A decision's answer is written by hand (decide.c): for S1-S7 against the
+ * demo registry, with and without an id and log index, it must be exactly what
+ * jansson makes of it when it reads and dumps it compactly in order.
+ */
+static void test_verdict_encoding(void **state)
+{
+	custos_ruleset *rs = NULL;
+	custos_registry *reg = NULL;
+	custos_party *parties = NULL;
+	size_t nparties = 0;
+	const char *demo, *end, *nl;
+	size_t demo_len;
+	(void)state;
+	assert_int_equal(custos_rules_load_builtin(&rs), 0);
+	assert_int_equal(custos_builtin_get(&demo, &demo_len, "demo/registry.jsonl"), 0);
+	for (end = demo + demo_len; demo < end; demo = nl + 1) {
+		nl = memchr(demo, '\n', (size_t)(end - demo));
+		assert_non_null(nl);
+		assert_non_null(parties = realloc(parties, (nparties + 1) * sizeof(*parties)));
+		assert_int_equal(custos_party_decode(&parties[nparties++], demo, (size_t)(nl - demo)), 0);
+	}
+	assert_true(nparties > 10);
+	assert_int_equal(custos_registry_new(&reg, parties, nparties), 0);
+	for (int k = 1; k <= 7; k++) {
+		char name[64], *out = NULL, *again;
+		const char *json;
+		size_t len;
+		custos_measure m;
+		custos_verdict v;
+		json_t *j;
+		snprintf(name, sizeof(name), "demo/measures/s%d.json", k);
+		assert_int_equal(custos_builtin_get(&json, &len, name), 0);
+		assert_int_equal(custos_measure_decode(&m, json, len), 0);
+		assert_int_equal(custos_decide(&v, rs, reg, &m), 0);
+		for (int with_id = 0; with_id < 2; with_id++) {
+			assert_int_equal(custos_verdict_encode(&out, &v, with_id ? "M-2026-0001" : NULL, with_id ? 42 : -1), 0);
+			j = json_loads(out, JSON_REJECT_DUPLICATES, NULL);
+			if (!j)
+				fail_msg("S%d: not JSON: %s", k, out);
+			again = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			assert_string_equal(out, again);
+			assert_int_equal(json_array_size(json_object_get(j, "findings")), v.decision.nfindings);
+			assert_int_equal(json_array_size(json_object_get(j, "subjects")), v.nsubjects);
+			assert_int_equal(json_integer_value(json_object_get(j, "log_index")), with_id ? 42 : 0);
+			free(again);
+			free(out);
+			json_decref(j);
+		}
+		custos_verdict_dispose(&v);
+		custos_measure_dispose(&m);
+	}
 	custos_registry_free(reg);
 	custos_ruleset_free(rs);
 }
@@ -242,7 +300,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_period_screening),
-		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_determinism), cmocka_unit_test(test_verdict_encoding),
 		cmocka_unit_test(test_filing),
 		cmocka_unit_test(test_rules_cases),
 	};

@@ -79,6 +79,55 @@ char *custos_buf_detach(custos_buf *b)
 	return p;
 }
 
+/* The two-character escape of a byte jansson abbreviates, or 0. */
+static char json_short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+	case '\\':
+		return (char)c;
+	case '\b':
+		return 'b';
+	case '\f':
+		return 'f';
+	case '\n':
+		return 'n';
+	case '\r':
+		return 'r';
+	case '\t':
+		return 't';
+	default:
+		return 0;
+	}
+}
+
+int custos_buf_json_string(custos_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	int rc;
+	if ((rc = custos_buf_append(b, "\"", 1)))
+		return rc;
+	for (;; p++) {
+		char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+		size_t n = 6;
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		if ((rc = custos_buf_append(b, run, (size_t)(p - run))))
+			return rc;
+		if (!*p)
+			break;
+		if ((esc[1] = json_short_escape(*p)))
+			n = 2;
+		else
+			esc[1] = 'u';
+		if ((rc = custos_buf_append(b, esc, n)))
+			return rc;
+		run = p + 1;
+	}
+	return custos_buf_append(b, "\"", 1);
+}
+
 void custos_buf_dispose(custos_buf *b)
 {
 	free(b->ptr);

@@ -41,6 +41,13 @@ int custos_buf_printf(custos_buf *b, const char *fmt, ...) CUSTOS_PRINTF(2, 3);
 /* Hands the buffer's string to the caller (never NULL on success). */
 char *custos_buf_detach(custos_buf *b);
 void custos_buf_dispose(custos_buf *b);
+/*
+ * Appends `s` as a JSON string literal, quoted and escaped exactly as
+ * jansson's compact dump writes it (\" \\ \b \f \n \r \t, other controls as
+ * \u00XX, everything else as is), so hand-built answers and json_dumps agree
+ * byte for byte. `s` must be UTF-8 (every caller's text was checked on entry).
+ */
+int custos_buf_json_string(custos_buf *b, const char *s);
 
 /*
  * Makes room for element n of a growable array: `arrayp` is the address of

@@ -1,5 +1,4 @@
 /* decide.c — screens a measure's targets and persons over its period and applies the rules. */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,74 +151,105 @@ void custos_verdict_dispose(custos_verdict *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static json_t *finding_json(const custos_finding *f)
+/*
+ * The answer is written straight into one buffer rather than built as a
+ * jansson tree and dumped: a decision is the API's hottest answer, and the
+ * tree cost more than deciding. The bytes are json_dumps(JSON_COMPACT |
+ * JSON_PRESERVE_ORDER)'s (test_decide checks the two against each other).
+ */
+
+/* `key` (already quoted, with its separator: ",\"cite\":") and a string value, or null. */
+static int put_str(custos_buf *b, const char *key, const char *val)
 {
-	json_t *o = json_object();
-	/* the rule set's own texts were checked as UTF-8 when it was parsed (rules/lex.c): no need on every answer */
-	json_object_set_new(o, "rule", json_string_nocheck(f->rule));
-	json_object_set_new(o, "effect", json_string(custos_effect_name(f->effect)));
-	if (f->effect == CUSTOS_EFFECT_REQUIRE || f->effect == CUSTOS_EFFECT_NOTIFY)
-		json_object_set_new(o, "role", json_string(custos_role_name(f->role)));
-	if (f->effect == CUSTOS_EFFECT_CONDITION && f->max_days)
-		json_object_set_new(o, "max_days", json_integer(f->max_days));
-	if (f->effect == CUSTOS_EFFECT_CONDITION && f->minimise)
-		json_object_set_new(o, "minimise", json_string(f->minimise));
-	json_object_set_new(o, "cite", json_string_nocheck(f->cite));
-	json_object_set_new(o, "party", f->party ? json_string(f->party) : json_null());
-	json_object_set_new(o, "explain", json_string_nocheck(f->explain));
-	return o;
+	int rc = custos_buf_puts(b, key);
+	if (!rc)
+		rc = val ? custos_buf_json_string(b, val) : custos_buf_puts(b, "null");
+	return rc;
+}
+
+static int put_finding(custos_buf *b, const custos_finding *f, int first)
+{
+	int rc = put_str(b, first ? "{\"rule\":" : ",{\"rule\":", f->rule);
+	if (!rc)
+		rc = put_str(b, ",\"effect\":", custos_effect_name(f->effect));
+	if (!rc && (f->effect == CUSTOS_EFFECT_REQUIRE || f->effect == CUSTOS_EFFECT_NOTIFY))
+		rc = put_str(b, ",\"role\":", custos_role_name(f->role));
+	if (!rc && f->effect == CUSTOS_EFFECT_CONDITION && f->max_days)
+		rc = custos_buf_printf(b, ",\"max_days\":%d", f->max_days);
+	if (!rc && f->effect == CUSTOS_EFFECT_CONDITION && f->minimise)
+		rc = put_str(b, ",\"minimise\":", f->minimise);
+	if (!rc)
+		rc = put_str(b, ",\"cite\":", f->cite);
+	if (!rc)
+		rc = put_str(b, ",\"party\":", f->party);
+	if (!rc)
+		rc = put_str(b, ",\"explain\":", f->explain);
+	return rc ? rc : custos_buf_puts(b, "}");
+}
+
+static int put_subject(custos_buf *b, const custos_subject *s, int first)
+{
+	int rc = put_str(b, first ? "{\"party\":" : ",{\"party\":", s->party->id);
+	if (!rc)
+		rc = put_str(b, ",\"category\":", custos_category_name(s->party->category));
+	if (!rc)
+		rc = put_str(b, ",\"status\":", custos_status_name(s->status));
+	if (!rc)
+		rc = put_str(b, ",\"via\":", s->via);
+	if (!rc)
+		rc = put_str(b, ",\"matched\":", s->matched);
+	return rc ? rc : custos_buf_puts(b, "}");
+}
+
+static int put_verdict(custos_buf *b, const custos_verdict *v, const char *id, int64_t log_index)
+{
+	const custos_decision *d = &v->decision;
+	size_t nconds = 0;
+	int rc = id ? put_str(b, "{\"id\":", id) : custos_buf_puts(b, "{");
+	if (!rc)
+		rc = put_str(b, id ? ",\"outcome\":" : "\"outcome\":", custos_outcome_name(d->outcome));
+	if (!rc)
+		rc = custos_buf_puts(b, ",\"findings\":[");
+	for (size_t i = 0; !rc && i < d->nfindings; i++)
+		rc = put_finding(b, &d->findings[i], i == 0);
+	if (!rc)
+		rc = custos_buf_puts(b, "],\"approvals\":[");
+	for (size_t i = 0; !rc && i < d->napprovals; i++) {
+		rc = put_str(b, i ? ",{\"role\":" : "{\"role\":", custos_role_name(d->approvals[i].role));
+		if (!rc)
+			rc = custos_buf_puts(b, d->approvals[i].notify ? ",\"kind\":\"notify\",\"state\":\"pending\"}"
+								 : ",\"kind\":\"approve\",\"state\":\"pending\"}");
+	}
+	if (!rc)
+		rc = custos_buf_puts(b, "],\"conditions\":[");
+	if (!rc && d->max_days && !(rc = custos_buf_printf(b, "{\"max_days\":%d}", d->max_days)))
+		nconds++;
+	for (size_t i = 0; !rc && i < d->nminimise; i++)
+		if (!(rc = put_str(b, nconds++ ? ",{\"minimise\":" : "{\"minimise\":", d->minimise[i])))
+			rc = custos_buf_puts(b, "}");
+	if (!rc)
+		rc = custos_buf_puts(b, "],\"subjects\":[");
+	for (size_t i = 0; !rc && i < v->nsubjects; i++)
+		rc = put_subject(b, &v->subjects[i], i == 0);
+	if (!rc)
+		rc = put_str(b, "],\"rules_hash\":", v->rules_hash);
+	if (!rc)
+		rc = put_str(b, ",\"registry_hash\":", v->registry_hash);
+	if (!rc && log_index >= 0)
+		rc = custos_buf_printf(b, ",\"log_index\":%lld", (long long)log_index);
+	return rc ? rc : custos_buf_puts(b, "}");
 }
 
 int custos_verdict_encode(char **out, const custos_verdict *v, const char *id, int64_t log_index)
 {
-	const custos_decision *d = &v->decision;
-	json_t *root = json_object(), *findings = json_array(), *approvals = json_array(), *conds = json_array(),
-	       *subjects = json_array();
-	int rc = 0;
-
-	if (id)
-		json_object_set_new(root, "id", json_string(id));
-	json_object_set_new(root, "outcome", json_string(custos_outcome_name(d->outcome)));
-	for (size_t i = 0; i < d->nfindings; i++)
-		json_array_append_new(findings, finding_json(&d->findings[i]));
-	for (size_t i = 0; i < d->napprovals; i++) {
-		json_t *a = json_object();
-		json_object_set_new(a, "role", json_string(custos_role_name(d->approvals[i].role)));
-		json_object_set_new(a, "kind", json_string(d->approvals[i].notify ? "notify" : "approve"));
-		json_object_set_new(a, "state", json_string("pending"));
-		json_array_append_new(approvals, a);
+	custos_buf b;
+	int rc;
+	custos_buf_init(&b, SIZE_MAX / 2);
+	if ((rc = put_verdict(&b, v, id, log_index))) {
+		custos_buf_dispose(&b);
+		*out = NULL;
+		return rc;
 	}
-	if (d->max_days) {
-		json_t *c = json_object();
-		json_object_set_new(c, "max_days", json_integer(d->max_days));
-		json_array_append_new(conds, c);
-	}
-	for (size_t i = 0; i < d->nminimise; i++) {
-		json_t *c = json_object();
-		json_object_set_new(c, "minimise", json_string(d->minimise[i]));
-		json_array_append_new(conds, c);
-	}
-	for (size_t i = 0; i < v->nsubjects; i++) {
-		const custos_subject *s = &v->subjects[i];
-		json_t *o = json_object();
-		json_object_set_new(o, "party", json_string(s->party->id));
-		json_object_set_new(o, "category", json_string(custos_category_name(s->party->category)));
-		json_object_set_new(o, "status", json_string(custos_status_name(s->status)));
-		json_object_set_new(o, "via", json_string(s->via));
-		json_object_set_new(o, "matched", s->matched ? json_string(s->matched) : json_null());
-		json_array_append_new(subjects, o);
-	}
-	json_object_set_new(root, "findings", findings);
-	json_object_set_new(root, "approvals", approvals);
-	json_object_set_new(root, "conditions", conds);
-	json_object_set_new(root, "subjects", subjects);
-	json_object_set_new(root, "rules_hash", json_string(v->rules_hash));
-	json_object_set_new(root, "registry_hash", json_string(v->registry_hash));
-	if (log_index >= 0)
-		json_object_set_new(root, "log_index", json_integer(log_index));
-	*out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (!*out)
-		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
-	json_decref(root);
-	return rc;
+	*out = custos_buf_detach(&b);
+	return 0;
 }
