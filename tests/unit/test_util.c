@@ -51,35 +51,41 @@ static void test_buf_ceiling(void **state)
 	free(s);
 }
 
-/* custos_buf_json_string writes what jansson's dump writes, for every ASCII byte and for UTF-8 beyond it. */
+/* What jansson's compact dump makes of `s` as a JSON string, beside custos_buf_json_string's. */
+static void check_json_string(const char *s)
+{
+	json_t *j = json_string(s);
+	char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+	custos_buf b;
+	assert_non_null(want);
+	custos_buf_init(&b, 256);
+	assert_int_equal(custos_buf_json_string(&b, s), 0);
+	if (strcmp(b.ptr, want) != 0)
+		fail_msg("%s, jansson %s", b.ptr, want);
+	custos_buf_dispose(&b);
+	free(want);
+	json_decref(j);
+}
+
+/*
+ * custos_buf_json_string writes what jansson's dump writes: every ASCII byte
+ * at every position of a string long enough for the 8-byte scan, and UTF-8.
+ */
 static void test_buf_json_string(void **state)
 {
-	const char *wide[] = {"", "caf\xc3\xa9", "\xe2\x80\xa8 line separator", "\xf0\x9f\x94\x92 \\/\"", "tel:+32*"};
+	const char *wide[] = {"", "caf\xc3\xa9", "\xe2\x80\xa8 line separator", "\xf0\x9f\x94\x92 \\/\"", "tel:+32*",
+			      "\x01\x1f\"\"\\\\\n\n\t\t\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f"};
 	(void)state;
-	for (int c = 1; c < 0x80; c++) {
-		char s[4] = {'a', (char)c, 'z', 0};
-		json_t *j = json_string(s);
-		char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
-		custos_buf b;
-		custos_buf_init(&b, 64);
-		assert_int_equal(custos_buf_json_string(&b, s), 0);
-		if (strcmp(b.ptr, want) != 0)
-			fail_msg("byte 0x%02x: %s, jansson %s", c, b.ptr, want);
-		custos_buf_dispose(&b);
-		free(want);
-		json_decref(j);
-	}
-	for (size_t i = 0; i < sizeof(wide) / sizeof(*wide); i++) {
-		json_t *j = json_string(wide[i]);
-		char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
-		custos_buf b;
-		custos_buf_init(&b, 64);
-		assert_int_equal(custos_buf_json_string(&b, wide[i]), 0);
-		assert_string_equal(b.ptr, want);
-		custos_buf_dispose(&b);
-		free(want);
-		json_decref(j);
-	}
+	for (int c = 1; c < 0x80; c++)
+		for (size_t at = 0; at < 19; at++) {
+			char s[20];
+			memset(s, 'x', sizeof(s) - 1);
+			s[at] = (char)c;
+			s[sizeof(s) - 1] = 0;
+			check_json_string(s);
+		}
+	for (size_t i = 0; i < sizeof(wide) / sizeof(*wide); i++)
+		check_json_string(wide[i]);
 }
 
 static void test_array_reserve(void **state)

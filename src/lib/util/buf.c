@@ -13,7 +13,7 @@ void custos_buf_init(custos_buf *b, size_t max)
 	b->max = max;
 }
 
-static int buf_reserve(custos_buf *b, size_t extra)
+int custos_buf_reserve(custos_buf *b, size_t extra)
 {
 	size_t need, cap;
 	char *p;
@@ -35,7 +35,7 @@ static int buf_reserve(custos_buf *b, size_t extra)
 
 int custos_buf_append(custos_buf *b, const void *data, size_t n)
 {
-	int rc = buf_reserve(b, n);
+	int rc = custos_buf_reserve(b, n);
 	if (rc)
 		return rc;
 	if (n)
@@ -59,7 +59,7 @@ int custos_buf_printf(custos_buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return custos_error_set(CUSTOS_ERROR, "bad format");
-	if ((rc = buf_reserve(b, (size_t)n)))
+	if ((rc = custos_buf_reserve(b, (size_t)n)))
 		return rc;
 	va_start(ap, fmt);
 	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
@@ -101,30 +101,52 @@ static char json_short_escape(unsigned char c)
 	}
 }
 
+/* Whether none of 8 bytes needs escaping (no control, '"' or '\\'): the bit tricks are exact for "any byte". */
+static int json_plain8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t quote = x ^ (ones * '"'), bslash = x ^ (ones * '\\');
+	uint64_t control = (x - ones * 0x20) & ~x & high;
+	quote = (quote - ones) & ~quote & high;
+	bslash = (bslash - ones) & ~bslash & high;
+	return !(control | quote | bslash);
+}
+
 int custos_buf_json_string(custos_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)s, *run = p;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0, run = 0;
 	int rc;
-	if ((rc = custos_buf_append(b, "\"", 1)))
+	if ((rc = custos_buf_reserve(b, len + 2)) || (rc = custos_buf_append(b, "\"", 1)))
 		return rc;
-	for (;; p++) {
-		char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+	while (i < len) {
+		uint64_t x;
+		char esc[6] = {'\\', 'u', '0', '0', hex[p[i] >> 4], hex[p[i] & 15]};
 		size_t n = 6;
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
+		if (len - i >= 8) {
+			memcpy(&x, p + i, 8);
+			if (json_plain8(x)) {
+				i += 8;
+				continue;
+			}
+		}
+		if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\') {
+			i++;
 			continue;
-		if ((rc = custos_buf_append(b, run, (size_t)(p - run))))
+		}
+		if ((rc = custos_buf_append(b, p + run, i - run)))
 			return rc;
-		if (!*p)
-			break;
-		if ((esc[1] = json_short_escape(*p)))
+		if ((esc[1] = json_short_escape(p[i])))
 			n = 2;
 		else
 			esc[1] = 'u';
 		if ((rc = custos_buf_append(b, esc, n)))
 			return rc;
-		run = p + 1;
+		run = ++i;
 	}
+	if ((rc = custos_buf_append(b, p + run, len - run)))
+		return rc;
 	return custos_buf_append(b, "\"", 1);
 }
 

@@ -36,6 +36,8 @@ typedef struct custos_buf {
 
 void custos_buf_init(custos_buf *b, size_t max);
 int custos_buf_append(custos_buf *b, const void *data, size_t n);
+/* Makes room for `extra` more bytes (and the NUL) without appending anything. */
+int custos_buf_reserve(custos_buf *b, size_t extra);
 int custos_buf_puts(custos_buf *b, const char *s);
 int custos_buf_printf(custos_buf *b, const char *fmt, ...) CUSTOS_PRINTF(2, 3);
 /* Hands the buffer's string to the caller (never NULL on success). */
