@@ -74,11 +74,11 @@ function isPublic(path) {
 export async function api(method, path, { query, body, type } = {}) {
   const headers = {};
   if (body !== undefined) headers["Content-Type"] = type || "application/json";
+  const qs = query ? "?" + new URLSearchParams(query).toString() : "";
   if (!isPublic(path)) {
     if (!session.key) throw new Error("Sign in with your key file first.");
-    Object.assign(headers, await signRequest(session.key, method, location.host, path, body));
+    Object.assign(headers, await signRequest(session.key, method, location.host, path + qs, body));
   }
-  const qs = query ? "?" + new URLSearchParams(query).toString() : "";
   const res = await fetch(path + qs, { method, headers, body, cache: "no-store" });
   const text = await res.text();
   let json = null;

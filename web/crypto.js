@@ -95,15 +95,22 @@ async function sign(key, bytes) {
 
 /*
  * RFC 9421 signature of a request, as src/lib/httpsig verifies it: covers
- * @method, @authority, @path and, with content, content-digest (RFC 9530),
- * with created, keyid, alg and nonce.
+ * @method, @authority, @path, with a query @query, and with content
+ * content-digest (RFC 9530), with created, keyid, alg and nonce.
  * Returns the header fields to send. authority is the Host ("127.0.0.1:8080"),
- * path the request path without its query.
+ * target the request target exactly as sent: its path and any "?query".
  */
-export async function signRequest(key, method, authority, path, body, created) {
+export async function signRequest(key, method, authority, target, body, created) {
   const headers = {};
+  const at = target.indexOf("?");
+  const path = at < 0 ? target : target.slice(0, at);
+  const query = at < 0 ? "" : target.slice(at + 1);
   const components = ['"@method"', '"@authority"', '"@path"'];
   const lines = [`"@method": ${method}`, `"@authority": ${authority.toLowerCase()}`, `"@path": ${path || "/"}`];
+  if (at >= 0) {
+    components.push('"@query"');
+    lines.push(`"@query": ?${query}`);
+  }
   if (body !== undefined && body !== null && body.length) {
     const bytes = typeof body === "string" ? enc.encode(body) : body;
     const digest = `sha-256=:${b64encode(await sha256(bytes))}:`;

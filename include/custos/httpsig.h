@@ -121,8 +121,8 @@ typedef struct custos_httpsig_signer {
 
 /*
  * Verifies a request's signature: parses the fields, requires the components
- * @method, @authority, @path or @target-uri (and content-digest when the
- * request has content), the parameters created and keyid, alg absent or
+ * @method, @authority, @path or @target-uri (and @query or @target-uri when
+ * the request has a query, content-digest when it has content), the parameters created and keyid, alg absent or
  * "ed25519", a created time within the policy's window and no passed
  * expires; checks Content-Digest against the body; looks the key up; checks
  * the Ed25519 signature over the signature base; and records it in `replay`

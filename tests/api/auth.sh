@@ -85,6 +85,10 @@ as REQ-FP POST /v1/measures s6.json application/json; expect file-other-service 
 other=$(jq -r .id "$work/body")
 as REQ-VSSE GET /v1/measures; expect requester-sees-own 200 "[.measures[].id] == [\"$id\"]"
 as FA GET "/v1/measures?role=foreign_affairs"; expect inbox 200 "[.measures[].id] == [\"$id\"]"
+HTTPSIGN_NO_QUERY=1 as FA GET "/v1/measures?role=foreign_affairs"; expect query-unsigned 401 '.error | test("must cover @query")'
+# signed for ?role=foreign_affairs, sent with another query: the signature no longer verifies
+hdrs=(); while IFS= read -r l; do hdrs+=(-H "$l"); done < <("$sign" FA.key GET "127.0.0.1:$port" "/v1/measures?role=foreign_affairs")
+status=$(curl -s -o "$work/body" -w '%{http_code}' "${hdrs[@]}" "$base/v1/measures?role=comite_r"); expect query-changed 401 '.error | test("does not verify")'
 as FA GET "/v1/measures/$other"; expect approver-cannot-see-other 404
 as COMR GET /v1/measures; expect comite-sees-all 200 '(.measures | length) == 2'
 "$custos" measure show "$id" | jq -S 'del(.life)' >cli.json

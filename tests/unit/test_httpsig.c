@@ -109,7 +109,16 @@ static void test_verify_b26_and_failures(void **state)
 	custos_httpsig_failure why;
 	custos_httpsig_policy pol = policy_at(1618884473 + 10);
 	(void)state;
-	/* The RFC example covers @path and @authority: it verifies, and names its key and roles. */
+	/*
+	 * The RFC example signs /foo but not its query "?param=Value&Pet=dog":
+	 * custos refuses it, since an unsigned query could be changed in transit.
+	 */
+	assert_int_equal(custos_httpsig_verify(&who, &why, &m, B26_INPUT, B26_SIG, &pol, rfc_lookup, NULL, NULL),
+			 CUSTOS_EINVALID);
+	assert_int_equal(why, CUSTOS_HTTPSIG_UNCOVERED);
+	assert_non_null(strstr(custos_error_last(), "must cover @query"));
+	/* Without the query, it covers @path and @authority: it verifies, and names its key and roles. */
+	m.query = NULL;
 	assert_int_equal(custos_httpsig_verify(&who, &why, &m, B26_INPUT, B26_SIG, &pol, rfc_lookup, NULL, NULL), 0);
 	assert_int_equal(why, CUSTOS_HTTPSIG_OK);
 	assert_string_equal(who.keyid, "test-key-ed25519");
@@ -187,6 +196,42 @@ static void test_sign_verify_digest_and_replay(void **state)
 	free(sig);
 }
 
+/* A query is signed as @query: changing it after signing breaks the signature; one left unsigned is refused. */
+static void test_query_is_covered(void **state)
+{
+	custos_httpsig_message m = b26_message();
+	const char *covered[] = {"@method", "@authority", "@path", "@query"};
+	custos_httpsig_policy pol = policy_at(1700000000);
+	custos_httpsig_signer who;
+	custos_httpsig_failure why;
+	char *in = NULL, *sig = NULL;
+	(void)state;
+	m.query = "role=foreign_affairs";
+	assert_int_equal(custos_httpsig_sign(&in, &sig, &m, "sig1", covered, 4, 1700000000, "test-key-ed25519",
+					     "ed25519", rfc_seed),
+			 0);
+	assert_int_equal(custos_httpsig_verify(&who, &why, &m, in, sig, &pol, rfc_lookup, NULL, NULL), 0);
+	m.query = "role=comite_r";
+	custos_httpsig_verify(&who, &why, &m, in, sig, &pol, rfc_lookup, NULL, NULL);
+	assert_int_equal(why, CUSTOS_HTTPSIG_BAD_SIGNATURE);
+	free(in);
+	free(sig);
+	/* signed without @query: refused whenever the request has a query, even an empty one */
+	assert_int_equal(custos_httpsig_sign(&in, &sig, &m, "sig1", covered, 3, 1700000000, "test-key-ed25519",
+					     "ed25519", rfc_seed),
+			 0);
+	custos_httpsig_verify(&who, &why, &m, in, sig, &pol, rfc_lookup, NULL, NULL);
+	assert_int_equal(why, CUSTOS_HTTPSIG_UNCOVERED);
+	assert_non_null(strstr(custos_error_last(), "must cover @query"));
+	m.query = "";
+	custos_httpsig_verify(&who, &why, &m, in, sig, &pol, rfc_lookup, NULL, NULL);
+	assert_int_equal(why, CUSTOS_HTTPSIG_UNCOVERED);
+	m.query = NULL;
+	assert_int_equal(custos_httpsig_verify(&who, &why, &m, in, sig, &pol, rfc_lookup, NULL, NULL), 0);
+	free(in);
+	free(sig);
+}
+
 static void test_content_digest_rfc9530(void **state)
 {
 	char d[CUSTOS_HTTPSIG_DIGEST_SIZE];
@@ -243,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_rfc9421_b26_known_answer),
 		cmocka_unit_test(test_verify_b26_and_failures),
 		cmocka_unit_test(test_sign_verify_digest_and_replay),
+		cmocka_unit_test(test_query_is_covered),
 		cmocka_unit_test(test_content_digest_rfc9530),
 		cmocka_unit_test(test_parse_errors_name_the_field),
 	};

@@ -679,6 +679,7 @@ int custos_httpsig_verify(custos_httpsig_signer *out, custos_httpsig_failure *wh
 		const char *need = !covers(p, "@method")					? "@method"
 				   : !covers(p, "@authority") && !covers(p, "@target-uri")	? "@authority"
 				   : !covers(p, "@path") && !covers(p, "@target-uri")		? "@path"
+				   : m->query && !covers(p, "@query") && !covers(p, "@target-uri") ? "@query"
 				   : pol->body_len && !covers(p, "content-digest")		? "content-digest"
 				   : NULL;
 		if (need) {
