@@ -1,11 +1,14 @@
 /* server.c — the HTTP layer on libmicrohttpd: connections, limits, per-thread stores, the snapshot, dispatch. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -365,12 +368,61 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+/*
+ * The listening socket is ours and one thread accepts on it, handing each
+ * connection to libmicrohttpd, which places it on worker (fd mod workers).
+ * When the workers accept for themselves, whichever wakes first takes a
+ * burst of up to ten connections: with 16 keep-alive clients one worker
+ * often held them all while the other idled, and the tail latency doubled.
+ */
+static void *accept_loop(void *arg)
+{
+	custos_server *s = arg;
+	while (!atomic_load(&s->stopping)) {
+		struct sockaddr_storage sa;
+		socklen_t len = sizeof(sa);
+		int fd = accept(s->listen_fd, (struct sockaddr *)&sa, &len);
+		if (fd >= 0 && (fcntl(fd, F_SETFD, FD_CLOEXEC) || fcntl(fd, F_SETFL, O_NONBLOCK))) {
+			close(fd);
+			continue;
+		}
+		if (fd < 0) {
+			if (atomic_load(&s->stopping))
+				break;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				fprintf(stderr, "custos serve: accept: %s; waiting 100 ms\n", strerror(errno));
+				nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+			}
+			continue; /* EINTR, ECONNABORTED, a peer gone before it was accepted */
+		}
+		/* on refusal (connection limit, memory) libmicrohttpd has closed the socket and said why */
+		(void)MHD_add_connection(s->daemon, fd, (struct sockaddr *)&sa, len);
+	}
+	return NULL;
+}
+
+static int listen_on(custos_server *s, const struct sockaddr_in *addr)
+{
+	struct sockaddr_in bound;
+	socklen_t len = sizeof(bound);
+	int one = 1;
+	s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->listen_fd < 0 || setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(s->listen_fd, (const struct sockaddr *)addr, sizeof(*addr)) || listen(s->listen_fd, 1024) ||
+	    getsockname(s->listen_fd, (struct sockaddr *)&bound, &len)) {
+		fprintf(stderr, "custos serve: cannot listen on %s:%u: %s\n", s->opt.host ? s->opt.host : "",
+			s->opt.port, strerror(errno));
+		return CUSTOS_ERROR;
+	}
+	s->port = ntohs(bound.sin_port);
+	return 0;
+}
+
 int custos_server_start(custos_server **out, const custos_server_options *o)
 {
 	custos_server *s;
 	custos_store *st = NULL;
 	struct sockaddr_in addr;
-	const union MHD_DaemonInfo *info;
 	int rc;
 
 	*out = NULL;
@@ -389,34 +441,43 @@ int custos_server_start(custos_server **out, const custos_server_options *o)
 	custos_store_close(st);
 	if (!(s = calloc(1, sizeof(*s))))
 		return CUSTOS_ENOMEM;
+	s->listen_fd = -1;
 	s->opt = *o;
 	s->store_uri = strdup(o->store_uri);
 	s->opt.store_uri = s->store_uri;
-	s->opt.host = NULL;
 	s->metrics = calloc(srv_nroutes + 1, sizeof(*s->metrics));
 	pthread_mutex_init(&s->lock, NULL);
 	if (!s->store_uri || !s->metrics || (rc = custos_httpsig_replay_new(&s->replay, 1u << 16))) {
 		custos_server_stop(s);
 		return CUSTOS_ENOMEM;
 	}
+	if ((rc = listen_on(s, &addr))) {
+		custos_server_stop(s);
+		return rc;
+	}
+	s->opt.host = NULL; /* the caller's string: not kept */
 	/* the internal polling thread over epoll; with more than one thread, a pool of them (one thread: no
 	 * pool, which libmicrohttpd would warn about, so that option's slot repeats the connection limit) */
 	s->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET |
+			MHD_USE_ITC,
+		0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 		o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_LIMIT,
 		o->threads > 1 ? (unsigned)o->threads : (unsigned)o->max_connections, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->header_memory, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
-		fprintf(stderr, "custos serve: cannot listen on %s:%u (in use, or not an address of this host)\n",
-			o->host, o->port);
+		fprintf(stderr, "custos serve: cannot start the HTTP workers\n");
 		custos_server_stop(s);
 		return CUSTOS_ERROR;
 	}
-	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = info ? info->port : o->port;
+	if (pthread_create(&s->acceptor, NULL, accept_loop, s)) {
+		fprintf(stderr, "custos serve: cannot start the accepting thread\n");
+		custos_server_stop(s);
+		return CUSTOS_ERROR;
+	}
+	s->acceptor_started = 1;
 	*out = s;
 	return 0;
 }
@@ -430,6 +491,13 @@ void custos_server_stop(custos_server *s)
 {
 	if (!s)
 		return;
+	atomic_store(&s->stopping, 1);
+	if (s->acceptor_started) {
+		shutdown(s->listen_fd, SHUT_RDWR); /* wakes the blocked accept */
+		pthread_join(s->acceptor, NULL);
+	}
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
 	for (size_t i = 0; i < s->nstores; i++)

@@ -182,6 +182,10 @@ struct custos_server {
 	char *host;
 	void *daemon;
 	unsigned port;
+	int listen_fd; /* ours, not libmicrohttpd's: the acceptor hands connections out evenly */
+	pthread_t acceptor;
+	int acceptor_started;
+	atomic_int stopping;
 	pthread_mutex_t lock; /* snapshot and store list */
 	srv_snapshot *snap;
 	int snap_stale;

@@ -334,13 +334,96 @@ static void test_role_refused(void **state)
 	remove("test_role.db.log-key");
 }
 
+/* A connection to the server, or -1. */
+static int dial(void)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* GET /healthz over a fresh connection: the status, or -1 when the server closed it unanswered. */
+static int healthz(void)
+{
+	char resp[512];
+	const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	size_t got = 0;
+	ssize_t n;
+	int fd = dial();
+	if (fd < 0)
+		return -1;
+	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(req) - 1) {
+		close(fd);
+		return -1;
+	}
+	while (got < sizeof(resp) - 1 && (n = read(fd, resp + got, sizeof(resp) - 1 - got)) > 0)
+		got += (size_t)n;
+	resp[got] = '\0';
+	close(fd);
+	return strncmp(resp, "HTTP/1.1 ", 9) == 0 ? (int)strtol(resp + 9, NULL, 10) : -1;
+}
+
+/*
+ * The connection cap holds with connections accepted by the server's own
+ * thread and spread over two workers: three idle connections fill it, a
+ * fourth is closed unanswered, and once one goes a new one is served.
+ */
+static void test_connection_cap(void **state)
+{
+	custos_server_options o;
+	custos_server *srv = NULL;
+	custos_store *st = NULL;
+	int idle[3], status = -1;
+	(void)state;
+	remove("test_cap.db");
+	remove("test_cap.db.log-key");
+	assert_int_equal(custos_store_open(&st, "test_cap.db", 1), 0);
+	assert_int_equal(custos_workflow_init(st, "test_cap.db", "test.example/log", NULL, "test"), 0);
+	custos_store_close(st);
+	custos_server_options_init(&o);
+	o.store_uri = "test_cap.db";
+	o.port = 0;
+	o.threads = 2;
+	o.max_connections = 3;
+	assert_int_equal(custos_server_start(&srv, &o), 0);
+	port = custos_server_port(srv);
+	assert_int_equal(healthz(), 200);
+	usleep(200 * 1000); /* its connection is gone from the count */
+	for (int i = 0; i < 3; i++) { /* one at a time: a worker counts a connection once it has taken it up */
+		assert_true((idle[i] = dial()) >= 0);
+		usleep(100 * 1000);
+	}
+	assert_int_equal(healthz(), -1);
+	close(idle[0]);
+	for (int tries = 0; tries < 100 && status != 200; tries++) {
+		usleep(20 * 1000);
+		status = healthz();
+	}
+	assert_int_equal(status, 200);
+	close(idle[1]);
+	close(idle[2]);
+	custos_server_stop(srv);
+	remove("test_cap.db");
+	remove("test_cap.db-wal");
+	remove("test_cap.db-shm");
+	remove("test_cap.db.log-key");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_route_matching),	    cmocka_unit_test(test_query_decoding),
 		cmocka_unit_test(test_tile_index),	    cmocka_unit_test(test_message_field),
 		cmocka_unit_test(test_openapi_lists_every_route), cmocka_unit_test(test_signatures_on_a_live_server),
-		cmocka_unit_test(test_role_refused),
+		cmocka_unit_test(test_role_refused), cmocka_unit_test(test_connection_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

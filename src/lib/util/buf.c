@@ -112,9 +112,19 @@ static int json_plain8(uint64_t x)
 	return !(control | quote | bslash);
 }
 
-int custos_buf_json_string(custos_buf *b, const char *s)
+/* Appends the escape of one byte that needs it: \" \\ \b \f \n \r \t, or \u00XX. */
+static int json_escape(custos_buf *b, unsigned char c)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	char esc[6] = {'\\', json_short_escape(c), '0', '0', hex[c >> 4], hex[c & 15]};
+	if (esc[1])
+		return custos_buf_append(b, esc, 2);
+	esc[1] = 'u';
+	return custos_buf_append(b, esc, 6);
+}
+
+int custos_buf_json_string(custos_buf *b, const char *s)
+{
 	const unsigned char *p = (const unsigned char *)s;
 	size_t len = strlen(s), i = 0, run = 0;
 	int rc;
@@ -122,8 +132,6 @@ int custos_buf_json_string(custos_buf *b, const char *s)
 		return rc;
 	while (i < len) {
 		uint64_t x;
-		char esc[6] = {'\\', 'u', '0', '0', hex[p[i] >> 4], hex[p[i] & 15]};
-		size_t n = 6;
 		if (len - i >= 8) {
 			memcpy(&x, p + i, 8);
 			if (json_plain8(x)) {
@@ -135,13 +143,7 @@ int custos_buf_json_string(custos_buf *b, const char *s)
 			i++;
 			continue;
 		}
-		if ((rc = custos_buf_append(b, p + run, i - run)))
-			return rc;
-		if ((esc[1] = json_short_escape(p[i])))
-			n = 2;
-		else
-			esc[1] = 'u';
-		if ((rc = custos_buf_append(b, esc, n)))
+		if ((rc = custos_buf_append(b, p + run, i - run)) || (rc = json_escape(b, p[i])))
 			return rc;
 		run = ++i;
 	}

@@ -245,6 +245,8 @@ int custos_verdict_encode(char **out, const custos_verdict *v, const char *id, i
 	custos_buf b;
 	int rc;
 	custos_buf_init(&b, SIZE_MAX / 2);
+	if ((rc = custos_buf_reserve(&b, 8192)))
+		return rc;
 	if ((rc = put_verdict(&b, v, id, log_index))) {
 		custos_buf_dispose(&b);
 		*out = NULL;
