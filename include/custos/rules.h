@@ -52,6 +52,13 @@ typedef struct custos_finding {
 	const char *cite;    /* owned by the rule set */
 	const char *explain; /* owned by the rule set */
 	const char *party;   /* party id or NULL (owned by the caller's subjects) */
+	/*
+	 * The finding as decision JSON, rendered once when the rule set was
+	 * parsed: json_head runs from '{' to "party": and json_tail from
+	 * ,"explain": to '}'; the party's value goes between (owned by the rule set).
+	 */
+	const char *json_head;
+	const char *json_tail;
 } custos_finding;
 
 /* A role the decision lists: to approve, or only to be notified. */

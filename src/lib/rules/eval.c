@@ -231,6 +231,8 @@ static void emit(collector *c, const rules_rule *r, const char *party)
 		f->cite = r->cite;
 		f->explain = r->explain;
 		f->party = party;
+		f->json_head = e->json_head;
+		f->json_tail = e->json_tail;
 	}
 }
 

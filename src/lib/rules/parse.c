@@ -844,6 +844,52 @@ static int index_by_kind(custos_ruleset *rs)
 	return 0;
 }
 
+/* Copies a rendered fragment into the arena. */
+static const char *arena_text(custos_ruleset *rs, const custos_buf *b)
+{
+	return rules_strndup(&rs->arena, b->ptr ? b->ptr : "", b->len);
+}
+
+/*
+ * Renders each effect's finding as decision JSON (custos_finding's
+ * json_head and json_tail), so that answering a decision copies these
+ * instead of escaping the rule's texts again each time.
+ */
+static int render_findings(custos_ruleset *rs)
+{
+	int rc = 0;
+	for (size_t i = 0; i < rs->nrules && !rc; i++) {
+		rules_rule *r = &rs->rules[i];
+		for (size_t k = 0; k < r->neffects && !rc; k++) {
+			rules_effect *e = &r->effects[k];
+			custos_buf head, tail;
+			custos_buf_init(&head, RULES_MAX_SOURCE);
+			custos_buf_init(&tail, RULES_MAX_SOURCE);
+			if (!(rc = custos_buf_puts(&head, "{\"rule\":")) && !(rc = custos_buf_json_string(&head, r->id)) &&
+			    !(rc = custos_buf_puts(&head, ",\"effect\":")))
+				rc = custos_buf_json_string(&head, custos_effect_name(e->kind));
+			if (!rc && (e->kind == CUSTOS_EFFECT_REQUIRE || e->kind == CUSTOS_EFFECT_NOTIFY) &&
+			    !(rc = custos_buf_puts(&head, ",\"role\":")))
+				rc = custos_buf_json_string(&head, custos_role_name(e->role));
+			if (!rc && e->kind == CUSTOS_EFFECT_CONDITION && e->max_days)
+				rc = custos_buf_printf(&head, ",\"max_days\":%d", e->max_days);
+			if (!rc && e->kind == CUSTOS_EFFECT_CONDITION && e->minimise &&
+			    !(rc = custos_buf_puts(&head, ",\"minimise\":")))
+				rc = custos_buf_json_string(&head, e->minimise);
+			if (!rc && !(rc = custos_buf_puts(&head, ",\"cite\":")) && !(rc = custos_buf_json_string(&head, r->cite)))
+				rc = custos_buf_puts(&head, ",\"party\":");
+			if (!rc && !(rc = custos_buf_puts(&tail, ",\"explain\":")) &&
+			    !(rc = custos_buf_json_string(&tail, r->explain)))
+				rc = custos_buf_puts(&tail, "}");
+			if (!rc && (!(e->json_head = arena_text(rs, &head)) || !(e->json_tail = arena_text(rs, &tail))))
+				rc = CUSTOS_ENOMEM;
+			custos_buf_dispose(&head);
+			custos_buf_dispose(&tail);
+		}
+	}
+	return rc;
+}
+
 int custos_rules_parse(custos_ruleset **out, const custos_rules_source *src, size_t nsrc)
 {
 	parser *P;
@@ -873,6 +919,8 @@ int custos_rules_parse(custos_ruleset **out, const custos_rules_source *src, siz
 	}
 	if (!rc)
 		rc = index_by_kind(rs);
+	if (!rc)
+		rc = render_findings(rs);
 	if (!rc)
 		rc = rules_canonicalise(rs);
 	rules_strtab_free(&P->rule_ids);

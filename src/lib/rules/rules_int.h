@@ -212,6 +212,7 @@ typedef struct rules_effect {
 	custos_role role;     /* REQUIRE / NOTIFY */
 	int max_days;         /* CONDITION max_days */
 	const char *minimise; /* CONDITION minimise (interned in the rule set) */
+	const char *json_head, *json_tail; /* the finding it makes, as JSON around its party (custos_finding) */
 } rules_effect;
 
 typedef struct rules_rule {

@@ -158,7 +158,7 @@ void custos_verdict_dispose(custos_verdict *v)
  * JSON_PRESERVE_ORDER)'s (test_decide checks the two against each other).
  */
 
-/* `key` (already quoted, with its separator: ",\"cite\":") and a string value, or null. */
+/* `key` (already quoted, with its separator: ",\"via\":") and a string value, or null. */
 static int put_str(custos_buf *b, const char *key, const char *val)
 {
 	int rc = custos_buf_puts(b, key);
@@ -169,22 +169,12 @@ static int put_str(custos_buf *b, const char *key, const char *val)
 
 static int put_finding(custos_buf *b, const custos_finding *f, int first)
 {
-	int rc = put_str(b, first ? "{\"rule\":" : ",{\"rule\":", f->rule);
-	if (!rc)
-		rc = put_str(b, ",\"effect\":", custos_effect_name(f->effect));
-	if (!rc && (f->effect == CUSTOS_EFFECT_REQUIRE || f->effect == CUSTOS_EFFECT_NOTIFY))
-		rc = put_str(b, ",\"role\":", custos_role_name(f->role));
-	if (!rc && f->effect == CUSTOS_EFFECT_CONDITION && f->max_days)
-		rc = custos_buf_printf(b, ",\"max_days\":%d", f->max_days);
-	if (!rc && f->effect == CUSTOS_EFFECT_CONDITION && f->minimise)
-		rc = put_str(b, ",\"minimise\":", f->minimise);
-	if (!rc)
-		rc = put_str(b, ",\"cite\":", f->cite);
-	if (!rc)
-		rc = put_str(b, ",\"party\":", f->party);
-	if (!rc)
-		rc = put_str(b, ",\"explain\":", f->explain);
-	return rc ? rc : custos_buf_puts(b, "}");
+	int rc = first ? 0 : custos_buf_puts(b, ",");
+	if (!f->json_head || !f->json_tail)
+		return custos_error_set(CUSTOS_ERROR, "finding of rule %s: not made by custos_rules_evaluate", f->rule);
+	if (!rc && !(rc = custos_buf_puts(b, f->json_head)))
+		rc = f->party ? custos_buf_json_string(b, f->party) : custos_buf_puts(b, "null");
+	return rc ? rc : custos_buf_puts(b, f->json_tail);
 }
 
 static int put_subject(custos_buf *b, const custos_subject *s, int first)
