@@ -204,7 +204,7 @@ static int decode_query(srv_request *rq, srv_response *rs)
 			free(value);
 			return -1;
 		}
-		for (size_t k = 0; k < 3 && r->query[k].name; k++)
+		for (size_t k = 0; k < SRV_ROUTE_QUERY_MAX && r->query[k].name; k++)
 			if (strcmp(r->query[k].name, name) == 0)
 				spec = &r->query[k];
 		if (!spec || srv_query(rq, name) || rq->nquery >= SRV_QUERY_MAX) {
@@ -225,7 +225,7 @@ static int decode_query(srv_request *rq, srv_response *rs)
 		}
 		q = amp ? amp + 1 : end;
 	}
-	for (size_t k = 0; k < 3 && r->query[k].name; k++)
+	for (size_t k = 0; k < SRV_ROUTE_QUERY_MAX && r->query[k].name; k++)
 		if (r->query[k].required && !srv_query(rq, r->query[k].name)) {
 			srv_error(rs, 400, r->query[k].name, "%s: required", r->query[k].name);
 			return -1;

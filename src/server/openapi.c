@@ -151,7 +151,7 @@ static json_t *operation(const srv_route *r)
 							(size_t)((colon ? colon : end) - p - 1), "in", "path",
 							"required", 1, "schema", schema));
 	}
-	for (size_t k = 0; k < 3 && r->query[k].name; k++)
+	for (size_t k = 0; k < SRV_ROUTE_QUERY_MAX && r->query[k].name; k++)
 		json_array_append_new(params,
 				      json_pack("{s:s,s:s,s:b,s:s,s:o}", "name", r->query[k].name, "in", "query",
 						"required", r->query[k].required, "description", r->query[k].help, "schema",

@@ -39,6 +39,9 @@ struct srv_request;
 struct srv_response;
 typedef void (*srv_handler)(struct srv_ctx *ctx, struct srv_request *rq, struct srv_response *rs);
 
+/* Query parameters one route declares, at most. */
+#define SRV_ROUTE_QUERY_MAX 4
+
 /*
  * One row of the route table, which drives dispatch, authorisation and the
  * OpenAPI document alike. Path patterns are literal segments and
@@ -58,7 +61,7 @@ typedef struct srv_route {
 	int status;		    /* the success status */
 	const char *response_type;
 	const char *response_schema; /* component schema of a JSON answer, NULL: text or bytes */
-	srv_qparam query[4];
+	srv_qparam query[SRV_ROUTE_QUERY_MAX];
 	int errors[8]; /* error statuses the route answers, 0-terminated */
 } srv_route;
 

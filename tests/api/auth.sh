@@ -117,6 +117,9 @@ vreq token "?date=2027-01-01"; expect verify-after-window 400 '.error | test("af
 sed 's/^to 2026-12-31$/to 2027-12-31/' token >forged.tok
 vreq forged.tok "?date=2026-12-15"; expect verify-forged 400 '.error | test("bad signature")'
 vreq token "?date=2026-13-01"; expect verify-bad-date 400 '.field == "date"'
+as REQ-VSSE GET "/v1/measures/$id/statement?action=extend&until=2027-01-15&reason=more%20time"; expect extend-text 200
+grep -qx 'until 2027-01-15' "$work/body" && grep -qx 'action extend' "$work/body" && ok extend-text-names-until ||
+	bad extend-text-names-until "$(cat "$work/body")"
 "$custos" measure revoke "$id" --key COMR.key --reason "test" >/dev/null
 status=$(curl -s -o "$work/body" -w '%{http_code}' "$base/revocations"); expect revocations-public 200
 grep -qx "revoked $id.1" "$work/body" && ok revocations-list || bad revocations-list "$(cat "$work/body")"

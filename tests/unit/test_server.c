@@ -159,6 +159,24 @@ static void test_openapi_lists_every_route(void **state)
 			method[k] = (char)(srv_routes[i].method[k] + 32);
 		method[k] = '\0';
 		assert_non_null(json_object_get(json_object_get(paths, path), method));
+		/* every query parameter the table declares is in the document, and no other */
+		{
+			json_t *params = json_object_get(json_object_get(json_object_get(paths, path), method), "parameters");
+			size_t declared = 0, documented = 0, j;
+			json_t *p;
+			while (declared < SRV_ROUTE_QUERY_MAX && srv_routes[i].query[declared].name)
+				declared++;
+			json_array_foreach(params, j, p) if (strcmp(json_string_value(json_object_get(p, "in")), "query") == 0)
+			{
+				const char *name = json_string_value(json_object_get(p, "name"));
+				assert_true(documented < declared);
+				assert_string_equal(name, srv_routes[i].query[documented].name);
+				documented++;
+			}
+			if (documented != declared)
+				fail_msg("%s %s: %zu query parameters declared, %zu documented", srv_routes[i].method,
+					 srv_routes[i].pattern, declared, documented);
+		}
 	}
 	json_decref(doc);
 }
