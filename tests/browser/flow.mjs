@@ -263,10 +263,9 @@ try {
       async ({ keyText, id }) => {
         const c = await import("/web/crypto.js");
         const k = await c.loadKeyFile(keyText);
-        const path = `/v1/measures/${id}/statement`;
-        const st = await fetch(`${path}?action=approve&role=service_head`, {
-          headers: await c.signRequest(k, "GET", location.host, path),
-        });
+        // the query chooses what is signed, so the request's signature covers it (@query)
+        const target = `/v1/measures/${id}/statement?action=approve&role=service_head`;
+        const st = await fetch(target, { headers: await c.signRequest(k, "GET", location.host, target) });
         if (!st.ok) return { status: st.status, body: await st.json() };
         const note = await c.signNote(k, await st.text());
         const res = await fetch("/v1/statements", {
