@@ -473,8 +473,9 @@ function actionForm(rec, approvals) {
 
 /*
  * The page signs only what the user chose: the statement text must be a
- * custos-statement/v1 for this action, measure, role, principal and reason.
- * Returns what differs, or null.
+ * custos-statement/v1 for this action, measure, role, principal, reason and,
+ * for an extension, last day. A field the user left empty (no reason; no
+ * until but for an extension) must be absent. Returns what differs, or null.
  */
 export function statementMismatch(text, want) {
   const lines = text.replace(/\n$/, "").split("\n");
@@ -485,44 +486,83 @@ export function statementMismatch(text, want) {
     got[line.slice(0, sp)] = line.slice(sp + 1);
   }
   for (const [k, v] of Object.entries(want)) {
-    if (k === "reason" && !v) continue;
-    if (got[k] !== v) return `${k}: '${got[k] ?? ""}', expected '${v}'`;
+    const expected = v === undefined || v === null || v === "" ? undefined : v;
+    if (got[k] !== expected) return `${k}: '${got[k] ?? ""}', expected '${expected ?? ""}'`;
   }
   return null;
 }
 
-/* Fetches the statement text the server builds, signs it as a signed note, and submits it. */
+/* What the page says once a statement was recorded; `life` is the measure's life as the server answered it. */
+function recordedNotice(action, role, until, life) {
+  const state = (life && life.state) || "";
+  const now = WORDS[state] || state || "updated";
+  switch (action) {
+    case "revoke":
+      return `You revoked the measure as ${role}. Its authorisations are withdrawn and listed as revoked. The measure is now: ${now}.`;
+    case "end":
+      return `You ended the measure as ${role}. Its authorisations are withdrawn. The measure is now: ${now}.`;
+    case "extend":
+      if (life && life.outcome === "forbidden")
+        return `Your extension to ${until} was recorded, but the rules forbid it: the measure goes on in its window. The measure is now: ${now}.`;
+      if (life && life.round_open)
+        return `Your extension to ${until} was recorded: round ${life.round} of approvals now asks the roles its decision lists. Until they approve, the measure keeps its window. The measure is now: ${now}.`;
+      return `Your extension to ${until} was recorded. The measure is now: ${now}.`;
+    default:
+      return `Your ${action} as ${role} was recorded. The measure is now: ${now}.`;
+  }
+}
+
+/*
+ * Signs one statement on measure id: fetches the statement text the server
+ * builds for {action, role, reason, until}, checks it names exactly that,
+ * signs it as a signed note with the signed-in key and submits it. On success
+ * the measure is shown again with what happened; otherwise `status` shows why
+ * (the server's error as written). Answers whether it was recorded.
+ */
+async function submitStatement(id, { action, role, reason = "", until = "" }, status) {
+  status.replaceChildren(el("p", {}, "Signing…"));
+  const query = { action, role };
+  if (reason) query.reason = reason;
+  if (until) query.until = until;
+  try {
+    const st = await api("GET", `/v1/measures/${encodeURIComponent(id)}/statement`, { query });
+    if (!st.ok) {
+      showError(status, failure(st));
+      return false;
+    }
+    const mismatch = statementMismatch(st.text, { action, measure: id, role, principal: session.me.id, reason, until });
+    if (mismatch) {
+      showError(status, `Nothing was signed: the statement the server wrote does not match your choice (${mismatch}).`);
+      return false;
+    }
+    const note = await signNote(session.key, st.text);
+    const r = await api("POST", "/v1/statements", { body: note, type: "text/plain" });
+    if (!r.ok) {
+      showError(status, failure(r));
+      return false;
+    }
+    await openMeasure(id);
+    const notice = el("p", { class: "notice", role: "status", id: "recorded", tabindex: "-1" }, recordedNotice(action, role, until, r.json));
+    $("#measure-body").prepend(
+      notice,
+      el("details", { class: "entry" }, el("summary", {}, "The statement you signed"), el("pre", { id: "signed-statement" }, note)),
+    );
+    notice.focus(); // the form that had the focus is gone: start again from what happened
+    return true;
+  } catch (e) {
+    showError(status, e.message);
+    return false;
+  }
+}
+
+/* Approve, refuse or acknowledge under a role of the round. */
 async function decide(id, action, role, reason, status) {
   if (action === "refuse" && !reason) {
     showError(status, "A refusal needs a reason.");
     $("#action-reason").focus();
     return;
   }
-  status.replaceChildren(el("p", {}, "Signing…"));
-  const query = { action, role };
-  if (reason) query.reason = reason;
-  const st = await api("GET", `/v1/measures/${encodeURIComponent(id)}/statement`, { query });
-  if (!st.ok) {
-    showError(status, failure(st));
-    return;
-  }
-  const mismatch = statementMismatch(st.text, { action, measure: id, role, principal: session.me.id, reason });
-  if (mismatch) {
-    showError(status, `Nothing was signed: the statement the server wrote does not match your choice (${mismatch}).`);
-    return;
-  }
-  const note = await signNote(session.key, st.text);
-  const r = await api("POST", "/v1/statements", { body: note, type: "text/plain" });
-  if (!r.ok) {
-    showError(status, failure(r));
-    return;
-  }
-  await openMeasure(id);
-  const after = $("#measure-body");
-  after.prepend(
-    el("p", { class: "notice", role: "status" }, `Your ${action} as ${role} was recorded. The measure is now: ${WORDS[r.json && r.json.state] || (r.json && r.json.state) || "updated"}.`),
-    el("details", { class: "entry" }, el("summary", {}, "The statement you signed"), el("pre", { id: "signed-statement" }, note)),
-  );
+  await submitStatement(id, { action, role, reason }, status);
 }
 
 // ---- registry -----------------------------------------------------------------------------------------
