@@ -424,10 +424,25 @@ function tokenItem(id) {
   return el("li", {}, button, out);
 }
 
-/* The approve/refuse form, for the roles I hold that this round still asks. */
+// States in which nothing waits for a signature any more (as custos_measure_waits_for has it).
+const CLOSED = ["forbidden", "refused", "revoked", "ended"];
+
+/*
+ * The approve/refuse form, for the roles I hold that this round still asks: an
+ * approval while the round is open, an acknowledgement while it is pending;
+ * nothing once the measure is closed (a revoked measure keeps its round's
+ * unsigned roles, but nothing waits for them).
+ */
 function actionForm(rec, approvals) {
   const mine = new Set((session.me && session.me.roles) || []);
-  const open = approvals.filter((a) => mine.has(a.role) && (a.state === "pending" || a.state === "informed"));
+  const life = rec.life || {};
+  if (CLOSED.includes(rec.state || life.state)) return null;
+  const open = approvals.filter(
+    (a) =>
+      mine.has(a.role) &&
+      (a.state === "pending" || a.state === "informed") &&
+      (a.kind === "notify" || life.round_open !== false),
+  );
   if (!open.length) return null;
   const status = el("div", { id: "action-status", role: "status", "aria-live": "polite" });
   const roleSel = el(
