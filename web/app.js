@@ -1,4 +1,5 @@
-// app.js — the custos web page: sign in with a key file, the inbox, a measure and its approval, registry search, audit.
+// app.js — the custos web page: sign in with a key file, the inbox, a measure, its approval, its revocation, end or
+// extension, registry search, audit.
 import {
   b64decode,
   hex,
@@ -284,6 +285,11 @@ function renderMeasure(rec) {
   const m = rec.measure || {};
   const period = m.period ? `${m.period.from} to ${m.period.to}` : "";
   const window = life.window ? `${life.window.from} to ${life.window.to}` : "none yet";
+  // an open round on a live measure is an extension or a re-screening waiting for approvals
+  const round =
+    life.round !== undefined
+      ? `${life.round} (${life.round_kind || "filing"})${life.round_open ? ", waiting for approvals" : ""}`
+      : undefined;
 
   const summary = el(
     "section",
@@ -299,7 +305,8 @@ function renderMeasure(rec) {
       ["Targets", (m.targets || []).join(", ")],
       ["Period", period],
       ["Filed", rec.filed_at],
-      ["Round", life.round !== undefined ? `${life.round} (${life.round_kind || "filing"})` : undefined],
+      ["Round", round],
+      ["Days asked in this round", life.round_kind === "extension" && life.period ? `${life.period.from} to ${life.period.to}` : ""],
       ["Authorised window", window],
       ["Grounds", m.grounds],
     ]),
@@ -358,6 +365,7 @@ function renderMeasure(rec) {
   );
 
   const act = actionForm(rec, approvals);
+  const stop = stopForm(rec);
 
   const history = life.history || [];
   const timeline = el(
@@ -394,7 +402,7 @@ function renderMeasure(rec) {
       : el("p", { class: "muted" }, "No authorisation has been issued."),
   );
 
-  box.replaceChildren(summary, appr, act || "", findings, timeline, authz);
+  box.replaceChildren(summary, appr, act || "", stop || "", findings, timeline, authz);
 }
 
 /*
@@ -424,10 +432,25 @@ function tokenItem(id) {
   return el("li", {}, button, out);
 }
 
-/* The approve/refuse form, for the roles I hold that this round still asks. */
+// States in which nothing waits for a signature any more (as custos_measure_waits_for has it).
+const CLOSED = ["forbidden", "refused", "revoked", "ended"];
+
+/*
+ * The approve/refuse form, for the roles I hold that this round still asks: an
+ * approval while the round is open, an acknowledgement while it is pending;
+ * nothing once the measure is closed (a revoked measure keeps its round's
+ * unsigned roles, but nothing waits for them).
+ */
 function actionForm(rec, approvals) {
   const mine = new Set((session.me && session.me.roles) || []);
-  const open = approvals.filter((a) => mine.has(a.role) && (a.state === "pending" || a.state === "informed"));
+  const life = rec.life || {};
+  if (CLOSED.includes(rec.state || life.state)) return null;
+  const open = approvals.filter(
+    (a) =>
+      mine.has(a.role) &&
+      (a.state === "pending" || a.state === "informed") &&
+      (a.kind === "notify" || life.round_open !== false),
+  );
   if (!open.length) return null;
   const status = el("div", { id: "action-status", role: "status", "aria-live": "polite" });
   const roleSel = el(
@@ -473,8 +496,9 @@ function actionForm(rec, approvals) {
 
 /*
  * The page signs only what the user chose: the statement text must be a
- * custos-statement/v1 for this action, measure, role, principal and reason.
- * Returns what differs, or null.
+ * custos-statement/v1 for this action, measure, role, principal, reason and,
+ * for an extension, last day. A field the user left empty (no reason; no
+ * until but for an extension) must be absent. Returns what differs, or null.
  */
 export function statementMismatch(text, want) {
   const lines = text.replace(/\n$/, "").split("\n");
@@ -485,44 +509,337 @@ export function statementMismatch(text, want) {
     got[line.slice(0, sp)] = line.slice(sp + 1);
   }
   for (const [k, v] of Object.entries(want)) {
-    if (k === "reason" && !v) continue;
-    if (got[k] !== v) return `${k}: '${got[k] ?? ""}', expected '${v}'`;
+    const expected = v === undefined || v === null || v === "" ? undefined : v;
+    if (got[k] !== expected) return `${k}: '${got[k] ?? ""}', expected '${expected ?? ""}'`;
   }
   return null;
 }
 
-/* Fetches the statement text the server builds, signs it as a signed note, and submits it. */
+/* What the page says once a statement was recorded; `life` is the measure's life as the server answered it. */
+function recordedNotice(action, role, until, life) {
+  const state = (life && life.state) || "";
+  const now = `The measure is now: ${WORDS[state] || state || "updated"}.`;
+  const issued = life && (life.authorizations || []).length > 0;
+  switch (action) {
+    case "revoke":
+      return issued
+        ? `You revoked the measure as ${role}. Its authorisations are withdrawn and listed as revoked. ${now}`
+        : `You revoked the measure as ${role}. It can never be authorised. ${now}`;
+    case "end":
+      return issued
+        ? `You ended the measure as ${role}. Its authorisations are withdrawn. ${now}`
+        : `You ended the measure as ${role}. It can never be authorised. ${now}`;
+    case "extend":
+      if (life && life.outcome === "forbidden")
+        return `Your extension to ${until} was recorded, but the rules forbid it: the measure goes on in its window. ${now}`;
+      if (life && life.round_open)
+        return (
+          `Your extension to ${until} was recorded: round ${life.round} of approvals now asks the roles its decision ` +
+          `lists. Until they approve, the measure keeps its window. ${now}`
+        );
+      return `Your extension to ${until} was recorded. ${now}`;
+    default:
+      return `Your ${action} as ${role} was recorded. ${now}`;
+  }
+}
+
+/*
+ * Signs one statement on measure id: fetches the statement text the server
+ * builds for {action, role, reason, until}, checks it names exactly that,
+ * signs it as a signed note with the signed-in key and submits it. On success
+ * the measure is shown again with what happened; otherwise `status` shows why
+ * (the server's error as written). Answers whether it was recorded.
+ */
+async function submitStatement(id, { action, role, reason = "", until = "" }, status) {
+  status.replaceChildren(el("p", {}, "Signing…"));
+  const query = { action, role };
+  if (reason) query.reason = reason;
+  if (until) query.until = until;
+  try {
+    const st = await api("GET", `/v1/measures/${encodeURIComponent(id)}/statement`, { query });
+    if (!st.ok) {
+      showError(status, failure(st));
+      return false;
+    }
+    const mismatch = statementMismatch(st.text, { action, measure: id, role, principal: session.me.id, reason, until });
+    if (mismatch) {
+      showError(status, `Nothing was signed: the statement the server wrote does not match your choice (${mismatch}).`);
+      return false;
+    }
+    const note = await signNote(session.key, st.text);
+    const r = await api("POST", "/v1/statements", { body: note, type: "text/plain" });
+    if (!r.ok) {
+      showError(status, failure(r));
+      return false;
+    }
+    await openMeasure(id);
+    const notice = el("p", { class: "notice", role: "status", id: "recorded", tabindex: "-1" }, recordedNotice(action, role, until, r.json));
+    $("#measure-body").prepend(
+      notice,
+      el("details", { class: "entry" }, el("summary", {}, "The statement you signed"), el("pre", { id: "signed-statement" }, note)),
+    );
+    notice.focus(); // the form that had the focus is gone: start again from what happened
+    return true;
+  } catch (e) {
+    showError(status, e.message);
+    return false;
+  }
+}
+
+/* Approve, refuse or acknowledge under a role of the round. */
 async function decide(id, action, role, reason, status) {
   if (action === "refuse" && !reason) {
     showError(status, "A refusal needs a reason.");
     $("#action-reason").focus();
     return;
   }
-  status.replaceChildren(el("p", {}, "Signing…"));
-  const query = { action, role };
-  if (reason) query.reason = reason;
-  const st = await api("GET", `/v1/measures/${encodeURIComponent(id)}/statement`, { query });
-  if (!st.ok) {
-    showError(status, failure(st));
-    return;
+  await submitStatement(id, { action, role, reason }, status);
+}
+
+// ---- stop or extend a measure ------------------------------------------------------------------------
+
+// Effective states (as the server shows them) in which a measure can still be stopped: src/lib/workflow/lifecycle.c
+// apply_stop takes the stored states pending, authorised, extended and suspended; an expired one (stored authorised,
+// its window over) has nothing left to stop, so the page does not offer it.
+const LIVE = ["pending", "authorised", "active", "extended", "suspended"];
+// apply_extend: authorised or extended, the window not over (so not expired), and no round already open.
+const EXTENDABLE = ["authorised", "active", "extended"];
+
+const STOP_ACTIONS = {
+  revoke: {
+    label: "Revoke",
+    what:
+      "Stop the measure as the review committee (Comité R). Its authorisations are withdrawn and put on the " +
+      "signed revocation list at once.",
+    irreversible: true,
+  },
+  end: {
+    label: "End",
+    what:
+      "Stop the measure early as its requesting authority, or withdraw the request while it waits for approval. " +
+      "Its authorisations are withdrawn at once.",
+    irreversible: true,
+  },
+  extend: {
+    label: "Extend",
+    what:
+      "Ask for a later last day. The added days are decided again under the rules and registry in force, and the " +
+      "roles that decision lists must approve again; until they do, the measure keeps its current window.",
+    irreversible: false,
+  },
+};
+
+/* Adds n days to a date YYYY-MM-DD (UTC). */
+function addDays(date, n) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+/*
+ * What the signed-in principal may do to stop or extend this measure now, as
+ * the server checks it: revoke as comite_r; end and extend as the requester or
+ * service_head of the authority that requested it (its authority from
+ * GET /v1/me). Answers {actions: [{action, role}], notes: [text]}.
+ */
+export function stopActions(rec, me) {
+  const roles = new Set((me && me.roles) || []);
+  const life = rec.life || {};
+  const state = rec.state || life.state;
+  const requestedBy = life.requested_by || (rec.measure || {}).requested_by;
+  // the role to sign under, as the server picks it when none is given: requester, else service_head
+  const own =
+    me && requestedBy && me.authority === requestedBy ? ["requester", "service_head"].find((r) => roles.has(r)) : undefined;
+  const actions = [];
+  const notes = [];
+  if (LIVE.includes(state)) {
+    if (roles.has("comite_r")) actions.push({ action: "revoke", role: "comite_r" });
+    if (own) actions.push({ action: "end", role: own });
   }
-  const mismatch = statementMismatch(st.text, { action, measure: id, role, principal: session.me.id, reason });
-  if (mismatch) {
-    showError(status, `Nothing was signed: the statement the server wrote does not match your choice (${mismatch}).`);
-    return;
+  if (own && EXTENDABLE.includes(state) && life.window) {
+    if (life.round_open)
+      notes.push(
+        `It cannot be extended now: round ${life.round} (${life.round_kind || "filing"}) still waits for approvals.`,
+      );
+    else actions.push({ action: "extend", role: own });
   }
-  const note = await signNote(session.key, st.text);
-  const r = await api("POST", "/v1/statements", { body: note, type: "text/plain" });
-  if (!r.ok) {
-    showError(status, failure(r));
-    return;
-  }
-  await openMeasure(id);
-  const after = $("#measure-body");
-  after.prepend(
-    el("p", { class: "notice", role: "status" }, `Your ${action} as ${role} was recorded. The measure is now: ${WORDS[r.json && r.json.state] || (r.json && r.json.state) || "updated"}.`),
-    el("details", { class: "entry" }, el("summary", {}, "The statement you signed"), el("pre", { id: "signed-statement" }, note)),
+  return { actions, notes };
+}
+
+/* The panel to revoke, end or extend the measure, for a principal who may; null for anyone else. */
+function stopForm(rec) {
+  const { actions, notes } = stopActions(rec, session.me);
+  if (!actions.length) return null;
+  const life = rec.life || {};
+  const windowTo = life.window && life.window.to;
+  const status = el("div", { id: "stop-status", role: "status", "aria-live": "polite" });
+
+  const choices = actions.map((a, i) => {
+    const info = STOP_ACTIONS[a.action];
+    const desc = `stop-desc-${a.action}`;
+    return el(
+      "label",
+      { class: "choice choice-block" },
+      el("input", { type: "radio", name: "stop-action", value: a.action, checked: i === 0, "aria-describedby": desc }),
+      el(
+        "span",
+        {},
+        el("strong", {}, `${info.label}`),
+        ` (as ${a.role})`,
+        el(
+          "span",
+          { id: desc, class: "help choice-desc" },
+          info.what,
+          info.irreversible ? " This cannot be undone." : "",
+        ),
+      ),
+    );
+  });
+  const fieldset = el("fieldset", { id: "stop-choices" }, el("legend", {}, "Action"), choices);
+
+  const until = el("input", {
+    id: "stop-until",
+    name: "until",
+    type: "date",
+    min: windowTo ? addDays(windowTo, 1) : undefined,
+    "aria-describedby": "stop-until-help",
+  });
+  const untilField = el(
+    "div",
+    { id: "stop-until-field" },
+    el("label", { for: "stop-until" }, "New last day (required to extend)"),
+    until,
+    el(
+      "p",
+      { id: "stop-until-help", class: "help" },
+      windowTo ? `The authorised window now ends on ${windowTo}; the new last day must be later.` : "",
+    ),
   );
+  const reasonLabel = el("label", { for: "stop-reason" }, "Reason");
+  const reason = el("input", {
+    id: "stop-reason",
+    name: "reason",
+    type: "text",
+    maxlength: 500,
+    autocomplete: "off",
+    "aria-describedby": "stop-reason-help",
+  });
+  const reasonHelp = el(
+    "p",
+    { id: "stop-reason-help", class: "help" },
+    "One line. It is part of the signed statement and of the measure's timeline.",
+  );
+  const submit = el("button", { type: "submit", id: "stop-submit" });
+
+  const confirmText = el("p", { id: "stop-confirm-text" });
+  const yes = el("button", { type: "button", id: "stop-confirm", class: "danger" });
+  const no = el("button", { type: "button", id: "stop-cancel", class: "secondary" }, "Cancel");
+  const confirmBox = el(
+    "div",
+    { id: "stop-confirm-box", class: "confirm", role: "group", "aria-labelledby": "stop-confirm-text", hidden: true },
+    confirmText,
+    el("div", { class: "actions" }, yes, " ", no),
+  );
+
+  const chosen = () => actions.find((a) => a.action === fieldset.querySelector("input[name=stop-action]:checked").value);
+  const controls = () => [...fieldset.querySelectorAll("input"), until, reason, submit];
+  const sync = () => {
+    const a = chosen();
+    untilField.hidden = a.action !== "extend";
+    reasonLabel.textContent = a.action === "revoke" ? "Reason (required to revoke)" : "Reason (optional)";
+    if (a.action === "revoke") reason.setAttribute("aria-required", "true");
+    else reason.removeAttribute("aria-required");
+    const info = STOP_ACTIONS[a.action];
+    submit.textContent = info.irreversible ? `${info.label}…` : "Sign and request the extension";
+    status.replaceChildren();
+  };
+  fieldset.addEventListener("change", sync);
+  const closeConfirm = () => {
+    confirmBox.hidden = true;
+    for (const c of controls()) c.disabled = false;
+  };
+
+  const form = el(
+    "form",
+    { id: "stop-form", class: "panel panel-stop", "aria-labelledby": "stop-h", novalidate: true },
+    el("h3", { id: "stop-h" }, "Stop or extend this measure"),
+    el(
+      "p",
+      {},
+      "Your key signs a statement that the server writes for this measure and its current round. " +
+        "The signed statement is logged.",
+    ),
+    notes.map((n) => el("p", { class: "help" }, n)),
+    fieldset,
+    untilField,
+    reasonLabel,
+    reason,
+    reasonHelp,
+    el("div", { class: "actions" }, submit),
+    confirmBox,
+    status,
+  );
+  sync();
+
+  // signs and submits with the panel disabled (one statement per click); on failure the panel is usable again
+  const run = async (a, fields) => {
+    for (const c of controls()) c.disabled = true;
+    const done = await submitStatement(rec.id, { action: a.action, role: a.role, ...fields }, status);
+    if (!done) {
+      closeConfirm();
+      submit.focus();
+    }
+  };
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (!confirmBox.hidden) return;
+    const a = chosen();
+    const why = reason.value.trim();
+    if (a.action === "revoke" && !why) {
+      showError(status, "A revocation needs a reason.");
+      reason.focus();
+      return;
+    }
+    if (a.action === "extend") {
+      if (!until.value) {
+        showError(status, "An extension needs its new last day.");
+        until.focus();
+        return;
+      }
+      if (windowTo && until.value <= windowTo) {
+        showError(status, `The new last day must be after ${windowTo}, when the window now ends.`);
+        until.focus();
+        return;
+      }
+      await run(a, { reason: why, until: until.value });
+      return;
+    }
+    // revoke and end cannot be undone: say what will happen, and wait for a second, explicit click
+    status.replaceChildren();
+    const state = rec.state || life.state;
+    confirmText.textContent =
+      a.action === "revoke"
+        ? `Revoke measure ${rec.id} as comite_r? Its authorisations are withdrawn and listed as revoked.`
+        : state === "pending"
+          ? `End measure ${rec.id} as ${a.role}? It waits for no more approvals and can never be authorised.`
+          : `End measure ${rec.id} as ${a.role}? Its authorisations are withdrawn.`;
+    confirmText.append(" This cannot be undone.");
+    yes.textContent = `Yes, ${a.action} ${rec.id}`;
+    for (const c of controls()) c.disabled = true;
+    confirmBox.hidden = false;
+    yes.focus();
+    yes.onclick = async () => {
+      yes.disabled = no.disabled = true;
+      await run(a, { reason: why });
+      yes.disabled = no.disabled = false;
+    };
+  });
+  no.addEventListener("click", () => {
+    closeConfirm();
+    status.replaceChildren(el("p", {}, "Cancelled: nothing was signed."));
+    submit.focus();
+  });
+  return form;
 }
 
 // ---- registry -----------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# browser.sh — the web page in Debian's chromium, driven by playwright-core: file, approve, authorise, audit.
+# browser.sh — the web page in Debian's chromium, driven by playwright-core: file, approve, authorise, extend, revoke, end, audit.
 # Starts `custos serve` on a free port over a fresh store with one principal per role (tests/data/life-setup.sh),
 # runs tests/browser/flow.mjs, and prints "ok   browser/NAME" or "FAIL browser/NAME: why" per check.
 # Screenshots go to build/browser/*.png. A missing chromium, node or npm is a failure (tools/deps.sh installs them).

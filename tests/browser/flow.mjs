@@ -1,4 +1,4 @@
-// flow.mjs — drives the custos web page in chromium (playwright-core): file S5, approve it twice, prove a log entry.
+// flow.mjs — drives the custos web page in chromium (playwright-core): file S5, approve it twice, extend and revoke it, prove a log entry.
 // node flow.mjs BASE_URL KEY_DIR MEASURE_JSON SHOT_DIR CHROMIUM PROFILE_DIR NPM_DIR [DEMO_URL DEMO_KEY_DIR]; prints
 // "ok   browser/NAME" or "FAIL browser/NAME: why" per check and exits non-zero if any failed. With DEMO_URL, a
 // newcomer's path too: `custos demo`'s page, its FA key file, S5 in the inbox, approved.
@@ -106,6 +106,45 @@ async function approve(role) {
 }
 
 const stateText = () => page.locator(".facts dd").first().innerText();
+/* A signed API call as principal keyId, made by the page's own crypto.js: {status, json}. */
+async function apiAs(keyId, method, path) {
+  return page.evaluate(
+    async ({ keyText, method, path }) => {
+      const c = await import("/web/crypto.js");
+      const k = await c.loadKeyFile(keyText);
+      const res = await fetch(path, { method, headers: await c.signRequest(k, method, location.host, path), cache: "no-store" });
+      const text = await res.text();
+      let json = null;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
+      return { status: res.status, json, text };
+    },
+    { keyText: key(keyId), method, path },
+  );
+}
+/* The measure as the API stores it, read by comite_r (which reads every measure). */
+async function stored(mid) {
+  const r = await apiAs("COMR", "GET", `/v1/measures/${mid}`);
+  expect(r.status === 200, `GET /v1/measures/${mid}: ${r.status} ${r.text}`);
+  return r.json;
+}
+const stopChoices = () =>
+  page.locator("#stop-choices input[name=stop-action]").evaluateAll((xs) => xs.map((x) => x.value).join(","));
+/* Waits for the page to say what became of a statement from the stop panel; a shown error fails the check with its text. */
+async function stopOutcome() {
+  await page.locator("#recorded, #stop-status .error").first().waitFor();
+  const err = page.locator("#stop-status .error");
+  if (await err.count()) throw new Error(`the page shows: ${await err.innerText()}`);
+}
+const list2 = (x) => x.actions.map((a) => `${a.action}:${a.role}`).join(",");
+function addDays(date, n) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
 let id = null;
 
 try {
@@ -118,6 +157,41 @@ try {
     await page.locator("#keyfile").waitFor({ timeout: T });
     await page.screenshot({ path: join(shots, "signin.png") });
   });
+
+  // Who may stop or extend what, and what the page agrees to sign, against the states the flow below does not reach
+  await check("stop-actions-rules", async () => {
+    const r = await page.evaluate(async () => {
+      const { stopActions, statementMismatch } = await import("/web/app.js");
+      const me = (authority, ...roles) => ({ id: "X", authority, roles });
+      const rec = (state, life = {}) => ({ state, life: { requested_by: "vsse", window: { from: "2026-12-01", to: "2026-12-31" }, ...life } });
+      const list = (x) => x.actions.map((a) => `${a.action}:${a.role}`).join(",");
+      const text = "custos-statement/v1\naction end\nmeasure M-1\nround 1\ndecision sha256:00\nrole requester\nprincipal X\ntime T\n";
+      return {
+        active: list(stopActions(rec("active"), me("vsse", "requester", "service_head"))),
+        head: list(stopActions(rec("authorised"), me("vsse", "service_head"))),
+        other: list(stopActions(rec("active"), me("sgrs", "requester"))),
+        expired: list(stopActions(rec("expired"), me("vsse", "requester"))) + list(stopActions(rec("expired"), me("comite_r", "comite_r"))),
+        suspended: list(stopActions(rec("suspended", { round_open: true }), me("vsse", "requester"))),
+        waiting: stopActions(rec("active", { round_open: true, round: 2, round_kind: "extension" }), me("vsse", "requester")),
+        closed: ["revoked", "ended", "refused", "forbidden"].map((st) => list(stopActions(rec(st), me("comite_r", "comite_r")))).join(""),
+        approver: list(stopActions(rec("active"), me("fps_foreign_affairs", "foreign_affairs"))),
+        exact: statementMismatch(text, { action: "end", measure: "M-1", role: "requester", principal: "X", reason: "", until: "" }),
+        addedReason: statementMismatch(text + "reason not mine\n", { action: "end", reason: "" }),
+        addedUntil: statementMismatch(text + "until 2027-01-31\n", { action: "end", until: undefined }),
+        otherUntil: statementMismatch(text + "until 2027-01-30\n", { until: "2027-01-31" }),
+      };
+    });
+    expect(r.active === "end:requester,extend:requester", `active, requester: ${r.active}`);
+    expect(r.head === "end:service_head,extend:service_head", `authorised, service_head: ${r.head}`);
+    expect(r.other === "", `another authority: ${r.other}`);
+    expect(r.expired === "", `expired: ${r.expired}`);
+    expect(r.suspended === "end:requester", `suspended: ${r.suspended}`);
+    expect(list2(r.waiting) === "end:requester" && r.waiting.notes.length === 1, `a round open: ${JSON.stringify(r.waiting)}`);
+    expect(r.closed === "", `closed: ${r.closed}`);
+    expect(r.approver === "", `an approver: ${r.approver}`);
+    expect(r.exact === null, `the statement asked for: ${r.exact}`);
+    expect(r.addedReason && r.addedUntil && r.otherUntil, `signed what was not asked: ${JSON.stringify(r)}`);
+  }, true);
 
   // File S5 through the API, signed (RFC 9421) with the requester's key by the page's own signing code.
   await check("file-s5-via-api", async () => {
@@ -263,6 +337,7 @@ try {
       async ({ keyText, id }) => {
         const c = await import("/web/crypto.js");
         const k = await c.loadKeyFile(keyText);
+        // the query chooses what is signed, so the request's signature covers it (@query)
         const target = `/v1/measures/${id}/statement?action=approve&role=service_head`;
         const st = await fetch(target, { headers: await c.signRequest(k, "GET", location.host, target) });
         if (!st.ok) return { status: st.status, body: await st.json() };
@@ -280,6 +355,114 @@ try {
     await page.screenshot({ path: join(shots, "error.png") });
   }, true);
   await other.close();
+
+  // Stop or extend: the authorised S5 above is extended by its requesting service (a new round waits), an approver
+  // sees no such panel, and comite_r revokes it; a third S5 is ended by its requester while it waits.
+  let until = null;
+  const extended = await check("extend-by-requester", async () => {
+    const before = await stored(id);
+    expect(before.state === "authorised" && before.life.window, `before: ${before.state}`);
+    const windowTo = before.life.window.to;
+    until = addDays(windowTo, 31);
+    await signIn("REQ-VSSE");
+    await page.goto(`${base}/#measure/${id}`);
+    await page.locator("#stop-form").waitFor();
+    expect((await stopChoices()) === "end,extend", `choices for the requester: ${await stopChoices()}`);
+    expect(!(await page.locator("#action-form").count()), "the requester, who filed it, is offered an approval");
+    expect((await page.locator("#stop-until").getAttribute("min")) === addDays(windowTo, 1), "no min on the new last day");
+    await page.check("#stop-choices input[value=extend]");
+    expect(await page.locator("#stop-until").isVisible(), "no date field for extend");
+    // the page asks for a day, and one after the window, before anything is signed
+    await page.click("#stop-submit");
+    await page.locator("#stop-status .error", { hasText: "new last day" }).waitFor();
+    await page.fill("#stop-until", windowTo);
+    await page.click("#stop-submit");
+    await page.locator("#stop-status .error", { hasText: `after ${windowTo}` }).waitFor();
+    expect((await stored(id)).life.round === before.life.round, "a round opened on a refused date");
+    await page.fill("#stop-until", until);
+    await page.fill("#stop-reason", "The service needs another month of the exchange.");
+    await page.click("#stop-submit");
+    await stopOutcome();
+    expect((await page.locator("#recorded").innerText()).includes(`extension to ${until}`), "no notice of the extension");
+    const round = await page.locator(".facts dt", { hasText: /^Round$/ }).locator("xpath=following-sibling::dd[1]").innerText();
+    expect(round === `${before.life.round + 1} (extension), waiting for approvals`, `round shown: ${round}`);
+    expect((await stateText()) === "Authorised", `state: ${await stateText()}`);
+    const fa = await page.locator('tr[data-role="foreign_affairs"] .approval-state').innerText();
+    expect(fa === "Pending approval", `foreign_affairs in the new round: ${fa}`);
+    expect((await page.locator("#signed-statement").textContent()).includes(`\nuntil ${until}\n`), "until not signed");
+    const after = await stored(id);
+    expect(
+      after.life.round === before.life.round + 1 && after.life.round_kind === "extension" && after.life.round_open === true,
+      `stored round: ${after.life.round} ${after.life.round_kind} open=${after.life.round_open}`,
+    );
+    expect(after.life.period.to === until && after.state === "authorised", `stored: ${after.state}, period to ${after.life.period.to}`);
+    // the window stays until the extension is approved; a second extension waits for this one
+    expect(after.life.window.to === windowTo, `window moved to ${after.life.window.to}`);
+    expect((await stopChoices()) === "end", `choices while the extension waits: ${await stopChoices()}`);
+    await page.screenshot({ path: join(shots, "extension-requested.png"), fullPage: true });
+  }, true);
+
+  await check("no-stop-panel-for-foreign-affairs", async () => {
+    await signIn("FA");
+    await page.goto(`${base}/#measure/${id}`);
+    await page.locator("#measure-body .facts").waitFor(); // it signed the measure: it may read it
+    if (extended) expect(await page.locator("#action-form").count(), "the extension's round does not ask foreign_affairs");
+    expect(!(await page.locator("#stop-form").count()), "foreign_affairs is offered to stop or extend");
+    expect(!(await page.locator("#measure-body").innerText()).includes("Stop or extend"), "the panel's title is shown");
+    await page.screenshot({ path: join(shots, "no-stop-panel.png"), fullPage: true });
+  });
+
+  await check("revoke-comite-r", async () => {
+    await signIn("COMR");
+    await page.goto(`${base}/#measure/${id}`);
+    await page.locator("#stop-form").waitFor();
+    expect((await stopChoices()) === "revoke", `choices for comite_r: ${await stopChoices()}`);
+    expect(!(await page.locator("#stop-until").isVisible()), "a date field for revoke");
+    // a revocation needs a reason (as `custos measure revoke` asks)
+    await page.click("#stop-submit");
+    await page.locator("#stop-status .error", { hasText: "needs a reason" }).waitFor();
+    expect((await page.evaluate(() => document.activeElement?.id)) === "stop-reason", "the reason is not focused");
+    await page.fill("#stop-reason", "Disproportionate: the exchange exceeds what the mission's security requires.");
+    // the first click only asks; Cancel signs nothing
+    await page.click("#stop-submit");
+    await page.locator("#stop-confirm-box").waitFor();
+    expect((await page.evaluate(() => document.activeElement?.id)) === "stop-confirm", "the confirmation is not focused");
+    expect(await page.locator("#stop-reason").isDisabled(), "the reason can change under the confirmation");
+    await page.screenshot({ path: join(shots, "revoke-confirm.png"), fullPage: true });
+    await page.click("#stop-cancel");
+    await page.locator("#stop-status", { hasText: "nothing was signed" }).waitFor();
+    expect((await stored(id)).state === "authorised", "cancelled, yet the state changed");
+    await page.click("#stop-submit");
+    await page.click("#stop-confirm");
+    await stopOutcome();
+    await page.waitForFunction(() => document.querySelector(".facts dd")?.textContent === "Revoked");
+    expect((await page.locator("#recorded").innerText()).includes("revoked"), "no notice of the revocation");
+    expect(!(await page.locator("#stop-form").count()), "a revoked measure is still offered to stop");
+    expect(!(await page.locator("#action-form").count()), "a revoked measure still asks for a decision");
+    expect((await page.locator(".timeline").innerText()).includes("revoked — Disproportionate"), "the timeline lacks the revocation");
+    const after = await stored(id);
+    expect(after.state === "revoked" && after.life.round_open === false, `stored: ${after.state} open=${after.life.round_open}`);
+    const revs = await (await fetch(`${base}/revocations`)).text();
+    expect(revs.includes(`\nrevoked ${id}.1\n`), `revocation list: ${revs}`);
+    await page.screenshot({ path: join(shots, "revoked.png"), fullPage: true });
+  });
+
+  await check("end-by-requester", async () => {
+    const id3 = (await fileMeasure("REQ-VSSE")).id;
+    await signIn("REQ-VSSE");
+    await page.goto(`${base}/#measure/${id3}`);
+    await page.locator("#stop-form").waitFor();
+    // pending: it can be withdrawn, not extended
+    expect((await stopChoices()) === "end", `choices while pending: ${await stopChoices()}`);
+    await page.click("#stop-submit");
+    await page.locator("#stop-confirm-box").waitFor();
+    await page.click("#stop-confirm");
+    await stopOutcome();
+    await page.waitForFunction(() => document.querySelector(".facts dd")?.textContent === "Ended");
+    const after = await stored(id3);
+    expect(after.state === "ended", `stored: ${after.state}`);
+    await page.screenshot({ path: join(shots, "ended.png"), fullPage: true });
+  }, true);
 } catch (e) {
   if (e.message !== "stop") bad("flow", e.stack || e.message);
   await page.screenshot({ path: join(shots, "failure.png"), fullPage: true }).catch(() => {});
