@@ -57,7 +57,10 @@ function badge(word, text) {
 }
 
 /* An approval's state in words: a role that is only informed acknowledges, it does not approve. */
-function approvalBadge(a) {
+function approvalBadge(a, open = true) {
+  // an approval a closed round still lists (forbidden, refused, revoked, ended) will not be asked again;
+  // an acknowledgement may still come after the round
+  if (a.state === "pending" && a.kind !== "notify" && !open) return badge("closed", "Not given (round closed)");
   if (a.kind === "notify" && a.state === "pending") return badge("pending", "Awaiting acknowledgement");
   return badge(a.state);
 }
@@ -278,6 +281,36 @@ async function openMeasure(id) {
   renderMeasure(r.json);
 }
 
+/* A decision's findings, with their legal basis, and its conditions. */
+function findingsSection(d, headingId, title) {
+  return el(
+    "section",
+    { "aria-labelledby": headingId },
+    el("h3", { id: headingId }, title),
+    (d.findings || []).length
+      ? table(
+          "What the rules found, with their legal basis",
+          ["Rule", "Effect", "Role", "Party", "Citation", "Explanation"],
+          d.findings.map((f) =>
+            el(
+              "tr",
+              {},
+              el("td", {}, el("code", {}, f.rule)),
+              el("td", {}, f.effect),
+              el("td", {}, f.role || "—"),
+              el("td", {}, f.party || "—"),
+              el("td", {}, el("cite", {}, f.cite)),
+              el("td", {}, f.explain),
+            ),
+          ),
+        )
+      : el("p", {}, "No rule applies: nothing is required."),
+    (d.conditions || []).length
+      ? el("p", {}, "Conditions: ", d.conditions.map((c) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(", ")).join("; "))
+      : null,
+  );
+}
+
 function renderMeasure(rec) {
   const box = $("#measure-body");
   const d = rec.decision || {};
@@ -312,32 +345,15 @@ function renderMeasure(rec) {
     ]),
   );
 
-  const findings = el(
-    "section",
-    { "aria-labelledby": "find-h" },
-    el("h3", { id: "find-h" }, "Decision and its findings"),
-    (d.findings || []).length
-      ? table(
-          "What the rules found, with their legal basis",
-          ["Rule", "Effect", "Role", "Party", "Citation", "Explanation"],
-          d.findings.map((f) =>
-            el(
-              "tr",
-              {},
-              el("td", {}, el("code", {}, f.rule)),
-              el("td", {}, f.effect),
-              el("td", {}, f.role || "—"),
-              el("td", {}, f.party || "—"),
-              el("td", {}, el("cite", {}, f.cite)),
-              el("td", {}, f.explain),
-            ),
-          ),
-        )
-      : el("p", {}, "No rule applies: nothing is required."),
-    (d.conditions || []).length
-      ? el("p", {}, "Conditions: ", d.conditions.map((c) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(", ")).join("; "))
-      : null,
-  );
+  // an extension or a re-screening asks approvals for its own decision; the filing's stays below it
+  const findings = rec.round_decision
+    ? el(
+        "div",
+        {},
+        findingsSection(rec.round_decision, "find-h", `Decision of round ${life.round} (${life.round_kind})`),
+        el("details", { class: "entry" }, el("summary", {}, "The decision at filing"), findingsSection(d, "find-filing-h", "Decision at filing")),
+      )
+    : findingsSection(d, "find-h", "Decision and its findings");
 
   const approvals = life.approvals || d.approvals || [];
   const appr = el(
@@ -354,7 +370,7 @@ function renderMeasure(rec) {
               { "data-role": a.role },
               el("td", {}, a.role),
               el("td", {}, a.kind || "approve"),
-              el("td", { class: "approval-state" }, approvalBadge(a)),
+              el("td", { class: "approval-state" }, approvalBadge(a, life.round_open !== false)),
               el("td", {}, a.principal || "—"),
               el("td", {}, a.time || "—"),
               el("td", {}, a.reason || "—"),

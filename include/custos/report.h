@@ -37,8 +37,10 @@ json_t *custos_report_screen(const custos_registry *reg, const char *const *sele
 
 /*
  * A stored measure (`custos measure show`): {"id", "state", "filed_at",
- * "measure", "decision", "life"}, the state read against `today`, the life
- * as custos_measure_life gives it.
+ * "measure", "decision", "round_decision", "life"}, the state read against
+ * `today`, the life as custos_measure_life gives it. "decision" is the
+ * filing's; "round_decision", present only while the current round is an
+ * extension or a re-screening, is the decision that round asks approvals for.
  */
 json_t *custos_report_measure(custos_store *st, const custos_store_measure *m, custos_date today);
 

@@ -49,7 +49,8 @@ static const struct {
 	 "\"log_index\":{\"type\":\"integer\"}}}"},
 	{"MeasureRecord", "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"state\":{\"type\":"
 			  "\"string\"},\"filed_at\":{\"type\":\"string\",\"format\":\"date-time\"},\"measure\":{\"$ref\":"
-			  "\"#/components/schemas/Measure\"},\"decision\":{\"$ref\":\"#/components/schemas/Decision\"}}}"},
+			  "\"#/components/schemas/Measure\"},\"decision\":{\"$ref\":\"#/components/schemas/Decision\"},"
+			  "\"round_decision\":{\"$ref\":\"#/components/schemas/Decision\"},\"life\":{\"type\":\"object\"}}}"},
 	{"MeasureList", "{\"type\":\"object\",\"properties\":{\"measures\":{\"type\":\"array\",\"items\":{\"type\":"
 			"\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"state\":{\"type\":\"string\"},"
 			"\"outcome\":{\"type\":\"string\"},\"filed_at\":{\"type\":\"string\"},\"kind\":{\"type\":"

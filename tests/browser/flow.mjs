@@ -399,6 +399,11 @@ try {
     // the window stays until the extension is approved; a second extension waits for this one
     expect(after.life.window.to === windowTo, `window moved to ${after.life.window.to}`);
     expect((await stopChoices()) === "end", `choices while the extension waits: ${await stopChoices()}`);
+    // the page shows the decision this round asks approvals for, the filing's folded below it
+    expect(after.round_decision && after.round_decision.outcome === after.life.outcome, `round decision: ${JSON.stringify(after.round_decision)}`);
+    const heading = await page.locator("#find-h").innerText();
+    expect(heading === `Decision of round ${after.life.round} (extension)`, `findings heading: ${heading}`);
+    expect(await page.locator("#find-filing-h").count(), "the filing's decision is not shown");
     await page.screenshot({ path: join(shots, "extension-requested.png"), fullPage: true });
   }, true);
 
@@ -442,6 +447,9 @@ try {
     expect((await page.locator(".timeline").innerText()).includes("revoked — Disproportionate"), "the timeline lacks the revocation");
     const after = await stored(id);
     expect(after.state === "revoked" && after.life.round_open === false, `stored: ${after.state} open=${after.life.round_open}`);
+    // the extension's approvals that never came are not "pending" any more
+    const fa = await page.locator('tr[data-role="foreign_affairs"] .approval-state').innerText();
+    expect(fa === "Not given (round closed)", `foreign_affairs after the revocation: ${fa}`);
     const revs = await (await fetch(`${base}/revocations`)).text();
     expect(revs.includes(`\nrevoked ${id}.1\n`), `revocation list: ${revs}`);
     await page.screenshot({ path: join(shots, "revoked.png"), fullPage: true });

@@ -73,14 +73,35 @@ static json_t *life_of(custos_store *st, const char *id, custos_date today)
 	return life;
 }
 
+/*
+ * The decision the current round asks approvals for, when it is not the
+ * filing's (an extension or a re-screening): the event that logged it.
+ * NULL when the round is the filing's, or the event is gone (erased).
+ */
+static json_t *round_decision(custos_store *st, const json_t *life)
+{
+	const char *kind = json_string_value(json_object_get(life, "round_kind"));
+	json_t *index = json_object_get(life, "decision_index"), *d = NULL;
+	custos_store_event e;
+	if (!kind || strcmp(kind, "filing") == 0 || !json_is_integer(index) ||
+	    custos_store_event_get(st, json_integer_value(index), &e))
+		return NULL;
+	if (e.payload && e.payload[0])
+		d = json_loads(e.payload, 0, NULL);
+	custos_store_event_dispose(&e);
+	return d;
+}
+
 json_t *custos_report_measure(custos_store *st, const custos_store_measure *m, custos_date today)
 {
-	json_t *o = json_object(), *life = life_of(st, m->id, today);
+	json_t *o = json_object(), *life = life_of(st, m->id, today), *round = life ? round_decision(st, life) : NULL;
 	json_object_set_new(o, "id", json_string(m->id));
 	json_object_set_new(o, "state", life ? json_incref(json_object_get(life, "state")) : json_string(m->state));
 	json_object_set_new(o, "filed_at", json_string(m->filed_at));
 	json_object_set_new(o, "measure", json_loads(m->measure, 0, NULL));
 	json_object_set_new(o, "decision", json_loads(m->decision, 0, NULL));
+	if (round)
+		json_object_set_new(o, "round_decision", round);
 	if (life)
 		json_object_set_new(o, "life", life);
 	return o;
