@@ -1,16 +1,137 @@
 /* auth.c — who may call a route: RFC 9421 signatures checked against principals, then the route's role. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "custos/principal.h"
 #include "server_int.h"
 
+/*
+ * The active principals' verifier keys, each with its principal's id, read
+ * from the store once and again only when a key is not found and the log
+ * has grown since (a principal is added or revoked only with an event): a
+ * signed request reads one principal record, not every one, and requests
+ * by unknown keys cannot make each request walk them all. The record read
+ * by id is what decides (active, same key), so a revocation counts at once.
+ */
+struct srv_key {
+	char *vkey, *id;
+};
+
+typedef struct {
+	struct srv_key *v;
+	size_t n, cap;
+} key_list;
+
+static void keys_dispose(struct srv_key *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].vkey);
+		free(v[i].id);
+	}
+	free(v);
+}
+
+void srv_keys_free(custos_server *s)
+{
+	keys_dispose(s->keys, s->nkeys);
+	s->keys = NULL;
+	s->nkeys = 0;
+}
+
+static int collect_key(void *vctx, const custos_principal *p)
+{
+	key_list *l = vctx;
+	if (p->revoked_at)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct srv_key *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return CUSTOS_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].vkey = strdup(p->pubkey);
+	l->v[l->n].id = strdup(p->id);
+	if (!l->v[l->n].vkey || !l->v[l->n].id) {
+		free(l->v[l->n].vkey);
+		free(l->v[l->n].id);
+		return CUSTOS_ENOMEM;
+	}
+	l->n++;
+	return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct srv_key *)a)->vkey, ((const struct srv_key *)b)->vkey);
+}
+
+/* The id of the principal holding vkey, as last read, into id (empty when none). */
+static void keys_find(custos_server *s, const char *vkey, char id[65])
+{
+	struct srv_key want = {(char *)vkey, NULL}, *hit;
+	pthread_mutex_lock(&s->lock);
+	hit = s->nkeys ? bsearch(&want, s->keys, s->nkeys, sizeof(*s->keys), key_cmp) : NULL;
+	snprintf(id, 65, "%s", hit ? hit->id : "");
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Reads the keys again if the log grew since they were read; returns whether it did. */
+static int keys_refresh(custos_server *s, custos_store *st)
+{
+	int64_t size = custos_store_log_size(st), seen;
+	key_list l = {NULL, 0, 0};
+	pthread_mutex_lock(&s->lock);
+	seen = s->keys_size;
+	pthread_mutex_unlock(&s->lock);
+	if (size < 0 || (seen >= 0 && size == seen))
+		return 0;
+	if (custos_principal_each(st, collect_key, &l)) {
+		keys_dispose(l.v, l.n);
+		return 0;
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), key_cmp);
+	pthread_mutex_lock(&s->lock);
+	if (s->keys_size < size) {
+		srv_keys_free(s);
+		s->keys = l.v;
+		s->nkeys = l.n;
+		s->keys_size = size;
+		l.v = NULL;
+		l.n = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	keys_dispose(l.v, l.n);
+	return 1;
+}
+
 /* What the principal lookup reads from (this worker's store) and remembers (whose key it was). */
 typedef struct {
+	custos_server *srv;
 	custos_store *store;
 	char id[65];
 } principal_ctx;
+
+/* The active principal holding vkey, read from its record; CUSTOS_ENOTFOUND when none. */
+static int principal_of_key(principal_ctx *ctx, const char *vkey, custos_principal *p)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		char id[65];
+		keys_find(ctx->srv, vkey, id);
+		if (*id && custos_principal_get(ctx->store, id, p) == 0) {
+			if (!p->revoked_at && strcmp(p->pubkey, vkey) == 0)
+				return 0;
+			custos_principal_dispose(p);
+		}
+		if (pass == 0 && !keys_refresh(ctx->srv, ctx->store))
+			break;
+	}
+	return CUSTOS_ENOTFOUND; /* custos_httpsig_verify names the key */
+}
 
 /* The principal behind a keyid (its verifier key): its public key and roles; its id into the ctx. */
 static int principal_lookup(void *vctx, const char *keyid, uint8_t pubkey[32], char *roles, size_t roles_len)
@@ -19,7 +140,7 @@ static int principal_lookup(void *vctx, const char *keyid, uint8_t pubkey[32], c
 	custos_principal p;
 	custos_verifier *v = NULL;
 	size_t used = 0;
-	int rc = custos_principal_by_key(ctx->store, keyid, &p);
+	int rc = principal_of_key(ctx, keyid, &p);
 	if (rc)
 		return rc;
 	snprintf(ctx->id, sizeof(ctx->id), "%s", p.id);
@@ -70,7 +191,7 @@ int srv_authenticate(custos_server *s, srv_request *rq, srv_response *rs)
 
 	custos_httpsig_lookup lookup = s->opt.lookup;
 	void *lookup_ctx = s->opt.lookup_ctx;
-	principal_ctx who_ctx = {NULL, ""};
+	principal_ctx who_ctx = {s, NULL, ""};
 
 	snprintf(rq->actor, sizeof(rq->actor), "api");
 	rq->principal[0] = '\0';

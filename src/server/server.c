@@ -442,6 +442,7 @@ int custos_server_start(custos_server **out, const custos_server_options *o)
 	if (!(s = calloc(1, sizeof(*s))))
 		return CUSTOS_ENOMEM;
 	s->listen_fd = -1;
+	s->keys_size = -1;
 	s->opt = *o;
 	s->store_uri = strdup(o->store_uri);
 	s->opt.store_uri = s->store_uri;
@@ -506,6 +507,7 @@ void custos_server_stop(custos_server *s)
 	if (s->snap)
 		snapshot_free(s->snap);
 	custos_httpsig_replay_free(s->replay);
+	srv_keys_free(s);
 	pthread_mutex_destroy(&s->lock);
 	free(s->metrics);
 	free(s->store_uri);

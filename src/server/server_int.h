@@ -198,7 +198,13 @@ struct custos_server {
 	size_t nstores, cap_stores;
 	custos_httpsig_replay *replay;
 	srv_route_metrics *metrics; /* srv_nroutes + 1 */
+	struct srv_key *keys; /* active principals by verifier key, sorted (auth.c; under lock) */
+	size_t nkeys;
+	int64_t keys_size; /* the log's size when the keys were read; -1: never */
 };
+
+/* Forgets the principals' keys (custos_server_stop). */
+void srv_keys_free(custos_server *s);
 
 /* What a handler works with: the server, and this worker thread's store. */
 typedef struct srv_ctx {

@@ -73,6 +73,11 @@ cp "$root/demo/measures/s5.json" s5.json
 as FA POST /v1/measures s5.json application/json; expect wrong-role 403
 as FA GET /v1/principals; expect principals-wrong-role 403
 as COMR GET /v1/principals; expect principals 200 '(.principals | length) == 5'
+# principals added and revoked while the server runs count at once (the server remembers keys, not trust)
+principal LATE vsse requester
+as LATE GET /v1/me; expect principal-added-while-serving 200 '.id == "LATE"'
+"$custos" principal revoke LATE --reason "left the service" >/dev/null
+as LATE GET /v1/me; expect principal-revoked-while-serving 401 '.error | test("unknown key")'
 status=$(curl -s -o "$work/body" -w '%{http_code}' "$base/v1/log/checkpoint"); expect public-log-unsigned 200
 curl -s -D "$work/headers" -o /dev/null "$base/" && grep -qi "^content-security-policy: .*frame-ancestors 'none'" "$work/headers" &&
 	ok page-not-framable || bad page-not-framable "$(grep -i '^content-security' "$work/headers")"
