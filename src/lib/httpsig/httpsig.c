@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "custos/httpsig.h"
 #include "util/util.h"
@@ -628,17 +627,6 @@ out:
 
 /* ---- verification and signing -------------------------------------------------- */
 
-static int ed25519_verify(const uint8_t pub[32], const uint8_t sig[64], const char *msg, size_t len)
-{
-	EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	int ok = k && c && EVP_DigestVerifyInit(c, NULL, NULL, NULL, k) == 1 &&
-		 EVP_DigestVerify(c, sig, 64, (const unsigned char *)msg, len) == 1;
-	EVP_MD_CTX_free(c);
-	EVP_PKEY_free(k);
-	return ok;
-}
-
 static int covers(const custos_httpsig_params *p, const char *c)
 {
 	for (size_t k = 0; k < p->ncomponents; k++)
@@ -721,7 +709,7 @@ int custos_httpsig_verify(custos_httpsig_signer *out, custos_httpsig_failure *wh
 		rc = fail(why, CUSTOS_HTTPSIG_MALFORMED, rc);
 		goto out;
 	}
-	if (!ed25519_verify(pub, p->signature, base, blen)) {
+	if (custos_ed25519_verify(pub, p->signature, base, blen)) {
 		rc = fail(why, CUSTOS_HTTPSIG_BAD_SIGNATURE,
 			  custos_error_set(CUSTOS_EINVALID, "Signature: %s: does not verify with key '%s'", p->label,
 					   p->keyid));
@@ -750,9 +738,8 @@ int custos_httpsig_sign(char **signature_input, char **signature, const custos_h
 	custos_httpsig_params *p = calloc(1, sizeof(*p));
 	custos_buf in, sig;
 	char *base = NULL, b64[96];
-	size_t blen = 0, siglen = 64;
-	EVP_PKEY *k = NULL;
-	EVP_MD_CTX *c = NULL;
+	uint8_t sk[64], pub[32];
+	size_t blen = 0;
 	int rc = 0;
 
 	*signature_input = *signature = NULL;
@@ -782,13 +769,8 @@ int custos_httpsig_sign(char **signature_input, char **signature, const custos_h
 	if (rc || (rc = custos_httpsig_parse(p, in.ptr, sig.ptr, label)) ||
 	    (rc = custos_httpsig_base(&base, &blen, p, m)))
 		goto out;
-	k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
-	c = EVP_MD_CTX_new();
-	if (!k || !c || EVP_DigestSignInit(c, NULL, NULL, NULL, k) != 1 ||
-	    EVP_DigestSign(c, p->signature, &siglen, (const unsigned char *)base, blen) != 1 || siglen != 64) {
-		rc = custos_error_set(CUSTOS_ERROR, "Ed25519 signing failed");
+	if ((rc = custos_ed25519_keypair(sk, pub, seed)) || (rc = custos_ed25519_sign(p->signature, sk, base, blen)))
 		goto out;
-	}
 	custos_b64_encode(b64, p->signature, 64);
 	sig.len = 0;
 	if ((rc = custos_buf_printf(&sig, "%s=:%s:", label, b64)))
@@ -796,8 +778,7 @@ int custos_httpsig_sign(char **signature_input, char **signature, const custos_h
 	*signature_input = custos_buf_detach(&in);
 	*signature = custos_buf_detach(&sig);
 out:
-	EVP_MD_CTX_free(c);
-	EVP_PKEY_free(k);
+	custos_wipe(sk, sizeof(sk));
 	custos_buf_dispose(&in);
 	custos_buf_dispose(&sig);
 	free(base);

@@ -95,7 +95,7 @@ int custos_cosignature_verify(const custos_note *n, const custos_verifier *witne
 		msg.len = 0;
 		if ((rc = cosig_message(&msg, t, n->text, n->text_len)))
 			goto out;
-		if (note_ed25519_verify(witness->pkey, s->sig + 8, msg.ptr, msg.len)) {
+		if (custos_ed25519_verify(witness->pub, s->sig + 8, msg.ptr, msg.len)) {
 			rc = custos_error_set(CUSTOS_EINVALID, "cosignature: invalid signature for key %s+%08x",
 					      witness->name, witness->keyid);
 			goto out;

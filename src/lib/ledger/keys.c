@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -71,22 +70,6 @@ static int split_key(const char *s, const char *what, size_t *name_len, uint32_t
 	return 0;
 }
 
-static EVP_PKEY *pkey_from_seed(const uint8_t seed[32])
-{
-	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
-	if (!k)
-		custos_error_set(CUSTOS_ERROR, "libcrypto refused an Ed25519 private key");
-	return k;
-}
-
-static int pkey_public(EVP_PKEY *k, uint8_t pub[32])
-{
-	size_t n = 32;
-	if (!EVP_PKEY_get_raw_public_key(k, pub, &n) || n != 32)
-		return custos_error_set(CUSTOS_ERROR, "libcrypto did not give the Ed25519 public key");
-	return 0;
-}
-
 /* Writes "PRIVATE+KEY+name+hash+base64(0x01||seed)" into one exact allocation (no stray copies of the secret). */
 static int format_skey(char **out, const char *name, uint32_t keyid, const uint8_t seed[32])
 {
@@ -105,8 +88,8 @@ static int format_skey(char **out, const char *name, uint32_t keyid, const uint8
 	snprintf(s, len, SKEY_PREFIX "%s+%08x+%s", name, keyid, b64);
 	*out = s;
 out:
-	OPENSSL_cleanse(raw, sizeof(raw));
-	OPENSSL_cleanse(b64, sizeof(b64));
+	custos_wipe(raw, sizeof(raw));
+	custos_wipe(b64, sizeof(b64));
 	return rc;
 }
 
@@ -128,8 +111,7 @@ static int format_vkey(char **out, const char *name, uint32_t keyid, uint8_t typ
 
 int custos_key_generate(char **skey, char **vkey, const char *name)
 {
-	uint8_t seed[32], pub[32];
-	EVP_PKEY *k = NULL;
+	uint8_t seed[32], pub[32], sk[64];
 	uint32_t keyid;
 	int rc;
 	*skey = *vkey = NULL;
@@ -141,22 +123,19 @@ int custos_key_generate(char **skey, char **vkey, const char *name)
 		rc = custos_error_set(CUSTOS_ERROR, "no random bytes for a new key");
 		goto out;
 	}
-	if (!(k = pkey_from_seed(seed))) {
-		rc = CUSTOS_ERROR;
-		goto out;
-	}
-	if ((rc = pkey_public(k, pub)))
+	if ((rc = custos_ed25519_keypair(sk, pub, seed)))
 		goto out;
 	keyid = note_keyid(name, NOTE_TYPE_ED25519, pub);
 	if ((rc = format_skey(skey, name, keyid, seed)))
 		goto out;
 	if ((rc = format_vkey(vkey, name, keyid, NOTE_TYPE_ED25519, pub))) {
-		OPENSSL_clear_free(*skey, strlen(*skey));
+		custos_wipe(*skey, strlen(*skey));
+		free(*skey);
 		*skey = NULL;
 	}
 out:
-	OPENSSL_cleanse(seed, sizeof(seed));
-	EVP_PKEY_free(k);
+	custos_wipe(seed, sizeof(seed));
+	custos_wipe(sk, sizeof(sk));
 	return rc;
 }
 
@@ -185,11 +164,7 @@ int custos_signer_new(custos_signer **out, const char *skey)
 		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (!(s->pkey = pkey_from_seed(key + 1))) {
-		rc = CUSTOS_ERROR;
-		goto out;
-	}
-	if ((rc = pkey_public(s->pkey, s->pub)))
+	if ((rc = custos_ed25519_keypair(s->sk, s->pub, key + 1)))
 		goto out;
 	s->keyid = note_keyid(s->name, NOTE_TYPE_ED25519, s->pub);
 	if (s->keyid != hash) {
@@ -200,7 +175,7 @@ int custos_signer_new(custos_signer **out, const char *skey)
 	*out = s;
 	s = NULL;
 out:
-	OPENSSL_cleanse(key, sizeof(key));
+	custos_wipe(key, sizeof(key));
 	custos_signer_free(s);
 	return rc;
 }
@@ -209,9 +184,8 @@ void custos_signer_free(custos_signer *s)
 {
 	if (!s)
 		return;
-	EVP_PKEY_free(s->pkey); /* libcrypto wipes the private key it holds */
 	free(s->name);
-	OPENSSL_cleanse(s, sizeof(*s));
+	custos_wipe(s, sizeof(*s)); /* the secret key with it */
 	free(s);
 }
 
@@ -233,16 +207,7 @@ int custos_cosignature_vkey(const custos_signer *witness, char **out)
 
 int custos_signer_sign(const custos_signer *s, uint8_t sig[64], const void *msg, size_t len)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	size_t siglen = 64;
-	int rc = 0;
-	if (!ctx)
-		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
-	if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, s->pkey) != 1 ||
-	    EVP_DigestSign(ctx, sig, &siglen, msg, len) != 1 || siglen != 64)
-		rc = custos_error_set(CUSTOS_ERROR, "Ed25519 signing failed");
-	EVP_MD_CTX_free(ctx);
-	return rc;
+	return custos_ed25519_sign(sig, s->sk, msg, len);
 }
 
 int note_verifier_make(custos_verifier **out, const char *name, size_t name_len, uint8_t type, const uint8_t pub[32])
@@ -256,10 +221,6 @@ int note_verifier_make(custos_verifier **out, const char *name, size_t name_len,
 	v->type = type;
 	memcpy(v->pub, pub, 32);
 	v->keyid = note_keyid(v->name, type, pub);
-	if (!(v->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32))) {
-		custos_verifier_free(v);
-		return custos_error_set(CUSTOS_EINVALID, "verifier key: not an Ed25519 public key");
-	}
 	*out = v;
 	return 0;
 }
@@ -300,7 +261,6 @@ void custos_verifier_free(custos_verifier *v)
 {
 	if (!v)
 		return;
-	EVP_PKEY_free(v->pkey);
 	free(v->name);
 	free(v);
 }
@@ -325,18 +285,7 @@ uint32_t custos_verifier_keyid(const custos_verifier *v)
 	return v->keyid;
 }
 
-int note_ed25519_verify(EVP_PKEY *pkey, const uint8_t sig[64], const void *msg, size_t len)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok;
-	if (!ctx)
-		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
-	ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) == 1 && EVP_DigestVerify(ctx, sig, 64, msg, len) == 1;
-	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : custos_error_set(CUSTOS_EINVALID, "Ed25519 signature does not verify");
-}
-
 int custos_verifier_verify(const custos_verifier *v, const uint8_t sig[64], const void *msg, size_t len)
 {
-	return note_ed25519_verify(v->pkey, sig, msg, len);
+	return custos_ed25519_verify(v->pub, sig, msg, len);
 }

@@ -239,7 +239,7 @@ int custos_note_verify(const custos_note *n, const custos_verifier *v)
 		const custos_note_sig *s = &n->sigs[i];
 		if (s->keyid != v->keyid || strcmp(s->name, v->name) != 0)
 			continue;
-		if (s->siglen != 64 || note_ed25519_verify(v->pkey, s->sig, n->text, n->text_len))
+		if (s->siglen != 64 || custos_ed25519_verify(v->pub, s->sig, n->text, n->text_len))
 			return custos_error_set(CUSTOS_EINVALID, "signed note: invalid signature for key %s+%08x",
 						v->name, v->keyid);
 		good++;

@@ -6,8 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <openssl/evp.h>
-
 #include "custos/note.h"
 #include "util.h"
 
@@ -23,7 +21,7 @@ struct custos_signer {
 	char *name;
 	uint32_t keyid; /* the Ed25519 (0x01) key ID */
 	uint8_t pub[32];
-	EVP_PKEY *pkey;
+	uint8_t sk[64]; /* seed || pub (custos_ed25519_sign) */
 };
 
 struct custos_verifier {
@@ -31,7 +29,6 @@ struct custos_verifier {
 	uint32_t keyid;
 	uint8_t type; /* NOTE_TYPE_ED25519 or NOTE_TYPE_COSIGNATURE */
 	uint8_t pub[32];
-	EVP_PKEY *pkey;
 };
 
 /* key ID = SHA-256(name || "\n" || type || pub)[:4], big-endian. */
@@ -40,8 +37,6 @@ uint32_t note_keyid(const char *name, uint8_t type, const uint8_t pub[32]);
 bool note_name_valid(const char *name, size_t len);
 /* A verifier of `type` for (name, pub), computing its key ID. */
 int note_verifier_make(custos_verifier **out, const char *name, size_t name_len, uint8_t type, const uint8_t pub[32]);
-/* 0 if sig is a valid Ed25519 signature of msg under pkey. */
-int note_ed25519_verify(EVP_PKEY *pkey, const uint8_t sig[64], const void *msg, size_t len);
 
 /* Appends the base64 of `in` (custos_b64_encode, in chunks). */
 int note_b64_append(custos_buf *b, const uint8_t *in, size_t n);

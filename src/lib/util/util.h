@@ -25,6 +25,17 @@ char *custos_strdup(const char *s);
 char *custos_strndup(const char *s, size_t n);
 
 /*
+ * Ed25519 (RFC 8032), on libsodium (ed25519.c). A secret key is the 32-byte
+ * seed followed by the public key; wipe it with custos_wipe. verify returns
+ * 0 or CUSTOS_EINVALID with a message.
+ */
+int custos_ed25519_keypair(uint8_t sk[64], uint8_t pub[32], const uint8_t seed[32]);
+int custos_ed25519_sign(uint8_t sig[64], const uint8_t sk[64], const void *msg, size_t len);
+int custos_ed25519_verify(const uint8_t pub[32], const uint8_t sig[64], const void *msg, size_t len);
+/* Overwrites n bytes of secret in a way the compiler keeps. */
+void custos_wipe(void *p, size_t n);
+
+/*
  * A growable byte buffer with a ceiling fixed at creation: no input can make
  * it grow past `max` bytes (appending past it fails with CUSTOS_ELIMIT).
  * Always NUL-terminated once anything was appended.
