@@ -331,6 +331,7 @@ function renderMeasure(rec) {
     dl([
       ["State", badge(rec.state || life.state)],
       ["Outcome", badge(d.outcome)],
+      ["Outcome of this round", rec.round_decision ? badge(rec.round_decision.outcome) : ""],
       ["Kind", [m.kind, m.scope].filter(Boolean).join(", ")],
       ["Framework", m.framework],
       ["Requested by", m.requested_by],

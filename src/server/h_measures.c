@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "custos/lifecycle.h"
+#include "custos/principal.h"
 #include "custos/report.h"
 #include "custos/workflow.h"
 #include "server_int.h"
@@ -10,8 +12,26 @@
 void srv_h_measure_file(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 {
 	char *id = NULL, *decision = NULL;
-	/* one library call, one store transaction: the measure, its decision and two events, or nothing */
-	int rc = custos_measure_file(ctx->store, rq->body, rq->body_len, rq->actor, &id, &decision);
+	const char *filer = rq->principal[0] ? rq->principal : NULL;
+	int rc;
+	if (filer) {
+		/* a service files for itself: the library refuses the rest too, this says it with 403 */
+		custos_principal p;
+		if ((rc = custos_principal_get(ctx->store, filer, &p))) {
+			srv_fail(rs, rc, NULL);
+			return;
+		}
+		if (strcmp(p.authority, rq->measure.requested_by) != 0) {
+			srv_error(rs, 403, "requested_by", "requested_by: principal %s files for %s, not for %s", p.id,
+				  p.authority, rq->measure.requested_by);
+			custos_principal_dispose(&p);
+			return;
+		}
+		custos_principal_dispose(&p);
+	}
+	/* one library call, one store transaction: the measure, its decision, its life and events, or nothing;
+	 * filed by the signing principal, who may then sign no approval of it */
+	rc = custos_measure_file_by(ctx->store, rq->body, rq->body_len, rq->actor, filer, &id, &decision);
 	if (rc) {
 		srv_fail(rs, rc, NULL);
 		return;

@@ -131,6 +131,23 @@ grep -qx "revoked $id.1" "$work/body" && ok revocations-list || bad revocations-
 vreq token "?date=2026-12-15"; expect verify-revoked 400 '.error | test("revoked")'
 "$custos" log verify >/dev/null 2>"$work/verify.err" && ok log-verifies || bad log-verifies "$(cat "$work/verify.err")"
 
+# a service files only for itself, and the filer signs no approval of what it filed
+cp "$root/demo/measures/s1.json" s1.json
+as REQ-FP POST /v1/measures s1.json application/json; expect file-for-another-authority 403 '.field == "requested_by"'
+principal BOTH vsse requester service_head
+as BOTH POST /v1/measures s5.json application/json; expect file-as-both 201
+mine=$(jq -r .id "$work/body")
+as BOTH GET "/v1/measures/$mine/statement?action=approve&role=service_head"
+if [ "$status" = 200 ]; then
+	cp "$work/body" mine.text
+	"$custos" approve "$mine" --role service_head --key BOTH.key --print >mine.stmt 2>"$work/body" ||
+		echo '{"error":"'"$(tr -d '"' <"$work/body")"'"}' >"$work/body"
+	[ -s mine.stmt ] && as BOTH POST /v1/statements mine.stmt
+fi
+
+[ "$status" != 200 ] && jq -e '.error | test("filer|filed")' "$work/body" >/dev/null 2>&1 && ok filer-cannot-approve ||
+	bad filer-cannot-approve "status $status: $(head -c 300 "$work/body")"
+
 kill -TERM "$server_pid"
 wait "$server_pid"
 rc=$?
