@@ -8,6 +8,8 @@
 #include "custos/model.h"
 #include "custos/note.h"
 #include "custos/principal.h"
+#include "custos/registry.h"
+#include "custos/rules.h"
 #include "custos/store.h"
 
 /*
@@ -34,6 +36,23 @@
  */
 int custos_measure_file_by(custos_store *st, const char *json, size_t len, const char *actor, const char *principal,
 			   char **id_out, char **decision_json);
+
+/*
+ * A rule set and registry already in memory (a server's), read when the log
+ * held `seen` events. Filing with them skips reading both again; if a
+ * registry import or rule set came after `seen`, the filing reads them again
+ * inside its transaction and decides on those, so nothing is ever filed on
+ * out-of-date rules or registry.
+ */
+typedef struct custos_filing_basis {
+	const custos_ruleset *rules;
+	const custos_registry *registry;
+	int64_t seen;
+} custos_filing_basis;
+
+/* custos_measure_file_by deciding on `basis` (NULL: read the rules and registry in force). */
+int custos_measure_file_on(custos_store *st, const custos_filing_basis *basis, const char *json, size_t len,
+			   const char *actor, const char *principal, char **id_out, char **decision_json);
 
 /*
  * Checks a signed statement (custos/principal.h) and applies it, in one

@@ -113,6 +113,11 @@ int custos_store_log_node_each(custos_store *st, custos_store_node_fn fn, void *
 /* One event by index (CUSTOS_ENOTFOUND past the end); dispose with custos_store_event_dispose. */
 int custos_store_event_get(custos_store *st, int64_t index, custos_store_event *out);
 void custos_store_event_dispose(custos_store_event *e);
+/*
+ * The index of the first event at or after `from` whose type starts with
+ * `prefix` ("registry."), into *index; CUSTOS_ENOTFOUND when there is none.
+ */
+int custos_store_event_find(custos_store *st, int64_t from, const char *prefix, int64_t *index);
 /* Erases the payload of event `index` (its hash, and so every proof, stays). */
 int custos_store_event_erase(custos_store *st, int64_t index);
 

@@ -58,6 +58,13 @@ int custos_workflow_rules_load(custos_store *st, const custos_ruleset *rs, const
 int custos_workflow_rules_current(custos_store *st, custos_ruleset **out);
 
 /*
+ * Whether a registry import or a rule set was put in force at or after
+ * event `from`, so that what was decided against the rules and registry read
+ * when the log held `from` events is out of date: 1, 0, or a negative error.
+ */
+int custos_workflow_changed_since(custos_store *st, int64_t from);
+
+/*
  * Validates, decides and records a measure in one transaction: the measure,
  * its decision, and the events "measure.filed" and "measure.decided". On any
  * error (invalid input, a `reject` rule), nothing is stored. *decision_json

@@ -13,6 +13,8 @@ void srv_h_measure_file(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 {
 	char *id = NULL, *decision = NULL;
 	const char *filer = rq->principal[0] ? rq->principal : NULL;
+	srv_snapshot *snap;
+	custos_filing_basis basis;
 	int rc;
 	if (filer) {
 		/* a service files for itself: the library refuses the rest too, this says it with 403 */
@@ -30,8 +32,13 @@ void srv_h_measure_file(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 		custos_principal_dispose(&p);
 	}
 	/* one library call, one store transaction: the measure, its decision, its life and events, or nothing;
-	 * filed by the signing principal, who may then sign no approval of it */
-	rc = custos_measure_file_by(ctx->store, rq->body, rq->body_len, rq->actor, filer, &id, &decision);
+	 * filed by the signing principal, who may then sign no approval of it; decided on the snapshot's rules
+	 * and registry, which the library reads again under the write lock if they changed since */
+	if (!(snap = srv_snapshot_get(ctx, rs)))
+		return;
+	basis = (custos_filing_basis){snap->rules, snap->registry, atomic_load(&snap->seen)};
+	rc = custos_measure_file_on(ctx->store, &basis, rq->body, rq->body_len, rq->actor, filer, &id, &decision);
+	srv_snapshot_release(ctx->srv, snap);
 	if (rc) {
 		srv_fail(rs, rc, NULL);
 		return;

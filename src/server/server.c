@@ -108,18 +108,10 @@ void srv_snapshot_invalidate(custos_server *s)
 static int changed_since(custos_store *st, uint64_t from, uint64_t *upto)
 {
 	int64_t size = custos_store_log_size(st);
-	int changed = 0;
 	if (size < 0)
 		return 1;
-	for (uint64_t i = from; i < (uint64_t)size && !changed; i++) {
-		custos_store_event e;
-		if (custos_store_event_get(st, (int64_t)i, &e))
-			return 1;
-		changed = strncmp(e.type, "registry.", 9) == 0 || strncmp(e.type, "rules.", 6) == 0;
-		custos_store_event_dispose(&e);
-	}
 	*upto = (uint64_t)size;
-	return changed;
+	return custos_workflow_changed_since(st, (int64_t)from) != 0; /* an error counts as a change */
 }
 
 /*
@@ -153,6 +145,9 @@ srv_snapshot *srv_snapshot_get(srv_ctx *ctx, srv_response *rs)
 			s->snap_seen = upto;
 		snap = s->snap;
 		snap->refs++;
+		/* nothing changed the rules or registry up to here: what a filing on it must look past grows */
+		if ((int64_t)upto > atomic_load(&snap->seen))
+			atomic_store(&snap->seen, (int64_t)upto);
 		pthread_mutex_unlock(&s->lock);
 		return snap;
 	}
@@ -173,6 +168,7 @@ srv_snapshot *srv_snapshot_get(srv_ctx *ctx, srv_response *rs)
 		return NULL;
 	}
 	fresh->grace = custos_rules_grace_days(fresh->rules);
+	atomic_store(&fresh->seen, (int64_t)upto);
 	fresh->refs = 2; /* the server's and the caller's */
 	pthread_mutex_lock(&s->lock);
 	old = s->snap;

@@ -164,6 +164,7 @@ typedef struct srv_snapshot {
 	custos_ruleset *rules;
 	custos_registry *registry;
 	int grace;
+	_Atomic int64_t seen; /* events known not to change rules or registry since they were read */
 } srv_snapshot;
 
 #define SRV_STATUSES 18

@@ -14,6 +14,7 @@
 
 #include "custos/builtin.h"
 #include "custos/error.h"
+#include "custos/lifecycle.h"
 #include "custos/workflow.h"
 
 static char tmpdir[256];
@@ -227,6 +228,53 @@ static void test_filing(void **state)
 	custos_store_close(st);
 }
 
+/*
+ * A filing decided on rules and registry read before a registry import (a
+ * server's snapshot, or a filing racing an import) is decided again on the
+ * import: a mission's number added a moment ago is never filed as permitted.
+ */
+static void test_filing_on_a_stale_basis(void **state)
+{
+	char path[512], *id = NULL, *decision = NULL;
+	custos_store *st = NULL;
+	custos_ruleset *rs = NULL;
+	custos_registry *reg = NULL;
+	custos_filing_basis basis;
+	const char *unrelated = "{\"id\":\"J1\",\"category\":\"journalist\",\"selectors\":[\"tel:+32470999000\"]}";
+	const char *measure = "{\"kind\":\"data_access\",\"framework\":\"criminal\",\"requested_by\":\"police\","
+			      "\"targets\":[\"tel:+32470000001\"],\"period\":{\"from\":\"2026-12-01\",\"to\":\"2026-12-31\"}}";
+	int64_t seen;
+	(void)state;
+	snprintf(path, sizeof(path), "%s/stale.db", tmpdir);
+	assert_int_equal(custos_store_open(&st, path, 1), 0);
+	assert_int_equal(custos_workflow_init(st, path, "test.example/log", NULL, "t"), 0);
+	assert_int_equal(custos_registry_import(st, unrelated, strlen(unrelated), "r", "t", NULL), 0);
+	assert_int_equal(custos_workflow_rules_current(st, &rs), 0);
+	assert_int_equal(custos_registry_load(st, &reg), 0);
+	seen = custos_store_log_size(st);
+	basis = (custos_filing_basis){rs, reg, seen};
+	assert_int_equal(custos_workflow_changed_since(st, seen), 0);
+
+	/* on a current basis the filing uses it: nothing protected is touched, a judge orders the data */
+	assert_int_equal(custos_measure_file_on(st, &basis, measure, strlen(measure), "t", NULL, &id, &decision), 0);
+	assert_non_null(strstr(decision, "\"outcome\":\"needs_approval\""));
+	assert_null(strstr(decision, "\"party\":\"M1\""));
+	free(id);
+	free(decision);
+
+	/* the mission's range is registered after the basis was read */
+	assert_int_equal(custos_registry_import(st, registry_lines[2], strlen(registry_lines[2]), "r", "t", NULL), 0);
+	assert_int_equal(custos_workflow_changed_since(st, seen), 1);
+	assert_int_equal(custos_measure_file_on(st, &basis, measure, strlen(measure), "t", NULL, &id, &decision), 0);
+	assert_non_null(strstr(decision, "\"outcome\":\"forbidden\""));
+	assert_non_null(strstr(decision, "\"party\":\"M1\""));
+	free(id);
+	free(decision);
+	custos_registry_free(reg);
+	custos_ruleset_free(rs);
+	custos_store_close(st);
+}
+
 static void write_file(const char *dir, const char *name, const char *text)
 {
 	char path[1024];
@@ -301,7 +349,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_period_screening),
 		cmocka_unit_test(test_determinism), cmocka_unit_test(test_verdict_encoding),
-		cmocka_unit_test(test_filing),
+		cmocka_unit_test(test_filing), cmocka_unit_test(test_filing_on_a_stale_basis),
 		cmocka_unit_test(test_rules_cases),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -132,6 +132,7 @@ enum {
 	Q_EVENT_APPEND,
 	Q_EVENT_COUNT,
 	Q_EVENT_GET,
+	Q_EVENT_FIND,
 	Q_EVENT_ERASE,
 	Q_TILE_PUT,
 	Q_TILE_GET,
@@ -173,6 +174,7 @@ static const char *const query_sql[Q__COUNT] = {
 	/* events are dense from 0, so the count is MAX + 1: one index probe, not a scan */
 	[Q_EVENT_COUNT] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM events",
 	[Q_EVENT_GET] = "SELECT idx, type, time, actor, ref, payload, payload_hash FROM events WHERE idx = ?1",
+	[Q_EVENT_FIND] = "SELECT idx FROM events WHERE idx >= ?1 AND substr(type, 1, length(?2)) = ?2 ORDER BY idx LIMIT 1",
 	[Q_EVENT_ERASE] = "UPDATE events SET payload = '' WHERE idx = ?1 AND payload <> ''",
 	/* a tile is written whole; the trigger lets a stored tile only grow */
 	[Q_TILE_PUT] = "INSERT INTO log_tiles(tile, level, idx, hashes) VALUES(?1 << 56 | ?2, ?1, ?2, ?3)"
@@ -794,6 +796,27 @@ static int sq_event_get(void *impl, int64_t index, custos_store_event *out)
 	return rc;
 }
 
+static int sq_event_find(void *impl, int64_t from, const char *prefix, int64_t *index)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc, st;
+	if ((rc = sq_stmt(s, Q_EVENT_FIND, &q)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, from) != SQLITE_OK || sqlite3_bind_text(q, 2, prefix, -1, SQLITE_STATIC) != SQLITE_OK)
+		return sq_fail(s, "store: bind");
+	st = sqlite3_step(q);
+	if (st == SQLITE_ROW)
+		*index = sqlite3_column_int64(q, 0);
+	else if (st == SQLITE_DONE)
+		rc = custos_error_set(CUSTOS_ENOTFOUND, "no %s event from %lld", prefix, (long long)from);
+	else
+		rc = sq_fail(s, "store: event find");
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc;
+}
+
 static int sq_event_erase(void *impl, int64_t index)
 {
 	sq_store *s = impl;
@@ -1139,6 +1162,7 @@ const custos_store_ops custos_store_sqlite_ops = {
 	.event_each = sq_event_each,
 	.event_count = sq_event_count,
 	.event_get = sq_event_get,
+	.event_find = sq_event_find,
 	.event_erase = sq_event_erase,
 	.tile_put = sq_tile_put,
 	.tile_get = sq_tile_get,

@@ -620,6 +620,11 @@ int custos_store_event_get(custos_store *st, int64_t index, custos_store_event *
 	return st->ops->event_get(st->impl, index, out);
 }
 
+int custos_store_event_find(custos_store *st, int64_t from, const char *prefix, int64_t *index)
+{
+	return st->ops->event_find(st->impl, from < 0 ? 0 : from, prefix, index);
+}
+
 void custos_store_event_dispose(custos_store_event *e)
 {
 	if (!e)

@@ -82,6 +82,8 @@ typedef struct custos_store_ops {
 	int (*event_each)(void *impl, custos_store_event_fn fn, void *ctx);
 	int64_t (*event_count)(void *impl);
 	int (*event_get)(void *impl, int64_t index, custos_store_event *out);
+	/* the first event at or after `from` whose type starts with `prefix`: its index, or ENOTFOUND */
+	int (*event_find)(void *impl, int64_t from, const char *prefix, int64_t *index);
 	int (*event_erase)(void *impl, int64_t index);
 
 	/* Log tiles: put writes (or grows) a tile; get copies its n hashes (ENOTFOUND if none); each walks them in order. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "custos/lifecycle.h"
 #include "custos/log.h"
 #include "custos/workflow.h"
 #include "util/util.h"
@@ -131,43 +132,104 @@ int custos_measure_file(custos_store *st, const char *json, size_t len, const ch
 	return custos_measure_file_by(st, json, len, actor, NULL, id_out, decision_json);
 }
 
+int custos_workflow_changed_since(custos_store *st, int64_t from)
+{
+	static const char *const prefixes[] = {"registry.", "rules."};
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++) {
+		int64_t at;
+		int rc = custos_store_event_find(st, from, prefixes[i], &at);
+		if (rc == 0)
+			return 1;
+		if (rc != CUSTOS_ENOTFOUND)
+			return rc;
+	}
+	return 0;
+}
+
+/* What one filing decides with: the basis it was given, or the rules and registry it read itself. */
+typedef struct {
+	const custos_ruleset *rules;
+	const custos_registry *registry;
+	custos_ruleset *own_rules;
+	custos_registry *own_registry;
+	custos_verdict v;
+	char *undecided; /* the decision as encoded without id or log index */
+} filing;
+
+static void filing_dispose(filing *f)
+{
+	custos_verdict_dispose(&f->v);
+	custos_registry_free(f->own_registry);
+	custos_ruleset_free(f->own_rules);
+	free(f->undecided);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Decides m on f's rules and registry, reading those in force first unless f has them. */
+static int filing_decide(custos_store *st, filing *f, const custos_measure *m)
+{
+	int rc;
+	if (!f->rules) {
+		if ((rc = custos_workflow_rules_current(st, &f->own_rules)) ||
+		    (rc = custos_registry_load(st, &f->own_registry)))
+			return rc;
+		f->rules = f->own_rules;
+		f->registry = f->own_registry;
+	}
+	if ((rc = custos_decide(&f->v, f->rules, f->registry, m)))
+		return rc;
+	if (f->v.decision.reject)
+		return custos_error_set(CUSTOS_EINVALID, "%s (%s, rule %s)", f->v.decision.reject->explain,
+					f->v.decision.reject->cite, f->v.decision.reject->rule);
+	return custos_verdict_encode(&f->undecided, &f->v, NULL, -1);
+}
+
 int custos_measure_file_by(custos_store *st, const char *json, size_t len, const char *actor, const char *principal,
 			   char **id_out, char **decision_json)
 {
+	return custos_measure_file_on(st, NULL, json, len, actor, principal, id_out, decision_json);
+}
+
+int custos_measure_file_on(custos_store *st, const custos_filing_basis *basis, const char *json, size_t len,
+			   const char *actor, const char *principal, char **id_out, char **decision_json)
+{
 	custos_measure m;
-	custos_ruleset *rs = NULL;
-	custos_registry *reg = NULL;
-	custos_verdict v;
-	char *canon = NULL, *undecided = NULL, *id = NULL, *printed = NULL;
-	int64_t index = -1;
+	filing f;
+	char *canon = NULL, *id = NULL, *printed = NULL;
+	int64_t index = -1, seen = basis ? basis->seen : custos_store_log_size(st);
 	int rc, in_tx = 0;
 
-	memset(&v, 0, sizeof(v));
+	memset(&f, 0, sizeof(f));
 	*id_out = NULL;
 	*decision_json = NULL;
 	if ((rc = custos_measure_decode(&m, json, len)))
 		return rc;
-	if ((principal && (rc = check_filer(st, principal, &m))) || (rc = custos_workflow_rules_current(st, &rs)) ||
-	    (rc = custos_registry_load(st, &reg)) ||
-	    (rc = custos_decide(&v, rs, reg, &m)))
-		goto out;
-	if (v.decision.reject) {
-		rc = custos_error_set(CUSTOS_EINVALID, "%s (%s, rule %s)", v.decision.reject->explain,
-				      v.decision.reject->cite, v.decision.reject->rule);
-		goto out;
+	if (basis) {
+		f.rules = basis->rules;
+		f.registry = basis->registry;
 	}
-	if ((rc = custos_measure_encode(&canon, &m)) || (rc = custos_verdict_encode(&undecided, &v, NULL, -1)))
+	/* decided outside the write lock, on what was in force when the log held `seen` events */
+	if ((principal && (rc = check_filer(st, principal, &m))) || (rc = custos_measure_encode(&canon, &m)) ||
+	    (rc = filing_decide(st, &f, &m)))
 		goto out;
 
 	if ((rc = custos_store_begin(st)))
 		goto out;
 	in_tx = 1;
-	if ((rc = custos_store_measure_insert(st, &id, canon, undecided, state_for(v.decision.outcome))) ||
+	/* under the write lock: a registry import or rule set since then means deciding again, on them */
+	if (seen < 0 || (rc = custos_workflow_changed_since(st, seen)) != 0) {
+		if (rc < 0 && seen >= 0)
+			goto out;
+		filing_dispose(&f);
+		if ((rc = filing_decide(st, &f, &m)))
+			goto out;
+	}
+	if ((rc = custos_store_measure_insert(st, &id, canon, f.undecided, state_for(f.v.decision.outcome))) ||
 	    (rc = custos_store_event_append(st, "measure.filed", actor, id, canon, NULL)) ||
-	    (rc = custos_store_event_append(st, "measure.decided", actor, id, undecided, &index)) ||
-	    (rc = custos_verdict_encode(&printed, &v, id, index)) ||
+	    (rc = custos_store_event_append(st, "measure.decided", actor, id, f.undecided, &index)) ||
+	    (rc = custos_verdict_encode(&printed, &f.v, id, index)) ||
 	    (rc = custos_store_measure_update_decision(st, id, printed)) ||
-	    (rc = wf_life_filed(st, id, &m, undecided, index, principal, actor)) || (rc = custos_store_commit(st)))
+	    (rc = wf_life_filed(st, id, &m, f.undecided, index, principal, actor)) || (rc = custos_store_commit(st)))
 		goto out;
 	in_tx = 0;
 	*id_out = id;
@@ -176,12 +238,9 @@ int custos_measure_file_by(custos_store *st, const char *json, size_t len, const
 out:
 	if (in_tx)
 		custos_store_rollback(st);
-	custos_verdict_dispose(&v);
-	custos_registry_free(reg);
-	custos_ruleset_free(rs);
+	filing_dispose(&f);
 	custos_measure_dispose(&m);
 	free(canon);
-	free(undecided);
 	free(id);
 	free(printed);
 	return rc;
