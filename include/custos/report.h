@@ -43,6 +43,13 @@ json_t *custos_report_screen(const custos_registry *reg, const char *const *sele
  * extension or a re-screening, is the decision that round asks approvals for.
  */
 json_t *custos_report_measure(custos_store *st, const custos_store_measure *m, custos_date today);
+/*
+ * The same record as compact JSON text (malloc'd), the stored measure,
+ * decisions and life spliced in as they are: what the API answers, without
+ * parsing and dumping kilobytes of JSON per read. CUSTOS_ERROR if a stored
+ * text is not a JSON object.
+ */
+int custos_report_measure_text(custos_store *st, const custos_store_measure *m, custos_date today, char **out);
 
 /*
  * The lines of `custos measure list`, each {"id", "state", "outcome",

@@ -89,15 +89,17 @@ int cmd_measure_show(cli_ctx *ctx, int argc, char **argv)
 	}
 	{
 		json_t *o = custos_report_measure(st, &m, custos_date_today());
-		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 		if (s)
 			puts(s);
+		else
+			rc = o ? CUSTOS_ENOMEM : CUSTOS_ERROR;
 		free(s);
 		json_decref(o);
 	}
 	custos_store_measure_dispose(&m);
 	custos_store_close(st);
-	return CLI_OK;
+	return rc ? cli_fail(rc, "measure show") : CLI_OK;
 }
 
 static int print_line(void *ctx, json_t *line)

@@ -117,7 +117,13 @@ void srv_h_measure_show(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 		srv_fail(rs, rc, "id");
 		return;
 	}
-	srv_json(rs, 200, custos_report_measure(ctx->store, &m, custos_date_today()));
+	{
+		char *text = NULL;
+		if ((rc = custos_report_measure_text(ctx->store, &m, custos_date_today(), &text)))
+			srv_fail(rs, rc, NULL);
+		else
+			srv_bytes(rs, 200, "application/json", text, strlen(text));
+	}
 	custos_store_measure_dispose(&m);
 }
 

@@ -1,4 +1,5 @@
 /* report.c — the JSON reports shared by the command line and the HTTP API (screening hits, measure records). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "custos/error.h"
 #include "custos/lifecycle.h"
 #include "custos/report.h"
+#include "util/util.h"
 
 json_t *custos_report_hit(const custos_hit *h)
 {
@@ -62,48 +64,81 @@ json_t *custos_report_screen(const custos_registry *reg, const char *const *sele
 	return root;
 }
 
-/* The life of measure m as JSON, or NULL (a store without life records, or an error). */
-static json_t *life_of(custos_store *st, const char *id, custos_date today)
-{
-	char *text = NULL;
-	json_t *life = NULL;
-	if (custos_measure_life(st, id, today, &text) == 0)
-		life = json_loads(text, 0, NULL);
-	free(text);
-	return life;
-}
-
 /*
  * The decision the current round asks approvals for, when it is not the
- * filing's (an extension or a re-screening): the event that logged it.
- * NULL when the round is the filing's, or the event is gone (erased).
+ * filing's (an extension or a re-screening): the text of the event that
+ * logged it. NULL when the round is the filing's, or the event is gone.
  */
-static json_t *round_decision(custos_store *st, const json_t *life)
+static char *round_decision(custos_store *st, const json_t *life)
 {
 	const char *kind = json_string_value(json_object_get(life, "round_kind"));
-	json_t *index = json_object_get(life, "decision_index"), *d = NULL;
+	json_t *index = json_object_get(life, "decision_index");
 	custos_store_event e;
+	char *text = NULL;
 	if (!kind || strcmp(kind, "filing") == 0 || !json_is_integer(index) ||
 	    custos_store_event_get(st, json_integer_value(index), &e))
 		return NULL;
-	if (e.payload && e.payload[0])
-		d = json_loads(e.payload, 0, NULL);
+	if (e.payload && e.payload[0]) {
+		text = e.payload;
+		e.payload = NULL;
+	}
 	custos_store_event_dispose(&e);
-	return d;
+	return text;
+}
+
+/* `key` and a stored JSON object as it is: custos wrote it, so it is spliced in rather than parsed again. */
+static int splice(custos_buf *b, const char *key, const char *text, const char *id, const char *what)
+{
+	size_t n = text ? strlen(text) : 0;
+	int rc;
+	if (n < 2 || text[0] != '{' || text[n - 1] != '}')
+		return custos_error_set(CUSTOS_ERROR, "measure %s: the stored %s is not a JSON object", id, what);
+	if ((rc = custos_buf_puts(b, key)))
+		return rc;
+	return custos_buf_append(b, text, n);
+}
+
+int custos_report_measure_text(custos_store *st, const custos_store_measure *m, custos_date today, char **out)
+{
+	char *life_text = NULL, *round = NULL;
+	json_t *life = NULL;
+	const char *state = m->state;
+	custos_buf b;
+	int rc;
+	*out = NULL;
+	if (custos_measure_life(st, m->id, today, &life_text) == 0 && (life = json_loads(life_text, 0, NULL))) {
+		if (json_is_string(json_object_get(life, "state")))
+			state = json_string_value(json_object_get(life, "state"));
+		round = round_decision(st, life);
+	}
+	custos_buf_init(&b, SIZE_MAX / 2);
+	if (!(rc = custos_buf_puts(&b, "{\"id\":")) && !(rc = custos_buf_json_string(&b, m->id)) &&
+	    !(rc = custos_buf_puts(&b, ",\"state\":")) && !(rc = custos_buf_json_string(&b, state)) &&
+	    !(rc = custos_buf_puts(&b, ",\"filed_at\":")) && !(rc = custos_buf_json_string(&b, m->filed_at)) &&
+	    !(rc = splice(&b, ",\"measure\":", m->measure, m->id, "measure")))
+		rc = splice(&b, ",\"decision\":", m->decision, m->id, "decision");
+	if (!rc && round)
+		rc = splice(&b, ",\"round_decision\":", round, m->id, "round's decision");
+	if (!rc && life)
+		rc = splice(&b, ",\"life\":", life_text, m->id, "life");
+	if (!rc)
+		rc = custos_buf_puts(&b, "}");
+	if (!rc)
+		*out = custos_buf_detach(&b);
+	custos_buf_dispose(&b);
+	json_decref(life);
+	free(life_text);
+	free(round);
+	return rc;
 }
 
 json_t *custos_report_measure(custos_store *st, const custos_store_measure *m, custos_date today)
 {
-	json_t *o = json_object(), *life = life_of(st, m->id, today), *round = life ? round_decision(st, life) : NULL;
-	json_object_set_new(o, "id", json_string(m->id));
-	json_object_set_new(o, "state", life ? json_incref(json_object_get(life, "state")) : json_string(m->state));
-	json_object_set_new(o, "filed_at", json_string(m->filed_at));
-	json_object_set_new(o, "measure", json_loads(m->measure, 0, NULL));
-	json_object_set_new(o, "decision", json_loads(m->decision, 0, NULL));
-	if (round)
-		json_object_set_new(o, "round_decision", round);
-	if (life)
-		json_object_set_new(o, "life", life);
+	char *text = NULL;
+	json_t *o = NULL;
+	if (custos_report_measure_text(st, m, today, &text) == 0)
+		o = json_loads(text, 0, NULL);
+	free(text);
 	return o;
 }
 
