@@ -9,10 +9,10 @@
 
 /*
  * The active principals' verifier keys, each with its principal's id, read
- * from the store once and again only when a key is not found and the log
- * has grown since (a principal is added or revoked only with an event): a
- * signed request reads one principal record, not every one, and requests
- * by unknown keys cannot make each request walk them all. The record read
+ * from the store once and again only when a key is not found and a
+ * principal event was logged since (a principal is added or revoked only
+ * with one): a signed request reads one principal record, not every one,
+ * and a request by an unknown key costs one query over the newest events. The record read
  * by id is what decides (active, same key), so a revocation counts at once.
  */
 struct srv_key {
@@ -89,6 +89,19 @@ static int keys_refresh(custos_server *s, custos_store *st)
 	pthread_mutex_unlock(&s->lock);
 	if (size < 0 || (seen >= 0 && size == seen))
 		return 0;
+	if (seen >= 0) {
+		/* only a principal event changes who holds which key: otherwise just note how far that is known */
+		int64_t at;
+		int rc = custos_store_event_find(st, seen, "principal.", &at);
+		if (rc == CUSTOS_ENOTFOUND) {
+			pthread_mutex_lock(&s->lock);
+			if (s->keys_size < size)
+				s->keys_size = size;
+			pthread_mutex_unlock(&s->lock);
+		}
+		if (rc)
+			return 0;
+	}
 	if (custos_principal_each(st, collect_key, &l)) {
 		keys_dispose(l.v, l.n);
 		return 0;
