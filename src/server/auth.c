@@ -12,8 +12,9 @@
  * from the store once and again only when a key is not found and a
  * principal event was logged since (a principal is added or revoked only
  * with one): a signed request reads one principal record, not every one,
- * and a request by an unknown key costs one query over the newest events. The record read
- * by id is what decides (active, same key), so a revocation counts at once.
+ * and a request by an unknown key costs one query over the newest events.
+ * The record read by id is what decides (active, same key), so a
+ * revocation counts at once.
  */
 struct srv_key {
 	char *vkey, *id;
@@ -79,7 +80,7 @@ static void keys_find(custos_server *s, const char *vkey, char id[65])
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Reads the keys again if the log grew since they were read; returns whether it did. */
+/* Reads the keys again if a principal event was logged since they were read; returns whether it did. */
 static int keys_refresh(custos_server *s, custos_store *st)
 {
 	int64_t size = custos_store_log_size(st), seen;
