@@ -208,12 +208,22 @@ async function loadInbox() {
   box.replaceChildren(el("p", { class: "muted" }, "Loading…"));
   const parts = [];
   for (const role of session.me.roles || []) {
-    const r = await api("GET", "/v1/measures", { query: { role } });
+    // the server answers in pages: follow "next" to the end of what waits for this role
+    const measures = [];
+    let r;
+    let after = null;
+    do {
+      const query = after ? { role, limit: 500, after } : { role, limit: 500 };
+      r = await api("GET", "/v1/measures", { query });
+      if (!r.ok) break;
+      measures.push(...(r.json.measures || []));
+      after = r.json.next;
+    } while (after);
     if (!r.ok) {
       parts.push(el("h3", {}, role), el("p", { class: "error", role: "alert" }, failure(r)));
       continue;
     }
-    const rows = (r.json.measures || []).map((m) =>
+    const rows = measures.map((m) =>
       el(
         "tr",
         {},

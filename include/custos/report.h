@@ -60,5 +60,8 @@ int custos_report_measure_text(custos_store *st, const custos_store_measure *m, 
 typedef int (*custos_report_fn)(void *ctx, json_t *line);
 int custos_report_measures(custos_store *st, const char *state, const char *role, custos_date today,
 			   custos_report_fn fn, void *ctx);
+/* The same, only for measures filed after measure `after` (CUSTOS_ENOTFOUND if there is none such). */
+int custos_report_measures_after(custos_store *st, const char *after, const char *state, const char *role,
+				 custos_date today, custos_report_fn fn, void *ctx);
 
 #endif

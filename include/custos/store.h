@@ -67,6 +67,8 @@ int custos_store_measure_set_state(custos_store *st, const char *id, const char 
 int custos_store_measure_get(custos_store *st, custos_store_measure *out, const char *id);
 typedef int (*custos_store_measure_fn)(void *ctx, const custos_store_measure *m);
 int custos_store_measure_each(custos_store *st, custos_store_measure_fn fn, void *ctx);
+/* The measures filed after measure `after`, in filing order; CUSTOS_ENOTFOUND if `after` does not exist. */
+int custos_store_measure_each_after(custos_store *st, const char *after, custos_store_measure_fn fn, void *ctx);
 void custos_store_measure_dispose(custos_store_measure *m);
 
 /*

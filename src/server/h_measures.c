@@ -72,11 +72,16 @@ void srv_h_decide(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 	srv_snapshot_release(ctx->srv, snap);
 }
 
+/* A page of measures: at most `limit` the caller may see; `next` is set when one more was found. */
 typedef struct {
 	srv_ctx *ctx;
 	const srv_request *rq;
 	json_t *list;
+	size_t limit;
+	char next[32];
 } list_ctx;
+
+#define LIST_FULL 1 /* stops the walk: the page is full and another measure follows */
 
 static int add_line(void *vctx, json_t *line)
 {
@@ -85,22 +90,41 @@ static int add_line(void *vctx, json_t *line)
 		json_decref(line);
 		return 0;
 	}
+	if (json_array_size(l->list) == l->limit) {
+		/* one more the caller may see: the page ends with its last measure, and "next" points there */
+		const char *last = json_string_value(json_object_get(json_array_get(l->list, l->limit - 1), "id"));
+		snprintf(l->next, sizeof(l->next), "%s", last ? last : "");
+		json_decref(line);
+		return LIST_FULL;
+	}
 	return json_array_append_new(l->list, line) ? CUSTOS_ENOMEM : 0;
 }
 
 void srv_h_measure_list(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 {
-	const srv_kv *state = srv_query(rq, "state"), *role = srv_query(rq, "role");
+	const srv_kv *state = srv_query(rq, "state"), *role = srv_query(rq, "role"), *limit = srv_query(rq, "limit"),
+		     *after = srv_query(rq, "after");
 	json_t *list = json_array();
-	list_ctx l = {ctx, rq, list};
-	int rc = custos_report_measures(ctx->store, state ? state->value : NULL, role ? role->value : NULL,
-					custos_date_today(), add_line, &l);
-	if (rc) {
+	list_ctx l = {ctx, rq, list, 100, ""};
+	int rc;
+	if (limit && (limit->num < 1 || limit->num > 1000)) {
 		json_decref(list);
-		srv_fail(rs, rc, NULL);
+		srv_error(rs, 400, "limit", "limit: from 1 to 1000, not %s", limit->value);
 		return;
 	}
-	srv_json(rs, 200, json_pack("{s:o}", "measures", list));
+	if (limit)
+		l.limit = (size_t)limit->num;
+	rc = custos_report_measures_after(ctx->store, after ? after->value : NULL, state ? state->value : NULL,
+					  role ? role->value : NULL, custos_date_today(), add_line, &l);
+	if (rc && rc != LIST_FULL) {
+		json_decref(list);
+		if (rc == CUSTOS_ENOTFOUND && after)
+			srv_error(rs, 400, "after", "after: no measure '%.64s'", after->value);
+		else
+			srv_fail(rs, rc, NULL);
+		return;
+	}
+	srv_json(rs, 200, json_pack("{s:o,s:o}", "measures", list, "next", *l.next ? json_string(l.next) : json_null()));
 }
 
 void srv_h_measure_show(srv_ctx *ctx, srv_request *rq, srv_response *rs)

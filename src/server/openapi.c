@@ -54,7 +54,9 @@ static const struct {
 	{"MeasureList", "{\"type\":\"object\",\"properties\":{\"measures\":{\"type\":\"array\",\"items\":{\"type\":"
 			"\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"state\":{\"type\":\"string\"},"
 			"\"outcome\":{\"type\":\"string\"},\"filed_at\":{\"type\":\"string\"},\"kind\":{\"type\":"
-			"\"string\"},\"requested_by\":{\"type\":\"string\"},\"approvals\":{\"type\":\"array\"}}}}}}"},
+			"\"string\"},\"requested_by\":{\"type\":\"string\"},\"approvals\":{\"type\":\"array\"}}}},"
+			"\"next\":{\"type\":[\"string\",\"null\"],\"description\":\"more follow: ask again with "
+			"after=next\"}}}"},
 	{"Party",
 	 "{\"type\":\"object\",\"required\":[\"id\",\"category\"],\"properties\":{\"id\":{\"type\":\"string\"},"
 	 "\"category\":{\"type\":\"string\"},\"name\":{\"type\":[\"string\",\"null\"]},"

@@ -256,6 +256,29 @@ if [ "$(sort -u "$work/codes")" = 201 ] && [ "$after" = $((before + 24)) ]; then
 else bad concurrent-filings "codes $(sort "$work/codes" | uniq -c | tr '\n' ' '), measures $before -> $after"; fi
 "$custos" log verify >/dev/null 2>"$work/verify.err" && ok concurrent-log-verifies || bad concurrent-log-verifies "$(cat "$work/verify.err")"
 
+# ---- pages of measures: ?limit= and ?after=, walked to the end, give the whole list once, in filing order -----
+req GET '/v1/measures?limit=5'; expect page-first 200 '(.measures | length) == 5 and .next == .measures[4].id'
+curl -s "$base/v1/measures?limit=1000" | jq -r '.measures[].id' >"$work/all.ids"
+: >"$work/paged.ids"
+cursor= pages=0
+while :; do
+	curl -s "$base/v1/measures?limit=7${cursor:+&after=$cursor}" >"$work/page.json"
+	jq -r '.measures[].id' "$work/page.json" >>"$work/paged.ids"
+	cursor=$(jq -r '.next // empty' "$work/page.json")
+	pages=$((pages + 1))
+	[ -z "$cursor" ] || [ $pages -gt 50 ] && break
+done
+if [ -s "$work/all.ids" ] && cmp -s "$work/all.ids" "$work/paged.ids" && [ $pages -eq $(( ($(wc -l <"$work/all.ids") + 6) / 7 )) ]; then
+	ok pages-walk-the-list
+else
+	bad pages-walk-the-list "$pages pages; $(diff "$work/all.ids" "$work/paged.ids" | head -3)"
+fi
+req GET '/v1/measures?limit=0'; expect page-limit-zero 400 '.field == "limit"'
+req GET '/v1/measures?limit=1001'; expect page-limit-too-big 400 '.field == "limit"'
+req GET '/v1/measures?limit=ten'; expect page-limit-not-a-number 400 '.field == "limit"'
+req GET '/v1/measures?after=M-999999'; expect page-after-unknown 400 '.field == "after"'
+req GET "/v1/measures?after=$(tail -1 "$work/all.ids")"; expect page-after-last 200 '(.measures | length) == 0 and .next == null'
+
 # ---- metrics after all that --------------------------------------------------------------------------
 req GET /metrics; expect metrics 200
 grep -q 'custos_http_requests_total{method="POST",route="/v1/decide",status="200"}' "$work/body" &&

@@ -185,6 +185,12 @@ static int list_one(void *vctx, const custos_store_measure *m)
 int custos_report_measures(custos_store *st, const char *state, const char *role, custos_date today,
 			   custos_report_fn fn, void *ctx)
 {
+	return custos_report_measures_after(st, NULL, state, role, today, fn, ctx);
+}
+
+int custos_report_measures_after(custos_store *st, const char *after, const char *state, const char *role,
+				 custos_date today, custos_report_fn fn, void *ctx)
+{
 	list_ctx l = {st, state, role, today, fn, ctx};
-	return custos_store_measure_each(st, list_one, &l);
+	return custos_store_measure_each_after(st, after, list_one, &l);
 }

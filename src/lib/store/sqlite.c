@@ -690,14 +690,33 @@ static int sq_measure_get(void *impl, custos_store_measure *out, const char *id)
 	return rc;
 }
 
-static int sq_measure_each(void *impl, custos_store_measure_fn fn, void *ctx)
+static int sq_measure_each(void *impl, const char *after, custos_store_measure_fn fn, void *ctx)
 {
 	sq_store *s = impl;
 	sqlite3_stmt *q = NULL;
 	custos_store_measure m = {0};
+	sqlite3_int64 from = 0;
 	int rc = 0, st;
-	if (sqlite3_prepare_v2(s->db, "SELECT id, measure, decision, state, filed_at FROM measures ORDER BY seq", -1,
-			       &q, NULL) != SQLITE_OK) {
+	if (after) {
+		if (sqlite3_prepare_v2(s->db, "SELECT seq FROM measures WHERE id = ?1", -1, &q, NULL) != SQLITE_OK ||
+		    sqlite3_bind_text(q, 1, after, -1, SQLITE_STATIC) != SQLITE_OK) {
+			rc = sq_fail(s, "store: measure list");
+			goto out;
+		}
+		if ((st = sqlite3_step(q)) == SQLITE_ROW) {
+			from = sqlite3_column_int64(q, 0);
+		} else {
+			rc = st == SQLITE_DONE ? custos_error_set(CUSTOS_ENOTFOUND, "no measure '%s'", after)
+					       : sq_fail(s, "store: measure list");
+			goto out;
+		}
+		sqlite3_finalize(q);
+		q = NULL;
+	}
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT id, measure, decision, state, filed_at FROM measures WHERE seq > ?1 ORDER BY seq", -1,
+			       &q, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(q, 1, from) != SQLITE_OK) {
 		rc = sq_fail(s, "store: measure list");
 		goto out;
 	}

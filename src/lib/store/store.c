@@ -349,7 +349,12 @@ int custos_store_measure_get(custos_store *st, custos_store_measure *out, const 
 
 int custos_store_measure_each(custos_store *st, custos_store_measure_fn fn, void *ctx)
 {
-	return st->ops->measure_each(st->impl, fn, ctx);
+	return st->ops->measure_each(st->impl, NULL, fn, ctx);
+}
+
+int custos_store_measure_each_after(custos_store *st, const char *after, custos_store_measure_fn fn, void *ctx)
+{
+	return st->ops->measure_each(st->impl, after, fn, ctx);
 }
 
 void custos_store_measure_dispose(custos_store_measure *m)

@@ -74,7 +74,8 @@ typedef struct custos_store_ops {
 	int (*measure_update_decision)(void *impl, const char *id, const char *decision);
 	int (*measure_set_state)(void *impl, const char *id, const char *state);
 	int (*measure_get)(void *impl, custos_store_measure *out, const char *id);
-	int (*measure_each)(void *impl, custos_store_measure_fn fn, void *ctx);
+	/* in filing order; after != NULL: only those filed after that measure (ENOTFOUND if it does not exist) */
+	int (*measure_each)(void *impl, const char *after, custos_store_measure_fn fn, void *ctx);
 
 	/* `index` must be the next dense index (the backend refuses any other) */
 	int (*event_append)(void *impl, int64_t index, const char *type, const char *time, const char *actor,
