@@ -100,6 +100,8 @@ int custos_measure_life(custos_store *st, const char *id, custos_date today, cha
  * acknowledgement of that role, or (for comite_r) a suspension to review.
  */
 int custos_measure_waits_for(custos_store *st, const char *id, const char *role);
+/* 1 if the measure waits for one of p's roles or p signed for it in any round (one read of its life), else 0. */
+int custos_measure_concerns(custos_store *st, const char *id, const custos_principal *p);
 
 /* ---- authorisations ------------------------------------------------------------------ */
 

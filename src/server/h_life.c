@@ -17,38 +17,38 @@ static int caller(const srv_ctx *ctx, const srv_request *rq, custos_principal *p
 	return custos_principal_get(ctx->store, rq->principal, p);
 }
 
-int srv_may_see(srv_ctx *ctx, const srv_request *rq, const char *id)
+/* The caller's principal, read once per request; NULL on an open server or when it cannot be read. */
+static const custos_principal *caller_once(srv_ctx *ctx, const srv_request *rq)
 {
-	custos_principal p;
+	if (!ctx->caller_read)
+		ctx->caller_read = caller(ctx, rq, &ctx->caller) == 0 ? 1 : -1;
+	return ctx->caller_read == 1 ? &ctx->caller : NULL;
+}
+
+int srv_may_see(srv_ctx *ctx, const srv_request *rq, const char *id, const char *requested_by)
+{
+	const custos_principal *p;
 	custos_store_measure m;
-	char *life = NULL;
 	int see = 0;
 	if (!ctx->srv->opt.principals)
 		return 1;
-	if (caller(ctx, rq, &p))
+	if (!(p = caller_once(ctx, rq)))
 		return 0;
-	if (custos_principal_has_role(&p, "comite_r")) {
-		see = 1;
-	} else if (custos_store_measure_get(ctx->store, &m, id) == 0) {
-		json_t *mj = json_loads(m.measure, 0, NULL);
-		const char *by = json_string_value(json_object_get(mj, "requested_by"));
-		if (by && strcmp(by, p.authority) == 0 &&
-		    (custos_principal_has_role(&p, "requester") || custos_principal_has_role(&p, "service_head")))
-			see = 1;
-		json_decref(mj);
-		custos_store_measure_dispose(&m);
+	if (custos_principal_has_role(p, "comite_r"))
+		return 1;
+	if (custos_principal_has_role(p, "requester") || custos_principal_has_role(p, "service_head")) {
+		if (requested_by) {
+			see = strcmp(requested_by, p->authority) == 0;
+		} else if (custos_store_measure_get(ctx->store, &m, id) == 0) {
+			json_t *mj = json_loads(m.measure, 0, NULL);
+			const char *by = json_string_value(json_object_get(mj, "requested_by"));
+			see = by && strcmp(by, p->authority) == 0;
+			json_decref(mj);
+			custos_store_measure_dispose(&m);
+		}
 	}
-	for (size_t i = 0; !see && i < p.nroles; i++)
-		see = custos_measure_waits_for(ctx->store, id, p.roles[i]) == 1;
-	if (!see && custos_measure_life(ctx->store, id, custos_date_today(), &life) == 0) {
-		/* what it signed, in any round */
-		json_t *l = json_loads(life, 0, NULL);
-		see = json_object_get(json_object_get(l, "signers"), p.id) != NULL;
-		json_decref(l);
-	}
-	free(life);
-	custos_principal_dispose(&p);
-	return see;
+	/* what waits for one of its roles, or what it signed, in any round */
+	return see || custos_measure_concerns(ctx->store, id, p) == 1;
 }
 
 void srv_h_me(srv_ctx *ctx, srv_request *rq, srv_response *rs)
@@ -111,7 +111,7 @@ void srv_h_statement_text(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 		srv_error(rs, 404, NULL, "no principal: this server runs without signatures (--open)");
 		return;
 	}
-	if (!srv_may_see(ctx, rq, id)) {
+	if (!srv_may_see(ctx, rq, id, NULL)) {
 		srv_error(rs, 404, "id", "no measure '%s'", id);
 		return;
 	}
@@ -158,7 +158,7 @@ void srv_h_authorization(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 	size_t n = strcspn(id, ".");
 	int rc;
 	snprintf(measure, sizeof(measure), "%.*s", (int)(n < sizeof(measure) ? n : sizeof(measure) - 1), id);
-	if (!srv_may_see(ctx, rq, measure)) {
+	if (!srv_may_see(ctx, rq, measure, NULL)) {
 		srv_error(rs, 404, "id", "no authorisation '%s'", id);
 		return;
 	}

@@ -86,7 +86,8 @@ typedef struct {
 static int add_line(void *vctx, json_t *line)
 {
 	list_ctx *l = vctx;
-	if (!srv_may_see(l->ctx, l->rq, json_string_value(json_object_get(line, "id")))) {
+	if (!srv_may_see(l->ctx, l->rq, json_string_value(json_object_get(line, "id")),
+			 json_string_value(json_object_get(line, "requested_by")))) {
 		json_decref(line);
 		return 0;
 	}
@@ -132,7 +133,7 @@ void srv_h_measure_show(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 	custos_store_measure m;
 	const char *id = srv_param(rq, "id")->value;
 	int rc;
-	if (!srv_may_see(ctx, rq, id)) {
+	if (!srv_may_see(ctx, rq, id, NULL)) {
 		srv_error(rs, 404, "id", "no measure '%s'", id);
 		return;
 	}

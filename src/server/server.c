@@ -256,7 +256,9 @@ static enum MHD_Result send_response(struct MHD_Connection *c, srv_conn *cn, srv
  */
 static void dispatch(custos_server *s, srv_request *rq, const char *body, size_t len, srv_response *rs)
 {
-	srv_ctx ctx = {s, NULL};
+	srv_ctx ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.srv = s;
 	rq->body = body;
 	rq->body_len = len;
 	if (srv_authenticate(s, rq, rs) || srv_decode_body(rq, body, len, rs))
@@ -264,6 +266,8 @@ static void dispatch(custos_server *s, srv_request *rq, const char *body, size_t
 	if (!(ctx.store = srv_store(s, rs)))
 		return;
 	rq->route->handler(&ctx, rq, rs);
+	if (ctx.caller_read == 1)
+		custos_principal_dispose(&ctx.caller);
 	if (!rs->status)
 		srv_error(rs, 500, NULL, "the handler gave no answer");
 }

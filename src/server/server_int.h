@@ -13,6 +13,7 @@
 #include "custos/httpsig.h"
 #include "custos/measure.h"
 #include "custos/model.h"
+#include "custos/principal.h"
 #include "custos/registry.h"
 #include "custos/rules.h"
 #include "custos/server.h"
@@ -211,6 +212,8 @@ void srv_keys_free(custos_server *s);
 typedef struct srv_ctx {
 	custos_server *srv;
 	custos_store *store;
+	custos_principal caller; /* the signing principal, read once per request (srv_may_see) */
+	int caller_read;	 /* 0: not yet; 1: in `caller`; -1: none (an open server) or unreadable */
 } srv_ctx;
 
 /* This worker's store handle, opened on first use; NULL with rs filled (503) on failure. */
@@ -269,7 +272,8 @@ void srv_h_authorization_verify(srv_ctx *, srv_request *, srv_response *);
  * Whether the caller may see measure `id`: everyone on an open server;
  * comite_r everything; a requester or service_head its authority's
  * measures; an approver what waits for one of its roles or what it signed.
+ * `requested_by`, when the caller already has it, saves reading the measure.
  */
-int srv_may_see(srv_ctx *ctx, const srv_request *rq, const char *id);
+int srv_may_see(srv_ctx *ctx, const srv_request *rq, const char *id, const char *requested_by);
 
 #endif

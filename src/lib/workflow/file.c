@@ -216,6 +216,9 @@ int custos_measure_file_on(custos_store *st, const custos_filing_basis *basis, c
 	if ((rc = custos_store_begin(st)))
 		goto out;
 	in_tx = 1;
+	/* the filer again under the lock: a revocation committed meanwhile counts */
+	if (principal && (rc = check_filer(st, principal, &m)))
+		goto out;
 	/* under the write lock: a registry import or rule set since then means deciding again, on them */
 	if (seen < 0 || (rc = custos_workflow_changed_since(st, seen)) != 0) {
 		if (rc < 0 && seen >= 0)

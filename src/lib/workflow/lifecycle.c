@@ -887,28 +887,50 @@ int custos_measure_life(custos_store *st, const char *id, custos_date today, cha
 	return *json ? 0 : oom();
 }
 
-int custos_measure_waits_for(custos_store *st, const char *id, const char *role)
+/* Whether the life waits for `role`: an open round's approval, an acknowledgement, or (comite_r) a suspension. */
+static int life_waits_for(const json_t *life, const char *role)
 {
 	static const char *const closed[] = {"forbidden", "refused", "revoked", "ended", NULL};
-	json_t *life = NULL, *a;
+	json_t *a;
 	size_t i;
-	int waits = 0;
-	if (life_load(st, id, &life))
+	int waits = 0, open;
+	if (is_state(wf_jstr(life, "state"), closed))
 		return 0;
-	if (!is_state(wf_jstr(life, "state"), closed)) {
-		int open = json_is_true(json_object_get(life, "round_open"));
-		json_array_foreach(json_object_get(life, "approvals"), i, a)
-		{
-			if (strcmp(wf_jstr(a, "role"), role) != 0 || strcmp(wf_jstr(a, "state"), "pending") != 0)
-				continue;
-			if (strcmp(wf_jstr(a, "kind"), "notify") == 0 || open)
-				waits = 1;
-		}
-		if (strcmp(role, "comite_r") == 0 && strcmp(wf_jstr(life, "state"), "suspended") == 0)
+	open = json_is_true(json_object_get(life, "round_open"));
+	json_array_foreach(json_object_get(life, "approvals"), i, a)
+	{
+		if (strcmp(wf_jstr(a, "role"), role) != 0 || strcmp(wf_jstr(a, "state"), "pending") != 0)
+			continue;
+		if (strcmp(wf_jstr(a, "kind"), "notify") == 0 || open)
 			waits = 1;
 	}
+	if (strcmp(role, "comite_r") == 0 && strcmp(wf_jstr(life, "state"), "suspended") == 0)
+		waits = 1;
+	return waits;
+}
+
+int custos_measure_waits_for(custos_store *st, const char *id, const char *role)
+{
+	json_t *life = NULL;
+	int waits;
+	if (life_load(st, id, &life))
+		return 0;
+	waits = life_waits_for(life, role);
 	json_decref(life);
 	return waits;
+}
+
+int custos_measure_concerns(custos_store *st, const char *id, const custos_principal *p)
+{
+	json_t *life = NULL;
+	int yes;
+	if (life_load(st, id, &life))
+		return 0;
+	yes = json_object_get(json_object_get(life, "signers"), p->id) != NULL;
+	for (size_t i = 0; !yes && i < p->nroles; i++)
+		yes = life_waits_for(life, p->roles[i]);
+	json_decref(life);
+	return yes;
 }
 
 /* ---- re-screening after a registry change ---------------------------------------------------------- */
