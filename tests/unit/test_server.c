@@ -18,6 +18,7 @@
 #include "custos/builtin.h"
 #include "custos/tiles.h"
 #include "custos/workflow.h"
+#include "rfc9421_key.h"
 
 /* Decodes method and target; returns the status of the error answer, or 0 with the route's pattern in *pattern. */
 static int decode(const char *method, const char *uri, const char **pattern, char *field, size_t cap)
@@ -183,13 +184,6 @@ static void test_openapi_lists_every_route(void **state)
 
 /* ---- signatures against a live server ---------------------------------------------------------- */
 
-static const uint8_t rfc_seed[32] = {0x9f, 0x83, 0x62, 0xf8, 0x7a, 0x48, 0x4a, 0x95, 0x4e, 0x6e, 0x74,
-				     0x0c, 0x5b, 0x4c, 0x0e, 0x84, 0x22, 0x91, 0x39, 0xa2, 0x0a, 0xa8,
-				     0xab, 0x56, 0xff, 0x66, 0x58, 0x6f, 0x6a, 0x7d, 0x29, 0xc5};
-static const uint8_t rfc_pub[32] = {0x26, 0xb4, 0x0b, 0x8f, 0x93, 0xff, 0xf3, 0xd8, 0x97, 0x11, 0x2f,
-				    0x7e, 0xbc, 0x58, 0x2b, 0x23, 0x2d, 0xbd, 0x72, 0x51, 0x7d, 0x08,
-				    0x2f, 0xe8, 0x3c, 0xfb, 0x30, 0xdd, 0xce, 0x43, 0xd1, 0xbb};
-
 /* A stand-in for principals: one key, the RFC 9421 test key, holding the requester role. */
 static int test_lookup(void *ctx, const char *keyid, uint8_t pub[32], char *roles, size_t roles_len)
 {
@@ -256,6 +250,44 @@ static void signed_headers(char *out, size_t cap, const char *method, const char
 	free(sig);
 }
 
+/* Removes a test store's files: the database, its WAL and shared memory, the log key. */
+static void remove_store(const char *path)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm", ".log-key"};
+	char f[256];
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
+		snprintf(f, sizeof(f), "%s%s", path, suffixes[i]);
+		remove(f);
+	}
+}
+
+/* A new, initialised store at path (what was there is removed), open for the test to fill. */
+static custos_store *fresh_store(const char *path)
+{
+	custos_store *st = NULL;
+	remove_store(path);
+	assert_int_equal(custos_store_open(&st, path, 1), 0);
+	assert_int_equal(custos_workflow_init(st, path, "test.example/log", NULL, "test"), 0);
+	return st;
+}
+
+/* Server options for the store at path, on a port the system picks. */
+static void options_for(custos_server_options *o, const char *path)
+{
+	custos_server_options_init(o);
+	o->store_uri = path;
+	o->port = 0;
+}
+
+/* Starts the server and points send_request at it. */
+static custos_server *start(const custos_server_options *o)
+{
+	custos_server *srv = NULL;
+	assert_int_equal(custos_server_start(&srv, o), 0);
+	port = custos_server_port(srv);
+	return srv;
+}
+
 static void test_signatures_on_a_live_server(void **state)
 {
 	custos_server_options o;
@@ -268,20 +300,14 @@ static void test_signatures_on_a_live_server(void **state)
 	const char *measure = "{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"police\","
 			      "\"targets\":[\"tel:+32470555101\"],\"period\":{\"from\":\"2026-12-01\",\"to\":\"2026-12-31\"}}";
 	(void)state;
-	remove("test_server.db");
-	remove("test_server.db.log-key");
-	assert_int_equal(custos_store_open(&st, "test_server.db", 1), 0);
-	assert_int_equal(custos_workflow_init(st, "test_server.db", "test.example/log", NULL, "test"), 0);
+	st = fresh_store("test_server.db");
 	assert_int_equal(custos_builtin_get(&demo, &demo_len, "demo/registry.jsonl"), 0);
 	assert_int_equal(custos_registry_import(st, demo, demo_len, "demo", "test", NULL), 0);
 	custos_store_close(st);
 
-	custos_server_options_init(&o);
-	o.store_uri = "test_server.db";
-	o.port = 0;
+	options_for(&o, "test_server.db");
 	o.lookup = test_lookup;
-	assert_int_equal(custos_server_start(&srv, &o), 0);
-	port = custos_server_port(srv);
+	srv = start(&o);
 
 	/* public paths need no signature; the others do */
 	assert_int_equal(send_request("GET", "/v1/log/checkpoint", J, NULL, NULL), 200);
@@ -312,10 +338,7 @@ static void test_signatures_on_a_live_server(void **state)
 	signed_headers(h, sizeof(h), "GET", "/v1/measures", "", "clerk", now);
 	assert_int_equal(send_request("GET", "/v1/measures", J, NULL, h), 200);
 	custos_server_stop(srv);
-	remove("test_server.db");
-	remove("test_server.db-wal");
-	remove("test_server.db-shm");
-	remove("test_server.db.log-key");
+	remove_store("test_server.db");
 }
 
 static void test_role_refused(void **state)
@@ -323,20 +346,12 @@ static void test_role_refused(void **state)
 	custos_server_options o;
 	custos_server *srv = NULL;
 	char h[4096];
-	custos_store *st = NULL;
 	const char *line = "{\"id\":\"P-X\",\"category\":\"journalist\",\"selectors\":[]}\n";
 	(void)state;
-	remove("test_role.db");
-	remove("test_role.db.log-key");
-	assert_int_equal(custos_store_open(&st, "test_role.db", 1), 0);
-	assert_int_equal(custos_workflow_init(st, "test_role.db", "test.example/log", NULL, "test"), 0);
-	custos_store_close(st);
-	custos_server_options_init(&o);
-	o.store_uri = "test_role.db";
-	o.port = 0;
+	custos_store_close(fresh_store("test_role.db"));
+	options_for(&o, "test_role.db");
 	o.lookup = test_lookup;
-	assert_int_equal(custos_server_start(&srv, &o), 0);
-	port = custos_server_port(srv);
+	srv = start(&o);
 	signed_headers(h, sizeof(h), "POST", "/v1/registry", line, "clerk", (int64_t)time(NULL));
 	{
 		/* the registry takes JSON Lines (415 comes before the signature); a requester may not import: 403 */
@@ -346,10 +361,7 @@ static void test_role_refused(void **state)
 		assert_int_equal(send_request("POST", "/v1/registry", "application/jsonl", line, req_headers), 403);
 	}
 	custos_server_stop(srv);
-	remove("test_role.db");
-	remove("test_role.db-wal");
-	remove("test_role.db-shm");
-	remove("test_role.db.log-key");
+	remove_store("test_role.db");
 }
 
 /* A connection to the server, or -1. */
@@ -398,21 +410,13 @@ static void test_connection_cap(void **state)
 {
 	custos_server_options o;
 	custos_server *srv = NULL;
-	custos_store *st = NULL;
 	int idle[3], status = -1;
 	(void)state;
-	remove("test_cap.db");
-	remove("test_cap.db.log-key");
-	assert_int_equal(custos_store_open(&st, "test_cap.db", 1), 0);
-	assert_int_equal(custos_workflow_init(st, "test_cap.db", "test.example/log", NULL, "test"), 0);
-	custos_store_close(st);
-	custos_server_options_init(&o);
-	o.store_uri = "test_cap.db";
-	o.port = 0;
+	custos_store_close(fresh_store("test_cap.db"));
+	options_for(&o, "test_cap.db");
 	o.threads = 2;
 	o.max_connections = 3;
-	assert_int_equal(custos_server_start(&srv, &o), 0);
-	port = custos_server_port(srv);
+	srv = start(&o);
 	assert_int_equal(healthz(), 200);
 	usleep(200 * 1000); /* its connection is gone from the count */
 	for (int i = 0; i < 3; i++) { /* one at a time: a worker counts a connection once it has taken it up */
@@ -429,10 +433,7 @@ static void test_connection_cap(void **state)
 	close(idle[1]);
 	close(idle[2]);
 	custos_server_stop(srv);
-	remove("test_cap.db");
-	remove("test_cap.db-wal");
-	remove("test_cap.db-shm");
-	remove("test_cap.db.log-key");
+	remove_store("test_cap.db");
 }
 
 int main(void)
