@@ -13,7 +13,7 @@ for name in "$@"; do
 	d="$root/tests/golden/$name"
 	work="$tmp/$name"
 	mkdir -p "$work"
-	(cd "$work" && PATH="$tmp/bin:$PATH" CUSTOS_STORE="$work/custos.db" CUSTOS_TODAY=2026-11-24 \
+	(cd "$work" && PATH="$tmp/bin:$PATH" CUSTOS_STORE="$work/custos.db" \
 		CUSTOS_NOW=2026-11-24T09:00:00Z CUSTOS_ACTOR=tester ROOT="$root" DATA="$root/tests/data" BUILD="$root/$tree" \
 		bash -e -o pipefail "$d/cmd") >"$d/stdout" 2>"$work/stderr"
 	echo $? >"$d/status"

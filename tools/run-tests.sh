@@ -13,6 +13,7 @@ result() { # name status
 	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"
 	else fail=$((fail + 1)); failed+=("$1"); echo "FAIL $1"; fi
 }
+echo "clock: ${CUSTOS_NOW:-the system clock} (golden tests: their pinned instant)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/bin"
@@ -40,7 +41,7 @@ for d in "$root"/tests/golden/*/; do
 	name=golden/$(basename "$d")
 	work="$tmp/g.$(basename "$d")"
 	mkdir -p "$work"
-	(cd "$work" && PATH="$tmp/bin:$PATH" CUSTOS_STORE="$work/custos.db" CUSTOS_TODAY=2026-11-24 \
+	(cd "$work" && PATH="$tmp/bin:$PATH" CUSTOS_STORE="$work/custos.db" \
 		CUSTOS_NOW=2026-11-24T09:00:00Z CUSTOS_ACTOR=tester ROOT="$root" DATA="$root/tests/data" BUILD="$root/$tree" \
 		bash -e -o pipefail "$d/cmd") >"$work/stdout" 2>"$work/stderr"
 	rc=$?

@@ -16,13 +16,29 @@ typedef int32_t custos_date;
 int custos_date_parse(custos_date *out, const char *s);
 /* Writes "YYYY-MM-DD" and a NUL into buf (at least 11 bytes). */
 void custos_date_format(char buf[11], custos_date d);
-/* Today in UTC, or $CUSTOS_TODAY when set (for reproducible runs). */
+/*
+ * The clock. The library never reads the system's clock or the environment
+ * for the time itself: it asks the clock its caller installed, as libgit2 and
+ * curl take their allocators. custos_clock_set() installs one (NULL: the
+ * system clock), once, before any other call and before threads start.
+ * custos_clock_pin() installs one from a setting: "2026-11-24T09:30:00Z" (the
+ * clock stands still at that instant; reproducible runs) or a shift of the
+ * system clock, "+400d", "-2h", "+90s" (the clock runs, shifted); NULL or ""
+ * is the system clock. The CLI and the server read that setting from
+ * $CUSTOS_NOW; nothing in the library does.
+ */
+typedef int64_t (*custos_clock_fn)(void *ctx); /* seconds since the epoch, UTC */
+void custos_clock_set(custos_clock_fn fn, void *ctx);
+int custos_clock_pin(const char *setting); /* CUSTOS_EINVALID naming a malformed setting; nothing installed */
+int64_t custos_clock_now(void);		   /* what the installed clock reads */
+
+/* Today in UTC, by the installed clock. */
 custos_date custos_date_today(void);
 
 /* An instant as RFC 3339 UTC with seconds, "2026-11-24T09:30:00Z" (20 characters). */
 int custos_time_parse(int64_t *secs, const char *s); /* seconds since the epoch; CUSTOS_EINVALID, no message */
 void custos_time_format(char out[21], int64_t secs);
-/* Now, or $CUSTOS_NOW when set (reproducible runs); CUSTOS_EINVALID naming a malformed $CUSTOS_NOW. */
+/* Now, by the installed clock; CUSTOS_EINVALID when it reads outside the years 1970-9999. */
 int custos_time_now(char out[21]);
 
 /*

@@ -64,6 +64,8 @@ static void print_help(FILE *f, const char *prog)
 		fprintf(f, "  %-22s %-28s %s\n", name, verbs[i].args, verbs[i].help);
 	}
 	fprintf(f, "\nThe store also comes from $CUSTOS_STORE (default ./custos.db).\n"
+		   "$CUSTOS_NOW sets the clock: an instant (2026-11-24T09:00:00Z) where it stands still, or a shift\n"
+		   "of the system clock (+400d, -2h, +90s).\n"
 		   "Exit status: 0 success (a decision of any outcome), 1 refused or invalid input, 2 usage.\n");
 }
 
@@ -172,6 +174,9 @@ int main(int argc, char **argv)
 		ctx.actor = getenv("USER");
 	if (!ctx.actor || !*ctx.actor)
 		ctx.actor = "cli";
+	/* the clock: $CUSTOS_NOW stands it still at an instant or shifts the system clock (custos_clock_pin) */
+	if (custos_clock_pin(getenv("CUSTOS_NOW")))
+		return cli_usage(&ctx, "CUSTOS_NOW: %s", custos_error_last());
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
 			flag_store = argv[i + 1];

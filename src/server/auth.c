@@ -219,7 +219,7 @@ int srv_authenticate(custos_server *s, srv_request *rq, srv_response *rs)
 		return 0;
 	m = (custos_httpsig_message){rq->method,   "http",	 rq->header(rq->header_ctx, "host"),
 				     rq->raw_path, rq->raw_query, rq->header, rq->header_ctx};
-	pol = (custos_httpsig_policy){(int64_t)time(NULL), s->opt.max_signature_age, 60, rq->body, rq->body_len};
+	pol = (custos_httpsig_policy){custos_clock_now(), s->opt.max_signature_age, 60, rq->body, rq->body_len};
 	rc = custos_httpsig_verify(&who, &why, &m, rq->header(rq->header_ctx, "signature-input"),
 				   rq->header(rq->header_ctx, "signature"), &pol, lookup, lookup_ctx, s->replay);
 	if (rc == CUSTOS_ELIMIT) {

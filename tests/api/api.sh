@@ -78,15 +78,15 @@ req POST /v1/decide "${JSON[@]}" --data-binary @"$root/demo/measures/s1.json"
 expect decide-s1 200 '.outcome == "forbidden" and (has("id") | not) and (has("log_index") | not)'
 req POST /v1/decide "${JSON[@]}" --data-binary @"$root/demo/measures/s7.json"
 expect decide-s7 200 '.outcome == "forbidden"'
-req POST /v1/decide "${JSON[@]}" -d '{"kind":"search","framework":"criminal","requested_by":"police","targets":["tel:+32470555101"],"period":{"from":"2026-12-01","to":"2026-12-31"},"colour":"red"}'
+req POST /v1/decide "${JSON[@]}" -d "$(shifted '{"kind":"search","framework":"criminal","requested_by":"police","targets":["tel:+32470555101"],"period":{"from":"2026-12-01","to":"2026-12-31"},"colour":"red"}')"
 expect decide-unknown-field 400 '.field == "colour" and (.error | test("unknown field"))'
-req POST /v1/decide "${JSON[@]}" -d '{"kind":"search","framework":"criminal","requested_by":"police","targets":["tel:+32abc"],"period":{"from":"2026-12-01","to":"2026-12-31"}}'
+req POST /v1/decide "${JSON[@]}" -d "$(shifted '{"kind":"search","framework":"criminal","requested_by":"police","targets":["tel:+32abc"],"period":{"from":"2026-12-01","to":"2026-12-31"}}')"
 expect decide-bad-selector 400 '.field == "targets[0]"'
 req POST /v1/decide "${JSON[@]}" -d '{"kind":"wiretap"}'
 expect decide-unknown-kind 400 '.field == "kind"'
 req POST /v1/decide "${JSON[@]}" -d '{"kind":"search",'
 expect decide-malformed-json 400 '.field == "body" and (.error | test("line 1"))'
-req POST /v1/decide "${JSON[@]}" -d '{"kind":"observation","framework":"intelligence","requested_by":"vsse","targets":["tel:+32470555101"],"period":{"from":"2026-12-01","to":"2026-12-31"}}'
+req POST /v1/decide "${JSON[@]}" -d "$(shifted '{"kind":"observation","framework":"intelligence","requested_by":"vsse","targets":["tel:+32470555101"],"period":{"from":"2026-12-01","to":"2026-12-31"}}')"
 expect decide-rejected-by-rule 400 '.error | test("grounds")'
 req POST /v1/decide -H 'Content-Type: text/plain' --data-binary @"$root/demo/measures/s1.json"
 expect decide-wrong-type 415 '.field == "Content-Type"'
@@ -111,9 +111,9 @@ req GET /v1/measures/M-000003
 json .decision >"$work/api.decision"
 cmp -s "$work/cli.decision" "$work/api.decision" && ok show-same-as-cli || bad show-same-as-cli "API and CLI differ"
 before=$(log_size)
-req POST /v1/measures "${JSON[@]}" -d '{"kind":"search","framework":"criminal","requested_by":"police","targets":["tel:+32470555101","imei:490154203237519"],"period":{"from":"2026-12-01","to":"2026-12-31"}}'
+req POST /v1/measures "${JSON[@]}" -d "$(shifted '{"kind":"search","framework":"criminal","requested_by":"police","targets":["tel:+32470555101","imei:490154203237519"],"period":{"from":"2026-12-01","to":"2026-12-31"}}')"
 expect file-bad-imei 400 '.field == "targets[1]" and (.error | test("check digit"))'
-req POST /v1/measures "${JSON[@]}" -d '{"kind":"search","framework":"criminal","requested_by":"police","targets":["tel:+32470555101"],"period":{"from":"2026-12-31","to":"2026-12-01"}}'
+req POST /v1/measures "${JSON[@]}" -d "$(shifted '{"kind":"search","framework":"criminal","requested_by":"police","targets":["tel:+32470555101"],"period":{"from":"2026-12-31","to":"2026-12-01"}}')"
 expect file-inverted-period 400 '.field == "period"'
 req POST /v1/measures "${JSON[@]}" -d '[1,2]'
 expect file-not-an-object 400
@@ -155,15 +155,15 @@ req POST /v1/registry -H 'Content-Type: application/jsonl' --data-binary @"$work
 expect registry-import 200 '.imported == 1'
 req GET /v1/registry/P-NEW-1; expect registry-import-shown 200 '.name == "Nora Nouvelle"'
 # the dry run sees the new party at once (the server reloads its registry after an import)
-req POST /v1/decide "${JSON[@]}" -d '{"kind":"interception","scope":"content","framework":"criminal","requested_by":"police","targets":["mailto:nora@press.example"],"period":{"from":"2026-12-01","to":"2026-12-31"},"grave_crime":true}'
+req POST /v1/decide "${JSON[@]}" -d "$(shifted '{"kind":"interception","scope":"content","framework":"criminal","requested_by":"police","targets":["mailto:nora@press.example"],"period":{"from":"2026-12-01","to":"2026-12-31"},"grave_crime":true}')"
 expect decide-sees-import 200 '[.findings[].party] | index("P-NEW-1") != null'
-req POST /v1/screen "${JSON[@]}" -d '{"selectors":["tel:+32470555101","mailto:nobody@example.org"],"date":"2026-12-01"}'
-expect screen 200 '.date == "2026-12-01" and [.results[0].hits[].party] == ["P-QA-1"] and (.results[1].hits | length) == 0'
+req POST /v1/screen "${JSON[@]}" -d "$(shifted '{"selectors":["tel:+32470555101","mailto:nobody@example.org"],"date":"2026-12-01"}')"
+expect screen 200 "$(shifted '.date == "2026-12-01" and [.results[0].hits[].party] == ["P-QA-1"] and (.results[1].hits | length) == 0')"
 req POST /v1/screen "${JSON[@]}" -d '{"selectors":["tel:+32470555101","tel:+32abc"]}'
 expect screen-bad-selector 400 '.field == "selectors[1]"'
 req POST /v1/screen "${JSON[@]}" -d '{"selectors":["tel:+32470555101"],"when":"now"}'
 expect screen-unknown-field 400 '.field == "when"'
-req POST /v1/screen "${JSON[@]}" -d '{"date":"2026-12-01"}'
+req POST /v1/screen "${JSON[@]}" -d "$(shifted '{"date":"2026-12-01"}')"
 expect screen-no-selectors 400 '.field == "selectors"'
 
 # ---- the register: the same bytes as the command line ----------------------------------------------

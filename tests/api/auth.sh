@@ -68,8 +68,8 @@ as stranger GET /v1/measures; expect unknown-key 401
 as FA GET /v1/me; expect me 200 '.id == "FA" and .roles == ["foreign_affairs"]'
 hdrs=(); while IFS= read -r l; do hdrs+=(-H "$l"); done <"$work/last.headers"
 status=$(curl -s -o "$work/body" -w '%{http_code}' "${hdrs[@]}" "$base/v1/me"); expect replayed 401
-HTTPSIGN_CREATED=$(($(date +%s) - 3600)) as FA GET /v1/me; expect stale 401
-cp "$root/demo/measures/s5.json" s5.json
+HTTPSIGN_CREATED=$(($(clock_secs) - 3600)) as FA GET /v1/me; expect stale 401
+shifted <"$root/demo/measures/s5.json" >s5.json
 as FA POST /v1/measures s5.json application/json; expect wrong-role 403
 as FA GET /v1/principals; expect principals-wrong-role 403
 as COMR GET /v1/principals; expect principals 200 '(.principals | length) == 5'
@@ -85,7 +85,7 @@ curl -s -D "$work/headers" -o /dev/null "$base/" && grep -qi "^content-security-
 # ---- file as the service, then what each role reads ----------------------------------------------------------
 as REQ-VSSE POST /v1/measures s5.json application/json; expect file-signed 201 '.outcome == "needs_approval"'
 id=$(jq -r .id "$work/body")
-cp "$root/demo/measures/s6.json" s6.json
+shifted <"$root/demo/measures/s6.json" >s6.json
 as REQ-FP POST /v1/measures s6.json application/json; expect file-other-service 201
 other=$(jq -r .id "$work/body")
 as REQ-VSSE GET /v1/measures; expect requester-sees-own 200 "[.measures[].id] == [\"$id\"]"
@@ -108,31 +108,31 @@ cp "$work/body" fa.text
 "$custos" approve "$id" --role foreign_affairs --key FA.key --print >fa.stmt
 as HEAD-VSSE POST /v1/statements fa.stmt; expect statement-of-another 403 '.field == "principal"'
 as FA POST /v1/statements fa.stmt; expect approve 200 '.approvals[] | select(.role == "foreign_affairs") | .state == "approved"'
-HTTPSIGN_CREATED=$(($(date +%s) + 1)) as FA POST /v1/statements fa.stmt; expect approve-replayed 409 '.error | test("already approved")'
+HTTPSIGN_CREATED=$(($(clock_secs) + 1)) as FA POST /v1/statements fa.stmt; expect approve-replayed 409 '.error | test("already approved")'
 "$custos" approve "$id" --role service_head --key HEAD-VSSE.key --print >head.stmt
 as HEAD-VSSE POST /v1/statements head.stmt; expect authorised 200 '.authorizations == ["'"$id"'.1"]'
 as REQ-VSSE GET "/v1/authorizations/$id.1"; expect token 200
 cp "$work/body" token
-"$custos" authorization verify token --vkey "$("$custos" log vkey)" --date 2026-12-15 >/dev/null && ok token-verifies ||
+"$custos" authorization verify token --vkey "$("$custos" log vkey)" --date "$(shifted 2026-12-15)" >/dev/null && ok token-verifies ||
 	bad token-verifies "custos authorization verify"
 as REQ-FP GET "/v1/authorizations/$id.1"; expect token-other-service 404
 vreq() { status=$(curl -s -o "$work/body" -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary @"$1" "$base/v1/authorizations/verify$2"); }
-vreq token "?date=2026-12-01"; expect verify-first-day 200 ".valid and .id == \"$id.1\""
-vreq token "?date=2027-01-01"; expect verify-after-window 400 '.error | test("after its window")'
-sed 's/^to 2026-12-31$/to 2027-12-31/' token >forged.tok
-vreq forged.tok "?date=2026-12-15"; expect verify-forged 400 '.error | test("bad signature")'
+vreq token "?date=$(shifted 2026-12-01)"; expect verify-first-day 200 ".valid and .id == \"$id.1\""
+vreq token "?date=$(shifted 2027-01-01)"; expect verify-after-window 400 '.error | test("after its window")'
+sed "s/^to $(shifted 2026-12-31)\$/to $(shifted 2027-12-31)/" token >forged.tok
+vreq forged.tok "?date=$(shifted 2026-12-15)"; expect verify-forged 400 '.error | test("bad signature")'
 vreq token "?date=2026-13-01"; expect verify-bad-date 400 '.field == "date"'
-as REQ-VSSE GET "/v1/measures/$id/statement?action=extend&until=2027-01-15&reason=more%20time"; expect extend-text 200
-grep -qx 'until 2027-01-15' "$work/body" && grep -qx 'action extend' "$work/body" && ok extend-text-names-until ||
+as REQ-VSSE GET "/v1/measures/$id/statement?action=extend&until=$(shifted 2027-01-15)&reason=more%20time"; expect extend-text 200
+grep -qx "until $(shifted 2027-01-15)" "$work/body" && grep -qx 'action extend' "$work/body" && ok extend-text-names-until ||
 	bad extend-text-names-until "$(cat "$work/body")"
 "$custos" measure revoke "$id" --key COMR.key --reason "test" >/dev/null
 status=$(curl -s -o "$work/body" -w '%{http_code}' "$base/revocations"); expect revocations-public 200
 grep -qx "revoked $id.1" "$work/body" && ok revocations-list || bad revocations-list "$(cat "$work/body")"
-vreq token "?date=2026-12-15"; expect verify-revoked 400 '.error | test("revoked")'
+vreq token "?date=$(shifted 2026-12-15)"; expect verify-revoked 400 '.error | test("revoked")'
 "$custos" log verify >/dev/null 2>"$work/verify.err" && ok log-verifies || bad log-verifies "$(cat "$work/verify.err")"
 
 # a service files only for itself, and the filer signs no approval of what it filed
-cp "$root/demo/measures/s1.json" s1.json
+shifted <"$root/demo/measures/s1.json" >s1.json
 as REQ-FP POST /v1/measures s1.json application/json; expect file-for-another-authority 403 '.field == "requested_by"'
 principal BOTH vsse requester service_head
 as BOTH POST /v1/measures s5.json application/json; expect file-as-both 201

@@ -52,6 +52,9 @@ const context = await chromium.launchPersistentContext(profile, {
     "--disable-sync",
   ],
 });
+// The page's clock runs at custos' clock: browser.sh passes the shift of $CUSTOS_NOW (0 for the system clock).
+// Installed on every run, so the run a year ahead takes the same path as today's.
+await context.clock.install({ time: Date.now() + Number(process.env.CLOCK_SHIFT_SECONDS || 0) * 1000 });
 const page = context.pages()[0] || (await context.newPage());
 page.setDefaultTimeout(T);
 const errors = [];

@@ -10,3 +10,38 @@ listening_port() {
 	done
 	echo "$p"
 }
+
+# The clock the tests run on: $CUSTOS_NOW as custos reads it (an instant, a shift such as +400d, or unset: the
+# system clock). Test data is written as of TEST_DATA_DAY; `shifted` moves its dates to the same distance from the
+# clock's today, so the suite means the same on any day (CI runs it a year ahead too).
+TEST_DATA_DAY=2026-11-24
+# clock_secs: what the custos clock reads now, in seconds since the epoch
+clock_secs() {
+	local s=${CUSTOS_NOW:-} now n unit
+	now=$(date -u +%s)
+	case $s in
+	"") echo "$now" ;;
+	[+-]*)
+		n=${s:1:${#s}-2} unit=${s: -1}
+		case $unit in s) n=$((n)) ;; m) n=$((n * 60)) ;; h) n=$((n * 3600)) ;; d) n=$((n * 86400)) ;; esac
+		if [ "${s:0:1}" = - ]; then echo $((now - n)); else echo $((now + n)); fi ;;
+	*) date -u -d "$s" +%s ;;
+	esac
+}
+# clock_day [N]: the day N days after the clock's today (YYYY-MM-DD)
+clock_day() { date -u -d "@$(($(clock_secs) / 86400 * 86400 + ${1:-0} * 86400))" +%F; }
+# shifted [TEXT]: TEXT (or standard input) with every valid YYYY-MM-DD moved by the clock's distance from TEST_DATA_DAY
+shifted() {
+	local text old new i=0 delta
+	if [ $# -gt 0 ]; then text=$1; else text=$(cat); fi
+	delta=$(($(clock_secs) / 86400 - $(date -u -d "$TEST_DATA_DAY" +%s) / 86400))
+	local olds=() news=()
+	for old in $(grep -oE '[0-9]{4}-[0-9]{2}-[0-9]{2}' <<<"$text" | sort -u); do
+		new=$(date -u -d "$old + $delta days" +%F 2>/dev/null) || continue # not a real date: left as it is
+		olds+=("$old") news+=("$new")
+		text=${text//"$old"/"@@date$i@@"}
+		i=$((i + 1))
+	done
+	for i in "${!olds[@]}"; do text=${text//"@@date$i@@"/"${news[$i]}"}; done
+	printf '%s\n' "$text"
+}

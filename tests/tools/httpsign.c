@@ -4,7 +4,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "custos/error.h"
 #include "custos/httpsig.h"
+#include "custos/model.h"
 #include "custos/note.h"
 #include "util/util.h"
 
@@ -52,6 +54,8 @@ int main(int argc, char **argv)
 	char path[4096];
 	if (argc != 5 && argc != 6)
 		die("usage: httpsign KEYFILE METHOD AUTHORITY PATH [BODYFILE]");
+	if (custos_clock_pin(getenv("CUSTOS_NOW"))) /* the same clock as the server it signs for */
+		die(custos_error_last());
 	skey = slurp(argv[1], &len);
 	while (len && (skey[len - 1] == '\n' || skey[len - 1] == '\r'))
 		skey[--len] = '\0';
@@ -79,7 +83,7 @@ int main(int argc, char **argv)
 	if (body)
 		components[ncomponents++] = "content-digest";
 	if (custos_httpsig_sign(&input, &sig, &m, "sig1", components, ncomponents,
-				created_env ? strtoll(created_env, NULL, 10) : (int64_t)time(NULL), vkey, "ed25519",
+				created_env ? strtoll(created_env, NULL, 10) : custos_clock_now(), vkey, "ed25519",
 				raw + 1))
 		die("cannot sign");
 	printf("Signature-Input: %s\nSignature: %s\n", input, sig);

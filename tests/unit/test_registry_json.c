@@ -43,6 +43,13 @@ static char *canon(const char *s)
 	return out;
 }
 
+/* A clock that reads before 1970: what custos_time_now refuses (a failing append, on purpose). */
+static int64_t broken_clock(void *ctx)
+{
+	(void)ctx;
+	return -1;
+}
+
 /* Decodes s expecting failure with `code` and a message holding `needle`. */
 static void expect_error(const char *s, int code, const char *needle)
 {
@@ -226,7 +233,7 @@ static void test_import_export(void **state)
 	last_event ev = {0};
 	uint8_t d[32];
 
-	setenv("CUSTOS_NOW", "2026-11-24T10:00:00Z", 1);
+	assert_int_equal(custos_clock_pin("2026-11-24T10:00:00Z"), 0);
 	assert_int_equal(custos_registry_import(st, FILE1, strlen(FILE1), "parties.jsonl", "registrar", &count), 0);
 	assert_int_equal(count, 3);
 	assert_int_equal(custos_store_party_count(st), 3);
@@ -289,7 +296,7 @@ static void test_import_export(void **state)
 
 	free(out);
 	custos_store_close(st);
-	unsetenv("CUSTOS_NOW");
+	custos_clock_set(NULL, NULL);
 }
 
 /* Imports `text` expecting failure with `code` and `needle`, and checks that nothing changed. */
@@ -366,10 +373,10 @@ static void test_import_rollback(void **state)
 	char *before, *after;
 	const char text[] = "{\"id\":\"P-1\",\"category\":\"mep\"}\n";
 	before = export_all(st);
-	setenv("CUSTOS_NOW", "garbage", 1); /* event_append fails after the parties were written */
+	custos_clock_set(broken_clock, NULL); /* event_append fails after the parties were written */
 	assert_int_equal(custos_registry_import(st, text, strlen(text), "f", NULL, NULL), CUSTOS_EINVALID);
-	assert_non_null(strstr(custos_error_last(), "CUSTOS_NOW"));
-	unsetenv("CUSTOS_NOW");
+	assert_non_null(strstr(custos_error_last(), "the clock reads"));
+	custos_clock_set(NULL, NULL);
 	after = export_all(st);
 	assert_string_equal(after, before);
 	assert_int_equal(custos_store_party_count(st), 0);

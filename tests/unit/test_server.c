@@ -296,7 +296,7 @@ static void test_signatures_on_a_live_server(void **state)
 	const char *demo;
 	size_t demo_len;
 	char h[4096];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = custos_clock_now();
 	const char *measure = "{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"police\","
 			      "\"targets\":[\"tel:+32470555101\"],\"period\":{\"from\":\"2026-12-01\",\"to\":\"2026-12-31\"}}";
 	(void)state;
@@ -352,7 +352,7 @@ static void test_role_refused(void **state)
 	options_for(&o, "test_role.db");
 	o.lookup = test_lookup;
 	srv = start(&o);
-	signed_headers(h, sizeof(h), "POST", "/v1/registry", line, "clerk", (int64_t)time(NULL));
+	signed_headers(h, sizeof(h), "POST", "/v1/registry", line, "clerk", custos_clock_now());
 	{
 		/* the registry takes JSON Lines (415 comes before the signature); a requester may not import: 403 */
 		char req_headers[4200];

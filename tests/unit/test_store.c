@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "custos/error.h"
+#include "custos/model.h"
 #include "custos/leaf.h"
 #include "custos/log.h"
 #include "custos/merkle.h"
@@ -35,6 +36,13 @@ static custos_store *open_new(char *path, size_t n)
 	assert_int_equal(custos_store_open(&st, path, 1), 0);
 	assert_non_null(st);
 	return st;
+}
+
+/* A clock that reads before 1970: what custos_time_now refuses (a failing append, on purpose). */
+static int64_t broken_clock(void *ctx)
+{
+	(void)ctx;
+	return -1;
 }
 
 /* Runs SQL on a second, raw connection; returns the SQLite result and copies the error. */
@@ -260,7 +268,7 @@ static void test_measures(void **state)
 	custos_store_measure m;
 	int n = 0;
 
-	setenv("CUSTOS_NOW", "2026-11-24T09:30:00Z", 1);
+	assert_int_equal(custos_clock_pin("2026-11-24T09:30:00Z"), 0);
 	assert_int_equal(custos_store_measure_insert(st, &id, "{\"kind\":\"search\"}", "{\"outcome\":\"permitted\"}",
 						     "permitted"),
 			 0);
@@ -300,7 +308,7 @@ static void test_measures(void **state)
 	assert_string_equal(id, "M-000003");
 	free(id);
 	custos_store_close(st);
-	unsetenv("CUSTOS_NOW");
+	custos_clock_set(NULL, NULL);
 }
 
 typedef struct ev_seen {
@@ -335,7 +343,7 @@ static void test_events(void **state)
 	int64_t idx = -5;
 	ev_seen seen = {0};
 
-	setenv("CUSTOS_NOW", "2026-11-24T10:00:00Z", 1);
+	assert_int_equal(custos_clock_pin("2026-11-24T10:00:00Z"), 0);
 	assert_int_equal(custos_store_event_count(st), 0);
 	assert_int_equal(custos_store_event_append(st, "measure.filed", "alice", "M-000001", "{\"a\":1}", &idx), 0);
 	assert_int_equal(idx, 0);
@@ -352,11 +360,11 @@ static void test_events(void **state)
 				       "060f61caaff8a' FROM events WHERE idx = 2"),
 			 1);
 
-	/* A bad CUSTOS_NOW is refused, and nothing is appended. */
-	setenv("CUSTOS_NOW", "yesterday", 1);
+	/* A clock reading outside 1970-9999 is refused, and nothing is appended. */
+	custos_clock_set(broken_clock, NULL);
 	assert_int_equal(custos_store_event_append(st, "x", NULL, NULL, "{}", &idx), CUSTOS_EINVALID);
-	assert_non_null(strstr(custos_error_last(), "CUSTOS_NOW"));
-	setenv("CUSTOS_NOW", "2026-11-24T10:00:00Z", 1);
+	assert_non_null(strstr(custos_error_last(), "the clock reads -1"));
+	assert_int_equal(custos_clock_pin("2026-11-24T10:00:00Z"), 0);
 	assert_int_equal(custos_store_event_count(st), 3);
 	custos_store_close(st);
 
@@ -375,7 +383,7 @@ static void test_events(void **state)
 	assert_non_null(strstr(err, "UNIQUE"));
 	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM events"), 3);
 	assert_int_equal(raw_int(path, "SELECT payload = '{\"a\":1}' FROM events WHERE idx = 0"), 1);
-	unsetenv("CUSTOS_NOW");
+	custos_clock_set(NULL, NULL);
 }
 
 static void test_transactions(void **state)
@@ -526,7 +534,7 @@ static void test_log_tiles(void **state)
 	size_t step = 0;
 	uint64_t checked = 0;
 
-	setenv("CUSTOS_NOW", LT_TIME, 1);
+	assert_int_equal(custos_clock_pin(LT_TIME), 0);
 	assert_int_equal(custos_store_open(&b, path, 0), 0);
 	lt_n = 0;
 	ref_reset(lt_leaves);
@@ -581,7 +589,7 @@ static void test_log_tiles(void **state)
 	assert_non_null(strstr(err, "UPDATE refused"));
 	assert_int_not_equal(raw_exec(path, "DELETE FROM log_tiles WHERE level = 1", err, sizeof(err)), SQLITE_OK);
 	assert_non_null(strstr(err, "DELETE refused"));
-	unsetenv("CUSTOS_NOW");
+	custos_clock_set(NULL, NULL);
 }
 
 /* ---- migration 3: a store of schema 2 (one log_nodes row per hash) moves into tiles ---- */
@@ -651,7 +659,7 @@ static void test_log_migration(void **state)
 	custos_store *st = NULL;
 	uint64_t checked = 0;
 
-	setenv("CUSTOS_NOW", LT_TIME, 1);
+	assert_int_equal(custos_clock_pin(LT_TIME), 0);
 	ref_reset(lt_leaves);
 	new_path(path, sizeof(path));
 	make_schema2(path, NULL);
@@ -685,7 +693,7 @@ static void test_log_migration(void **state)
 	assert_int_equal(custos_log_verify(st, &checked), CUSTOS_EINVALID);
 	assert_non_null(strstr(custos_error_last(), "event 10: its record does not match the leaf hash stored for it"));
 	custos_store_close(st);
-	unsetenv("CUSTOS_NOW");
+	custos_clock_set(NULL, NULL);
 }
 
 /* ---- group commit: many threads, several events a call, one bad event ---- */

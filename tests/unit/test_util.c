@@ -141,10 +141,38 @@ static void test_dates(void **state)
 	assert_string_equal(buf, "2026-11-24");
 	custos_date_format(buf, d + 38);
 	assert_string_equal(buf, "2027-01-01");
-	setenv("CUSTOS_TODAY", "2030-06-15", 1);
-	custos_date_format(buf, custos_date_today());
-	assert_string_equal(buf, "2030-06-15");
-	unsetenv("CUSTOS_TODAY");
+}
+
+/* The clock: pinned to an instant, shifted, refused when malformed (and the clock left as it was). */
+static void test_clock(void **state)
+{
+	char buf[21], day[11];
+	int64_t t0;
+	(void)state;
+	assert_int_equal(custos_clock_pin("2030-06-15T23:59:59Z"), 0);
+	custos_date_format(day, custos_date_today());
+	assert_string_equal(day, "2030-06-15");
+	assert_int_equal(custos_time_now(buf), 0);
+	assert_string_equal(buf, "2030-06-15T23:59:59Z");
+	/* malformed settings name themselves and change nothing */
+	static const char *const bad[] = {"2030-06-15", "+", "+400", "400d", "+400y", "+4x0d", "+1234567890d", "tomorrow", "+1d "};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		assert_int_equal(custos_clock_pin(bad[i]), CUSTOS_EINVALID);
+		assert_non_null(strstr(custos_error_last(), bad[i]));
+		assert_int_equal(custos_time_now(buf), 0);
+		assert_string_equal(buf, "2030-06-15T23:59:59Z");
+	}
+	/* a shift runs with the system clock */
+	assert_int_equal(custos_clock_pin(NULL), 0);
+	t0 = custos_clock_now();
+	assert_int_equal(custos_clock_pin("+400d"), 0);
+	assert_true(custos_clock_now() - t0 >= 400 * 86400 && custos_clock_now() - t0 <= 400 * 86400 + 5);
+	assert_int_equal(custos_clock_pin("-2h"), 0);
+	assert_true(t0 - custos_clock_now() >= 7200 - 5 && t0 - custos_clock_now() <= 7200);
+	assert_int_equal(custos_clock_pin("+90s"), 0);
+	assert_true(custos_clock_now() - t0 >= 90 && custos_clock_now() - t0 <= 95);
+	assert_int_equal(custos_clock_pin(""), 0);
+	assert_true(custos_clock_now() - t0 >= 0 && custos_clock_now() - t0 <= 5);
 }
 
 static void test_vocabulary(void **state)
@@ -174,7 +202,7 @@ int main(void)
 		cmocka_unit_test(test_error_prefix), cmocka_unit_test(test_buf_ceiling),
 		cmocka_unit_test(test_buf_json_string),
 		cmocka_unit_test(test_array_reserve), cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_dates),	     cmocka_unit_test(test_vocabulary),
+		cmocka_unit_test(test_dates), cmocka_unit_test(test_clock),	     cmocka_unit_test(test_vocabulary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

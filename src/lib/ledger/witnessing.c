@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "custos/model.h"
 #include "ledger/log_int.h"
 #include "util/util.h"
 
@@ -221,7 +222,7 @@ int custos_witness_handle(custos_store *st, const char *body, size_t len, char *
 	}
 	if (rc || (rc = custos_verifier_new(&logv, vkey)) || (rc = custos_log_signer(st, &me)))
 		goto out;
-	outcome = custos_witness_add_checkpoint(response, &next, &state, &req, origin, logv, me, (uint64_t)time(NULL));
+	outcome = custos_witness_add_checkpoint(response, &next, &state, &req, origin, logv, me, (uint64_t)custos_clock_now());
 	if (outcome != CUSTOS_WITNESS_OK) {
 		*status = outcome;
 		if (outcome == CUSTOS_WITNESS_CONFLICT) {

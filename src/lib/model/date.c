@@ -70,13 +70,84 @@ void custos_date_format(char buf[11], custos_date day)
 	buf[10] = '\0';
 }
 
+/* The installed clock: the system clock unless the caller installed another. */
+static int64_t system_clock(void *ctx)
+{
+	(void)ctx;
+	return (int64_t)time(NULL);
+}
+static int64_t pinned_clock(void *ctx)
+{
+	return *(const int64_t *)ctx;
+}
+static int64_t shifted_clock(void *ctx)
+{
+	return (int64_t)time(NULL) + *(const int64_t *)ctx;
+}
+static custos_clock_fn clock_fn = system_clock;
+static void *clock_ctx;
+static int64_t clock_setting; /* the pinned instant or the shift custos_clock_pin() installed */
+
+void custos_clock_set(custos_clock_fn fn, void *ctx)
+{
+	clock_fn = fn ? fn : system_clock;
+	clock_ctx = fn ? ctx : NULL;
+}
+
+int64_t custos_clock_now(void)
+{
+	return clock_fn(clock_ctx);
+}
+
+/* A shift: a sign, 1-9 digits and a unit (s, m, h, d). */
+static int parse_shift(int64_t *secs, const char *s)
+{
+	static const struct {
+		char unit;
+		int64_t secs;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+	int64_t n = 0;
+	size_t i = 1;
+	if (s[0] != '+' && s[0] != '-')
+		return CUSTOS_EINVALID;
+	for (; s[i] >= '0' && s[i] <= '9' && i < 10; i++)
+		n = n * 10 + (s[i] - '0');
+	if (i == 1 || !s[i] || s[i + 1])
+		return CUSTOS_EINVALID;
+	for (size_t u = 0; u < sizeof(units) / sizeof(*units); u++)
+		if (s[i] == units[u].unit) {
+			*secs = (s[0] == '-' ? -n : n) * units[u].secs;
+			return 0;
+		}
+	return CUSTOS_EINVALID;
+}
+
+int custos_clock_pin(const char *setting)
+{
+	int64_t secs;
+	if (!setting || !*setting) {
+		custos_clock_set(NULL, NULL);
+		return 0;
+	}
+	if (custos_time_parse(&secs, setting) == 0) {
+		clock_setting = secs;
+		custos_clock_set(pinned_clock, &clock_setting);
+		return 0;
+	}
+	if (parse_shift(&secs, setting) == 0) {
+		clock_setting = secs;
+		custos_clock_set(shifted_clock, &clock_setting);
+		return 0;
+	}
+	return custos_error_set(CUSTOS_EINVALID,
+				"clock '%s' is neither an instant (YYYY-MM-DDTHH:MM:SSZ) nor a shift (+400d, -2h, +90s)",
+				setting);
+}
+
 custos_date custos_date_today(void)
 {
-	const char *env = getenv("CUSTOS_TODAY");
-	custos_date d;
-	if (env && custos_date_parse(&d, env) == 0)
-		return d;
-	return (custos_date)(time(NULL) / 86400);
+	int64_t t = custos_clock_now();
+	return (custos_date)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
 }
 
 int custos_time_parse(int64_t *secs, const char *s)
@@ -119,14 +190,10 @@ void custos_time_format(char out[21], int64_t secs)
 
 int custos_time_now(char out[21])
 {
-	const char *env = getenv("CUSTOS_NOW");
-	int64_t secs;
-	if (env && *env) {
-		if (custos_time_parse(&secs, env))
-			return custos_error_set(CUSTOS_EINVALID, "CUSTOS_NOW '%s' is not YYYY-MM-DDTHH:MM:SSZ", env);
-		custos_time_format(out, secs);
-		return 0;
-	}
-	custos_time_format(out, (int64_t)time(NULL));
+	int64_t secs = custos_clock_now();
+	if (secs < 0 || secs > INT64_C(253402300799)) /* 9999-12-31T23:59:59Z */
+		return custos_error_set(CUSTOS_EINVALID, "the clock reads %lld, outside the years 1970-9999",
+					(long long)secs);
+	custos_time_format(out, secs);
 	return 0;
 }

@@ -62,7 +62,7 @@ struct custos_store {
 	 * whole cache.
 	 */
 	tile **cache;
-	time_t now_t; /* the second now_s was formatted for */
+	int64_t now_t; /* the second now_s was formatted for */
 	char now_s[21];
 };
 
@@ -156,24 +156,12 @@ void custos_store_close(custos_store *st)
 	free(st);
 }
 
-/*
- * The current time as RFC 3339 UTC with seconds ("2026-11-24T09:30:00Z"), or
- * $CUSTOS_NOW when set, so that tests and golden runs are reproducible.
- */
-static int store_now_uncached(char out[21])
-{
-	return custos_time_now(out);
-}
-
-/* The same, formatted once per second per handle (an append needs it each time). */
+/* The installed clock's time as RFC 3339 UTC, formatted once per second per handle (an append needs it each time). */
 static int store_now_at(custos_store *st, char out[21])
 {
-	time_t t;
-	if (getenv("CUSTOS_NOW"))
-		return store_now_uncached(out);
-	t = time(NULL);
+	int64_t t = custos_clock_now();
 	if (t != st->now_t || !st->now_s[0]) {
-		int rc = store_now_uncached(st->now_s);
+		int rc = custos_time_now(st->now_s);
 		if (rc)
 			return rc;
 		st->now_t = t;
@@ -302,7 +290,7 @@ int custos_store_rules_put(custos_store *st, const char *hash, const char *canon
 	int rc;
 	if (!hash || !canonical)
 		return custos_error_set(CUSTOS_EINVALID, "rules: hash and text are required");
-	if ((rc = store_now_uncached(now)))
+	if ((rc = custos_time_now(now)))
 		return rc;
 	return st->ops->rules_put(st->impl, hash, canonical, now);
 }
@@ -322,7 +310,7 @@ int custos_store_measure_insert(custos_store *st, char **id_out, const char *mea
 	*id_out = NULL;
 	if (!measure || !decision || !state)
 		return custos_error_set(CUSTOS_EINVALID, "measure: measure, decision and state are required");
-	if ((rc = store_now_uncached(now)))
+	if ((rc = custos_time_now(now)))
 		return rc;
 	return st->ops->measure_insert(st->impl, id_out, measure, decision, state, now);
 }
@@ -470,7 +458,7 @@ static int log_append_leaf(custos_store *st, int64_t idx, const char *type, cons
 }
 
 /*
- * Appends one event: the time is now (or $CUSTOS_NOW), and the payload's
+ * Appends one event: the time is the installed clock's, and the payload's
  * SHA-256 is stored beside it as "sha256:<hex>". Its index is the size of
  * the right edge, checked against the stored log once per transaction.
  */
@@ -654,7 +642,7 @@ int custos_store_checkpoint_put(custos_store *st, uint64_t size, const char *not
 	int rc;
 	if (!note)
 		return custos_error_set(CUSTOS_EINVALID, "checkpoint: note is required");
-	if ((rc = store_now_uncached(now)))
+	if ((rc = custos_time_now(now)))
 		return rc;
 	return st->ops->checkpoint_put(st->impl, size, note, now);
 }
@@ -671,7 +659,7 @@ int custos_store_cosignature_put(custos_store *st, uint64_t size, const char *wi
 	int rc;
 	if (!witness || !line)
 		return custos_error_set(CUSTOS_EINVALID, "cosignature: witness and line are required");
-	if ((rc = store_now_uncached(now)))
+	if ((rc = custos_time_now(now)))
 		return rc;
 	return st->ops->cosignature_put(st->impl, size, witness, line, now);
 }
@@ -694,7 +682,7 @@ int custos_store_witness_put(custos_store *st, const char *origin, const char *v
 	int rc;
 	if (!origin || !vkey)
 		return custos_error_set(CUSTOS_EINVALID, "witness: origin and key are required");
-	if ((rc = store_now_uncached(now)))
+	if ((rc = custos_time_now(now)))
 		return rc;
 	return st->ops->witness_put(st->impl, origin, vkey, size, root, now);
 }
