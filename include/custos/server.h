@@ -8,7 +8,7 @@
 
 typedef struct custos_server custos_server;
 
-#define CUSTOS_SERVER_OPTIONS_VERSION 1
+#define CUSTOS_SERVER_OPTIONS_VERSION 2
 
 /* How to serve; custos_server_options_init fills in the defaults. */
 typedef struct custos_server_options {
@@ -18,7 +18,7 @@ typedef struct custos_server_options {
 	unsigned port;		  /* 0: any free port (see custos_server_port) */
 	unsigned threads;	  /* worker threads, each with its own store handle: 2 */
 	size_t max_body;	  /* request content ceiling in bytes (413 above it): 1 MiB */
-	unsigned max_connections; /* connections served at once: 1024 */
+	unsigned max_connections; /* connections served at once: 1024 (503 beyond, before any is read) */
 	unsigned timeout;	  /* seconds a connection may stay idle: 30 */
 	size_t header_memory;	  /* bytes per connection for the request line and headers (431/414 above): 32 KiB */
 	/*
@@ -34,6 +34,9 @@ typedef struct custos_server_options {
 	 */
 	int principals;
 	long max_signature_age; /* seconds a signature stays fresh: 300 */
+	/* Since version 2. */
+	unsigned max_per_client;   /* connections from one address at once: 64 (429 beyond) */
+	unsigned request_deadline; /* seconds to send a whole request, from the connection's start or last answer: 10 */
 } custos_server_options;
 
 void custos_server_options_init(custos_server_options *o);

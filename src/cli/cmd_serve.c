@@ -24,6 +24,19 @@ static int parse_listen(const char *s, char *host, size_t cap, unsigned *port)
 	return 0;
 }
 
+/* A whole number from lo to hi into *out; a usage message (and -1) otherwise. */
+static int number_option(cli_ctx *ctx, const char *name, const char *arg, long lo, long hi, unsigned *out)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+	if (!*arg || *end || n < lo || n > hi) {
+		cli_usage(ctx, "%s: expected %ld to %ld, got '%s'", name, lo, hi, arg);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
 int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 {
 	custos_server_options o;
@@ -37,11 +50,17 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 				return cli_usage(ctx, "--listen: expected HOST:PORT such as 127.0.0.1:8080, got '%s'",
 						 argv[i]);
 		} else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-			char *end;
-			long n = strtol(argv[++i], &end, 10);
-			if (*end || n < 1 || n > 64)
-				return cli_usage(ctx, "--threads: expected 1 to 64, got '%s'", argv[i]);
-			o.threads = (unsigned)n;
+			if (number_option(ctx, "--threads", argv[++i], 1, 64, &o.threads))
+				return CLI_USAGE;
+		} else if (strcmp(argv[i], "--max-connections") == 0 && i + 1 < argc) {
+			if (number_option(ctx, "--max-connections", argv[++i], 1, 100000, &o.max_connections))
+				return CLI_USAGE;
+		} else if (strcmp(argv[i], "--max-per-client") == 0 && i + 1 < argc) {
+			if (number_option(ctx, "--max-per-client", argv[++i], 1, 100000, &o.max_per_client))
+				return CLI_USAGE;
+		} else if (strcmp(argv[i], "--request-deadline") == 0 && i + 1 < argc) {
+			if (number_option(ctx, "--request-deadline", argv[++i], 1, 3600, &o.request_deadline))
+				return CLI_USAGE;
 		} else if (strcmp(argv[i], "--open") == 0) {
 			open_server = 1;
 		} else if (strcmp(argv[i], "--routes") == 0 && argc == 1) {
@@ -52,7 +71,8 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 			free(table);
 			return CLI_OK;
 		} else {
-			return cli_usage(ctx, "usage: serve [--listen HOST:PORT] [--threads N] [--open] | serve --routes");
+			return cli_usage(ctx, "usage: serve [--listen HOST:PORT] [--threads N] [--max-connections N] "
+					      "[--max-per-client N] [--request-deadline SECONDS] [--open] | serve --routes");
 		}
 	}
 	o.host = host;

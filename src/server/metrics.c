@@ -115,6 +115,21 @@ char *srv_metrics_text(custos_server *s, srv_ctx *ctx, size_t *len)
 		    (double)atomic_load_explicit(&s->metrics[r].nanos, memory_order_relaxed) * 1e-9);
 		put(&t, "custos_http_request_duration_seconds_count{%s} %llu\n", label, count);
 	}
+	{
+		srv_guard_stats_t g;
+		srv_guard_stats(&s->guard, &g);
+		put(&t, "# HELP custos_connections_open Connections admitted and open.\n"
+			"# TYPE custos_connections_open gauge\ncustos_connections_open %u\n",
+		    g.open);
+		put(&t, "# HELP custos_connections_refused_total Connections refused before anything was read: the "
+			"server's limit, or one address's.\n# TYPE custos_connections_refused_total counter\n"
+			"custos_connections_refused_total{reason=\"server_full\"} %llu\n"
+			"custos_connections_refused_total{reason=\"per_client\"} %llu\n",
+		    g.refused_full, g.refused_client);
+		put(&t, "# HELP custos_connections_cut_total Connections cut for not sending a whole request within "
+			"the deadline.\n# TYPE custos_connections_cut_total counter\ncustos_connections_cut_total %llu\n",
+		    g.cut);
+	}
 	put(&t, "# HELP custos_log_size Leaves in the register (events).\n# TYPE custos_log_size gauge\n");
 	put(&t, "custos_log_size %lld\n", (long long)size);
 	if (t.failed) {

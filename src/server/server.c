@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +33,8 @@ void custos_server_options_init(custos_server_options *o)
 	o->threads = 2;
 	o->max_body = 1u << 20;
 	o->max_connections = 1024;
+	o->max_per_client = 64;
+	o->request_deadline = 10;
 	o->timeout = 30;
 	o->header_memory = 32 * 1024;
 	o->max_signature_age = 300;
@@ -257,6 +261,8 @@ static enum MHD_Result send_response(struct MHD_Connection *c, srv_conn *cn, srv
 static void dispatch(custos_server *s, srv_request *rq, const char *body, size_t len, srv_response *rs)
 {
 	srv_ctx ctx;
+	if (rs->status) /* answered by the caller already */
+		return;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.srv = s;
 	rq->body = body;
@@ -270,6 +276,13 @@ static void dispatch(custos_server *s, srv_request *rq, const char *body, size_t
 		custos_principal_dispose(&ctx.caller);
 	if (!rs->status)
 		srv_error(rs, 500, NULL, "the handler gave no answer");
+}
+
+/* The guard's record of a connection (its socket context), or NULL. */
+static srv_guard_conn *guard_conn(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -334,11 +347,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		cn->body[cn->len] = '\0';
 		return MHD_YES;
 	}
-	/* the whole request is here */
-	if (cn->too_big)
+	/* the whole request is here: while its handler runs, the guard never cuts the connection */
+	if (cn->too_big) {
 		srv_error(&rs, 413, "body", "content larger than the limit of %zu bytes", s->opt.max_body);
-	else
+	} else {
+		srv_guard_conn *gc = guard_conn(c);
+		srv_guard_busy(&s->guard, gc, 1);
 		dispatch(s, &cn->rq, cn->body ? cn->body : "", cn->len, &rs);
+		srv_guard_busy(&s->guard, gc, 0);
+	}
 	return send_response(c, cn, &rs);
 }
 
@@ -346,10 +363,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 {
 	custos_server *s = cls;
 	srv_conn *cn = *con_cls;
-	(void)c;
 	(void)toe;
 	if (!cn)
 		return;
+	srv_guard_busy(&s->guard, guard_conn(c), 0); /* the next request on this connection gets a whole deadline */
 	if (cn->done)
 		srv_metrics_record(s, cn->rq.route ? cn->rq.route_index : srv_nroutes, cn->status,
 				   now_seconds() - cn->t0);
@@ -360,6 +377,20 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd takes a connection up, or has closed it: the guard follows. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	custos_server *s = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? srv_guard_started(&s->guard, ci->connect_fd) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		srv_guard_closed(&s->guard, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static void on_mhd_error(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
@@ -368,20 +399,47 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+/* What a connection the guard refuses is told, if it listens at all, before it is closed. */
+static void refuse(int fd, srv_guard_verdict v)
+{
+	static const char full[] = "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n"
+				   "Content-Type: application/json\r\nContent-Length: 42\r\n\r\n"
+				   "{\"error\": \"the server is at its limit\"}\n";
+	static const char client[] = "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\n"
+				     "Content-Type: application/json\r\nContent-Length: 53\r\n\r\n"
+				     "{\"error\": \"too many connections from this address\"}\n";
+	const char *msg = v == SRV_GUARD_CLIENT_FULL ? client : full;
+	size_t len = v == SRV_GUARD_CLIENT_FULL ? sizeof(client) - 1 : sizeof(full) - 1;
+	(void)!send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
+}
+
 /*
  * The listening socket is ours and one thread accepts on it, handing each
  * connection to libmicrohttpd, which places it on worker (fd mod workers).
  * When the workers accept for themselves, whichever wakes first takes a
  * burst of up to ten connections: with 16 keep-alive clients one worker
  * often held them all while the other idled, and the tail latency doubled.
+ * The guard admits each connection before it is handed over, and four times
+ * a second cuts those past their request deadline.
  */
 static void *accept_loop(void *arg)
 {
 	custos_server *s = arg;
+	double swept = now_seconds();
 	while (!atomic_load(&s->stopping)) {
 		struct sockaddr_storage sa;
 		socklen_t len = sizeof(sa);
-		int fd = accept(s->listen_fd, (struct sockaddr *)&sa, &len);
+		struct pollfd p = {s->listen_fd, POLLIN, 0};
+		srv_guard_verdict v;
+		int fd;
+		if (now_seconds() - swept >= 0.25) {
+			srv_guard_sweep(&s->guard);
+			swept = now_seconds();
+		}
+		if (poll(&p, 1, 250) <= 0)
+			continue;
+		fd = accept(s->listen_fd, (struct sockaddr *)&sa, &len);
 		if (fd >= 0 && (fcntl(fd, F_SETFD, FD_CLOEXEC) || fcntl(fd, F_SETFL, O_NONBLOCK))) {
 			close(fd);
 			continue;
@@ -395,10 +453,39 @@ static void *accept_loop(void *arg)
 			}
 			continue; /* EINTR, ECONNABORTED, a peer gone before it was accepted */
 		}
-		/* on refusal (connection limit, memory) libmicrohttpd has closed the socket and said why */
-		(void)MHD_add_connection(s->daemon, fd, (struct sockaddr *)&sa, len);
+		v = srv_guard_admit(&s->guard, fd, sa.ss_family == AF_INET ? ((struct sockaddr_in *)&sa)->sin_addr.s_addr : 0);
+		if (v != SRV_GUARD_ADMITTED) {
+			refuse(fd, v);
+			continue;
+		}
+		/* on refusal (memory) libmicrohttpd has closed the socket and said why */
+		if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&sa, len) != MHD_YES)
+			srv_guard_forget(&s->guard, fd);
 	}
 	return NULL;
+}
+
+/*
+ * Each connection takes two descriptors (libmicrohttpd's and the guard's
+ * duplicate): raise the soft limit as far as that needs, or serve fewer.
+ */
+static void fit_descriptors(custos_server_options *o)
+{
+	struct rlimit rl;
+	rlim_t need = 2 * (rlim_t)o->max_connections + 256;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < need) {
+		unsigned fit = rl.rlim_cur > 512 ? (unsigned)((rl.rlim_cur - 256) / 2) : 128;
+		fprintf(stderr, "custos serve: %llu descriptors allowed: serving %u connections at once, not %u\n",
+			(unsigned long long)rl.rlim_cur, fit, o->max_connections);
+		o->max_connections = fit;
+	}
 }
 
 static int listen_on(custos_server *s, const struct sockaddr_in *addr)
@@ -423,10 +510,12 @@ int custos_server_start(custos_server **out, const custos_server_options *o)
 	custos_server *s;
 	custos_store *st = NULL;
 	struct sockaddr_in addr;
+	unsigned mhd_limit;
 	int rc;
 
 	*out = NULL;
-	if (o->version != CUSTOS_SERVER_OPTIONS_VERSION || !o->store_uri || !o->host)
+	if (o->version != CUSTOS_SERVER_OPTIONS_VERSION || !o->store_uri || !o->host || !o->max_connections ||
+	    !o->max_per_client || !o->request_deadline)
 		return CUSTOS_EINVALID;
 	memset(&addr, 0, sizeof(addr));
 	addr.sin_family = AF_INET;
@@ -444,11 +533,13 @@ int custos_server_start(custos_server **out, const custos_server_options *o)
 	s->listen_fd = -1;
 	s->keys_size = -1;
 	s->opt = *o;
+	fit_descriptors(&s->opt);
 	s->store_uri = strdup(o->store_uri);
 	s->opt.store_uri = s->store_uri;
 	s->metrics = calloc(srv_nroutes + 1, sizeof(*s->metrics));
 	pthread_mutex_init(&s->lock, NULL);
-	if (!s->store_uri || !s->metrics || (rc = custos_httpsig_replay_new(&s->replay, 1u << 16))) {
+	if (!s->store_uri || !s->metrics || (rc = custos_httpsig_replay_new(&s->replay, 1u << 16)) ||
+	    srv_guard_init(&s->guard, s->opt.max_connections, s->opt.max_per_client, s->opt.request_deadline)) {
 		custos_server_stop(s);
 		return CUSTOS_ENOMEM;
 	}
@@ -457,15 +548,18 @@ int custos_server_start(custos_server **out, const custos_server_options *o)
 		return rc;
 	}
 	s->opt.host = NULL; /* the caller's string: not kept */
+	mhd_limit = s->opt.max_connections * (o->threads > 1 ? o->threads : 1) + 16;
 	/* the internal polling thread over epoll; with more than one thread, a pool of them (one thread: no
-	 * pool, which libmicrohttpd would warn about, so that option's slot repeats the connection limit) */
+	 * pool, which libmicrohttpd would warn about, so that option's slot repeats the connection limit).
+	 * Its own limit is split among the workers, and a connection goes to worker (fd mod workers): it is set
+	 * where the guard, which admits connections before they are handed over, never lets it be reached. */
 	s->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET |
 			MHD_USE_ITC,
 		0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 		o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_LIMIT,
-		o->threads > 1 ? (unsigned)o->threads : (unsigned)o->max_connections, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout,
+		o->threads > 1 ? (unsigned)o->threads : mhd_limit, MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->header_memory, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
@@ -507,6 +601,7 @@ void custos_server_stop(custos_server *s)
 	if (s->snap)
 		snapshot_free(s->snap);
 	custos_httpsig_replay_free(s->replay);
+	srv_guard_dispose(&s->guard);
 	srv_keys_free(s);
 	pthread_mutex_destroy(&s->lock);
 	free(s->metrics);

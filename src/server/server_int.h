@@ -173,6 +173,53 @@ typedef struct srv_snapshot {
 extern const int srv_status_codes[SRV_STATUSES];
 extern const double srv_buckets[SRV_BUCKETS];
 
+/* ---- the connection guard (guard.c): limits checked before a socket is handed over; request deadlines ---- */
+
+typedef struct srv_guard_conn srv_guard_conn;
+struct srv_guard_conn {
+	srv_guard_conn *prev, *next;
+	int ref;	    /* the guard's duplicate of the socket */
+	int fd;		    /* libmicrohttpd's descriptor */
+	uint32_t client;    /* IPv4 address, network order */
+	double ready_since; /* accepted, or its last answer done: the request deadline counts from here */
+	int started;	    /* libmicrohttpd has taken the connection up */
+	int busy;	    /* a handler is running for it: never cut */
+	int cut;
+};
+typedef enum { SRV_GUARD_ADMITTED, SRV_GUARD_FULL, SRV_GUARD_CLIENT_FULL } srv_guard_verdict;
+typedef struct srv_guard_stats_t {
+	unsigned open;
+	unsigned long long refused_full, refused_client, cut;
+} srv_guard_stats_t;
+typedef struct srv_guard {
+	pthread_mutex_t lock;
+	int inited;
+	unsigned total, per_client, deadline;
+	srv_guard_conn list; /* sentinel of the connections admitted */
+	unsigned open;
+	struct srv_guard_client {
+		uint32_t addr;
+		unsigned count;
+	} *clients; /* open addressing; count 0: free */
+	size_t nclients;
+	unsigned long long refused_full, refused_client, cut;
+} srv_guard;
+
+int srv_guard_init(srv_guard *g, unsigned total, unsigned per_client, unsigned deadline);
+void srv_guard_dispose(srv_guard *g);
+/* Before a socket is handed over: SRV_GUARD_ADMITTED (registered), or why it must be refused. */
+srv_guard_verdict srv_guard_admit(srv_guard *g, int fd, uint32_t client);
+/* A socket admitted but refused by libmicrohttpd (which closed it). */
+void srv_guard_forget(srv_guard *g, int fd);
+/* libmicrohttpd took the connection up (its socket context), and closed it. */
+srv_guard_conn *srv_guard_started(srv_guard *g, int fd);
+void srv_guard_closed(srv_guard *g, srv_guard_conn *c);
+/* A handler runs for the connection (1), or its answer is done (0: the deadline starts again). */
+void srv_guard_busy(srv_guard *g, srv_guard_conn *c, int busy);
+/* Cuts every connection past its deadline; how many. */
+unsigned srv_guard_sweep(srv_guard *g);
+void srv_guard_stats(srv_guard *g, srv_guard_stats_t *out);
+
 /* Per route (and one slot for requests that matched none). */
 typedef struct srv_route_metrics {
 	atomic_ullong status[SRV_STATUSES];
@@ -199,6 +246,7 @@ struct custos_server {
 	custos_store **stores;
 	size_t nstores, cap_stores;
 	custos_httpsig_replay *replay;
+	srv_guard guard;
 	srv_route_metrics *metrics; /* srv_nroutes + 1 */
 	struct srv_key *keys; /* active principals by verifier key, sorted (auth.c; under lock) */
 	size_t nkeys;
