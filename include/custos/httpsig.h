@@ -117,6 +117,7 @@ typedef enum {
 typedef struct custos_httpsig_signer {
 	char keyid[256];
 	char roles[512];
+	char request_key[72]; /* "sha256:<hex>" of the signature: what makes this request itself (replays) */
 } custos_httpsig_signer;
 
 /*

@@ -37,6 +37,13 @@ typedef struct custos_server_options {
 	/* Since version 2. */
 	unsigned max_per_client;   /* connections from one address at once: 64 (429 beyond) */
 	unsigned request_deadline; /* seconds to send a whole request, from the connection's start or last answer: 10 */
+	/*
+	 * The names a signed request may be addressed to (its @authority, the
+	 * Host field), comma-separated, compared without case: what clients
+	 * use, e.g. "custos.example.org" behind a proxy. NULL: "HOST:PORT" as
+	 * the server listens. A signature for another server is refused (401).
+	 */
+	const char *authority;
 } custos_server_options;
 
 void custos_server_options_init(custos_server_options *o);

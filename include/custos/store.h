@@ -21,6 +21,16 @@ const char *custos_store_default_uri(const char *flag);
 
 /* Transactions: every change happens inside one. Not nested. */
 int custos_store_begin(custos_store *st);
+/*
+ * A signed request that changes state is accepted once, ever: the server sets
+ * its key (the hash of its signature) on its store handle before the library
+ * call, and the next write transaction claims it under the write lock, in the
+ * same transaction as its effect. A key claimed before makes that begin fail
+ * with CUSTOS_EEXISTS ("replayed ... (event N)", N the first event the first
+ * acceptance wrote), so nothing is written; a transaction that rolls back
+ * releases the claim. The key is forgotten after that begin; NULL clears it.
+ */
+int custos_store_set_request(custos_store *st, const char *key);
 /* A read-only transaction: one consistent snapshot for many reads (end it with commit or rollback). */
 int custos_store_begin_read(custos_store *st);
 /* True inside custos_store_begin or _begin_read, until commit or rollback. */

@@ -61,6 +61,10 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 		} else if (strcmp(argv[i], "--request-deadline") == 0 && i + 1 < argc) {
 			if (number_option(ctx, "--request-deadline", argv[++i], 1, 3600, &o.request_deadline))
 				return CLI_USAGE;
+		} else if (strcmp(argv[i], "--authority") == 0 && i + 1 < argc) {
+			o.authority = argv[++i];
+			if (!*o.authority || strlen(o.authority) > 1024)
+				return cli_usage(ctx, "--authority: expected NAME[:PORT][,NAME...]");
 		} else if (strcmp(argv[i], "--open") == 0) {
 			open_server = 1;
 		} else if (strcmp(argv[i], "--routes") == 0 && argc == 1) {
@@ -72,7 +76,8 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 			return CLI_OK;
 		} else {
 			return cli_usage(ctx, "usage: serve [--listen HOST:PORT] [--threads N] [--max-connections N] "
-					      "[--max-per-client N] [--request-deadline SECONDS] [--open] | serve --routes");
+					      "[--max-per-client N] [--request-deadline SECONDS] [--authority NAMES] [--open] | "
+					      "serve --routes");
 		}
 	}
 	o.host = host;

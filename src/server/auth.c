@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "custos/principal.h"
@@ -173,6 +174,39 @@ static int principal_lookup(void *vctx, const char *keyid, uint8_t pubkey[32], c
 	return rc;
 }
 
+/*
+ * The routes whose signed requests change what custos holds: each is
+ * accepted once, ever (custos_store_set_request). Dry runs, screening and
+ * every read need only a fresh signature.
+ */
+static int changes_state(const srv_route *r)
+{
+	return r->handler == srv_h_measure_file || r->handler == srv_h_statement_submit ||
+	       r->handler == srv_h_registry_import;
+}
+
+/* True if host (the request's Host, its signed @authority) is one of the comma-separated names. */
+static int addressed_here(const char *names, const char *host)
+{
+	size_t n = host ? strlen(host) : 0;
+	if (!n)
+		return 0;
+	for (const char *p = names; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		while (len && *p == ' ')
+			p++, len--;
+		while (len && p[len - 1] == ' ')
+			len--;
+		if (len == n && strncasecmp(p, host, n) == 0)
+			return 1;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
 /* True if the space-separated list `roles` holds `role`. */
 static int has_role(const char *roles, const char *role)
 {
@@ -217,15 +251,18 @@ int srv_authenticate(custos_server *s, srv_request *rq, srv_response *rs)
 	}
 	if (strcmp(r->role, "public") == 0 || !lookup)
 		return 0;
+	if (!addressed_here(s->authority, rq->header(rq->header_ctx, "host"))) {
+		const char *host = rq->header(rq->header_ctx, "host");
+		srv_error(rs, 401, "Host", "the request is addressed to '%.200s'; this server answers signed requests to %s",
+			  host ? host : "(no Host)", s->authority);
+		return -1;
+	}
 	m = (custos_httpsig_message){rq->method,   "http",	 rq->header(rq->header_ctx, "host"),
 				     rq->raw_path, rq->raw_query, rq->header, rq->header_ctx};
 	pol = (custos_httpsig_policy){custos_clock_now(), s->opt.max_signature_age, 60, rq->body, rq->body_len};
+	/* no replay cache: a read needs only a fresh signature; a change claims its signature in the store */
 	rc = custos_httpsig_verify(&who, &why, &m, rq->header(rq->header_ctx, "signature-input"),
-				   rq->header(rq->header_ctx, "signature"), &pol, lookup, lookup_ctx, s->replay);
-	if (rc == CUSTOS_ELIMIT) {
-		srv_error(rs, 503, "Signature", "%s", custos_error_last());
-		return -1;
-	}
+				   rq->header(rq->header_ctx, "signature"), &pol, lookup, lookup_ctx, NULL);
 	if (rc) {
 		srv_error(rs, why == CUSTOS_HTTPSIG_MALFORMED ? 400 : 401,
 			  why == CUSTOS_HTTPSIG_BAD_DIGEST ? "Content-Digest"
@@ -242,6 +279,8 @@ int srv_authenticate(custos_server *s, srv_request *rq, srv_response *rs)
 		return -1;
 	}
 	snprintf(rq->actor, sizeof(rq->actor), "%s", who.keyid);
+	if (changes_state(r))
+		snprintf(rq->request_key, sizeof(rq->request_key), "%s", who.request_key);
 	if (s->opt.principals && who_ctx.id[0]) {
 		/* the principal the lookup found for this key: the request acts as it */
 		snprintf(rq->principal, sizeof(rq->principal), "%s", who_ctx.id);

@@ -271,7 +271,10 @@ static void dispatch(custos_server *s, srv_request *rq, const char *body, size_t
 		return;
 	if (!(ctx.store = srv_store(s, rs)))
 		return;
+	/* a signed request that changes state claims its signature in the transaction of its effect */
+	custos_store_set_request(ctx.store, rq->request_key[0] ? rq->request_key : NULL);
 	rq->route->handler(&ctx, rq, rs);
+	custos_store_set_request(ctx.store, NULL);
 	if (ctx.caller_read == 1)
 		custos_principal_dispose(&ctx.caller);
 	if (!rs->status)
@@ -538,7 +541,7 @@ int custos_server_start(custos_server **out, const custos_server_options *o)
 	s->opt.store_uri = s->store_uri;
 	s->metrics = calloc(srv_nroutes + 1, sizeof(*s->metrics));
 	pthread_mutex_init(&s->lock, NULL);
-	if (!s->store_uri || !s->metrics || (rc = custos_httpsig_replay_new(&s->replay, 1u << 16)) ||
+	if (!s->store_uri || !s->metrics ||
 	    srv_guard_init(&s->guard, s->opt.max_connections, s->opt.max_per_client, s->opt.request_deadline)) {
 		custos_server_stop(s);
 		return CUSTOS_ENOMEM;
@@ -548,6 +551,15 @@ int custos_server_start(custos_server **out, const custos_server_options *o)
 		return rc;
 	}
 	s->opt.host = NULL; /* the caller's string: not kept */
+	if (o->authority)
+		s->authority = strdup(o->authority);
+	else if ((s->authority = malloc(80)))
+		snprintf(s->authority, 80, "%s:%u", o->host, s->port);
+	s->opt.authority = s->authority;
+	if (!s->authority) {
+		custos_server_stop(s);
+		return CUSTOS_ENOMEM;
+	}
 	mhd_limit = s->opt.max_connections * (o->threads > 1 ? o->threads : 1) + 16;
 	/* the internal polling thread over epoll; with more than one thread, a pool of them (one thread: no
 	 * pool, which libmicrohttpd would warn about, so that option's slot repeats the connection limit).
@@ -600,11 +612,11 @@ void custos_server_stop(custos_server *s)
 	free(s->stores);
 	if (s->snap)
 		snapshot_free(s->snap);
-	custos_httpsig_replay_free(s->replay);
 	srv_guard_dispose(&s->guard);
 	srv_keys_free(s);
 	pthread_mutex_destroy(&s->lock);
 	free(s->metrics);
 	free(s->store_uri);
+	free(s->authority);
 	free(s);
 }

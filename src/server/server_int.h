@@ -106,6 +106,7 @@ typedef struct srv_request {
 	void *header_ctx;
 	char actor[256]; /* who acts: the signer's keyid, or "api" */
 	char principal[65]; /* with principals: the signer's principal id ("" on an open server) */
+	char request_key[72]; /* a signed request that changes state: accepted once, ever ("" otherwise) */
 } srv_request;
 
 /* A response; body is malloc'd and handed to the HTTP layer. */
@@ -232,6 +233,7 @@ struct custos_server {
 	custos_server_options opt;
 	char *store_uri;
 	char *host;
+	char *authority; /* the names signed requests must be addressed to (custos_server_options.authority) */
 	void *daemon;
 	unsigned port;
 	int listen_fd; /* ours, not libmicrohttpd's: the acceptor hands connections out evenly */
@@ -245,7 +247,6 @@ struct custos_server {
 	double snap_checked;
 	custos_store **stores;
 	size_t nstores, cap_stores;
-	custos_httpsig_replay *replay;
 	srv_guard guard;
 	srv_route_metrics *metrics; /* srv_nroutes + 1 */
 	struct srv_key *keys; /* active principals by verifier key, sorted (auth.c; under lock) */

@@ -67,7 +67,11 @@ status=$(curl -s -o "$work/body" -w '%{http_code}' "$base/v1/measures"); expect 
 as stranger GET /v1/measures; expect unknown-key 401
 as FA GET /v1/me; expect me 200 '.id == "FA" and .roles == ["foreign_affairs"]'
 hdrs=(); while IFS= read -r l; do hdrs+=(-H "$l"); done <"$work/last.headers"
-status=$(curl -s -o "$work/body" -w '%{http_code}' "${hdrs[@]}" "$base/v1/me"); expect replayed 401
+# a read changes nothing: the same signed request again is answered while its signature is fresh
+status=$(curl -s -o "$work/body" -w '%{http_code}' "${hdrs[@]}" "$base/v1/me"); expect read-replayed-answered 200 '.id == "FA"'
+# a signature for another server is refused: the Host it was signed for must be one of this server's names
+status=$(curl -s -o "$work/body" -w '%{http_code}' "${hdrs[@]}" -H "Host: elsewhere.example" "$base/v1/me")
+expect other-authority 401 '.field == "Host" and (.error | test("elsewhere.example"))'
 HTTPSIGN_CREATED=$(($(clock_secs) - 3600)) as FA GET /v1/me; expect stale 401
 shifted <"$root/demo/measures/s5.json" >s5.json
 as FA POST /v1/measures s5.json application/json; expect wrong-role 403
@@ -85,6 +89,27 @@ curl -s -D "$work/headers" -o /dev/null "$base/" && grep -qi "^content-security-
 # ---- file as the service, then what each role reads ----------------------------------------------------------
 as REQ-VSSE POST /v1/measures s5.json application/json; expect file-signed 201 '.outcome == "needs_approval"'
 id=$(jq -r .id "$work/body")
+# the same signed filing again files nothing, ever: on this server, and on a second server on the same store
+# (addressed by the same name), and after this one restarts
+cp "$work/last.headers" filing.headers
+replay_filing() { # BASE
+	local h=() l
+	while IFS= read -r l; do h+=(-H "$l"); done <filing.headers
+	status=$(curl -s -o "$work/body" -w '%{http_code}' -X POST "${h[@]}" -H "Content-Type: application/json" \
+		-H "Host: 127.0.0.1:$port" --data-binary @s5.json "$1/v1/measures")
+}
+replay_filing "$base"; expect filing-replayed 409 '.field == "Signature" and (.error | test("replayed"))'
+"$custos" serve --listen 127.0.0.1:0 --authority "127.0.0.1:$port" 2>"$work/serve2.log" &
+second=$!
+port2=$(listening_port "$work/serve2.log")
+replay_filing "http://127.0.0.1:$port2"; expect filing-replayed-second-server 409 '.error | test("replayed")'
+kill "$second"; wait "$second"
+kill "$server_pid"; wait "$server_pid"
+"$custos" serve --listen "127.0.0.1:$port" 2>>"$work/serve.log" &
+server_pid=$!
+for _ in $(seq 50); do curl -s -o /dev/null "$base/healthz" && break; sleep 0.1; done
+replay_filing "$base"; expect filing-replayed-after-restart 409 '.error | test("replayed")'
+[ "$("$custos" measure list | wc -l)" = 1 ] && ok filed-once || bad filed-once "$("$custos" measure list)"
 shifted <"$root/demo/measures/s6.json" >s6.json
 as REQ-FP POST /v1/measures s6.json application/json; expect file-other-service 201
 other=$(jq -r .id "$work/body")

@@ -22,6 +22,18 @@
 
 static unsigned short port;
 
+/* A whole number argument from 0 to max, or exit. */
+static int number(const char *s, long max)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (!*s || *end || n < 0 || n > max) {
+		fprintf(stderr, "hostile: '%s' is not a number from 0 to %ld\n", s, max);
+		exit(2);
+	}
+	return (int)n;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -201,16 +213,16 @@ int main(int argc, char **argv)
 {
 	if (argc < 4)
 		goto usage;
-	port = (unsigned short)atoi(argv[1]);
+	port = (unsigned short)number(argv[1], 65535);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(argv[2], "flood") == 0 && argc == 7)
-		return flood(loopback(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
+		return flood(loopback(argv[3]), number(argv[4], 100000), number(argv[5], 100000), number(argv[6], 100000));
 	if (strcmp(argv[2], "slowloris") == 0 && argc == 6)
-		return slowloris(loopback(argv[3]), atoi(argv[4]), atoi(argv[5]));
+		return slowloris(loopback(argv[3]), number(argv[4], 100000), number(argv[5], 100000));
 	if (strcmp(argv[2], "churn") == 0 && argc == 5)
-		return churn(loopback(argv[3]), atoi(argv[4]));
+		return churn(loopback(argv[3]), number(argv[4], 100000));
 	if (strcmp(argv[2], "victim") == 0 && argc == 4)
-		return victim(atoi(argv[3]));
+		return victim(number(argv[3], 100000));
 usage:
 	fprintf(stderr, "usage: hostile PORT flood SRC IDLE BURSTS BURST | slowloris SRC N SECONDS | churn SRC COUNT | "
 			"victim SECONDS\n");

@@ -205,6 +205,8 @@ static const char *digest_field(void *ctx, const char *name)
 	return strcmp(name, "content-digest") == 0 ? digest : NULL;
 }
 
+static char last_body[4096]; /* the whole answer to the last request sent */
+
 /* Sends one request over a fresh connection and returns the status of the answer. */
 static int send_request(const char *method, const char *path, const char *ctype, const char *body,
 			const char *extra_headers)
@@ -229,6 +231,7 @@ static int send_request(const char *method, const char *path, const char *ctype,
 		got += (size_t)n;
 	resp[got] = '\0';
 	close(fd);
+	memcpy(last_body, resp, got + 1);
 	if (strncmp(resp, "HTTP/1.1 ", 9) == 0)
 		status = (int)strtol(resp + 9, NULL, 10);
 	return status;
@@ -312,10 +315,15 @@ static void test_signatures_on_a_live_server(void **state)
 	/* public paths need no signature; the others do */
 	assert_int_equal(send_request("GET", "/v1/log/checkpoint", J, NULL, NULL), 200);
 	assert_int_equal(send_request("POST", "/v1/decide", J, measure, NULL), 401);
-	/* signed by a requester: accepted once */
+	/* signed by a requester; a dry run changes nothing, so the same signed request again is answered too */
 	signed_headers(h, sizeof(h), "POST", "/v1/decide", measure, "clerk", now);
 	assert_int_equal(send_request("POST", "/v1/decide", J, measure, h), 200);
-	assert_int_equal(send_request("POST", "/v1/decide", J, measure, h), 401); /* replayed */
+	assert_int_equal(send_request("POST", "/v1/decide", J, measure, h), 200);
+	/* a filing changes the register: accepted once, ever; its replay is refused and files nothing */
+	signed_headers(h, sizeof(h), "POST", "/v1/measures", measure, "clerk", now);
+	assert_int_equal(send_request("POST", "/v1/measures", J, measure, h), 201);
+	assert_int_equal(send_request("POST", "/v1/measures", J, measure, h), 409);
+	assert_non_null(strstr(last_body, "replayed"));
 	/* stale, unknown key, another body than the one signed */
 	signed_headers(h, sizeof(h), "POST", "/v1/decide", measure, "clerk", now - 1000);
 	assert_int_equal(send_request("POST", "/v1/decide", J, measure, h), 401);

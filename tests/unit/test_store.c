@@ -645,12 +645,51 @@ static void make_schema2(const char *path, const char *tamper)
 	assert_int_equal(custos_store_log_node_each(st, copy_node, &c), 0);
 	sqlite3_finalize(c.q);
 	custos_store_close(st);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE old_tiles; DROP TABLE records; PRAGMA user_version = 2; COMMIT;", NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE old_tiles; DROP TABLE records; DROP TABLE requests; PRAGMA user_version = 2; COMMIT;", NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM log_nodes"), 2 * LT_MAX - 4); /* 2n - popcount(n) */
 	if (tamper)
 		assert_int_equal(sqlite3_exec(db, tamper, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
+}
+
+/*
+ * A signed request is claimed by the next write transaction: once. A
+ * transaction that rolls back releases it; a claimed one makes the next begin
+ * fail, naming the event the first one wrote, with nothing written.
+ */
+static void test_request_claims(void **state)
+{
+	char path[512];
+	custos_store *st = open_new(path, sizeof(path));
+	const char *key = "sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	int64_t idx;
+	(void)state;
+	assert_int_equal(custos_store_set_request(st, key), 0);
+	assert_int_equal(custos_store_begin(st), 0);
+	assert_int_equal(custos_store_event_append(st, "x", NULL, NULL, "{}", &idx), 0);
+	assert_int_equal(custos_store_rollback(st), 0); /* not applied: the claim goes with it */
+	assert_int_equal(custos_store_set_request(st, key), 0);
+	assert_int_equal(custos_store_begin(st), 0);
+	assert_int_equal(custos_store_event_append(st, "x", NULL, NULL, "{}", &idx), 0);
+	assert_int_equal(custos_store_commit(st), 0);
+	/* the key is forgotten after one begin: the next transaction claims nothing */
+	assert_int_equal(custos_store_begin(st), 0);
+	assert_int_equal(custos_store_commit(st), 0);
+	assert_int_equal(custos_store_set_request(st, key), 0);
+	assert_int_equal(custos_store_begin(st), CUSTOS_EEXISTS);
+	assert_non_null(strstr(custos_error_last(), "replayed"));
+	assert_non_null(strstr(custos_error_last(), "(event 0)"));
+	assert_false(custos_store_in_transaction(st));
+	assert_int_equal(custos_store_event_count(st), 1);
+	/* the rows cannot be deleted or changed behind custos's back */
+	custos_store_close(st);
+	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM requests"), 1);
+	{
+		char err[256];
+		assert_int_not_equal(raw_exec(path, "DELETE FROM requests", err, sizeof(err)), SQLITE_OK);
+		assert_non_null(strstr(err, "append-only"));
+	}
 }
 
 static void test_log_migration(void **state)
@@ -664,7 +703,7 @@ static void test_log_migration(void **state)
 	new_path(path, sizeof(path));
 	make_schema2(path, NULL);
 	assert_int_equal(custos_store_open(&st, path, 0), 0);
-	assert_int_equal(custos_store_schema_version(st), 4); /* 3 moves the hashes into tiles, 4 adds records */
+	assert_int_equal(custos_store_schema_version(st), 5); /* 3 moves the hashes into tiles, 4 adds records, 5 requests */
 	lt_check_size(st, LT_MAX);
 	lt_check_size(st, 200);
 	assert_int_equal(custos_log_verify(st, &checked), 0);
@@ -819,7 +858,7 @@ int main(void)
 		cmocka_unit_test(test_measures),      cmocka_unit_test(test_events),
 		cmocka_unit_test(test_transactions),  cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_two_handles),   cmocka_unit_test(test_log_tiles),
-		cmocka_unit_test(test_log_migration), cmocka_unit_test(test_appender),
+		cmocka_unit_test(test_request_claims), cmocka_unit_test(test_log_migration), cmocka_unit_test(test_appender),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -723,6 +723,11 @@ int custos_httpsig_verify(custos_httpsig_signer *out, custos_httpsig_failure *wh
 		goto out;
 	}
 	snprintf(out->keyid, sizeof(out->keyid), "%s", p->keyid);
+	{
+		uint8_t h[32];
+		custos_sha256(h, p->signature, sizeof(p->signature));
+		custos_sha256_label(out->request_key, h);
+	}
 out:
 	if (rc)
 		memset(out, 0, sizeof(*out));

@@ -109,6 +109,17 @@ static const struct migration {
 	{"CREATE TABLE records(kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,"
 	 "  PRIMARY KEY(kind, id)) WITHOUT ROWID;",
 	 NULL},
+	/*
+	 * 5: signed requests that changed state, each accepted once ever: its key
+	 * (the hash of its signature) and the index of the first event it wrote,
+	 * claimed in the same transaction as its effect (custos_store_claim_request).
+	 */
+	{"CREATE TABLE requests(key TEXT PRIMARY KEY NOT NULL, idx INTEGER NOT NULL CHECK (idx >= 0)) WITHOUT ROWID;"
+	 "CREATE TRIGGER requests_no_update BEFORE UPDATE ON requests"
+	 "  BEGIN SELECT RAISE(ABORT, 'requests are append-only: UPDATE refused'); END;"
+	 "CREATE TRIGGER requests_no_delete BEFORE DELETE ON requests"
+	 "  BEGIN SELECT RAISE(ABORT, 'requests are append-only: DELETE refused'); END;",
+	 NULL},
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -1095,6 +1106,31 @@ static int sq_witness_put(void *impl, const char *origin, const char *vkey, uint
 }
 
 /* Records: upsert, get, and iteration by kind and id prefix (own statements: not hot paths). */
+/* Claims a request key at event idx; CUSTOS_EEXISTS with *first, the event it was claimed at, if taken. */
+static int sq_request_claim(void *impl, const char *key, int64_t idx, int64_t *first)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc, st;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO requests(key, idx) VALUES(?1, ?2) ON CONFLICT(key) DO NOTHING", -1,
+			       &q, NULL) != SQLITE_OK)
+		return sq_fail(s, "store: request claim");
+	if (!(rc = sq_bind(s, q, 1, key)) && (sqlite3_bind_int64(q, 2, idx) != SQLITE_OK || sqlite3_step(q) != SQLITE_DONE))
+		rc = sq_fail(s, "store: request claim");
+	sqlite3_finalize(q);
+	if (rc || sqlite3_changes(s->db) == 1)
+		return rc;
+	if (sqlite3_prepare_v2(s->db, "SELECT idx FROM requests WHERE key = ?1", -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, "store: request claim");
+	if (!(rc = sq_bind(s, q, 1, key))) {
+		st = sqlite3_step(q);
+		*first = st == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+		rc = st == SQLITE_ROW ? CUSTOS_EEXISTS : sq_fail(s, "store: request claim");
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
 static int sq_record_put(void *impl, const char *kind, const char *id, const char *body)
 {
 	sq_store *s = impl;
@@ -1192,6 +1228,7 @@ const custos_store_ops custos_store_sqlite_ops = {
 	.cosignature_each = sq_cosignature_each,
 	.witness_get = sq_witness_get,
 	.witness_put = sq_witness_put,
+	.request_claim = sq_request_claim,
 	.record_put = sq_record_put,
 	.record_get = sq_record_get,
 	.record_each = sq_record_each,

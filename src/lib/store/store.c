@@ -64,6 +64,7 @@ struct custos_store {
 	tile **cache;
 	int64_t now_t; /* the second now_s was formatted for */
 	char now_s[21];
+	char request[72]; /* a signed request the next write transaction claims (custos_store_set_request) */
 };
 
 static uint64_t tile_key(unsigned tlevel, uint64_t tindex)
@@ -176,7 +177,32 @@ int custos_store_begin(custos_store *st)
 	if (!rc)
 		st->in_tx = st->in_write = 1;
 	st->size_checked = 0;
+	if (!rc && st->request[0]) {
+		/* the request claims its key under the write lock, with the index of the first event it may write */
+		int64_t size = custos_store_log_size(st), first = -1;
+		char key[sizeof(st->request)];
+		memcpy(key, st->request, sizeof(key));
+		st->request[0] = '\0';
+		rc = size < 0 ? CUSTOS_ERROR : st->ops->request_claim(st->impl, key, size, &first);
+		if (rc == CUSTOS_EEXISTS)
+			custos_error_set(rc, "Signature: replayed: this signed request was accepted before (event %lld)",
+					 (long long)first);
+		if (rc)
+			return custos_store_abort(st, rc);
+	}
 	return rc;
+}
+
+int custos_store_set_request(custos_store *st, const char *key)
+{
+	if (!key) {
+		st->request[0] = '\0';
+		return 0;
+	}
+	if (strlen(key) >= sizeof(st->request))
+		return custos_error_set(CUSTOS_EINVALID, "request key too long");
+	memcpy(st->request, key, strlen(key) + 1);
+	return 0;
 }
 
 int custos_store_in_transaction(const custos_store *st)

@@ -98,6 +98,7 @@ typedef struct custos_store_ops {
 	int (*witness_get)(void *impl, const char *origin, char **vkey, uint64_t *size, uint8_t root[32]);
 	int (*witness_put)(void *impl, const char *origin, const char *vkey, uint64_t size, const uint8_t root[32],
 			   const char *now);
+	int (*request_claim)(void *impl, const char *key, int64_t idx, int64_t *first);
 	int (*record_put)(void *impl, const char *kind, const char *id, const char *body);
 	int (*record_get)(void *impl, const char *kind, const char *id, char **body);
 	int (*record_each)(void *impl, const char *kind, const char *prefix, custos_store_row_fn fn, void *ctx);
