@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -203,15 +204,26 @@ typedef struct srv_conn {
 	int status;
 } srv_conn;
 
+/*
+ * The request target, as sent: custos decodes its own copy (srv_decode_target)
+ * and reads nothing of libmicrohttpd's parsed query arguments. So the query
+ * is cut off in libmicrohttpd's buffer before it parses it: it would place
+ * every argument in the connection's memory pool, and 2 000 of them filled
+ * the pool and stalled the connection unanswered. libmicrohttpd calls this
+ * with the target in its own writable buffer, before it looks at the query.
+ */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	srv_conn *cn = calloc(1, sizeof(*cn));
+	char *query = strchr(uri, '?');
 	(void)c;
-	if (!cn)
-		return NULL;
-	cn->srv = cls;
-	cn->t0 = now_seconds();
-	cn->uri = strdup(uri);
+	if (cn) {
+		cn->srv = cls;
+		cn->t0 = now_seconds();
+		cn->uri = strdup(uri);
+	}
+	if (query)
+		query[1] = '\0'; /* libmicrohttpd's own copy: an empty query, nothing to parse */
 	return cn;
 }
 
@@ -288,6 +300,25 @@ static srv_guard_conn *guard_conn(struct MHD_Connection *c)
 	return ci ? ci->socket_context : NULL;
 }
 
+/* Counts the Content-Length fields of a request, and whether they all say the same. */
+typedef struct framing {
+	unsigned lengths;
+	const char *first;
+	int differ;
+} framing;
+static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	framing *f = cls;
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (f->lengths++ && strcmp(f->first, value ? value : "") != 0)
+			f->differ = 1;
+		else if (f->lengths == 1)
+			f->first = value ? value : "";
+	}
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -310,6 +341,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		cn->started = 1;
 		cn->rq.header = header_of;
 		cn->rq.header_ctx = c;
+		{
+			/* one way to frame the content: a proxy in front and custos must not read it differently */
+			framing f = {0, NULL, 0};
+			MHD_get_connection_values(c, MHD_HEADER_KIND, count_length, &f);
+			if (f.differ || (f.lengths && te)) {
+				srv_error(&rs, 400, f.differ ? "Content-Length" : "Transfer-Encoding", "%s",
+					  f.differ ? "Content-Length given twice with different values"
+						   : "both Content-Length and Transfer-Encoding: the content's length is "
+						     "ambiguous");
+				return send_response(c, cn, &rs);
+			}
+		}
 		if (!cn->uri) {
 			srv_error(&rs, 503, NULL, "out of memory");
 			return send_response(c, cn, &rs);

@@ -133,6 +133,25 @@ req GET /v1/nothing; expect not-found 404
 req GET "/v1/measures/$(head -c 5000 /dev/zero | tr '\0' x)"; expect uri-too-long 414
 req GET /healthz -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' x)"; expect headers-too-large 431
 req GET /healthz -d 'x=1' -H 'Content-Type: application/x-www-form-urlencoded'; expect get-with-content 415
+# many query arguments are answered at once (libmicrohttpd parsed them into its connection memory and stalled)
+args=$(seq 500 | sed 's/^/a/; s/$/=1/' | paste -sd'&')
+req GET "/v1/measures?$args" -m 5; expect many-query-arguments 400 '.error | test("a1")'
+args=$(seq 3000 | sed 's/^/a/' | paste -sd'&')
+req GET "/v1/measures?$args" -m 5; expect very-many-query-arguments 414
+# one way to frame the content (request smuggling behind a proxy): raw requests, since curl sends only one
+raw() { # REQUEST: the status line of the answer, in $status, and its body
+	local answer
+	exec 3<>"/dev/tcp/127.0.0.1/$port"
+	printf '%b' "$1" >&3
+	answer=$(timeout 5 cat <&3)
+	exec 3<&-
+	status=$(head -1 <<<"$answer" | cut -d' ' -f2)
+	sed '1,/^\r*$/d' <<<"$answer" >"$work/body"
+}
+raw 'POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{}'
+expect two-content-lengths 400 '.field == "Content-Length"'
+raw 'POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n'
+expect length-and-chunked 400 '.field == "Transfer-Encoding"'
 
 # ---- registry and screening -----------------------------------------------------------------------
 req GET /v1/registry; expect registry-all 200 '(.parties | length) == 12 and (.registry_hash | startswith("sha256:"))'

@@ -185,6 +185,17 @@ static void test_sign_verify_digest_and_replay(void **state)
 	pol.body = "{\"hello\": \"World\"}";
 	custos_httpsig_verify(&who, &why, &m, in, sig, &pol, rfc_lookup, NULL, NULL);
 	assert_int_equal(why, CUSTOS_HTTPSIG_BAD_DIGEST);
+	/* the signed request sent again without its content: the covered digest is still checked */
+	pol.body = "";
+	pol.body_len = 0;
+	assert_int_equal(custos_httpsig_verify(&who, &why, &m, in, sig, &pol, rfc_lookup, NULL, NULL), CUSTOS_EINVALID);
+	assert_int_equal(why, CUSTOS_HTTPSIG_BAD_DIGEST);
+	/* each verified request has its own key: the hash of its signature */
+	pol.body = "{\"hello\": \"world\"}";
+	pol.body_len = 18;
+	assert_int_equal(custos_httpsig_verify(&who, &why, &m, in, sig, &pol, rfc_lookup, NULL, NULL), 0);
+	assert_int_equal(strlen(who.request_key), 71);
+	assert_memory_equal(who.request_key, "sha256:", 7);
 	custos_httpsig_replay_free(replay);
 	free(in);
 	free(sig);

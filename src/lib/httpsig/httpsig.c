@@ -693,7 +693,9 @@ int custos_httpsig_verify(custos_httpsig_signer *out, custos_httpsig_failure *wh
 								   : "created: too old (stale signature)"));
 		goto out;
 	}
-	if (pol->body_len && (rc = custos_httpsig_digest_check(m->field ? m->field(m->field_ctx, "content-digest") : NULL,
+	/* a covered digest is checked against the content even when there is none: a signed request replayed
+	 * without its content must not pass as an empty one */
+	if ((pol->body_len || covers(p, "content-digest")) && (rc = custos_httpsig_digest_check(m->field ? m->field(m->field_ctx, "content-digest") : NULL,
 								 pol->body, pol->body_len))) {
 		rc = fail(why, CUSTOS_HTTPSIG_BAD_DIGEST, rc);
 		goto out;
