@@ -63,5 +63,13 @@ int custos_report_measures(custos_store *st, const char *state, const char *role
 /* The same, only for measures filed after measure `after` (CUSTOS_ENOTFOUND if there is none such). */
 int custos_report_measures_after(custos_store *st, const char *after, const char *state, const char *role,
 				 custos_date today, custos_report_fn fn, void *ctx);
+/*
+ * The same, reading only the measures that one of the nwho access keys was
+ * added for (custos_store_access_add): a reader's listing costs what concerns
+ * it, not the whole register. nwho 0 lists nothing.
+ */
+int custos_report_measures_visible_after(custos_store *st, const char *after, const char *const *who, size_t nwho,
+					 const char *state, const char *role, custos_date today, custos_report_fn fn,
+					 void *ctx);
 
 #endif

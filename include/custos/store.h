@@ -82,6 +82,19 @@ int custos_store_measure_each_after(custos_store *st, const char *after, custos_
 void custos_store_measure_dispose(custos_store_measure *m);
 
 /*
+ * Who may be shown a measure, indexed so that a listing reads only the
+ * measures that concern its reader: keys "authority:A" (its requesting
+ * authority), "role:R" (a role its approvals ever asked) and "principal:P"
+ * (a principal who signed for it). The workflow adds keys as a measure's
+ * life changes; adding one twice is harmless. It over-approximates (a role
+ * once asked stays): the reader's exact rights are checked on what it reads.
+ */
+int custos_store_access_add(custos_store *st, const char *id, const char *who);
+/* The measures after `after` (NULL: from the first) that one of the nwho keys was added for, in filing order. */
+int custos_store_measure_each_visible(custos_store *st, const char *after, const char *const *who, size_t nwho,
+				      custos_store_measure_fn fn, void *ctx);
+
+/*
  * The append-only events table. `payload` is JSON; its SHA-256 is stored
  * beside it. *index_out receives the event's index (0-based, dense): the
  * size of the tree's right edge kept in the handle, checked against the

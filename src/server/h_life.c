@@ -25,6 +25,25 @@ static const custos_principal *caller_once(srv_ctx *ctx, const srv_request *rq)
 	return ctx->caller_read == 1 ? &ctx->caller : NULL;
 }
 
+int srv_access_keys(srv_ctx *ctx, const srv_request *rq, char keys[][SRV_ACCESS_KEY], size_t cap, size_t *n)
+{
+	const custos_principal *p;
+	*n = 0;
+	if (!ctx->srv->opt.principals)
+		return 1;
+	if (!(p = caller_once(ctx, rq)))
+		return 0;
+	if (custos_principal_has_role(p, "comite_r"))
+		return 1;
+	if ((custos_principal_has_role(p, "requester") || custos_principal_has_role(p, "service_head")) && *n < cap)
+		snprintf(keys[(*n)++], SRV_ACCESS_KEY, "authority:%s", p->authority);
+	for (size_t i = 0; i < p->nroles && *n < cap; i++)
+		snprintf(keys[(*n)++], SRV_ACCESS_KEY, "role:%s", p->roles[i]);
+	if (*n < cap)
+		snprintf(keys[(*n)++], SRV_ACCESS_KEY, "principal:%s", p->id);
+	return 0;
+}
+
 int srv_may_see(srv_ctx *ctx, const srv_request *rq, const char *id, const char *requested_by)
 {
 	const custos_principal *p;

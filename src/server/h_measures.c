@@ -115,8 +115,24 @@ void srv_h_measure_list(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 	}
 	if (limit)
 		l.limit = (size_t)limit->num;
-	rc = custos_report_measures_after(ctx->store, after ? after->value : NULL, state ? state->value : NULL,
-					  role ? role->value : NULL, custos_date_today(), add_line, &l);
+	{
+		/* only what concerns the caller is read: a listing costs the page, not the register */
+		char keys[32][SRV_ACCESS_KEY];
+		const char *who[32];
+		size_t n = 0;
+		if (srv_access_keys(ctx, rq, keys, 32, &n)) {
+			rc = custos_report_measures_after(ctx->store, after ? after->value : NULL,
+							  state ? state->value : NULL, role ? role->value : NULL,
+							  custos_date_today(), add_line, &l);
+		} else {
+			for (size_t i = 0; i < n; i++)
+				who[i] = keys[i];
+			rc = custos_report_measures_visible_after(ctx->store, after ? after->value : NULL, who, n,
+								  state ? state->value : NULL,
+								  role ? role->value : NULL, custos_date_today(),
+								  add_line, &l);
+		}
+	}
 	if (rc && rc != LIST_FULL) {
 		json_decref(list);
 		if (rc == CUSTOS_ENOTFOUND && after)

@@ -324,5 +324,12 @@ void srv_h_authorization_verify(srv_ctx *, srv_request *, srv_response *);
  * `requested_by`, when the caller already has it, saves reading the measure.
  */
 int srv_may_see(srv_ctx *ctx, const srv_request *rq, const char *id, const char *requested_by);
+/*
+ * The access keys (custos_store_access_add) of the measures the caller may
+ * be shown: 1 if it may see every measure (an open server, comite_r), else 0
+ * with up to cap keys in keys and their count in *n (none: it sees nothing).
+ */
+#define SRV_ACCESS_KEY 96
+int srv_access_keys(srv_ctx *ctx, const srv_request *rq, char keys[][SRV_ACCESS_KEY], size_t cap, size_t *n);
 
 #endif

@@ -645,7 +645,7 @@ static void make_schema2(const char *path, const char *tamper)
 	assert_int_equal(custos_store_log_node_each(st, copy_node, &c), 0);
 	sqlite3_finalize(c.q);
 	custos_store_close(st);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE old_tiles; DROP TABLE records; DROP TABLE requests; PRAGMA user_version = 2; COMMIT;", NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE old_tiles; DROP TABLE records; DROP TABLE requests; DROP TABLE measure_access; PRAGMA user_version = 2; COMMIT;", NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM log_nodes"), 2 * LT_MAX - 4); /* 2n - popcount(n) */
 	if (tamper)
@@ -692,6 +692,64 @@ static void test_request_claims(void **state)
 	}
 }
 
+/* Collects the ids a visible walk gives, space-separated. */
+static int collect_id(void *ctx, const custos_store_measure *m)
+{
+	char *out = ctx;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s%s", n ? " " : "", m->id);
+	return 0;
+}
+
+static void visible(custos_store *st, const char *after, const char *who, const char *want)
+{
+	char got[256] = "";
+	assert_int_equal(custos_store_measure_each_visible(st, after, &who, 1, collect_id, got), 0);
+	assert_string_equal(got, want);
+}
+
+/*
+ * The access index: a walk reads only the measures a key was added for, in
+ * filing order, after `after`; and a store from before the index (schema 5)
+ * gets it filled from its measures' decisions and lives when opened.
+ */
+static void test_access_index(void **state)
+{
+	char path[512], *a = NULL, *b = NULL, err[256];
+	custos_store *st = open_new(path, sizeof(path));
+	(void)state;
+	assert_int_equal(custos_store_begin(st), 0);
+	assert_int_equal(custos_store_measure_insert(st, &a, "{\"requested_by\":\"vsse\"}",
+						     "{\"approvals\":[{\"role\":\"foreign_affairs\"}]}", "pending"),
+			 0);
+	assert_int_equal(custos_store_measure_insert(st, &b, "{\"requested_by\":\"police\"}", "{\"approvals\":[]}",
+						     "permitted"),
+			 0);
+	assert_int_equal(custos_store_record_put(st, "life", b, "{\"approvals\":[{\"role\":\"investigating_judge\"}],"
+							    "\"signers\":{\"JUDGE-1\":\"investigating_judge\"}}"),
+			 0);
+	assert_int_equal(custos_store_access_add(st, a, "authority:vsse"), 0);
+	assert_int_equal(custos_store_access_add(st, a, "authority:vsse"), 0); /* twice is harmless */
+	assert_int_equal(custos_store_commit(st), 0);
+	visible(st, NULL, "authority:vsse", a);
+	visible(st, NULL, "authority:police", "");
+	visible(st, a, "authority:vsse", "");
+	assert_int_equal(custos_store_measure_each_visible(st, "M-999999", NULL, 0, collect_id, err), CUSTOS_ENOTFOUND);
+	custos_store_close(st);
+	/* back to schema 5, without the index: opening fills it from what is stored */
+	assert_int_equal(raw_exec(path, "DROP TABLE measure_access; PRAGMA user_version = 5;", err, sizeof(err)), SQLITE_OK);
+	assert_int_equal(custos_store_open(&st, path, 0), 0);
+	visible(st, NULL, "authority:vsse", a);
+	visible(st, NULL, "authority:police", b);
+	visible(st, NULL, "role:foreign_affairs", a);
+	visible(st, NULL, "role:investigating_judge", b);
+	visible(st, NULL, "principal:JUDGE-1", b);
+	visible(st, NULL, "principal:FA-1", "");
+	custos_store_close(st);
+	free(a);
+	free(b);
+}
+
 static void test_log_migration(void **state)
 {
 	char path[512];
@@ -703,7 +761,7 @@ static void test_log_migration(void **state)
 	new_path(path, sizeof(path));
 	make_schema2(path, NULL);
 	assert_int_equal(custos_store_open(&st, path, 0), 0);
-	assert_int_equal(custos_store_schema_version(st), 5); /* 3 moves the hashes into tiles, 4 adds records, 5 requests */
+	assert_int_equal(custos_store_schema_version(st), 6); /* 3: tiles, 4: records, 5: requests, 6: measure_access */
 	lt_check_size(st, LT_MAX);
 	lt_check_size(st, 200);
 	assert_int_equal(custos_log_verify(st, &checked), 0);
@@ -858,7 +916,7 @@ int main(void)
 		cmocka_unit_test(test_measures),      cmocka_unit_test(test_events),
 		cmocka_unit_test(test_transactions),  cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_two_handles),   cmocka_unit_test(test_log_tiles),
-		cmocka_unit_test(test_request_claims), cmocka_unit_test(test_log_migration), cmocka_unit_test(test_appender),
+		cmocka_unit_test(test_request_claims), cmocka_unit_test(test_access_index), cmocka_unit_test(test_log_migration), cmocka_unit_test(test_appender),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

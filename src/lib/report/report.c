@@ -194,3 +194,11 @@ int custos_report_measures_after(custos_store *st, const char *after, const char
 	list_ctx l = {st, state, role, today, fn, ctx};
 	return custos_store_measure_each_after(st, after, list_one, &l);
 }
+
+int custos_report_measures_visible_after(custos_store *st, const char *after, const char *const *who, size_t nwho,
+					 const char *state, const char *role, custos_date today, custos_report_fn fn,
+					 void *ctx)
+{
+	list_ctx l = {st, state, role, today, fn, ctx};
+	return custos_store_measure_each_visible(st, after, who, nwho, list_one, &l);
+}

@@ -120,6 +120,26 @@ static const struct migration {
 	 "CREATE TRIGGER requests_no_delete BEFORE DELETE ON requests"
 	 "  BEGIN SELECT RAISE(ABORT, 'requests are append-only: DELETE refused'); END;",
 	 NULL},
+	/*
+	 * 6: who may be shown each measure (custos_store_access_add), so that a
+	 * listing reads only what concerns its reader; filled here from the
+	 * measures and lives already stored.
+	 */
+	{"CREATE TABLE measure_access(who TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(who, seq)) WITHOUT ROWID;"
+	 "INSERT OR IGNORE INTO measure_access(who, seq)"
+	 "  SELECT 'authority:' || json_extract(measure, '$.requested_by'), seq FROM measures"
+	 "  WHERE json_valid(measure) AND json_type(measure, '$.requested_by') = 'text';"
+	 "INSERT OR IGNORE INTO measure_access(who, seq)"
+	 "  SELECT 'role:' || json_extract(a.value, '$.role'), m.seq FROM measures m, json_each(m.decision, '$.approvals') a"
+	 "  WHERE json_valid(m.decision) AND json_type(a.value, '$.role') = 'text';"
+	 "INSERT OR IGNORE INTO measure_access(who, seq)"
+	 "  SELECT 'role:' || json_extract(a.value, '$.role'), m.seq FROM records r JOIN measures m ON m.id = r.id,"
+	 "    json_each(r.body, '$.approvals') a"
+	 "  WHERE r.kind = 'life' AND json_valid(r.body) AND json_type(a.value, '$.role') = 'text';"
+	 "INSERT OR IGNORE INTO measure_access(who, seq)"
+	 "  SELECT 'principal:' || s.key, m.seq FROM records r JOIN measures m ON m.id = r.id, json_each(r.body, '$.signers') s"
+	 "  WHERE r.kind = 'life' AND json_valid(r.body);",
+	 NULL},
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -746,6 +766,67 @@ out:
 	return rc;
 }
 
+static int sq_access_add(void *impl, const char *id, const char *who)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT OR IGNORE INTO measure_access(who, seq) SELECT ?1, seq FROM measures WHERE id = ?2",
+			       -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, "store: access add");
+	if (!(rc = sq_bind(s, q, 1, who)) && !(rc = sq_bind(s, q, 2, id)) && sqlite3_step(q) != SQLITE_DONE)
+		rc = sq_fail(s, "store: access add");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* The measures one of `who` may be shown, after `after`: read through the index, never the whole register. */
+static int sq_measure_each_visible(void *impl, const char *after, const char *const *who, size_t nwho,
+				   custos_store_measure_fn fn, void *ctx)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	custos_store_measure m = {0};
+	char sql[1024];
+	size_t used;
+	int rc = 0, st;
+	used = (size_t)snprintf(sql, sizeof(sql),
+				"SELECT id, measure, decision, state, filed_at FROM measures WHERE seq IN (SELECT seq FROM "
+				"measure_access WHERE who IN (NULL");
+	for (size_t i = 0; i < nwho && used < sizeof(sql) - 64; i++)
+		used += (size_t)snprintf(sql + used, sizeof(sql) - used, ", ?%zu", i + 2);
+	snprintf(sql + used, sizeof(sql) - used,
+		 ")) AND seq > COALESCE((SELECT seq FROM measures WHERE id = ?1), 0) ORDER BY seq");
+	if (after) { /* an unknown `after` is an error, as for the whole list */
+		custos_store_measure probe = {0};
+		if ((rc = sq_measure_get(s, &probe, after)))
+			return rc;
+		custos_store_measure_dispose(&probe);
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(q, 1, after ? after : "", -1, SQLITE_STATIC) != SQLITE_OK) {
+		rc = sq_fail(s, "store: measure list");
+		goto out;
+	}
+	for (size_t i = 0; i < nwho; i++)
+		if ((rc = sq_bind(s, q, (int)i + 2, who[i])))
+			goto out;
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((rc = sq_measure_row(q, &m)))
+			goto out;
+		rc = fn(ctx, &m);
+		custos_store_measure_dispose(&m);
+		if (rc)
+			goto out;
+	}
+	if (st != SQLITE_DONE)
+		rc = sq_fail(s, "store: measure list");
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
 static int sq_event_append(void *impl, int64_t index, const char *type, const char *time, const char *actor,
 			   const char *ref, const char *payload, const char *payload_hash)
 {
@@ -1229,6 +1310,8 @@ const custos_store_ops custos_store_sqlite_ops = {
 	.witness_get = sq_witness_get,
 	.witness_put = sq_witness_put,
 	.request_claim = sq_request_claim,
+	.access_add = sq_access_add,
+	.measure_each_visible = sq_measure_each_visible,
 	.record_put = sq_record_put,
 	.record_get = sq_record_get,
 	.record_each = sq_record_each,

@@ -371,6 +371,23 @@ int custos_store_measure_each_after(custos_store *st, const char *after, custos_
 	return st->ops->measure_each(st->impl, after, fn, ctx);
 }
 
+int custos_store_access_add(custos_store *st, const char *id, const char *who)
+{
+	if (!id || !who)
+		return custos_error_set(CUSTOS_EINVALID, "access: id and who are required");
+	return st->ops->access_add(st->impl, id, who);
+}
+
+int custos_store_measure_each_visible(custos_store *st, const char *after, const char *const *who, size_t nwho,
+				      custos_store_measure_fn fn, void *ctx)
+{
+	if (nwho > 64)
+		return custos_error_set(CUSTOS_EINVALID, "access: at most 64 keys, not %zu", nwho);
+	if (!nwho)
+		return after ? st->ops->measure_each_visible(st->impl, after, who, 0, fn, ctx) : 0;
+	return st->ops->measure_each_visible(st->impl, after, who, nwho, fn, ctx);
+}
+
 void custos_store_measure_dispose(custos_store_measure *m)
 {
 	if (!m)

@@ -76,6 +76,9 @@ typedef struct custos_store_ops {
 	int (*measure_get)(void *impl, custos_store_measure *out, const char *id);
 	/* in filing order; after != NULL: only those filed after that measure (ENOTFOUND if it does not exist) */
 	int (*measure_each)(void *impl, const char *after, custos_store_measure_fn fn, void *ctx);
+	int (*access_add)(void *impl, const char *id, const char *who);
+	int (*measure_each_visible)(void *impl, const char *after, const char *const *who, size_t nwho,
+				    custos_store_measure_fn fn, void *ctx);
 
 	/* `index` must be the next dense index (the backend refuses any other) */
 	int (*event_append)(void *impl, int64_t index, const char *type, const char *time, const char *actor,

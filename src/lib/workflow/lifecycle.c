@@ -95,6 +95,32 @@ static int life_load(custos_store *st, const char *id, json_t **out)
 	return 0;
 }
 
+/* Who may be shown the measure now (custos_store_access_add): its authority, the roles asked, its signers. */
+static int life_index(custos_store *st, const json_t *life)
+{
+	const char *id = wf_jstr(life, "measure"), *key;
+	char who[320];
+	json_t *a, *v;
+	size_t i;
+	int rc;
+	snprintf(who, sizeof(who), "authority:%.300s", wf_jstr(life, "requested_by"));
+	if ((rc = custos_store_access_add(st, id, who)))
+		return rc;
+	json_array_foreach(json_object_get(life, "approvals"), i, a)
+	{
+		snprintf(who, sizeof(who), "role:%.300s", wf_jstr(a, "role"));
+		if ((rc = custos_store_access_add(st, id, who)))
+			return rc;
+	}
+	json_object_foreach((json_t *)json_object_get(life, "signers"), key, v)
+	{
+		snprintf(who, sizeof(who), "principal:%.300s", key);
+		if ((rc = custos_store_access_add(st, id, who)))
+			return rc;
+	}
+	return 0;
+}
+
 static int life_save(custos_store *st, json_t *life)
 {
 	char *body = jdump(life);
@@ -102,8 +128,9 @@ static int life_save(custos_store *st, json_t *life)
 	int rc;
 	if (!body)
 		return oom();
-	if (!(rc = custos_store_record_put(st, WF_LIFE, id, body)))
-		rc = custos_store_measure_set_state(st, id, wf_jstr(life, "state"));
+	if (!(rc = custos_store_record_put(st, WF_LIFE, id, body)) &&
+	    !(rc = custos_store_measure_set_state(st, id, wf_jstr(life, "state"))))
+		rc = life_index(st, life);
 	free(body);
 	return rc;
 }
