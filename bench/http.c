@@ -1,4 +1,4 @@
-/* http.c — the HTTP API under wrk (dry-run decisions and a read) beside the same decisions made in-process. */
+/* http.c — the HTTP API under wrk (dry-run decisions, reads, signed requests, one principal flooding) beside the same decisions made in-process. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +9,8 @@
 #include "bench.h"
 #include "custos/builtin.h"
 #include "custos/httpsig.h"
+#include "custos/note.h"
+#include "custos/principal.h"
 #include "custos/server.h"
 #include "custos/workflow.h"
 #include "util/util.h"
@@ -144,15 +146,22 @@ static double to_ms(const char *s)
 	return v;
 }
 
-static wrk_result run_wrk(const char *url, const char *script, int threads, int conns)
+/* Starts wrk for `secs` seconds; its output is read by wrk_finish. */
+static FILE *wrk_start(const char *url, const char *script, int threads, int conns, double secs, char *cmd,
+		       size_t cap)
 {
-	char cmd[1024], line[512];
-	wrk_result r = {0, 0, 0, 0, 0, 0};
 	FILE *p;
-	snprintf(cmd, sizeof(cmd), "wrk -t%d -c%d -d%.0fs --latency %s%s %s 2>&1", threads, conns, seconds,
-		 script ? "-s " : "", script ? script : "", url);
+	snprintf(cmd, cap, "wrk -t%d -c%d -d%.0fs --latency %s%s %s 2>&1", threads, conns, secs, script ? "-s " : "",
+		 script ? script : "", url);
 	if (!(p = popen(cmd, "r")))
 		bench_die(PROG, "cannot run wrk (tools/deps.sh installs it)");
+	return p;
+}
+
+static wrk_result wrk_finish(FILE *p, const char *cmd)
+{
+	char line[512];
+	wrk_result r = {0, 0, 0, 0, 0, 0};
 	while (fgets(line, sizeof(line), p)) {
 		char *s = line;
 		while (*s == ' ')
@@ -173,6 +182,92 @@ static wrk_result run_wrk(const char *url, const char *script, int threads, int 
 		exit(1);
 	}
 	return r;
+}
+
+static wrk_result run_wrk(const char *url, const char *script, int threads, int conns)
+{
+	char cmd[1024];
+	FILE *p = wrk_start(url, script, threads, conns, seconds, cmd, sizeof(cmd));
+	return wrk_finish(p, cmd);
+}
+
+/* ---- signed requests ---------------------------------------------------------------------------- */
+
+/* A principal of the signed runs: its private key's seed and its verifier key (its keyid). */
+typedef struct {
+	char *vkey;
+	uint8_t seed[32];
+} bench_key;
+
+static void add_principal(custos_store *st, bench_key *k, const char *id, const char *authority, const char *role)
+{
+	char *skey = NULL, *roles[1] = {(char *)role};
+	const char *plus;
+	uint8_t raw[64];
+	size_t rawlen;
+	custos_principal p;
+	memset(&p, 0, sizeof(p));
+	if (custos_key_generate(&skey, &k->vkey, id))
+		bench_die(PROG, "generating a key");
+	/* PRIVATE+KEY+name+hash+base64(type || seed) */
+	plus = skey;
+	for (int i = 0; i < 4 && plus; i++)
+		plus = strchr(plus + (i > 0), '+');
+	if (!plus || custos_b64_decode(raw, sizeof(raw), &rawlen, plus + 1, strlen(plus + 1)) || rawlen != 33)
+		bench_die(PROG, "reading the generated key");
+	memcpy(k->seed, raw + 1, 32);
+	free(skey);
+	p.id = (char *)id;
+	p.name = (char *)id;
+	p.authority = (char *)authority;
+	p.roles = roles;
+	p.nroles = 1;
+	p.pubkey = k->vkey;
+	if (custos_principal_add(st, &p, "bench"))
+		bench_die(PROG, "adding a principal");
+}
+
+static const char *signed_digest;
+static const char *signed_field(void *ctx, const char *name)
+{
+	(void)ctx;
+	return strcmp(name, "content-digest") == 0 ? signed_digest : NULL;
+}
+
+/*
+ * A wrk script sending one request signed now by k. Reads and dry runs
+ * change nothing, so a fresh signature is all they need: wrk may send the
+ * same one for as long as it stays fresh (300 s), and every request pays the
+ * full check, as a client signing each request would make the server do.
+ */
+static void write_signed_script(const char *path, const char *method, unsigned port, const char *target,
+				const char *body, const bench_key *k)
+{
+	const char *covered[4] = {"@method", "@authority", "@path", "content-digest"};
+	char authority[32], digest[CUSTOS_HTTPSIG_DIGEST_SIZE], *in = NULL, *sig = NULL;
+	custos_httpsig_message m;
+	FILE *f = fopen(path, "w");
+	if (!f)
+		bench_die(PROG, "writing the wrk script");
+	snprintf(authority, sizeof(authority), "127.0.0.1:%u", port);
+	if (body) {
+		custos_httpsig_content_digest(digest, body, strlen(body));
+		signed_digest = digest;
+	}
+	m = (custos_httpsig_message){method, "http", authority, target, NULL, signed_field, NULL};
+	if (custos_httpsig_sign(&in, &sig, &m, "sig1", covered, body ? 4 : 3, custos_clock_now(), k->vkey, "ed25519",
+				k->seed))
+		bench_die(PROG, "signing");
+	fprintf(f, "wrk.method = \"%s\"\nwrk.headers[\"Signature-Input\"] = [==[%s]==]\n"
+		   "wrk.headers[\"Signature\"] = [==[%s]==]\n",
+		method, in, sig);
+	if (body)
+		fprintf(f, "wrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Content-Digest\"] = "
+			   "[==[%s]==]\nwrk.body = [==[%s]==]\n",
+			digest, body);
+	free(in);
+	free(sig);
+	fclose(f);
 }
 
 /* A dry run the API serves most: a measure that touches nobody protected (few findings, a short answer). */
@@ -244,8 +339,12 @@ int main(int argc, char **argv)
 	custos_server_options o;
 	custos_server *srv = NULL;
 	char *id = NULL, *decision = NULL;
-	double h1, h2, l1, l2, sigs;
-	wrk_result rh, rl, rr;
+	double h1, h2, l1, l2, sigs, signed_seconds = 60, flood_seconds = 30;
+	wrk_result rh, rl, rr, sh, sv, sf, ln, ls;
+	bench_key own, flooder;
+	int nlisted = 2000;
+	FILE *fp;
+	char fcmd[1024];
 	int threads = 2, wrk_threads = 2, conns = 16, runs = 3, errors = 0;
 	(void)argc;
 	(void)argv;
@@ -259,6 +358,15 @@ int main(int argc, char **argv)
 		wrk_threads = (int)strtol(env, NULL, 10);
 	if ((env = getenv("CUSTOS_BENCH_RUNS")))
 		runs = (int)strtol(env, NULL, 10);
+	if ((env = getenv("CUSTOS_BENCH_SIGNED_SECONDS")))
+		signed_seconds = strtod(env, NULL);
+	if ((env = getenv("CUSTOS_BENCH_FLOOD_SECONDS")))
+		flood_seconds = strtod(env, NULL);
+	if (signed_seconds < 1 || signed_seconds > 280 || flood_seconds < 1 || flood_seconds > 280) {
+		fprintf(stderr, "%s: CUSTOS_BENCH_SIGNED_SECONDS and _FLOOD_SECONDS from 1 to 280 (a signature is "
+				"fresh for 300 s)\n", PROG);
+		return 2;
+	}
 	if (threads < 1 || threads > 8 || conns < 1 || wrk_threads < 1 || seconds < 1 || runs < 1 || runs > 9) {
 		fprintf(stderr, "%s: CUSTOS_BENCH_THREADS 1..8, CUSTOS_BENCH_CONNECTIONS and _WRK_THREADS >= 1, "
 				"CUSTOS_BENCH_SECONDS >= 1, CUSTOS_BENCH_RUNS 1..9\n", PROG);
@@ -299,6 +407,50 @@ int main(int argc, char **argv)
 	rr = run_wrk_runs(url, NULL, wrk_threads, conns, runs);
 	custos_server_stop(srv);
 
+	/* signed: two principals of two services, and a register of nlisted measures of the first */
+	if (custos_store_open(&st, uri, 0))
+		bench_die(PROG, "opening the store");
+	add_principal(st, &own, "REQ-VSSE", "vsse", "requester");
+	add_principal(st, &flooder, "REQ-FLOOD", "federal_police", "requester");
+	for (int i = 1; i < nlisted; i++) {
+		char *mid = NULL, *dec = NULL;
+		if (custos_measure_file(st, heavy, heavy_len, "bench", &mid, &dec))
+			bench_die(PROG, "filing");
+		free(mid);
+		free(dec);
+	}
+	custos_store_close(st);
+	o.principals = 1;
+	if (custos_server_start(&srv, &o))
+		bench_die(PROG, "starting the signed server");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/decide", custos_server_port(srv));
+	snprintf(script, sizeof(script), "%s/signed.lua", dir);
+	write_signed_script(script, "POST", custos_server_port(srv), "/v1/decide", heavy, &own);
+	sh = wrk_finish(wrk_start(url, script, wrk_threads, conns, signed_seconds, fcmd, sizeof(fcmd)), fcmd);
+	/* one principal floods with light dry runs on 16 connections while the other sends S1 on 4 */
+	snprintf(script, sizeof(script), "%s/flood.lua", dir);
+	write_signed_script(script, "POST", custos_server_port(srv), "/v1/decide", light, &flooder);
+	fp = wrk_start(url, script, wrk_threads, 16, flood_seconds, fcmd, sizeof(fcmd));
+	snprintf(script, sizeof(script), "%s/victim.lua", dir);
+	write_signed_script(script, "POST", custos_server_port(srv), "/v1/decide", heavy, &own);
+	{
+		char vcmd[1024];
+		usleep(200 * 1000);
+		sv = wrk_finish(wrk_start(url, script, 1, 4, flood_seconds - 1, vcmd, sizeof(vcmd)), vcmd);
+	}
+	sf = wrk_finish(fp, fcmd);
+	/* listing: a principal who may see none of the register, and one who sees a page of it */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/measures", custos_server_port(srv));
+	snprintf(script, sizeof(script), "%s/list-none.lua", dir);
+	write_signed_script(script, "GET", custos_server_port(srv), "/v1/measures", NULL, &flooder);
+	ln = run_wrk(url, script, wrk_threads, conns);
+	snprintf(script, sizeof(script), "%s/list-page.lua", dir);
+	write_signed_script(script, "GET", custos_server_port(srv), "/v1/measures", NULL, &own);
+	ls = run_wrk(url, script, wrk_threads, conns);
+	custos_server_stop(srv);
+	free(own.vkey);
+	free(flooder.vkey);
+
 	printf("server: %d worker threads; wrk: %d threads, %d connections, %.0f s a run, median of %d runs "
 	       "(p99's range in brackets; all on this machine)\n",
 	       threads, wrk_threads, conns, seconds, runs);
@@ -312,6 +464,21 @@ int main(int argc, char **argv)
 	errors += report("GET /v1/measures/ID (store)", &rr, 0, threads);
 	printf("  target >= 30000 decisions/s with p99 < 2 ms: S1 %s, light %s\n",
 	       rh.rps >= 30000 && rh.p99_ms < 2 ? "met" : "not met", rl.rps >= 30000 && rl.p99_ms < 2 ? "met" : "not met");
+	printf("signed (RFC 9421, principals from the store), one run each:\n");
+	sh.p99_min = sh.p99_max = sh.p99_ms;
+	errors += report("POST /v1/decide (S1), signed", &sh, 0, threads);
+	printf("    over %.0f s sustained: %.2fx the --open S1 rate\n", signed_seconds, sh.rps / rh.rps);
+	sv.p99_min = sv.p99_max = sv.p99_ms;
+	sf.p99_min = sf.p99_max = sf.p99_ms;
+	errors += report("S1, 4 conns, while another floods", &sv, 0, threads);
+	errors += report("  the flooder (light, 16 conns)", &sf, 0, threads);
+	printf("    over %.0f s: the flooded principal got %.0f%% of the answers (4 of its 20 connections), %s\n",
+	       flood_seconds, 100.0 * sv.rps / (sv.rps + sf.rps),
+	       sv.errors ? "SOME REFUSED" : "every one 200: nobody is locked out");
+	ln.p99_min = ln.p99_max = ln.p99_ms;
+	ls.p99_min = ls.p99_max = ls.p99_ms;
+	errors += report("GET /v1/measures, sees 0 of 2000", &ln, 0, threads);
+	errors += report("GET /v1/measures, a page of 2000", &ls, 0, threads);
 	free(id);
 	free(decision);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
