@@ -25,17 +25,29 @@ static const custos_principal *caller_once(srv_ctx *ctx, const srv_request *rq)
 	return ctx->caller_read == 1 ? &ctx->caller : NULL;
 }
 
+/* The caller as a reader of measures: NULL with *all 1 when it may read every one (an open server, comite_r). */
+static const custos_principal *reader(srv_ctx *ctx, const srv_request *rq, int *all)
+{
+	const custos_principal *p = NULL;
+	*all = !ctx->srv->opt.principals;
+	if (!*all && (p = caller_once(ctx, rq)) && custos_principal_has_role(p, "comite_r"))
+		*all = 1;
+	return *all ? NULL : p;
+}
+
+static int files_for_authority(const custos_principal *p)
+{
+	return custos_principal_has_role(p, "requester") || custos_principal_has_role(p, "service_head");
+}
+
 int srv_access_keys(srv_ctx *ctx, const srv_request *rq, char keys[][SRV_ACCESS_KEY], size_t cap, size_t *n)
 {
-	const custos_principal *p;
+	int all;
+	const custos_principal *p = reader(ctx, rq, &all);
 	*n = 0;
-	if (!ctx->srv->opt.principals)
-		return 1;
-	if (!(p = caller_once(ctx, rq)))
-		return 0;
-	if (custos_principal_has_role(p, "comite_r"))
-		return 1;
-	if ((custos_principal_has_role(p, "requester") || custos_principal_has_role(p, "service_head")) && *n < cap)
+	if (all || !p)
+		return all;
+	if (files_for_authority(p) && *n < cap)
 		snprintf(keys[(*n)++], SRV_ACCESS_KEY, "authority:%s", p->authority);
 	for (size_t i = 0; i < p->nroles && *n < cap; i++)
 		snprintf(keys[(*n)++], SRV_ACCESS_KEY, "role:%s", p->roles[i]);
@@ -46,16 +58,12 @@ int srv_access_keys(srv_ctx *ctx, const srv_request *rq, char keys[][SRV_ACCESS_
 
 int srv_may_see(srv_ctx *ctx, const srv_request *rq, const char *id, const char *requested_by)
 {
-	const custos_principal *p;
 	custos_store_measure m;
-	int see = 0;
-	if (!ctx->srv->opt.principals)
-		return 1;
-	if (!(p = caller_once(ctx, rq)))
-		return 0;
-	if (custos_principal_has_role(p, "comite_r"))
-		return 1;
-	if (custos_principal_has_role(p, "requester") || custos_principal_has_role(p, "service_head")) {
+	int see = 0, all;
+	const custos_principal *p = reader(ctx, rq, &all);
+	if (all || !p)
+		return all;
+	if (files_for_authority(p)) {
 		if (requested_by) {
 			see = strcmp(requested_by, p->authority) == 0;
 		} else if (custos_store_measure_get(ctx->store, &m, id) == 0) {

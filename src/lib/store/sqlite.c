@@ -721,49 +721,61 @@ static int sq_measure_get(void *impl, custos_store_measure *out, const char *id)
 	return rc;
 }
 
+/* The filing order of measure `after` into *from (0 for NULL); CUSTOS_ENOTFOUND naming it if there is none. */
+static int sq_seq_of(sq_store *s, const char *after, sqlite3_int64 *from)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = 0, st;
+	*from = 0;
+	if (!after)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT seq FROM measures WHERE id = ?1", -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(q, 1, after, -1, SQLITE_STATIC) != SQLITE_OK)
+		rc = sq_fail(s, "store: measure list");
+	else if ((st = sqlite3_step(q)) == SQLITE_ROW)
+		*from = sqlite3_column_int64(q, 0);
+	else
+		rc = st == SQLITE_DONE ? custos_error_set(CUSTOS_ENOTFOUND, "no measure '%s'", after)
+				       : sq_fail(s, "store: measure list");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* Calls fn on each measure row of q, a prepared and bound query (finalized here), until fn returns non-zero. */
+static int sq_measure_walk(sq_store *s, sqlite3_stmt *q, custos_store_measure_fn fn, void *ctx)
+{
+	custos_store_measure m = {0};
+	int rc = 0, st;
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((rc = sq_measure_row(q, &m)))
+			break;
+		rc = fn(ctx, &m);
+		custos_store_measure_dispose(&m);
+		if (rc)
+			break;
+	}
+	if (!rc && st != SQLITE_DONE)
+		rc = sq_fail(s, "store: measure list");
+	sqlite3_finalize(q);
+	return rc;
+}
+
 static int sq_measure_each(void *impl, const char *after, custos_store_measure_fn fn, void *ctx)
 {
 	sq_store *s = impl;
 	sqlite3_stmt *q = NULL;
-	custos_store_measure m = {0};
-	sqlite3_int64 from = 0;
-	int rc = 0, st;
-	if (after) {
-		if (sqlite3_prepare_v2(s->db, "SELECT seq FROM measures WHERE id = ?1", -1, &q, NULL) != SQLITE_OK ||
-		    sqlite3_bind_text(q, 1, after, -1, SQLITE_STATIC) != SQLITE_OK) {
-			rc = sq_fail(s, "store: measure list");
-			goto out;
-		}
-		if ((st = sqlite3_step(q)) == SQLITE_ROW) {
-			from = sqlite3_column_int64(q, 0);
-		} else {
-			rc = st == SQLITE_DONE ? custos_error_set(CUSTOS_ENOTFOUND, "no measure '%s'", after)
-					       : sq_fail(s, "store: measure list");
-			goto out;
-		}
-		sqlite3_finalize(q);
-		q = NULL;
-	}
+	sqlite3_int64 from;
+	int rc = sq_seq_of(s, after, &from);
+	if (rc)
+		return rc;
 	if (sqlite3_prepare_v2(s->db,
 			       "SELECT id, measure, decision, state, filed_at FROM measures WHERE seq > ?1 ORDER BY seq", -1,
 			       &q, NULL) != SQLITE_OK ||
 	    sqlite3_bind_int64(q, 1, from) != SQLITE_OK) {
-		rc = sq_fail(s, "store: measure list");
-		goto out;
+		sqlite3_finalize(q);
+		return sq_fail(s, "store: measure list");
 	}
-	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((rc = sq_measure_row(q, &m)))
-			goto out;
-		rc = fn(ctx, &m);
-		custos_store_measure_dispose(&m);
-		if (rc)
-			goto out;
-	}
-	if (st != SQLITE_DONE)
-		rc = sq_fail(s, "store: measure list");
-out:
-	sqlite3_finalize(q);
-	return rc;
+	return sq_measure_walk(s, q, fn, ctx);
 }
 
 static int sq_access_add(void *impl, const char *id, const char *who)
@@ -787,44 +799,28 @@ static int sq_measure_each_visible(void *impl, const char *after, const char *co
 {
 	sq_store *s = impl;
 	sqlite3_stmt *q = NULL;
-	custos_store_measure m = {0};
+	sqlite3_int64 from;
 	char sql[1024];
 	size_t used;
-	int rc = 0, st;
+	int rc = sq_seq_of(s, after, &from);
+	if (rc)
+		return rc;
 	used = (size_t)snprintf(sql, sizeof(sql),
 				"SELECT id, measure, decision, state, filed_at FROM measures WHERE seq IN (SELECT seq FROM "
 				"measure_access WHERE who IN (NULL");
 	for (size_t i = 0; i < nwho && used < sizeof(sql) - 64; i++)
 		used += (size_t)snprintf(sql + used, sizeof(sql) - used, ", ?%zu", i + 2);
-	snprintf(sql + used, sizeof(sql) - used,
-		 ")) AND seq > COALESCE((SELECT seq FROM measures WHERE id = ?1), 0) ORDER BY seq");
-	if (after) { /* an unknown `after` is an error, as for the whole list */
-		custos_store_measure probe = {0};
-		if ((rc = sq_measure_get(s, &probe, after)))
-			return rc;
-		custos_store_measure_dispose(&probe);
-	}
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(q, 1, after ? after : "", -1, SQLITE_STATIC) != SQLITE_OK) {
-		rc = sq_fail(s, "store: measure list");
-		goto out;
+	snprintf(sql + used, sizeof(sql) - used, ")) AND seq > ?1 ORDER BY seq");
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK || sqlite3_bind_int64(q, 1, from) != SQLITE_OK) {
+		sqlite3_finalize(q);
+		return sq_fail(s, "store: measure list");
 	}
 	for (size_t i = 0; i < nwho; i++)
-		if ((rc = sq_bind(s, q, (int)i + 2, who[i])))
-			goto out;
-	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((rc = sq_measure_row(q, &m)))
-			goto out;
-		rc = fn(ctx, &m);
-		custos_store_measure_dispose(&m);
-		if (rc)
-			goto out;
-	}
-	if (st != SQLITE_DONE)
-		rc = sq_fail(s, "store: measure list");
-out:
-	sqlite3_finalize(q);
-	return rc;
+		if ((rc = sq_bind(s, q, (int)i + 2, who[i]))) {
+			sqlite3_finalize(q);
+			return rc;
+		}
+	return sq_measure_walk(s, q, fn, ctx);
 }
 
 static int sq_event_append(void *impl, int64_t index, const char *type, const char *time, const char *actor,
