@@ -91,7 +91,11 @@ $(SANB)/tests/%: tests/unit/%.c $(SANB)/libcustos-server.a $(SANB)/libcustos.a
 	@mkdir -p $(dir $@)
 	$(say) TEST $@
 	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -o $@ $< $(SANB)/libcustos-server.a \
-	    $(SANB)/libcustos.a $(PKG_LIBS) $$(pkg-config --libs cmocka)
+	    $(SANB)/libcustos.a $(PKG_LIBS) $$(pkg-config --libs cmocka) $(TEST_LDFLAGS)
+
+# The allocation-failure test fails allocations of the library's own code (and jansson's and SQLite's, by their hooks).
+$(SANB)/tests/test_alloc: TEST_LDFLAGS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup \
+	-Wl,--wrap=json_loads,--wrap=json_loadb
 
 # Fuzz targets replayed over their corpus (and regression inputs) by a plain driver.
 $(SANB)/replay/%: fuzz/%.c fuzz/replay.c $(SANB)/libcustos-server.a $(SANB)/libcustos.a

@@ -278,10 +278,31 @@ static int sq_bind(sq_store *s, sqlite3_stmt *q, int i, const char *v)
 }
 
 /* Copies column i (NULL stays NULL); returns -1 only when out of memory. */
+/*
+ * Column i's text, borrowed until the next step: NULL for an SQL NULL. -1
+ * when SQLite could not make the text (out of memory): sqlite3_column_text
+ * says NULL for both, the column's type tells them apart.
+ */
+static int sq_text(sqlite3_stmt *q, int i, const char **out)
+{
+	*out = (const char *)sqlite3_column_text(q, i);
+	return !*out && sqlite3_column_type(q, i) != SQLITE_NULL ? -1 : 0;
+}
+
+/* The two text columns of a row of a table whose columns are NOT NULL; CUSTOS_ENOMEM if SQLite could not make one. */
+static int sq_two(sqlite3_stmt *q, const char **a, const char **b)
+{
+	*a = (const char *)sqlite3_column_text(q, 0);
+	*b = (const char *)sqlite3_column_text(q, 1);
+	return *a && *b ? 0 : custos_error_set(CUSTOS_ENOMEM, "store: out of memory reading a row");
+}
+
 static int sq_col(sqlite3_stmt *q, int i, char **out)
 {
-	const unsigned char *t = sqlite3_column_text(q, i);
+	const unsigned char *t;
 	*out = NULL;
+	if (sq_text(q, i, (const char **)&t))
+		return -1;
 	if (!t)
 		return 0;
 	*out = custos_strndup((const char *)t, (size_t)sqlite3_column_bytes(q, i));
@@ -597,7 +618,8 @@ static int sq_party_each(void *impl, custos_store_row_fn fn, void *ctx)
 		goto out;
 	}
 	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((rc = fn(ctx, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1))))
+		const char *a, *b;
+		if ((rc = sq_two(q, &a, &b)) || (rc = fn(ctx, a, b)))
 			goto out;
 	}
 	if (st != SQLITE_DONE)
@@ -698,7 +720,7 @@ static int sq_measure_row(sqlite3_stmt *q, custos_store_measure *m)
 	if (sq_col(q, 0, &m->id) || sq_col(q, 1, &m->measure) || sq_col(q, 2, &m->decision) ||
 	    sq_col(q, 3, &m->state) || sq_col(q, 4, &m->filed_at)) {
 		custos_store_measure_dispose(m);
-		return CUSTOS_ENOMEM;
+		return custos_error_set(CUSTOS_ENOMEM, "store: out of memory reading measure");
 	}
 	return 0;
 }
@@ -853,12 +875,17 @@ static int sq_event_each(void *impl, custos_store_event_fn fn, void *ctx)
 	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
 		/* Borrowed pointers: valid until the next step, which is all the callback needs. */
 		e.index = sqlite3_column_int64(q, 0);
-		e.type = (char *)sqlite3_column_text(q, 1);
-		e.time = (char *)sqlite3_column_text(q, 2);
-		e.actor = (char *)sqlite3_column_text(q, 3);
-		e.ref = (char *)sqlite3_column_text(q, 4);
-		e.payload = (char *)sqlite3_column_text(q, 5);
-		e.payload_hash = (char *)sqlite3_column_text(q, 6);
+		if (sq_text(q, 1, (const char **)&e.type) || sq_text(q, 2, (const char **)&e.time) ||
+		    sq_text(q, 3, (const char **)&e.actor) || sq_text(q, 4, (const char **)&e.ref) ||
+		    sq_text(q, 5, (const char **)&e.payload) || sq_text(q, 6, (const char **)&e.payload_hash)) {
+			rc = custos_error_set(CUSTOS_ENOMEM, "store: event list: out of memory");
+			goto out;
+		}
+		if (!e.type || !e.time || !e.payload || !e.payload_hash) {
+			rc = custos_error_set(CUSTOS_ERROR, "store: event %lld: a required column is NULL",
+					      (long long)e.index);
+			goto out;
+		}
 		if ((rc = fn(ctx, &e)))
 			goto out;
 	}
@@ -880,8 +907,10 @@ static int sq_event_row(sqlite3_stmt *q, custos_store_event *e)
 	memset(e, 0, sizeof(*e));
 	e->index = sqlite3_column_int64(q, 0);
 	if (sq_col(q, 1, &e->type) || sq_col(q, 2, &e->time) || sq_col(q, 3, &e->actor) || sq_col(q, 4, &e->ref) ||
-	    sq_col(q, 5, &e->payload) || sq_col(q, 6, &e->payload_hash))
+	    sq_col(q, 5, &e->payload) || sq_col(q, 6, &e->payload_hash)) {
+		custos_store_event_dispose(e); /* the columns read before the one that failed */
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	}
 	return 0;
 }
 
@@ -1137,9 +1166,11 @@ static int sq_cosignature_each(void *impl, uint64_t size, custos_store_row_fn fn
 		rc = sq_fail(s, "store: cosignatures");
 		goto out;
 	}
-	while ((st = sqlite3_step(q)) == SQLITE_ROW)
-		if ((rc = fn(ctx, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1))))
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *a, *b;
+		if ((rc = sq_two(q, &a, &b)) || (rc = fn(ctx, a, b)))
 			goto out;
+	}
 	if (st != SQLITE_DONE)
 		rc = sq_fail(s, "store: cosignatures");
 out:
@@ -1257,10 +1288,11 @@ static int sq_record_each(void *impl, const char *kind, const char *prefix, cust
 			       -1, &q, NULL) != SQLITE_OK)
 		return sq_fail(s, "store: record list");
 	if (!(rc = sq_bind(s, q, 1, kind)) && !(rc = sq_bind(s, q, 2, prefix ? prefix : ""))) {
-		while ((st = sqlite3_step(q)) == SQLITE_ROW)
-			if ((rc = fn(ctx, (const char *)sqlite3_column_text(q, 0),
-				     (const char *)sqlite3_column_text(q, 1))))
+		while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+			const char *a, *b;
+			if ((rc = sq_two(q, &a, &b)) || (rc = fn(ctx, a, b)))
 				break;
+		}
 		if (!rc && st != SQLITE_DONE)
 			rc = sq_fail(s, "store: record list");
 	}

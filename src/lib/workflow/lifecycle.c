@@ -239,8 +239,11 @@ static int token_conditions(custos_authorization *a, const json_t *decision)
 				snprintf(line, sizeof(line), "%s %lld", key, (long long)json_integer_value(v));
 			else
 				snprintf(line, sizeof(line), "%s %s", key, json_string_value(v) ? json_string_value(v) : "");
-			if (!(a->conditions = realloc(a->conditions, (a->nconditions + 1) * sizeof(*a->conditions))) ||
-			    !(a->conditions[a->nconditions] = custos_strdup(line)))
+			char **grown = realloc(a->conditions, (a->nconditions + 1) * sizeof(*a->conditions));
+			if (!grown) /* the array as it was stays the token's, for its dispose */
+				return oom();
+			a->conditions = grown;
+			if (!(a->conditions[a->nconditions] = custos_strdup(line)))
 				return oom();
 			a->nconditions++;
 		}
