@@ -19,6 +19,34 @@ void custos_store_close(custos_store *st);
 /* The store named by --store, else $CUSTOS_STORE, else "./custos.db". */
 const char *custos_store_default_uri(const char *flag);
 
+/*
+ * The transaction contract, which every backend meets (the PostgreSQL one
+ * too):
+ *
+ * - Who writes. Any number of handles, in any number of processes, may have
+ *   the store open; each handle belongs to one thread at a time. Writes
+ *   happen only inside custos_store_begin ... commit/rollback, and at most one
+ *   write transaction is open on a store at any moment, across every handle
+ *   and process (SQLite: BEGIN IMMEDIATE; a second writer waits, polling
+ *   for up to 30 s, then gets an error and writes nothing).
+ * - What a write transaction sees. Everything committed before its begin,
+ *   and nothing another writer commits before it ends: it decides under the
+ *   lock, so the log's next index, the tree's right edge and every check
+ *   made inside it (the filer, a claimed request, what changed since a
+ *   snapshot) hold until its commit.
+ * - What a commit guarantees. All of the transaction's events and
+ *   projection rows, or none: a failure anywhere, a rollback, a crash or a
+ *   kill before the commit returns leaves the store as it was. Once commit
+ *   returns 0 the transaction is durable (SQLite: WAL, synchronous=FULL)
+ *   and every later transaction sees it.
+ * - Events. Appended with dense indexes from the log's size at begin, never
+ *   changed afterwards except for the erasure of a payload (its hash stays);
+ *   the projection tables (registry, rule sets, measures, records, requests,
+ *   access index) change only in the same transaction as the event that
+ *   causes the change.
+ * - Reads. custos_store_begin_read opens one consistent snapshot for many
+ *   reads; a read outside any transaction sees the latest commit.
+ */
 /* Transactions: every change happens inside one. Not nested. */
 int custos_store_begin(custos_store *st);
 /*
