@@ -261,6 +261,13 @@ static int count_measure(void *ctx, const custos_store_measure *m)
 	return 0;
 }
 
+/* A measure row and its measure.filed event, as the workflow writes them: the next id follows the log's last filing. */
+static int insert_filed(custos_store *st, char **id, const char *measure, const char *decision, const char *state)
+{
+	int rc = custos_store_measure_insert(st, id, measure, decision, state);
+	return rc ? rc : custos_store_event_append(st, "measure.filed", NULL, *id, measure, NULL);
+}
+
 static void test_measures(void **state)
 {
 	char path[512], *id = NULL;
@@ -269,12 +276,12 @@ static void test_measures(void **state)
 	int n = 0;
 
 	assert_int_equal(custos_clock_pin("2026-11-24T09:30:00Z"), 0);
-	assert_int_equal(custos_store_measure_insert(st, &id, "{\"kind\":\"search\"}", "{\"outcome\":\"permitted\"}",
+	assert_int_equal(insert_filed(st, &id, "{\"kind\":\"search\"}", "{\"outcome\":\"permitted\"}",
 						     "permitted"),
 			 0);
 	assert_string_equal(id, "M-000001");
 	free(id);
-	assert_int_equal(custos_store_measure_insert(st, &id, "{}", "{}", "pending"), 0);
+	assert_int_equal(insert_filed(st, &id, "{}", "{}", "pending"), 0);
 	assert_string_equal(id, "M-000002");
 	free(id);
 
@@ -304,9 +311,17 @@ static void test_measures(void **state)
 
 	/* The sequence continues after a reopen. */
 	assert_int_equal(custos_store_open(&st, path, 0), 0);
-	assert_int_equal(custos_store_measure_insert(st, &id, "{}", "{}", "pending"), 0);
+	assert_int_equal(insert_filed(st, &id, "{}", "{}", "pending"), 0);
 	assert_string_equal(id, "M-000003");
 	free(id);
+	/* a row deleted behind custos's back never gives its id to another measure: ids follow the log */
+	{
+		char err[256];
+		assert_int_equal(raw_exec(path, "DELETE FROM measures WHERE id = 'M-000003'", err, sizeof(err)), SQLITE_OK);
+		assert_int_equal(insert_filed(st, &id, "{}", "{}", "pending"), 0);
+		assert_string_equal(id, "M-000004");
+		free(id);
+	}
 	custos_store_close(st);
 	custos_clock_set(NULL, NULL);
 }
@@ -397,7 +412,7 @@ static void test_transactions(void **state)
 	assert_int_equal(custos_store_party_put(st, "P-1", "{}"), 0);
 	assert_int_equal(custos_store_meta_set(st, "k", "v"), 0);
 	assert_int_equal(custos_store_event_append(st, "t", NULL, NULL, "{}", NULL), 0);
-	assert_int_equal(custos_store_measure_insert(st, &id, "{}", "{}", "pending"), 0);
+	assert_int_equal(insert_filed(st, &id, "{}", "{}", "pending"), 0);
 	free(id);
 	assert_int_equal(custos_store_rules_put(st, "sha256:00", "rules"), 0);
 	assert_int_equal(custos_store_party_count(st), 1); /* visible inside */
@@ -719,10 +734,10 @@ static void test_access_index(void **state)
 	custos_store *st = open_new(path, sizeof(path));
 	(void)state;
 	assert_int_equal(custos_store_begin(st), 0);
-	assert_int_equal(custos_store_measure_insert(st, &a, "{\"requested_by\":\"vsse\"}",
+	assert_int_equal(insert_filed(st, &a, "{\"requested_by\":\"vsse\"}",
 						     "{\"approvals\":[{\"role\":\"foreign_affairs\"}]}", "pending"),
 			 0);
-	assert_int_equal(custos_store_measure_insert(st, &b, "{\"requested_by\":\"police\"}", "{\"approvals\":[]}",
+	assert_int_equal(insert_filed(st, &b, "{\"requested_by\":\"police\"}", "{\"approvals\":[]}",
 						     "permitted"),
 			 0);
 	assert_int_equal(custos_store_record_put(st, "life", b, "{\"approvals\":[{\"role\":\"investigating_judge\"}],"

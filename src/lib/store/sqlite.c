@@ -191,10 +191,16 @@ static const char *const query_sql[Q__COUNT] = {
 	[Q_RULES_PUT] = "INSERT INTO rulesets(hash, canonical, loaded_at) VALUES(?1, ?2, ?3)"
 			" ON CONFLICT(hash) DO NOTHING",
 	[Q_RULES_GET] = "SELECT canonical FROM rulesets WHERE hash = ?1",
-	/* One statement, so the sequence number and the id are taken atomically. */
+	/*
+	 * One statement, so the sequence number and the id are taken atomically.
+	 * The number follows the last measure the log filed (its measure.filed
+	 * event, found walking back from the log's end), not the measures table:
+	 * a row deleted from the table never gives its id to another measure.
+	 */
 	[Q_MEASURE_INSERT] = "INSERT INTO measures(seq, id, measure, decision, state, filed_at)"
 			     " SELECT s, printf('M-%06d', s), ?1, ?2, ?3, ?4"
-			     " FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM measures)"
+			     " FROM (SELECT COALESCE((SELECT CAST(substr(ref, 3) AS INTEGER) FROM events"
+			     "   WHERE type = 'measure.filed' ORDER BY idx DESC LIMIT 1), 0) + 1 AS s)"
 			     " RETURNING id",
 	[Q_MEASURE_DECISION] = "UPDATE measures SET decision = ?2 WHERE id = ?1",
 	[Q_MEASURE_STATE] = "UPDATE measures SET state = ?2 WHERE id = ?1",
