@@ -11,8 +11,8 @@
 #include "custos/store.h"
 #include "custos/workflow.h"
 
-/* Exit statuses of DESIGN.md §4. */
-enum { CLI_OK = 0, CLI_REFUSED = 1, CLI_USAGE = 2 };
+/* Exit statuses of DESIGN.md §4, and 3: a token is valid but its revocation was not checked. */
+enum { CLI_OK = 0, CLI_REFUSED = 1, CLI_USAGE = 2, CLI_UNCHECKED = 3 };
 
 /* Options common to every verb. */
 typedef struct cli_ctx {

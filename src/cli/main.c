@@ -31,8 +31,8 @@ static const cli_verb verbs[] = {
 	{"principal", "list", cmd_principal_list, "", "every principal, one JSON object a line"},
 	{"principal", "revoke", cmd_principal_revoke, "ID [--reason T]", "the principal signs nothing more"},
 	{"authorization", "show", cmd_authorization_show, "ID", "the signed authorisation token"},
-	{"authorization", "verify", cmd_authorization_verify, "TOKEN [--vkey K] [--revocations F] [--date D]",
-	 "check a token offline"},
+	{"authorization", "verify", cmd_authorization_verify,
+	 "TOKEN [--vkey K] [--revocations F] [--max-age 1h] [--date D]", "check a token offline (exit 3: revocation unchecked)"},
 	{"authorization", "revocations", cmd_authorization_revocations, "", "the signed revocation list"},
 	{NULL, "events", cmd_events, "", "the append-only events, one JSON object a line"},
 	{"log", "checkpoint", cmd_log_checkpoint, "", "the latest signed checkpoint and its cosignatures"},
@@ -66,7 +66,8 @@ static void print_help(FILE *f, const char *prog)
 	fprintf(f, "\nThe store also comes from $CUSTOS_STORE (default ./custos.db).\n"
 		   "$CUSTOS_NOW sets the clock: an instant (2026-11-24T09:00:00Z) where it stands still, or a shift\n"
 		   "of the system clock (+400d, -2h, +90s).\n"
-		   "Exit status: 0 success (a decision of any outcome), 1 refused or invalid input, 2 usage.\n");
+		   "Exit status: 0 success (a decision of any outcome), 1 refused or invalid input, 2 usage;\n"
+		   "3 from 'authorization verify': the token is valid but its revocation was not checked.\n");
 }
 
 int cli_fail(int rc, const char *what)
