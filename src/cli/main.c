@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "custos/log.h"
 
 static const cli_verb verbs[] = {
 	{NULL, "init", cmd_init, "[--origin O] [--key FILE]", "create the store, the log key, load the Belgian rules"},
@@ -91,8 +92,15 @@ int cli_usage(const cli_ctx *ctx, const char *fmt, ...)
 int cli_open_store(cli_ctx *ctx, custos_store **out, int create)
 {
 	int rc = custos_store_open(out, ctx->store_uri, create);
-	if (rc)
+	if (rc) {
 		cli_fail(rc, NULL);
+		return rc;
+	}
+	if (!create && !ctx->unpinned && (rc = custos_log_check_pinned(*out))) {
+		cli_fail(rc, "the store is not what custos signed; nothing done (see 'custos log verify')");
+		custos_store_close(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
@@ -166,7 +174,7 @@ void cli_print_json(const char *json)
 
 int main(int argc, char **argv)
 {
-	cli_ctx ctx = {NULL, NULL, "custos"};
+	cli_ctx ctx = {NULL, NULL, "custos", 0};
 	const char *flag_store = NULL;
 	int i = 1;
 

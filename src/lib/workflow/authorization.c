@@ -65,7 +65,9 @@ int custos_revocations(custos_store *st, char **note)
 			return rc;
 		began = 1;
 	}
-	if ((rc = custos_log_origin(st, &origin)) || (rc = custos_log_signer(st, &signer)))
+	/* a rolled-back store may have lost revocations: it signs no list */
+	if ((rc = custos_log_check_pinned(st)) || (rc = custos_log_origin(st, &origin)) ||
+	    (rc = custos_log_signer(st, &signer)))
 		goto out;
 	if ((rc = custos_buf_printf(&b, "custos-revocations/v1\n%s\nsize %lld\ntime %s\n", origin,
 				    (long long)custos_store_log_size(st), now)) ||
