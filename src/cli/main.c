@@ -1,5 +1,6 @@
 /* main.c — the custos command line: global options and the one verb table that drives dispatch. */
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,12 @@ int main(int argc, char **argv)
 	const char *flag_store = NULL;
 	int i = 1;
 
+	/*
+	 * A file grown past its limit (ulimit -f) makes write() fail with EFBIG instead of killing custos with
+	 * SIGXFSZ, so a command that has committed still reports what it did (a filing, its id), and a write
+	 * that fails is an error with a message, not a silent death.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	ctx.actor = getenv("CUSTOS_ACTOR");
 	if (!ctx.actor || !*ctx.actor)
 		ctx.actor = getenv("USER");
