@@ -1,11 +1,13 @@
 /* sqlite.c — the SQLite store backend: WAL, versioned migrations, append-only events. */
 #include <errno.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -339,9 +341,12 @@ static int sq_check(sq_store *s, int create)
 
 	v = sq_version(s);
 	if (v < 0) {
-		int notadb = sqlite3_errcode(s->db) == SQLITE_NOTADB;
+		int code = sqlite3_errcode(s->db);
+		if (code != SQLITE_NOTADB && code != SQLITE_CORRUPT)
+			return custos_error_set(CUSTOS_ERROR, "store '%s': cannot read it: %s", s->path,
+						sqlite3_errmsg(s->db));
 		return custos_error_set(CUSTOS_EINVALID, "store '%s' is not a custos store%s", s->path,
-					notadb ? " (not an SQLite database)" : "");
+					code == SQLITE_NOTADB ? " (not an SQLite database)" : "");
 	}
 	if (v == 0) {
 		tables = sq_int(s, "SELECT COUNT(*) FROM sqlite_master", "store: schema");
@@ -380,6 +385,27 @@ static void sq_close(void *impl)
 	free(s);
 }
 
+/*
+ * custos writes its store even to read it (the WAL, its index, migrations): a store it cannot write is
+ * named as such, with the reason (a read-only file system, permissions), not taken for something else.
+ */
+static int sq_writable(const char *path, int exists)
+{
+	char *dir = custos_strdup(path);
+	const char *d;
+	int rc = 0;
+	if (!dir)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	d = dirname(dir);
+	if (exists && access(path, W_OK) != 0)
+		rc = custos_error_set(CUSTOS_ERROR, "cannot write store '%s': %s", path, strerror(errno));
+	else if (access(d, W_OK) != 0)
+		rc = custos_error_set(CUSTOS_ERROR, "cannot write store '%s': its directory %s: %s", path, d,
+				      strerror(errno));
+	free(dir);
+	return rc;
+}
+
 static int sq_open(void **impl, const char *path, int create)
 {
 	sq_store *s = NULL;
@@ -397,6 +423,8 @@ static int sq_open(void **impl, const char *path, int create)
 	}
 	if (!memory && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return custos_error_set(CUSTOS_EINVALID, "store '%s' is a directory", path);
+	if (!memory && (rc = sq_writable(path, stat(path, &sb) == 0)))
+		return rc;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
@@ -407,6 +435,10 @@ static int sq_open(void **impl, const char *path, int create)
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		rc = s->db ? custos_error_set(CUSTOS_ERROR, "store '%s': %s", path, sqlite3_errmsg(s->db))
 			   : custos_error_set(CUSTOS_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!memory && sqlite3_db_readonly(s->db, "main") == 1) {
+		rc = custos_error_set(CUSTOS_ERROR, "cannot write store '%s': SQLite opened it read-only", path);
 		goto out;
 	}
 	sqlite3_extended_result_codes(s->db, 0);
