@@ -1,4 +1,5 @@
 /* main.c — the custos command line: global options and the one verb table that drives dispatch. */
+#include <errno.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -173,6 +174,15 @@ void cli_print_json(const char *json)
 	json_decref(v);
 }
 
+/* A verb's output that did not reach standard output (a full disk, a file size limit) is an error, said so. */
+static int finish(int status)
+{
+	if (status == CLI_REFUSED || status == CLI_USAGE || (fflush(stdout) == 0 && !ferror(stdout)))
+		return status; /* a verb that failed said why already */
+	fprintf(stderr, "custos: standard output: %s (the output is incomplete)\n", strerror(errno ? errno : EIO));
+	return status == CLI_OK ? CLI_REFUSED : status;
+}
+
 int main(int argc, char **argv)
 {
 	cli_ctx ctx = {NULL, NULL, "custos", 0};
@@ -220,10 +230,10 @@ int main(int argc, char **argv)
 				return cli_usage(&ctx, "'%s' needs a verb", v->group);
 			if (strcmp(argv[i + 1], v->verb) != 0)
 				continue;
-			return v->run(&ctx, argc - i - 2, argv + i + 2);
+			return finish(v->run(&ctx, argc - i - 2, argv + i + 2));
 		}
 		if (strcmp(argv[i], v->verb) == 0)
-			return v->run(&ctx, argc - i - 1, argv + i + 1);
+			return finish(v->run(&ctx, argc - i - 1, argv + i + 1));
 	}
 	if (i + 1 < argc)
 		return cli_usage(&ctx, "unknown command '%s %s'", argv[i], argv[i + 1]);
