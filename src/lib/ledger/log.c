@@ -1,5 +1,4 @@
 /* log.c — the register over a store: setup and keys, tree heads, checkpoints, proofs, entries, erasure. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,40 +65,6 @@ int custos_log_signer(custos_store *st, custos_signer **out)
 	return rc;
 }
 
-/* The path of the checkpoint kept beside key file `key_path` (pin.c), malloc'd into *out. */
-static int pin_path_of(const char *key_path, char **out)
-{
-	custos_buf b;
-	custos_buf_init(&b, 8192);
-	if (custos_buf_printf(&b, "%s" LOG_PIN_SUFFIX, key_path) || !(*out = custos_buf_detach(&b)))
-		return custos_error_set(CUSTOS_ELIMIT, "log key path too long");
-	return 0;
-}
-
-static int pin_forget(const char *key_path)
-{
-	char *pin = NULL;
-	int rc = pin_path_of(key_path, &pin);
-	if (!rc && unlink(pin) != 0 && errno != ENOENT)
-		rc = custos_error_set(CUSTOS_ERROR, "cannot remove %s: %s", pin, strerror(errno));
-	free(pin);
-	return rc;
-}
-
-/* A new store reusing a key that has signed checkpoints would fork that log under the same key. */
-static int pin_refuse_reuse(const char *key_path)
-{
-	char *pin = NULL;
-	int rc = pin_path_of(key_path, &pin);
-	if (!rc && access(pin, F_OK) == 0)
-		rc = custos_error_set(CUSTOS_EEXISTS,
-				      "log key %s has signed checkpoints of another store (%s): a new store under it "
-				      "would fork that log; give a new key file (--key), or use the store that holds it",
-				      key_path, pin);
-	free(pin);
-	return rc;
-}
-
 int custos_log_setup(custos_store *st, const char *origin, const char *key_path)
 {
 	char *have = NULL, *vkey = NULL;
@@ -119,9 +84,9 @@ int custos_log_setup(custos_store *st, const char *origin, const char *key_path)
 		if ((rc = custos_keyfile_generate(key_path, origin, &vkey)))
 			goto out;
 		/* a checkpoint kept beside a key file that is gone was signed by another key: it goes too */
-		if ((rc = pin_forget(key_path)))
+		if ((rc = log_pin_forget(key_path)))
 			goto out;
-	} else if ((rc = pin_refuse_reuse(key_path))) {
+	} else if ((rc = log_pin_refuse_reuse(key_path))) {
 		goto out;
 	}
 	if ((rc = custos_keyfile_load(key_path, &signer))) {

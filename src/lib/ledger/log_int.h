@@ -40,5 +40,9 @@ void log_pin_dispose(log_pin *p);
 int log_pin_check(const log_pin *p, uint64_t size, const custos_hash *root, custos_hash_reader rd, void *ctx);
 /* Replaces the pinned checkpoint by `note`, atomically and durably. */
 int log_pin_write(const log_pin *p, const char *note);
+/* For a new log (custos_log_setup): removes the checkpoint kept beside a key file just made (another key's). */
+int log_pin_forget(const char *key_path);
+/* For a new log reusing key file `key_path`: CUSTOS_EEXISTS if that key signed checkpoints of another store. */
+int log_pin_refuse_reuse(const char *key_path);
 
 #endif

@@ -22,6 +22,40 @@
  * extension of it. Whoever can write there holds the key anyway.
  */
 
+/* The path of the checkpoint kept beside key file `key_path` (pin.c), malloc'd into *out. */
+static int pin_path_of(const char *key_path, char **out)
+{
+	custos_buf b;
+	custos_buf_init(&b, 8192);
+	if (custos_buf_printf(&b, "%s" LOG_PIN_SUFFIX, key_path) || !(*out = custos_buf_detach(&b)))
+		return custos_error_set(CUSTOS_ELIMIT, "log key path too long");
+	return 0;
+}
+
+int log_pin_forget(const char *key_path)
+{
+	char *pin = NULL;
+	int rc = pin_path_of(key_path, &pin);
+	if (!rc && unlink(pin) != 0 && errno != ENOENT)
+		rc = custos_error_set(CUSTOS_ERROR, "cannot remove %s: %s", pin, strerror(errno));
+	free(pin);
+	return rc;
+}
+
+/* A new store reusing a key that has signed checkpoints would fork that log under the same key. */
+int log_pin_refuse_reuse(const char *key_path)
+{
+	char *pin = NULL;
+	int rc = pin_path_of(key_path, &pin);
+	if (!rc && access(pin, F_OK) == 0)
+		rc = custos_error_set(CUSTOS_EEXISTS,
+				      "log key %s has signed checkpoints of another store (%s): a new store under it "
+				      "would fork that log; give a new key file (--key), or use the store that holds it",
+				      key_path, pin);
+	free(pin);
+	return rc;
+}
+
 void log_pin_dispose(log_pin *p)
 {
 	if (!p)
@@ -66,16 +100,14 @@ out:
 int log_pin_read(custos_store *st, log_pin *p)
 {
 	char *key = NULL;
-	custos_buf b;
 	int rc;
 	memset(p, 0, sizeof(*p));
 	if ((rc = custos_store_meta_get(st, LOG_META_KEY_PATH, &key)))
 		return rc == CUSTOS_ENOTFOUND ? 0 : rc; /* no log set up: nothing signed */
-	custos_buf_init(&b, 8192);
-	rc = custos_buf_printf(&b, "%s" LOG_PIN_SUFFIX, key);
+	rc = pin_path_of(key, &p->path);
 	free(key);
-	if (rc || !(p->path = custos_buf_detach(&b)))
-		return custos_error_set(CUSTOS_ELIMIT, "log key path too long");
+	if (rc)
+		return rc;
 	rc = custos_file_read(&p->note, NULL, p->path, 1u << 20);
 	if (rc == CUSTOS_ENOTFOUND)
 		return 0; /* nothing signed yet (or signed before checkpoints were pinned) */
