@@ -32,15 +32,15 @@ int custos_log_head(custos_store *st, uint64_t *size, custos_hash *root);
  * for it. If the tree has grown since the last checkpoint, first signs a new
  * one — but only after proving the new tree consistent with the last signed
  * one, both the store's and the one kept beside the log key (a smaller or
- * inconsistent tree is never signed: CUSTOS_ERROR or CUSTOS_EINVALID naming
- * both sizes). The checkpoint is kept beside the key before it is returned.
+ * inconsistent tree is never signed: CUSTOS_ERROR naming both sizes). The
+ * new checkpoint is kept beside the key before it is returned.
  */
 int custos_log_checkpoint(custos_store *st, char **note);
 
 /*
  * Checks the store against the latest checkpoint custos signed, which it
  * keeps outside the store beside the log's key ("<key file>.checkpoint"):
- * CUSTOS_EINVALID, naming both sizes, if the store holds fewer events than
+ * CUSTOS_ERROR, naming both sizes, if the store holds fewer events than
  * that checkpoint (a rollback: a WAL cut short, a backup restored, a tail
  * deleted) or a tree that does not extend it. 0 when nothing was signed.
  */

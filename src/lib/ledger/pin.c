@@ -80,13 +80,13 @@ static int pin_parse(custos_store *st, log_pin *p)
 		goto out;
 	parsed = 1;
 	if (custos_note_verify(&n, v)) {
-		rc = custos_error_set(CUSTOS_EINVALID, "not signed by the log's key");
+		rc = custos_error_set(CUSTOS_ERROR, "not signed by the log's key");
 		goto out;
 	}
 	if ((rc = custos_checkpoint_parse(&p->cp, n.text, n.text_len)))
 		goto out;
 	if (strcmp(p->cp.origin, origin) != 0)
-		rc = custos_error_set(CUSTOS_EINVALID, "a checkpoint of '%s', not of this log ('%s')", p->cp.origin,
+		rc = custos_error_set(CUSTOS_ERROR, "a checkpoint of '%s', not of this log ('%s')", p->cp.origin,
 				      origin);
 out:
 	if (parsed)
@@ -115,9 +115,10 @@ int log_pin_read(custos_store *st, log_pin *p)
 		p->have = 1;
 		return 0;
 	}
-	custos_error_prefix(rc, "signed checkpoint %s", p->path);
+	/* not input to refuse but a store or key directory not to be trusted: CUSTOS_ERROR */
+	custos_error_prefix(rc == CUSTOS_ENOMEM ? rc : CUSTOS_ERROR, "signed checkpoint %s", p->path);
 	log_pin_dispose(p);
-	return rc;
+	return rc == CUSTOS_ENOMEM ? rc : CUSTOS_ERROR;
 }
 
 int log_pin_check(const log_pin *p, uint64_t size, const custos_hash *root, custos_hash_reader rd, void *ctx)
@@ -130,7 +131,7 @@ int log_pin_check(const log_pin *p, uint64_t size, const custos_hash *root, cust
 		return 0;
 	want = p->cp.size;
 	if (size < want)
-		return custos_error_set(CUSTOS_EINVALID,
+		return custos_error_set(CUSTOS_ERROR,
 					"the log holds %llu events, but custos signed a checkpoint of %llu (%s): "
 					"events %llu to %llu are gone (rolled back, or its tail cut)",
 					(unsigned long long)size, (unsigned long long)want, p->path, (unsigned long long)size,
@@ -145,7 +146,7 @@ int log_pin_check(const log_pin *p, uint64_t size, const custos_hash *root, cust
 		return 0;
 	}
 	free(proof);
-	rc = custos_error_set(CUSTOS_EINVALID,
+	rc = custos_error_set(CUSTOS_ERROR,
 			      "the tree of size %llu is not an extension of the checkpoint custos signed at size %llu "
 			      "(%s): history rewritten",
 			      (unsigned long long)size, (unsigned long long)want, p->path);
