@@ -61,6 +61,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		custos_authorization_dispose(&a);
 	else if (!*custos_error_last())
 		fail("verify refused without a message");
+	{
+		/* with a maximum age for the list, and a result that must say why revocation went unchecked */
+		custos_token_checks c = {PETER_VKEY, text, size, 20000, 3600};
+		custos_revocation_check rev;
+		if (custos_authorization_check(&a, &rev, text, size, &c) == 0) {
+			if (!rev.checked && !rev.unchecked[0])
+				fail("revocation unchecked without a reason");
+			custos_authorization_dispose(&a);
+		} else if (!*custos_error_last()) {
+			fail("check refused without a message");
+		}
+	}
 	(void)PETER_SKEY;
 	free(text);
 	return 0;

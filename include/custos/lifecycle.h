@@ -120,6 +120,8 @@ int custos_measure_concerns(custos_store *st, const char *id, const custos_princ
  *   from 2026-12-01
  *   to 2027-01-31             (inclusive, UTC days)
  *   decision sha256:<hex>
+ *   log_size 1234             (the log's size with this token's authorization.issued
+ *                              event in it; absent from tokens issued before it existed)
  *   selector <normalised selector>   (one per target)
  *   condition max_days 60            (zero or more)
  *   condition minimise <what>
@@ -132,6 +134,7 @@ typedef struct custos_authorization {
 	char requested_by[65];
 	custos_date from, to;
 	char decision[72];
+	uint64_t log_size; /* 0: the token has no log_size line (issued before it existed) */
 	char **selectors;
 	size_t nselectors;
 	char **conditions;
@@ -161,11 +164,54 @@ int custos_revocations(custos_store *st, char **note);
 int custos_revocations_publish(custos_store *st, const char *dir);
 
 /*
- * Verifies a token offline: its signature by `vkey` (the log's verifier key),
- * that `today` lies inside its window, and, when `revocations` (a signed
- * list, checked with the same key and for the same origin) is given, that it
- * is not listed. On success *out (may be NULL) holds the parsed token.
- * Every failure is CUSTOS_EINVALID with the reason.
+ * How to check a token offline (custos_authorization_check).
+ *   vkey         the log's verifier key ("name+hash+base64")
+ *   revocations  a signed revocation list (rlen bytes), or NULL for none
+ *   today        the day that must lie inside the token's window
+ *   max_age      seconds: > 0 refuses a list whose `time` is further than
+ *                that behind the installed clock (custos_clock_now); 0: any age
+ */
+typedef struct custos_token_checks {
+	const char *vkey;
+	const char *revocations;
+	size_t rlen;
+	custos_date today;
+	int64_t max_age;
+} custos_token_checks;
+
+/*
+ * What a check established about revocation. `checked` is 1 only when a list
+ * signed by the log's key, for the token's origin, and provably not older
+ * than the token (its size at least the token's log_size; for a token
+ * without log_size, its time within max_age) does not list it. Otherwise
+ * `unchecked` says why not (no list; an old token and no max_age).
+ */
+typedef struct custos_revocation_check {
+	int checked;
+	uint64_t list_size; /* the list's size and time, when one was read */
+	char list_time[21];
+	char unchecked[192];
+} custos_revocation_check;
+
+/*
+ * Verifies a token offline: its signature by the log's key, that `today` lies
+ * inside its window, and against the revocation list when one is given. A
+ * list that names the token refuses it, however old the list (a withdrawn
+ * token never comes back: a new approval issues a new token). A list older
+ * than the token (size below the token's log_size, so signed before the
+ * token existed) or older than max_age is refused: it cannot clear the
+ * token. Returns 0 for a valid token, with *rev saying whether revocation
+ * was checked; every refusal is CUSTOS_EINVALID with the reason. On success
+ * *out (may be NULL) holds the parsed token.
+ */
+int custos_authorization_check(custos_authorization *out, custos_revocation_check *rev, const char *token, size_t len,
+			       const custos_token_checks *checks);
+
+/*
+ * custos_authorization_check without a max_age, for callers that do not ask
+ * whether revocation was checked: 0 means valid, and says nothing about a
+ * token the list could not vouch for (no list, or an old token). New code
+ * calls custos_authorization_check.
  */
 int custos_authorization_verify(custos_authorization *out, const char *token, size_t len, const char *vkey,
 				const char *revocations, size_t rlen, custos_date today);

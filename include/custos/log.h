@@ -31,9 +31,20 @@ int custos_log_head(custos_store *st, uint64_t *size, custos_hash *root);
  * The latest signed checkpoint, followed by the witness cosignatures stored
  * for it. If the tree has grown since the last checkpoint, first signs a new
  * one — but only after proving the new tree consistent with the last signed
- * one (an inconsistent tree is never signed: CUSTOS_ERROR naming both sizes).
+ * one, both the store's and the one kept beside the log key (a smaller or
+ * inconsistent tree is never signed: CUSTOS_ERROR naming both sizes). The
+ * new checkpoint is kept beside the key before it is returned.
  */
 int custos_log_checkpoint(custos_store *st, char **note);
+
+/*
+ * Checks the store against the latest checkpoint custos signed, which it
+ * keeps outside the store beside the log's key ("<key file>.checkpoint"):
+ * CUSTOS_ERROR, naming both sizes, if the store holds fewer events than
+ * that checkpoint (a rollback: a WAL cut short, a backup restored, a tail
+ * deleted) or a tree that does not extend it. 0 when nothing was signed.
+ */
+int custos_log_check_pinned(custos_store *st);
 
 /* The exact bytes of leaf `index` (what was hashed). malloc'd. */
 int custos_log_entry(custos_store *st, uint64_t index, char **out, size_t *len);

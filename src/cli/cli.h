@@ -11,14 +11,15 @@
 #include "custos/store.h"
 #include "custos/workflow.h"
 
-/* Exit statuses of DESIGN.md §4. */
-enum { CLI_OK = 0, CLI_REFUSED = 1, CLI_USAGE = 2 };
+/* Exit statuses of DESIGN.md §4, and 3: a token is valid but its revocation was not checked. */
+enum { CLI_OK = 0, CLI_REFUSED = 1, CLI_USAGE = 2, CLI_UNCHECKED = 3 };
 
 /* Options common to every verb. */
 typedef struct cli_ctx {
 	const char *store_uri;
 	const char *actor; /* who runs the command: $CUSTOS_ACTOR or $USER */
 	const char *prog;
+	int unpinned; /* open without checking the store against its signed checkpoint (log verify reports it) */
 } cli_ctx;
 
 /* A verb handler gets the arguments after its name. */
@@ -37,7 +38,10 @@ typedef struct cli_verb {
 int cli_fail(int rc, const char *what);
 /* Prints a usage error and returns CLI_USAGE. */
 int cli_usage(const cli_ctx *ctx, const char *fmt, ...);
-/* Opens the context's store (create: for init and demo). Prints the error. */
+/*
+ * Opens the context's store (create: for init and demo). Prints the error. A store behind the checkpoint
+ * custos signed (rolled back) is refused (custos_log_check_pinned), unless ctx->unpinned.
+ */
 int cli_open_store(cli_ctx *ctx, custos_store **out, int create);
 /* Reads a file, or standard input for "-". Prints the error. */
 int cli_read_input(const char *path, size_t max, char **out, size_t *len);

@@ -1,5 +1,7 @@
 /* cmd_measure.c — verbs on measures: file, show, list (by state, or waiting for a role). */
+#include <errno.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,26 @@ static char *principal_of_key(custos_store *st, const char *keyfile)
 	custos_signer_free(key);
 	free(vkey);
 	return id;
+}
+
+/*
+ * Prints the decision of a committed filing. If standard output cannot take it (a full disk, a file
+ * size limit, a closed pipe), the id still reaches standard error, so that nobody files the measure
+ * again to learn what became of it.
+ */
+static int report_filed(const char *id, const char *decision)
+{
+	int err;
+	errno = 0;
+	cli_print_json(decision);
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return CLI_OK;
+	err = errno ? errno : EIO;
+	fprintf(stderr,
+		"custos: measure file: %s was filed and recorded, but its decision could not be written to "
+		"standard output (%s); see 'custos measure show %s', and do not file it again\n",
+		id, strerror(err), id);
+	return CLI_REFUSED;
 }
 
 int cmd_measure_file(cli_ctx *ctx, int argc, char **argv)
@@ -57,20 +79,24 @@ int cmd_measure_file(cli_ctx *ctx, int argc, char **argv)
 		free(text);
 		return CLI_REFUSED;
 	}
+	/* once committed, the filing must be reported: a closed pipe is an error to report, not a death */
+	signal(SIGPIPE, SIG_IGN);
 	rc = custos_measure_file_by(st, text, len, ctx->actor, by, &id, &decision);
 	free(by);
-	custos_store_close(st);
 	free(text);
 	if (rc) {
 		char what[4096];
+		custos_store_close(st);
 		snprintf(what, sizeof(what), "%s: measure rejected, nothing stored",
 			 strcmp(file, "-") == 0 ? "standard input" : file);
 		return cli_fail(rc, what);
 	}
-	cli_print_json(decision);
+	/* the decision goes out before anything else can fail (closing the store writes to its files) */
+	rc = report_filed(id, decision);
+	custos_store_close(st);
 	free(id);
 	free(decision);
-	return CLI_OK;
+	return rc;
 }
 
 int cmd_measure_show(cli_ctx *ctx, int argc, char **argv)

@@ -1,11 +1,14 @@
 /* main.c — the custos command line: global options and the one verb table that drives dispatch. */
+#include <errno.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "custos/log.h"
 
 static const cli_verb verbs[] = {
 	{NULL, "init", cmd_init, "[--origin O] [--key FILE]", "create the store, the log key, load the Belgian rules"},
@@ -31,8 +34,8 @@ static const cli_verb verbs[] = {
 	{"principal", "list", cmd_principal_list, "", "every principal, one JSON object a line"},
 	{"principal", "revoke", cmd_principal_revoke, "ID [--reason T]", "the principal signs nothing more"},
 	{"authorization", "show", cmd_authorization_show, "ID", "the signed authorisation token"},
-	{"authorization", "verify", cmd_authorization_verify, "TOKEN [--vkey K] [--revocations F] [--date D]",
-	 "check a token offline"},
+	{"authorization", "verify", cmd_authorization_verify,
+	 "TOKEN [--vkey K] [--revocations F] [--max-age 1h] [--date D]", "check a token offline (exit 3: revocation unchecked)"},
 	{"authorization", "revocations", cmd_authorization_revocations, "", "the signed revocation list"},
 	{NULL, "events", cmd_events, "", "the append-only events, one JSON object a line"},
 	{"log", "checkpoint", cmd_log_checkpoint, "", "the latest signed checkpoint and its cosignatures"},
@@ -66,7 +69,8 @@ static void print_help(FILE *f, const char *prog)
 	fprintf(f, "\nThe store also comes from $CUSTOS_STORE (default ./custos.db).\n"
 		   "$CUSTOS_NOW sets the clock: an instant (2026-11-24T09:00:00Z) where it stands still, or a shift\n"
 		   "of the system clock (+400d, -2h, +90s).\n"
-		   "Exit status: 0 success (a decision of any outcome), 1 refused or invalid input, 2 usage.\n");
+		   "Exit status: 0 success (a decision of any outcome), 1 refused or invalid input, 2 usage;\n"
+		   "3 from 'authorization verify': the token is valid but its revocation was not checked.\n");
 }
 
 int cli_fail(int rc, const char *what)
@@ -90,8 +94,15 @@ int cli_usage(const cli_ctx *ctx, const char *fmt, ...)
 int cli_open_store(cli_ctx *ctx, custos_store **out, int create)
 {
 	int rc = custos_store_open(out, ctx->store_uri, create);
-	if (rc)
+	if (rc) {
 		cli_fail(rc, NULL);
+		return rc;
+	}
+	if (!create && !ctx->unpinned && (rc = custos_log_check_pinned(*out))) {
+		cli_fail(rc, "the store is not what custos signed; nothing done (see 'custos log verify')");
+		custos_store_close(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
@@ -163,12 +174,27 @@ void cli_print_json(const char *json)
 	json_decref(v);
 }
 
+/* A verb's output that did not reach standard output (a full disk, a file size limit) is an error, said so. */
+static int finish(int status)
+{
+	if (status == CLI_REFUSED || status == CLI_USAGE || (fflush(stdout) == 0 && !ferror(stdout)))
+		return status; /* a verb that failed said why already */
+	fprintf(stderr, "custos: standard output: %s (the output is incomplete)\n", strerror(errno ? errno : EIO));
+	return status == CLI_OK ? CLI_REFUSED : status;
+}
+
 int main(int argc, char **argv)
 {
-	cli_ctx ctx = {NULL, NULL, "custos"};
+	cli_ctx ctx = {NULL, NULL, "custos", 0};
 	const char *flag_store = NULL;
 	int i = 1;
 
+	/*
+	 * A file grown past its limit (ulimit -f) makes write() fail with EFBIG instead of killing custos with
+	 * SIGXFSZ, so a command that has committed still reports what it did (a filing, its id), and a write
+	 * that fails is an error with a message, not a silent death.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	ctx.actor = getenv("CUSTOS_ACTOR");
 	if (!ctx.actor || !*ctx.actor)
 		ctx.actor = getenv("USER");
@@ -204,10 +230,10 @@ int main(int argc, char **argv)
 				return cli_usage(&ctx, "'%s' needs a verb", v->group);
 			if (strcmp(argv[i + 1], v->verb) != 0)
 				continue;
-			return v->run(&ctx, argc - i - 2, argv + i + 2);
+			return finish(v->run(&ctx, argc - i - 2, argv + i + 2));
 		}
 		if (strcmp(argv[i], v->verb) == 0)
-			return v->run(&ctx, argc - i - 1, argv + i + 1);
+			return finish(v->run(&ctx, argc - i - 1, argv + i + 1));
 	}
 	if (i + 1 < argc)
 		return cli_usage(&ctx, "unknown command '%s %s'", argv[i], argv[i + 1]);

@@ -138,7 +138,8 @@ HTTPSIGN_CREATED=$(($(clock_secs) + 1)) as FA POST /v1/statements fa.stmt; expec
 as HEAD-VSSE POST /v1/statements head.stmt; expect authorised 200 '.authorizations == ["'"$id"'.1"]'
 as REQ-VSSE GET "/v1/authorizations/$id.1"; expect token 200
 cp "$work/body" token
-"$custos" authorization verify token --vkey "$("$custos" log vkey)" --date "$(shifted 2026-12-15)" >/dev/null && ok token-verifies ||
+"$custos" authorization verify token --vkey "$("$custos" log vkey)" --revocations <("$custos" authorization revocations) \
+	--date "$(shifted 2026-12-15)" >/dev/null && ok token-verifies ||
 	bad token-verifies "custos authorization verify"
 as REQ-FP GET "/v1/authorizations/$id.1"; expect token-other-service 404
 vreq() { status=$(curl -s -o "$work/body" -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary @"$1" "$base/v1/authorizations/verify$2"); }

@@ -11,6 +11,7 @@
 
 #include "custos/error.h"
 #include "custos/lifecycle.h"
+#include "custos/model.h"
 
 #define PETER_SKEY "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 #define PETER_VKEY "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
@@ -160,12 +161,146 @@ static void test_token_window_and_revocation(void **state)
 	free(text);
 }
 
+/* A token of M-000042 for December 2026, issued at `log_size` (0: an old token without the line), signed by Peter. */
+static char *peter_token(uint64_t log_size)
+{
+	custos_authorization a;
+	custos_signer *peter = NULL;
+	char *text = NULL, *token = NULL, *sel[] = {"tel:+32470555123"};
+	memset(&a, 0, sizeof(a));
+	a.origin = "PeterNeumann";
+	snprintf(a.id, sizeof(a.id), "%s", "M-000042.1");
+	snprintf(a.measure, sizeof(a.measure), "%s", "M-000042");
+	snprintf(a.kind, sizeof(a.kind), "%s", "observation");
+	snprintf(a.framework, sizeof(a.framework), "%s", "criminal");
+	snprintf(a.requested_by, sizeof(a.requested_by), "%s", "federal_police");
+	ok(custos_date_parse(&a.from, "2026-12-01"));
+	ok(custos_date_parse(&a.to, "2026-12-31"));
+	snprintf(a.decision, sizeof(a.decision), "%s", HASH);
+	a.selectors = sel;
+	a.nselectors = 1;
+	a.log_size = log_size;
+	ok(custos_authorization_format(&text, &a));
+	ok(custos_signer_new(&peter, PETER_SKEY));
+	ok(custos_note_sign(&token, text, strlen(text), &peter, 1));
+	custos_signer_free(peter);
+	free(text);
+	return token;
+}
+
+/* A revocation list of Peter's log at `size` and `time`, listing `line` ("revoked M-000042.1") or nothing. */
+static char *peter_list(uint64_t size, const char *time, const char *line)
+{
+	custos_signer *peter = NULL;
+	char text[256], *note = NULL;
+	snprintf(text, sizeof(text), "custos-revocations/v1\nPeterNeumann\nsize %llu\ntime %s\n%s%s",
+		 (unsigned long long)size, time, line ? line : "", line ? "\n" : "");
+	ok(custos_signer_new(&peter, PETER_SKEY));
+	ok(custos_note_sign(&note, text, strlen(text), &peter, 1));
+	custos_signer_free(peter);
+	return note;
+}
+
+/* Checks `token` against `list` (NULL: none) on 2026-12-15 with max_age; *checked receives rev.checked. */
+static int check(const char *token, const char *list, int64_t max_age, int *checked)
+{
+	custos_token_checks c = {PETER_VKEY, list, list ? strlen(list) : 0, 0, max_age};
+	custos_revocation_check rev;
+	int rc;
+	ok(custos_date_parse(&c.today, "2026-12-15"));
+	memset(&rev, 0xff, sizeof(rev));
+	rc = custos_authorization_check(NULL, &rev, token, strlen(token), &c);
+	*checked = rc ? -1 : rev.checked;
+	if (!rc && !rev.checked)
+		assert_true(rev.unchecked[0] != '\0' && strlen(rev.unchecked) < sizeof(rev.unchecked));
+	return rc;
+}
+
+/*
+ * Revocation lists cannot be stale: the token's log_size round-trips; a list smaller than it (signed before
+ * the token existed) is refused, one at least as large clears it; a listing refuses it however old the list;
+ * max_age refuses an old list by the clock; no list, or an old token (no log_size) without max_age, is valid
+ * but "not checked".
+ */
+static void test_token_revocation_freshness(void **state)
+{
+	char *token = peter_token(20), *old = peter_token(0), *l;
+	custos_authorization got;
+	custos_date day;
+	int checked;
+	(void)state;
+	ok(custos_date_parse(&day, "2026-12-15"));
+	ok(custos_clock_pin("2026-12-02T12:00:00Z"));
+	assert_non_null(strstr(token, "\nlog_size 20\nselector "));
+	assert_null(strstr(old, "log_size"));
+	ok(custos_authorization_verify(&got, token, strlen(token), PETER_VKEY, NULL, 0, day));
+	assert_int_equal(got.log_size, 20);
+	custos_authorization_dispose(&got);
+
+	ok(check(token, NULL, 0, &checked));
+	assert_int_equal(checked, 0);
+	l = peter_list(19, "2026-12-02T11:00:00Z", NULL);
+	refused(check(token, l, 0, &checked), "older than the token (issued at log size 20)");
+	free(l);
+	l = peter_list(20, "2026-12-02T11:00:00Z", NULL);
+	ok(check(token, l, 0, &checked));
+	assert_int_equal(checked, 1);
+	ok(check(token, l, 3600, &checked));
+	assert_int_equal(checked, 1);
+	refused(check(token, l, 3599, &checked), "older than the maximum age of 3599s");
+	free(l);
+	l = peter_list(3, "2026-01-01T00:00:00Z", "suspended M-000042.1");
+	refused(check(token, l, 60, &checked), "suspended (on the revocation list)");
+	refused(check(old, l, 0, &checked), "suspended (on the revocation list)");
+	free(l);
+	/* an old token: only the clock can show a list is newer than it */
+	l = peter_list(3, "2026-12-02T11:59:00Z", NULL);
+	ok(check(old, l, 0, &checked));
+	assert_int_equal(checked, 0);
+	ok(check(old, l, 60, &checked));
+	assert_int_equal(checked, 1);
+	refused(check(old, l, 59, &checked), "maximum age");
+	free(l);
+	/* lists whose size or time is not one */
+	l = peter_list(20, "2026-12-02 11:00:00", NULL);
+	refused(check(token, l, 0, &checked), "time '2026-12-02 11:00:00'");
+	free(l);
+	{
+		custos_signer *peter = NULL;
+		const char *bad = "custos-revocations/v1\nPeterNeumann\nsize 020\ntime 2026-12-02T11:00:00Z\n";
+		ok(custos_signer_new(&peter, PETER_SKEY));
+		ok(custos_note_sign(&l, bad, strlen(bad), &peter, 1));
+		custos_signer_free(peter);
+		refused(check(token, l, 0, &checked), "size '020'");
+		free(l);
+	}
+	/* a token whose log_size is not one */
+	{
+		custos_authorization a;
+		const char *texts[] = {"log_size 0\n", "log_size 07\n", "log_size x\n", "log_size \n"};
+		for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+			char text[1024];
+			const char *sig = strstr(token, "\n\n");
+			int n = snprintf(text, sizeof(text), "%.*s", (int)(strstr(token, "log_size") - token), token);
+			snprintf(text + n, sizeof(text) - (size_t)n, "%s%.*s", texts[i],
+				 (int)(sig + 1 - strstr(token, "selector ")), strstr(token, "selector "));
+			assert_int_not_equal(custos_authorization_parse(&a, text, strlen(text)), 0);
+			if (!strstr(custos_error_last(), "log_size"))
+				fail_msg("'%s' refused for another reason: %s", texts[i], custos_error_last());
+		}
+	}
+	custos_clock_set(NULL, NULL);
+	free(token);
+	free(old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_statement_round_trip),
 		cmocka_unit_test(test_statement_errors),
 		cmocka_unit_test(test_token_window_and_revocation),
+		cmocka_unit_test(test_token_revocation_freshness),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

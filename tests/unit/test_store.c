@@ -907,6 +907,102 @@ static void test_appender(void **state)
 	custos_store_close(st);
 }
 
+/* Appends n events "t.N" in one transaction. */
+static void append_n(custos_store *st, int n, const char *what)
+{
+	int64_t idx;
+	assert_int_equal(custos_store_begin(st), 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(custos_store_event_append(st, "test.event", what, NULL, "{}", &idx), 0);
+	assert_int_equal(custos_store_commit(st), 0);
+}
+
+/* Signs the current tree; returns the rc and, on success, checks the size signed. */
+static int sign(custos_store *st, uint64_t want)
+{
+	char *note = NULL;
+	int rc = custos_log_checkpoint(st, &note);
+	if (!rc) {
+		char size[24];
+		snprintf(size, sizeof(size), "\n%llu\n", (unsigned long long)want);
+		assert_non_null(strstr(note, size));
+	}
+	free(note);
+	return rc;
+}
+
+static void expect_refused(int rc, const char *needle)
+{
+	assert_int_not_equal(rc, 0);
+	if (!strstr(custos_error_last(), needle))
+		fail_msg("message '%s' does not mention '%s'", custos_error_last(), needle);
+}
+
+/*
+ * A store rolled back behind custos' back (a copy from before the last checkpoint, every hash in it
+ * consistent) is caught through the checkpoint kept beside the log key: custos_log_checkpoint refuses to
+ * sign it, smaller or forked, custos_log_check_pinned and custos_log_verify say so.
+ */
+static void test_log_rollback(void **state)
+{
+	char a[256], b[300], key[300], pin[320], sql[600];
+	custos_store *st = open_new(a, sizeof(a));
+	uint64_t checked;
+	(void)state;
+	snprintf(key, sizeof(key), "%s.log-key", a);
+	snprintf(pin, sizeof(pin), "%s.checkpoint", key);
+	snprintf(b, sizeof(b), "%s.old", a);
+	assert_int_equal(custos_log_setup(st, "rollback.example/log", key), 0);
+	append_n(st, 3, "a");
+	assert_int_equal(sign(st, 3), 0);
+	assert_int_equal(access(pin, R_OK), 0);
+	snprintf(sql, sizeof(sql), "VACUUM INTO '%s'", b);
+	assert_int_equal(raw_exec(a, sql, NULL, 0), SQLITE_OK);
+	append_n(st, 2, "a");
+	assert_int_equal(sign(st, 5), 0);
+	assert_int_equal(custos_log_check_pinned(st), 0);
+	custos_store_close(st);
+
+	/* the old copy: same log, same key file, three events */
+	assert_int_equal(custos_store_open(&st, b, 0), 0);
+	expect_refused(custos_log_check_pinned(st), "the log holds 3 events, but custos signed a checkpoint of 5");
+	expect_refused(sign(st, 0), "refusing to sign");
+	expect_refused(custos_log_verify(st, &checked), "events 3 to 4 are gone");
+	/* grown again with other events: the same size, then a larger one, neither extends what was signed */
+	append_n(st, 2, "b");
+	expect_refused(sign(st, 0), "not an extension of the checkpoint custos signed at size 5");
+	expect_refused(custos_log_verify(st, &checked), "not an extension");
+	append_n(st, 1, "b");
+	expect_refused(sign(st, 0), "tree of size 6 is not an extension");
+	custos_store_close(st);
+
+	/* the real store goes on, and a kept checkpoint that is not the log's is an error, not ignored */
+	assert_int_equal(custos_store_open(&st, a, 0), 0);
+	append_n(st, 1, "a");
+	assert_int_equal(sign(st, 6), 0);
+	assert_int_equal(custos_log_verify(st, &checked), 0);
+	{
+		FILE *f = fopen(pin, "w");
+		assert_non_null(f);
+		fputs("rollback.example/log\n6\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 rollback.example/log AAAAAAAA\n", f);
+		fclose(f);
+	}
+	expect_refused(custos_log_check_pinned(st), "signed checkpoint");
+	expect_refused(sign(st, 0), "signed checkpoint");
+	custos_store_close(st);
+
+	/* a new store may not reuse a key that signed another store's checkpoints; a new key drops the stale one */
+	st = open_new(b, sizeof(b));
+	expect_refused(custos_log_setup(st, "rollback.example/log", key), "would fork that log");
+	assert_int_equal(unlink(key), 0);
+	assert_int_equal(custos_log_setup(st, "rollback.example/log", key), 0);
+	assert_int_not_equal(access(pin, F_OK), 0);
+	append_n(st, 1, "c");
+	assert_int_equal(sign(st, 1), 0);
+	assert_int_equal(custos_log_check_pinned(st), 0);
+	custos_store_close(st);
+}
+
 static int setup(void **state)
 {
 	const char *base = getenv("TMPDIR");
@@ -931,7 +1027,9 @@ int main(void)
 		cmocka_unit_test(test_measures),      cmocka_unit_test(test_events),
 		cmocka_unit_test(test_transactions),  cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_two_handles),   cmocka_unit_test(test_log_tiles),
-		cmocka_unit_test(test_request_claims), cmocka_unit_test(test_access_index), cmocka_unit_test(test_log_migration), cmocka_unit_test(test_appender),
+		cmocka_unit_test(test_request_claims), cmocka_unit_test(test_access_index),
+		cmocka_unit_test(test_log_migration), cmocka_unit_test(test_appender),
+		cmocka_unit_test(test_log_rollback),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

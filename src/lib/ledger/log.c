@@ -14,7 +14,7 @@
 
 #define META_ORIGIN "log.origin"
 #define META_VKEY "log.vkey"
-#define META_KEY_PATH "log.key_path"
+#define META_KEY_PATH LOG_META_KEY_PATH
 
 int custos_log_node_reader(void *ctx, unsigned level, uint64_t index, custos_hash *out)
 {
@@ -80,8 +80,15 @@ int custos_log_setup(custos_store *st, const char *origin, const char *key_path)
 	if (rc != CUSTOS_ENOTFOUND)
 		return rc;
 	/* A new key file, or an existing one reused if it is a key for this origin. */
-	if (access(key_path, F_OK) != 0 && (rc = custos_keyfile_generate(key_path, origin, &vkey)))
+	if (access(key_path, F_OK) != 0) {
+		if ((rc = custos_keyfile_generate(key_path, origin, &vkey)))
+			goto out;
+		/* a checkpoint kept beside a key file that is gone was signed by another key: it goes too */
+		if ((rc = log_pin_forget(key_path)))
+			goto out;
+	} else if ((rc = log_pin_refuse_reuse(key_path))) {
 		goto out;
+	}
 	if ((rc = custos_keyfile_load(key_path, &signer))) {
 		custos_error_prefix(rc, "log key");
 		goto out;
@@ -172,6 +179,7 @@ fail:
 static int sign_if_grown(custos_store *st, uint64_t *size_out, char **note_out)
 {
 	custos_checkpoint last = {0}, next = {0};
+	log_pin pin = {0};
 	custos_signer *signer = NULL;
 	custos_hash *proof = NULL;
 	uint64_t last_size = 0, size;
@@ -189,6 +197,12 @@ static int sign_if_grown(custos_store *st, uint64_t *size_out, char **note_out)
 	rc = 0;
 	if ((rc = custos_log_head(st, &size, &next.root)))
 		goto out;
+	/* never sign a tree smaller than, or not extending, the checkpoint kept beside the key */
+	if ((rc = log_pin_read(st, &pin)) ||
+	    (rc = log_pin_check(&pin, size, &next.root, custos_log_node_reader, st))) {
+		custos_error_prefix(rc, "refusing to sign (run 'custos log verify')");
+		goto out;
+	}
 	if (have_last && last_size == size) {
 		if (memcmp(last.root.b, next.root.b, sizeof(next.root.b)) != 0) {
 			rc = custos_error_set(CUSTOS_ERROR,
@@ -196,6 +210,11 @@ static int sign_if_grown(custos_store *st, uint64_t *size_out, char **note_out)
 					      "refusing to sign (run 'custos log verify')",
 					      (unsigned long long)size);
 			goto out;
+		}
+		/* signed before checkpoints were kept beside the key, or the copy there is older */
+		if (!pin.have || pin.cp.size < size) {
+			if ((rc = log_pin_write(&pin, last_note)))
+				goto out;
 		}
 		*note_out = last_note;
 		last_note = NULL;
@@ -224,7 +243,7 @@ static int sign_if_grown(custos_store *st, uint64_t *size_out, char **note_out)
 	next.size = size;
 	if ((rc = custos_checkpoint_format(&body, &next)) ||
 	    (rc = custos_note_sign(note_out, body, strlen(body), &signer, 1)) ||
-	    (rc = custos_store_checkpoint_put(st, size, *note_out)))
+	    (rc = custos_store_checkpoint_put(st, size, *note_out)) || (rc = log_pin_write(&pin, *note_out)))
 		goto out;
 	*size_out = size;
 out:
@@ -238,6 +257,7 @@ out:
 	}
 	if (have_last)
 		custos_checkpoint_dispose(&last);
+	log_pin_dispose(&pin);
 	custos_signer_free(signer);
 	free(proof);
 	free(last_note);

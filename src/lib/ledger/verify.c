@@ -230,6 +230,32 @@ out:
 	return rc;
 }
 
+/*
+ * The checkpoint kept beside the log key: a store holding fewer events, or a tree that does not extend it,
+ * was rolled back (every hash inside the store can agree with every other; only this copy can tell).
+ */
+static int check_pin(verify_ctx *v)
+{
+	log_pin pin;
+	custos_hash root;
+	int rc = log_pin_read(v->st, &pin);
+	if (rc == CUSTOS_ENOMEM)
+		return rc;
+	if (rc) {
+		flag(v, NONE - 1, "%s", custos_error_last());
+		return 0;
+	}
+	if (pin.have) {
+		if ((rc = custos_merkle_root(&root, v->next, memory_reader, v)))
+			goto out;
+		if (log_pin_check(&pin, v->next, &root, memory_reader, v))
+			flag(v, v->next < pin.cp.size ? v->next : pin.cp.size - 1, "%s", custos_error_last());
+	}
+out:
+	log_pin_dispose(&pin);
+	return rc;
+}
+
 int custos_log_verify(custos_store *st, uint64_t *checked)
 {
 	verify_ctx *v = calloc(1, sizeof(*v));
@@ -260,7 +286,7 @@ int custos_log_verify(custos_store *st, uint64_t *checked)
 		if (!v->nrefs || !bsearch(&v->erased[i], v->erase_refs, v->nrefs, sizeof(uint64_t), cmp_u64))
 			flag(v, v->erased[i], "event %llu: its payload is gone but no log.erase event erased it",
 			     (unsigned long long)v->erased[i]);
-	if (!v->stop && (rc = check_checkpoint(v)))
+	if (!v->stop && ((rc = check_checkpoint(v)) || (rc = check_pin(v))))
 		goto out;
 	*checked = v->next;
 	if (v->bad != NONE)

@@ -1,11 +1,13 @@
 /* sqlite.c — the SQLite store backend: WAL, versioned migrations, append-only events. */
 #include <errno.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -384,6 +386,28 @@ out:
 }
 
 /*
+ * Why a store cannot be written, if it cannot: the file, or its directory (where SQLite keeps the WAL
+ * and its index, which even reading a WAL store needs), on a read-only file system or not writable by
+ * us. 0 if both are writable. So a store that fails to open or to write is named for what it is.
+ */
+static int sq_writable(const char *path, int exists)
+{
+	char *dir = custos_strdup(path);
+	const char *d;
+	int rc = 0;
+	if (!dir)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	d = dirname(dir);
+	if (exists && access(path, W_OK) != 0)
+		rc = custos_error_set(CUSTOS_ERROR, "cannot write store '%s': %s", path, strerror(errno));
+	else if (access(d, W_OK) != 0)
+		rc = custos_error_set(CUSTOS_ERROR, "cannot write store '%s': its directory %s: %s", path, d,
+				      strerror(errno));
+	free(dir);
+	return rc;
+}
+
+/*
  * Says whether an opened database is a custos store we can use: an empty
  * database (only when creating), or one whose version we know and whose meta
  * table says it is ours.
@@ -397,9 +421,15 @@ static int sq_check(sq_store *s, int create)
 
 	v = sq_version(s);
 	if (v < 0) {
-		int notadb = sqlite3_errcode(s->db) == SQLITE_NOTADB;
+		int code = sqlite3_errcode(s->db);
+		if (code != SQLITE_NOTADB && code != SQLITE_CORRUPT) {
+			if (sq_writable(s->path, 1))
+				return CUSTOS_ERROR;
+			return custos_error_set(CUSTOS_ERROR, "store '%s': cannot read it: %s", s->path,
+						sqlite3_errmsg(s->db));
+		}
 		return custos_error_set(CUSTOS_EINVALID, "store '%s' is not a custos store%s", s->path,
-					notadb ? " (not an SQLite database)" : "");
+					code == SQLITE_NOTADB ? " (not an SQLite database)" : "");
 	}
 	if (v == 0) {
 		tables = sq_int(s, "SELECT COUNT(*) FROM sqlite_master", "store: schema");
@@ -463,8 +493,10 @@ static int sq_open(void **impl, const char *path, int create)
 		goto out;
 	}
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		rc = s->db ? custos_error_set(CUSTOS_ERROR, "store '%s': %s", path, sqlite3_errmsg(s->db))
-			   : custos_error_set(CUSTOS_ENOMEM, "out of memory");
+		if (!s->db)
+			rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
+		else if (memory || !(rc = sq_writable(path, stat(path, &sb) == 0)))
+			rc = custos_error_set(CUSTOS_ERROR, "store '%s': %s", path, sqlite3_errmsg(s->db));
 		goto out;
 	}
 	sqlite3_extended_result_codes(s->db, 0);
@@ -515,6 +547,12 @@ static int sq_begin(void *impl)
 	sq_store *s = impl;
 	if (!sqlite3_get_autocommit(s->db))
 		return custos_error_set(CUSTOS_ERROR, "store: a transaction is already open");
+	/* opened read-only (a read-only file or file system): say so before SQLite says "readonly database" */
+	if (sqlite3_db_readonly(s->db, "main") == 1 && strcmp(s->path, ":memory:") != 0) {
+		if (sq_writable(s->path, 1))
+			return CUSTOS_ERROR;
+		return custos_error_set(CUSTOS_ERROR, "cannot write store '%s': opened read-only", s->path);
+	}
 	return sq_tx(s, Q_BEGIN, "store: begin");
 }
 

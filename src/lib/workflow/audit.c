@@ -107,6 +107,9 @@ static int audit_token(audit *a, const custos_store_event *e, json_t *payload)
 		return bad(e->index, "authorisation %s: %s", id, custos_error_last());
 	if (strcmp(t.id, id) != 0 || !e->ref || strcmp(t.measure, e->ref) != 0)
 		rc = bad(e->index, "authorisation %s: the token names another id or measure (%s)", id, t.id);
+	else if (t.log_size && t.log_size != (uint64_t)e->index + 1)
+		rc = bad(e->index, "authorisation %s: the token says log size %llu, but its event makes the log %lld long",
+			 id, (unsigned long long)t.log_size, (long long)e->index + 1);
 	custos_authorization_dispose(&t);
 	if (rc)
 		return rc;

@@ -310,6 +310,15 @@ static int authorize(custos_store *st, json_t *life, const json_t *decision, con
 		}
 		a.nselectors++;
 	}
+	/* the log's size once this token's event is in it: a revocation list older than that cannot clear it */
+	{
+		int64_t size = custos_store_log_size(st);
+		if (size < 0) {
+			rc = CUSTOS_ERROR;
+			goto out;
+		}
+		a.log_size = (uint64_t)size + 1;
+	}
 	if ((rc = token_conditions(&a, decision)) || (rc = custos_authorization_format(&text, &a)) ||
 	    (rc = custos_log_signer(st, &signer)) ||
 	    (rc = custos_note_sign(&note, text, strlen(text), &signer, 1)))
@@ -319,6 +328,11 @@ static int authorize(custos_store *st, json_t *life, const json_t *decision, con
 	if ((rc = event_json(st, "authorization.issued", actor, id,
 			     json_pack("{s:s, s:s}", "authorization", a.id, "token", note), &index)))
 		goto out;
+	if ((uint64_t)index + 1 != a.log_size) {
+		rc = custos_error_set(CUSTOS_ERROR, "authorisation %s: issued at log size %llu but logged at index %lld",
+				      a.id, (unsigned long long)a.log_size, (long long)index);
+		goto out;
+	}
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:n}", "id", a.id, "measure", id, "state", "valid",
 			"from", from, "to", to, "token", note, "index", (json_int_t)index, "changed_at");
 	if (!rec) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "custos/lifecycle.h"
+#include "ledger/note_int.h"
 #include "util/util.h"
 #include "workflow/workflow_int.h"
 
@@ -265,6 +266,8 @@ int custos_authorization_format(char **text, const custos_authorization *a)
 		custos_buf_printf(&b, "scope %s\n", a->scope);
 	custos_buf_printf(&b, "framework %s\nrequested_by %s\nfrom %s\nto %s\ndecision %s\n", a->framework,
 			  a->requested_by, from, to, a->decision);
+	if (a->log_size)
+		custos_buf_printf(&b, "log_size %llu\n", (unsigned long long)a->log_size);
 	for (size_t i = 0; i < a->nselectors; i++)
 		custos_buf_printf(&b, "selector %s\n", a->selectors[i]);
 	for (size_t i = 0; i < a->nconditions; i++)
@@ -298,7 +301,7 @@ static int read_list(wf_lines *r, const char *key, char ***list, size_t *n)
 int custos_authorization_parse(custos_authorization *out, const char *text, size_t len)
 {
 	wf_lines r;
-	char from[16], to[16], origin[256];
+	char from[16], to[16], origin[256], log_size[24];
 	const char *s;
 	size_t n;
 	int rc;
@@ -325,6 +328,7 @@ int custos_authorization_parse(custos_authorization *out, const char *text, size
 	    (rc = wf_lines_field(&r, "from", from, sizeof(from), 0)) ||
 	    (rc = wf_lines_field(&r, "to", to, sizeof(to), 0)) ||
 	    (rc = wf_lines_field(&r, "decision", out->decision, sizeof(out->decision), 0)) ||
+	    (rc = wf_lines_field(&r, "log_size", log_size, sizeof(log_size), 1)) ||
 	    (rc = read_list(&r, "selector", &out->selectors, &out->nselectors)) ||
 	    (rc = read_list(&r, "condition", &out->conditions, &out->nconditions)) || (rc = wf_lines_end(&r)))
 		goto fail;
@@ -341,6 +345,12 @@ int custos_authorization_parse(custos_authorization *out, const char *text, size
 	}
 	if (!wf_hash_valid(out->decision)) {
 		rc = custos_error_set(CUSTOS_EINVALID, "authorisation: decision: not sha256:<64 hex>");
+		goto fail;
+	}
+	/* optional (tokens issued before it existed have none); when present, at least 1: its own event */
+	if (log_size[0] && (note_parse_u64(log_size, strlen(log_size), &out->log_size) || out->log_size == 0)) {
+		rc = custos_error_set(CUSTOS_EINVALID, "authorisation: log_size: '%s' is not a log size (1 or more, "
+						       "decimal, no leading zeroes)", log_size);
 		goto fail;
 	}
 	return 0;
