@@ -15,6 +15,7 @@
 
 #include <microhttpd.h>
 
+#include "custos/log.h"
 #include "custos/workflow.h"
 #include "server_int.h"
 
@@ -573,6 +574,13 @@ int custos_server_start(custos_server **out, const custos_server_options *o)
 	/* the store must exist and be initialised before anyone is told the server is up */
 	if ((rc = custos_store_open(&st, o->store_uri, 0)))
 		return rc;
+	/* a store behind a checkpoint custos signed (rolled back) is not served: appends would reuse acknowledged
+	 * indexes */
+	if ((rc = custos_log_check_pinned(st))) {
+		fprintf(stderr, "custos serve: %s\n", custos_error_last());
+		custos_store_close(st);
+		return rc;
+	}
 	custos_store_close(st);
 	if (!(s = calloc(1, sizeof(*s))))
 		return CUSTOS_ENOMEM;

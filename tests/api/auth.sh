@@ -143,7 +143,7 @@ cp "$work/body" token
 	bad token-verifies "custos authorization verify"
 as REQ-FP GET "/v1/authorizations/$id.1"; expect token-other-service 404
 vreq() { status=$(curl -s -o "$work/body" -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary @"$1" "$base/v1/authorizations/verify$2"); }
-vreq token "?date=$(shifted 2026-12-01)"; expect verify-first-day 200 ".valid and .id == \"$id.1\""
+vreq token "?date=$(shifted 2026-12-01)"; expect verify-first-day 200 ".valid and .id == \"$id.1\" and .revocation_checked"
 vreq token "?date=$(shifted 2027-01-01)"; expect verify-after-window 400 '.error | test("after its window")'
 sed "s/^to $(shifted 2026-12-31)\$/to $(shifted 2027-12-31)/" token >forged.tok
 vreq forged.tok "?date=$(shifted 2026-12-15)"; expect verify-forged 400 '.error | test("bad signature")'
