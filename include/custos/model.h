@@ -146,6 +146,9 @@ typedef struct custos_party {
 	char *waiver; /* may be NULL: reference of an express waiver */
 	custos_selector *selectors;
 	size_t nselectors;
+	char **aliases; /* other spellings of name (may be NULL when naliases is 0) */
+	size_t naliases;
+	char born[11]; /* date of birth "YYYY-MM-DD", or "" */
 } custos_party;
 
 void custos_party_dispose(custos_party *p);

@@ -1,4 +1,5 @@
 /* registry.c — the in-memory registry: parties sorted by id, an index over their selectors, screening. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -69,10 +70,26 @@ typedef struct ip_item {
 	uint32_t party, sel;
 } ip_item;
 
+/*
+ * Name keys live in the hash table under kinds of their own: pairs of word
+ * keys with vowels of names written in Latin (or any alphabet), pairs of
+ * consonant skeletons of every name (what a query written in Arabic
+ * script probes), and skeleton pairs of names written in an abjad (what a
+ * Latin query probes to find them). See names.c and docs/NAMES.md.
+ */
+enum { KIND_NAME_V = 16, KIND_NAME_S = 17, KIND_NAME_A = 18 };
+
+/* Words of a query whose pairs are probed (6 words: 15 pairs, times readings and kinds, fit one query's probes). */
+#define QUERY_NAME_WORDS 6
+
 struct custos_registry {
 	custos_party *parties;
 	size_t n;
 	custos_selector *idsel; /* party i's "party:ID", reported as selector nselectors */
+	custos_selector *xsel;	/* names from parties' name and aliases: party i's are xsel[xbase[i]..xbase[i+1]) */
+	uint32_t *xbase;	/* reported as selectors nselectors + 1 + k */
+	int has_abjad;		/* some registry name is written in an abjad */
+	custos_name_policy policy;
 	char hash[72];
 
 	slot *slots;
@@ -146,7 +163,26 @@ static void bloom_init(custos_registry *reg)
 static inline const custos_selector *party_sel(const custos_registry *reg, size_t party, size_t sel)
 {
 	const custos_party *p = &reg->parties[party];
-	return sel < p->nselectors ? &p->selectors[sel] : &reg->idsel[party];
+	if (sel < p->nselectors)
+		return &p->selectors[sel];
+	if (sel == p->nselectors)
+		return &reg->idsel[party];
+	return &reg->xsel[reg->xbase[party] + (sel - p->nselectors - 1)];
+}
+
+/* How many selectors party i has in the index: its own, its id, and the names from name and aliases. */
+static inline size_t party_nsel(const custos_registry *reg, size_t party)
+{
+	return reg->parties[party].nselectors + 1 + (reg->xbase[party + 1] - reg->xbase[party]);
+}
+
+/* The keys of a name selector (its key is the Latin form, '^' first when written in an abjad). */
+static void name_keys(custos_name_keys *k, const custos_selector *s)
+{
+	const char *key = s->key ? s->key : "", *semi;
+	int abjad = key[0] == '^';
+	semi = strchr(key, ';');
+	custos_name_keys_of(k, key + abjad, (semi ? (size_t)(semi - key) : strlen(key)) - (size_t)abjad, abjad);
 }
 
 /*
@@ -181,7 +217,8 @@ static void *big_calloc(size_t n, size_t size)
 
 typedef struct item {
 	uint64_t hash;
-	const unsigned char *key; /* string keys; IP keys are in ip */
+	const unsigned char *key; /* string keys; IP keys are in ip; name pair keys at koff of the pair buffer */
+	size_t koff;
 	uint32_t klen;
 	uint8_t kind, prefix;
 	uint8_t ip[16]; /* IP: the network, host bits cleared */
@@ -292,19 +329,69 @@ static unsigned count_labels(const char *d, size_t n)
 	return c;
 }
 
+/*
+ * The items of one name: every pair of its words, in every reading, as
+ * vowel keys (V) and skeletons (S) of a name in an alphabet, or skeletons
+ * (S and A) of a name in an abjad. The pair texts go to pairs.
+ */
+static int name_items(item **items, size_t *cap, size_t *k, custos_buf *pairs, const custos_selector *s, uint32_t party,
+		      uint32_t sel, int *abjad_seen)
+{
+	custos_name_keys nk;
+	name_keys(&nk, s);
+	if (nk.abjad)
+		*abjad_seen = 1;
+	for (unsigned i = 0; i < nk.n; i++)
+		for (unsigned j = i + 1; j < nk.n; j++)
+			for (int vi = 0; vi < nk.w[i].nvar; vi++)
+				for (int vj = 0; vj < nk.w[j].nvar; vj++)
+					for (int t = 0; t < 2; t++) {
+						unsigned kind = t == 0 ? (nk.abjad ? KIND_NAME_A : KIND_NAME_V) : KIND_NAME_S;
+						char buf[2 * CUSTOS_NAME_KEYMAX + 2];
+						size_t len = custos_name_pair_key(buf, sizeof(buf), &nk, i, j, vi, vj,
+										  kind != KIND_NAME_V);
+						item *it;
+						int rc;
+						if ((rc = custos_array_reserve(items, cap, *k, sizeof(**items), 1024)))
+							return rc;
+						it = &(*items)[(*k)++];
+						memset(it, 0, sizeof(*it));
+						it->kind = (uint8_t)kind;
+						it->party = party;
+						it->sel = sel;
+						it->koff = pairs->len;
+						it->klen = (uint32_t)len;
+						it->hash = custos_key_hash(kind, buf, len);
+						if ((rc = custos_buf_append(pairs, buf, len)))
+							return rc;
+					}
+	return CUSTOS_OK;
+}
+
 static int build_table(custos_registry *reg, size_t nsel)
 {
-	size_t nitems = nsel + reg->n, k = 0, nkeys = 0, cap, arena_size = 0;
-	item *items = malloc((nitems ? nitems : 1) * sizeof(*items));
+	size_t nitems = nsel + reg->n, k = 0, nkeys = 0, cap, arena_size = 0, icap = nitems + 16, kept;
+	item *items = malloc(icap * sizeof(*items));
+	custos_buf pairs;
+	int rc = CUSTOS_OK;
+	custos_buf_init(&pairs, (size_t)1 << 36);
 	if (!items)
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
 	for (unsigned l = 0; l <= 128; l++)
 		custos_ip_mask(reg->ip_mask[l], l);
 	for (size_t i = 0; i < reg->n; i++) {
-		const custos_party *p = &reg->parties[i];
-		for (size_t j = 0; j <= p->nselectors; j++) {
+		size_t ns = party_nsel(reg, i);
+		for (size_t j = 0; j < ns; j++) {
 			const custos_selector *s = party_sel(reg, i, j);
-			item *it = &items[k++];
+			item *it;
+			if (s->kind == CUSTOS_SEL_NAME) {
+				if ((rc = name_items(&items, &icap, &k, &pairs, s, (uint32_t)i, (uint32_t)j, &reg->has_abjad)))
+					goto fail;
+				continue;
+			}
+			if ((rc = custos_array_reserve(&items, &icap, k, sizeof(*items), 1024)))
+				goto fail;
+			it = &items[k++];
 			memset(it, 0, sizeof(*it));
 			it->kind = (uint8_t)s->kind;
 			it->party = (uint32_t)i;
@@ -323,8 +410,8 @@ static int build_table(custos_registry *reg, size_t nsel)
 				const char *key = s->key ? s->key : "";
 				size_t len = strlen(key);
 				if (len > UINT16_MAX) {
-					free(items);
-					return custos_error_set(CUSTOS_ELIMIT, "selector key too long (%zu bytes)", len);
+					rc = custos_error_set(CUSTOS_ELIMIT, "selector key too long (%zu bytes)", len);
+					goto fail;
 				}
 				it->key = (const unsigned char *)key;
 				it->klen = (uint32_t)len;
@@ -332,7 +419,17 @@ static int build_table(custos_registry *reg, size_t nsel)
 			}
 		}
 	}
+	nitems = k;
+	for (size_t i = 0; i < nitems; i++)
+		if (items[i].kind >= KIND_NAME_V)
+			items[i].key = (const unsigned char *)pairs.ptr + items[i].koff;
 	qsort(items, nitems, sizeof(*items), item_cmp);
+	/* one posting per (key, party, selector): readings of a name can give the same pair twice */
+	for (size_t i = kept = 0; i < nitems; i++)
+		if (!(kept > 0 && same_key(&items[kept - 1], &items[i]) && items[kept - 1].party == items[i].party &&
+		      items[kept - 1].sel == items[i].sel))
+			items[kept++] = items[i];
+	nitems = kept;
 	for (size_t i = 0; i < nitems; i++) {
 		if (i == 0 || !same_key(&items[i - 1], &items[i])) {
 			nkeys++;
@@ -345,16 +442,16 @@ static int build_table(custos_registry *reg, size_t nsel)
 	reg->slots = big_calloc(cap, sizeof(slot));
 	reg->arena = big_calloc(arena_size ? arena_size : 8, 1);
 	if (!reg->slots || !reg->arena) {
-		free(items);
-		return custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+		goto fail;
 	}
 	reg->mask = cap - 1;
 	for (cap = 1; cap < nkeys / 8 + 1; cap <<= 1)
 		;
 	reg->bloom = big_calloc(cap, sizeof(uint64_t));
 	if (!reg->bloom) {
-		free(items);
-		return custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+		goto fail;
 	}
 	reg->bloom_mask = cap - 1;
 	bloom_init(reg);
@@ -384,8 +481,10 @@ static int build_table(custos_registry *reg, size_t nsel)
 		reg->slots[pos].off = off;
 		i = j;
 	}
+fail:
 	free(items);
-	return CUSTOS_OK;
+	custos_buf_dispose(&pairs);
+	return rc;
 }
 
 static int build_sorted(custos_registry *reg)
@@ -517,6 +616,11 @@ static void release(custos_registry *reg)
 		if (reg->idsel)
 			custos_selector_dispose(&reg->idsel[i]);
 	}
+	if (reg->xbase)
+		for (size_t i = 0; i < reg->xbase[reg->n]; i++)
+			custos_selector_dispose(&reg->xsel[i]);
+	free(reg->xsel);
+	free(reg->xbase);
 	free(reg->parties);
 	free(reg->idsel);
 	free(reg->slots);
@@ -527,6 +631,73 @@ static void release(custos_registry *reg)
 	free(reg->tel);
 	free(reg->ips);
 	free(reg);
+}
+
+/* Whether party p already has a name selector (or an earlier extra name, xsel[from..to)) with this key. */
+static int has_name(const custos_party *p, const custos_selector *xs, size_t from, size_t to, const char *key)
+{
+	for (size_t j = 0; j < p->nselectors; j++)
+		if (p->selectors[j].kind == CUSTOS_SEL_NAME && strcmp(p->selectors[j].key, key) == 0)
+			return 1;
+	for (size_t j = from; j < to; j++)
+		if (strcmp(xs[j].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The names a party is found by beside its name: selectors: its name and
+ * its aliases, as registry-owned name selectors (a name that is not a
+ * valid name selector, say only punctuation, is not indexed).
+ */
+static int build_extra_names(custos_registry *reg)
+{
+	size_t total = 0, k = 0;
+	reg->xbase = calloc(reg->n + 1, sizeof(*reg->xbase));
+	if (!reg->xbase)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < reg->n; i++)
+		total += (reg->parties[i].name != NULL) + reg->parties[i].naliases;
+	if (total >= UINT32_MAX)
+		return custos_error_set(CUSTOS_ELIMIT, "registry too large (%zu names)", total);
+	reg->xsel = calloc(total ? total : 1, sizeof(*reg->xsel));
+	if (!reg->xsel)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < reg->n; i++) {
+		const custos_party *p = &reg->parties[i];
+		size_t first = k;
+		reg->xbase[i] = (uint32_t)k;
+		for (size_t a = 0; a <= p->naliases; a++) {
+			const char *nm = a == 0 ? p->name : p->aliases[a - 1];
+			char text[CUSTOS_SELECTOR_MAX + 8];
+			int len;
+			if (!nm)
+				continue;
+			len = snprintf(text, sizeof(text), "name:%s", nm);
+			if (len < 0 || (size_t)len >= sizeof(text) ||
+			    custos_selector_parse(&reg->xsel[k], text, (size_t)len) != CUSTOS_OK)
+				continue;
+			if (has_name(p, reg->xsel, first, k, reg->xsel[k].key))
+				custos_selector_dispose(&reg->xsel[k]);
+			else
+				k++;
+		}
+	}
+	reg->xbase[reg->n] = (uint32_t)k;
+	custos_error_clear();
+	return CUSTOS_OK;
+}
+
+void custos_registry_set_name_policy(custos_registry *reg, const custos_name_policy *policy)
+{
+	reg->policy = *policy;
+	if (reg->policy.min_words < 2)
+		reg->policy.min_words = 2; /* a first name or a surname alone is never a hit */
+}
+
+const custos_name_policy *custos_registry_name_policy(const custos_registry *reg)
+{
+	return &reg->policy;
 }
 
 int custos_registry_new(custos_registry **out, custos_party *parties, size_t n)
@@ -544,6 +715,8 @@ int custos_registry_new(custos_registry **out, custos_party *parties, size_t n)
 	}
 	reg->parties = parties;
 	reg->n = n;
+	reg->policy.min_words = CUSTOS_NAME_MIN_WORDS;
+	reg->policy.min_score = CUSTOS_NAME_MIN_SCORE;
 	if (n >= UINT32_MAX) {
 		rc = custos_error_set(CUSTOS_ELIMIT, "registry too large (%zu parties)", n);
 		goto fail;
@@ -585,6 +758,9 @@ int custos_registry_new(custos_registry **out, custos_party *parties, size_t n)
 		memcpy(s->text, "party:", 6);
 		memcpy(s->text + 6, parties[i].id, il + 1);
 	}
+	if ((rc = build_extra_names(reg)))
+		goto fail;
+	nsel += reg->xbase[n];
 	if ((rc = build_table(reg, nsel)) || (rc = build_sorted(reg)) || (rc = compute_hash(reg)))
 		goto fail;
 	*out = reg;
@@ -667,6 +843,14 @@ typedef struct found {
 	uint32_t probe;
 } found;
 
+/* The name keys of the query being delivered, computed once for all its name probes. */
+typedef struct name_cache {
+	size_t query; /* absolute index; SIZE_MAX: none */
+	custos_name_keys k;
+} name_cache;
+
+typedef char pair_text[2 * CUSTOS_NAME_KEYMAX + 2];
+
 typedef struct block {
 	const custos_registry *reg;
 	custos_match_batch_fn fn;
@@ -678,6 +862,9 @@ typedef struct block {
 	found *hit;
 	size_t np, nc, nh; /* probes, bloom candidates, slots found */
 	int eager;	   /* prefetch each probe's slot with its bloom word (a single look-up waits on both) */
+	const custos_selector *sels; /* the queries (query q of the block is sels[base + q]) */
+	pair_text *pairs;	     /* the key text of name probe i, when probe i is one */
+	name_cache *nc_cache;
 } block;
 
 #ifndef BLOCK_PROBES
@@ -838,6 +1025,37 @@ static __attribute__((noinline)) void scan_ip(block *b, uint32_t q, const uint64
 	}
 }
 
+/*
+ * A name's probes: every pair of its first QUERY_NAME_WORDS words in every
+ * reading, as vowel keys (and skeletons, if the registry holds names
+ * written in an abjad), or as skeletons when the query is written in one.
+ * A probe's prefix records its pair: words i and j, readings vi and vj.
+ */
+static void plan_name(block *b, uint32_t q, const custos_selector *s)
+{
+	custos_name_keys nk;
+	unsigned nw;
+	name_keys(&nk, s);
+	nw = nk.n < QUERY_NAME_WORDS ? nk.n : QUERY_NAME_WORDS;
+	for (unsigned i = 0; i < nw; i++)
+		for (unsigned j = i + 1; j < nw; j++)
+			for (int vi = 0; vi < nk.w[i].nvar; vi++)
+				for (int vj = 0; vj < nk.w[j].nvar; vj++)
+					for (int t = 0; t < 2; t++) {
+						unsigned kind = nk.abjad ? (t ? 0 : KIND_NAME_S)
+									 : (t ? (b->reg->has_abjad ? KIND_NAME_A : 0)
+									      : KIND_NAME_V);
+						char *text = b->pairs[b->np];
+						size_t len;
+						if (!kind)
+							continue;
+						len = custos_name_pair_key(text, sizeof(pair_text), &nk, i, j, vi, vj,
+									   kind != KIND_NAME_V);
+						add_probe(b, q, kind, i | j << 3 | (unsigned)vi << 6 | (unsigned)vj << 7, text,
+							  len, custos_key_hash(kind, text, len));
+					}
+}
+
 /* Queues the probes of one query and runs its range scans. */
 static void plan(block *b, uint32_t q, const custos_selector *s)
 {
@@ -888,9 +1106,11 @@ static void plan(block *b, uint32_t q, const custos_selector *s)
 		}
 		break;
 	}
+	case CUSTOS_SEL_NAME:
+		plan_name(b, q, s);
+		break;
 	case CUSTOS_SEL_IMSI:
 	case CUSTOS_SEL_IMEI:
-	case CUSTOS_SEL_NAME:
 	case CUSTOS_SEL_ADDRESS:
 	case CUSTOS_SEL_PARTY:
 		add_probe(b, q, (unsigned)s->kind, 0, s->key, len, h);
@@ -920,7 +1140,7 @@ static inline int same_bytes(const unsigned char *a, const void *bv, size_t n)
 static inline int same_entry_key(const custos_registry *reg, const unsigned char *e, const entry_hdr *h,
 				 const probe *p)
 {
-	if (h->kind != p->kind || h->prefix != p->prefix || h->klen != p->klen)
+	if (h->kind != p->kind || h->klen != p->klen || (h->prefix != p->prefix && p->kind < KIND_NAME_V))
 		return 0;
 	if (p->kind == CUSTOS_SEL_IP) {
 		const uint64_t *m = reg->ip_mask[p->prefix];
@@ -996,6 +1216,62 @@ static void resolve(block *b)
 	b->nh = nh;
 }
 
+/*
+ * Whether query name q hits registry name r of party under the policy, as
+ * cmp says; why (a static string or one written into whybuf) when not.
+ */
+static const char *name_verdict(const custos_registry *reg, const custos_name_cmp *cmp, const custos_selector *qs,
+				const custos_party *party, const custos_selector *rs, char *whybuf, size_t cap)
+{
+	char qborn[11], rborn[11];
+	if (party->born[0])
+		memcpy(rborn, party->born, 11);
+	else if (!custos_name_born(rborn, rs))
+		rborn[0] = '\0';
+	if (cmp->shared < reg->policy.min_words) {
+		snprintf(whybuf, cap, "%u word%s shared, %u needed", cmp->shared, cmp->shared == 1 ? "" : "s",
+			 reg->policy.min_words);
+		return whybuf;
+	}
+	if (cmp->score < reg->policy.min_score) {
+		snprintf(whybuf, cap, "score %u below %u", cmp->score, reg->policy.min_score);
+		return whybuf;
+	}
+	if (custos_name_born(qborn, qs) && rborn[0] && strcmp(qborn, rborn) != 0) {
+		snprintf(whybuf, cap, "born %s, the query says %s", rborn, qborn);
+		return whybuf;
+	}
+	return NULL;
+}
+
+/*
+ * Whether a name probe's posting is a hit, reported once: the names share
+ * enough words (name_verdict) and the probe is the pair of the first two
+ * words they share, in the first readings that agree, so a hit found
+ * through several pairs is reported by one.
+ */
+static int name_posting_hits(block *b, const probe *p, const posting *ps)
+{
+	const custos_registry *reg = b->reg;
+	size_t query = b->base + p->q;
+	const custos_selector *qs = &b->sels[query];
+	custos_name_keys rk;
+	custos_name_cmp cmp;
+	char why[96];
+	unsigned code;
+	if (b->nc_cache->query != query) {
+		name_keys(&b->nc_cache->k, qs);
+		b->nc_cache->query = query;
+	}
+	const custos_selector *rs = party_sel(reg, ps->party, ps->sel);
+	name_keys(&rk, rs);
+	custos_name_compare(&cmp, &b->nc_cache->k, &rk);
+	if (cmp.shared < 2 || name_verdict(reg, &cmp, qs, &reg->parties[ps->party], rs, why, sizeof(why)))
+		return 0;
+	code = cmp.qword[0] | cmp.qword[1] << 3 | (unsigned)cmp.qvar[0] << 6 | (unsigned)cmp.qvar[1] << 7;
+	return p->prefix == code;
+}
+
 /* Deliver pass: compares keys with their entries (prefetched) and reports the postings; empties the block. */
 static void deliver(block *b)
 {
@@ -1003,6 +1279,12 @@ static void deliver(block *b)
 		const probe *p = &b->p[b->hit[k].probe];
 		uint32_t count;
 		const posting *ps = entry_match(b->reg, p, b->hit[k].pos, &count);
+		if (p->kind >= KIND_NAME_V) {
+			for (uint32_t t = 0; t < count; t++)
+				if (name_posting_hits(b, p, &ps[t]))
+					emit(b, p->q, ps[t].party, ps[t].sel);
+			continue;
+		}
 		for (uint32_t t = 0; t < count; t++)
 			emit(b, p->q, ps[t].party, ps[t].sel);
 	}
@@ -1033,10 +1315,13 @@ size_t custos_registry_match_batch(const custos_registry *reg, const custos_sele
 	probe probes[RING][BLOCK_CAP];
 	uint32_t cand[RING][BLOCK_CAP];
 	found hit[RING][BLOCK_CAP];
+	pair_text pairs[RING][BLOCK_CAP];
+	name_cache cache;
 	block ring[RING];
 	size_t matches = 0, k = 0, i = 0;
+	cache.query = SIZE_MAX;
 	for (unsigned r = 0; r < RING; r++) {
-		block b = {reg, fn, ctx, 0, 0, probes[r], cand[r], hit[r], 0, 0, 0, 0};
+		block b = {reg, fn, ctx, 0, 0, probes[r], cand[r], hit[r], 0, 0, 0, 0, sels, pairs[r], &cache};
 		ring[r] = b;
 	}
 	while (i < n) {
@@ -1074,8 +1359,11 @@ size_t custos_registry_match(const custos_registry *reg, const custos_selector *
 	probe probes[MAX_PROBES_PER_QUERY];
 	uint32_t cand[MAX_PROBES_PER_QUERY];
 	found hit[MAX_PROBES_PER_QUERY];
+	pair_text pairs[MAX_PROBES_PER_QUERY];
+	name_cache cache;
 	single_ctx s = {fn, ctx};
-	block b = {reg, single_adapter, &s, 0, 0, probes, cand, hit, 0, 0, 0, 1};
+	block b = {reg, single_adapter, &s, 0, 0, probes, cand, hit, 0, 0, 0, 1, sel, pairs, &cache};
+	cache.query = SIZE_MAX;
 	plan(&b, 0, sel);
 	filter(&b);
 	resolve(&b);
@@ -1140,6 +1428,65 @@ static int posting_cmp(const void *a, const void *b)
 	return x->sel < y->sel ? -1 : x->sel > y->sel;
 }
 
+/* The shared word keys of cmp as text ("mahtar ablaSav"), from the query's keys. */
+static void shared_keys(char *out, size_t cap, const custos_name_cmp *cmp, const custos_name_keys *qk)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (unsigned i = 0; i < cmp->shared; i++) {
+		const custos_name_word *w = &qk->w[cmp->qword[i]];
+		const char *k = cmp->skel ? w->skel[cmp->qvar[i]] : w->key[cmp->qvar[i]];
+		int n = snprintf(out + o, cap - o, "%s%s", i ? " " : "", k);
+		if (n < 0 || (size_t)n >= cap - o)
+			break;
+		o += (size_t)n;
+	}
+}
+
+/* Fills a name hit's score and shared keys. */
+static void name_detail(custos_hit *h, const custos_selector *q, const custos_selector *r)
+{
+	custos_name_keys qk, rk;
+	custos_name_cmp cmp;
+	name_keys(&qk, q);
+	name_keys(&rk, r);
+	custos_name_compare(&cmp, &qk, &rk);
+	h->score = cmp.score;
+	shared_keys(h->name_key, sizeof(h->name_key), &cmp, &qk);
+}
+
+int custos_registry_explain_name(const custos_registry *reg, const custos_selector *sel, custos_name_explain_fn fn,
+				 void *ctx)
+{
+	custos_name_keys qk, rk;
+	if (sel->kind != CUSTOS_SEL_NAME)
+		return custos_error_set(CUSTOS_EINVALID, "%s: not a name", sel->text ? sel->text : "?");
+	name_keys(&qk, sel);
+	for (size_t i = 0; i < reg->n; i++) {
+		size_t ns = party_nsel(reg, i);
+		for (size_t j = 0; j < ns; j++) {
+			const custos_selector *rs = party_sel(reg, i, j);
+			custos_name_cmp cmp;
+			char keys[96], why[96];
+			const char *verdict;
+			if (rs->kind != CUSTOS_SEL_NAME)
+				continue;
+			name_keys(&rk, rs);
+			if (!custos_name_compare(&cmp, &qk, &rk))
+				continue;
+			shared_keys(keys, sizeof(keys), &cmp, &qk);
+			verdict = name_verdict(reg, &cmp, sel, &reg->parties[i], rs, why, sizeof(why));
+			if (!verdict && cmp.qword[0] >= QUERY_NAME_WORDS) {
+				snprintf(why, sizeof(why), "the shared words come after the query's first %d",
+					 QUERY_NAME_WORDS);
+				verdict = why;
+			}
+			fn(ctx, &reg->parties[i], rs, cmp.shared, cmp.score, keys, verdict);
+		}
+	}
+	return CUSTOS_OK;
+}
+
 int custos_registry_screen(custos_hit **out, size_t *nout, const custos_registry *reg, const custos_selector *sel,
 			   custos_date from, custos_date to, int grace_days, int all)
 {
@@ -1170,9 +1517,12 @@ int custos_registry_screen(custos_hit **out, size_t *nout, const custos_registry
 		st = party_status(p, from, to, grace_days);
 		if (!all && st != CUSTOS_STATUS_ACTIVE && st != CUSTOS_STATUS_GRACE)
 			continue;
+		memset(&hits[nh], 0, sizeof(hits[nh]));
 		hits[nh].party = p;
 		hits[nh].matched = party_sel(reg, c.v[i].party, c.v[i].sel);
 		hits[nh].status = st;
+		if (sel->kind == CUSTOS_SEL_NAME && hits[nh].matched->kind == CUSTOS_SEL_NAME)
+			name_detail(&hits[nh], sel, hits[nh].matched);
 		nh++;
 	}
 	free(c.v);

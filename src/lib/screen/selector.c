@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "custos/model.h"
 #include "custos/selector.h"
 #include "screen.h"
 #include "util.h"
@@ -457,6 +458,42 @@ static int parse_text(custos_selector *out, const shown_t *sh, const char *v, si
 	}
 	while (dl && disp[dl - 1] == ' ')
 		dl--;
+	if (kind == CUSTOS_SEL_NAME) {
+		/*
+		 * A name's key is its Latin form (names.c), '^' first when it is
+		 * written in an abjad, and ";born=YYYY-MM-DD" last when the
+		 * selector ends with a date of birth.
+		 */
+		const char *born = NULL;
+		size_t nl = dl;
+		int abjad = 0, rc;
+		if (dl >= 16 && memcmp(disp + dl - 16, ";born=", 6) == 0) {
+			char date[11];
+			custos_date d;
+			memcpy(date, disp + dl - 10, 10);
+			date[10] = '\0';
+			if (custos_date_parse(&d, date))
+				return custos_error_set(CUSTOS_EINVALID, "%s: born=%s is not a date YYYY-MM-DD", sh->s, date);
+			born = disp + dl - 16;
+			nl = dl - 16;
+			while (nl && disp[nl - 1] == ' ')
+				nl--;
+			memmove(disp + nl, born, 16);
+			born = disp + nl;
+			dl = nl + 16;
+		}
+		rc = custos_name_latin(key + 1, sizeof(key) - 18, &kl, &abjad, disp, nl);
+		if (rc)
+			return custos_error_prefix(rc, "%s", sh->s);
+		if (kl == 0)
+			return custos_error_set(CUSTOS_EINVALID, "%s: the name has no letters to match", sh->s);
+		if (born) {
+			memcpy(key + 1 + kl, born, 16);
+			kl += 16;
+		}
+		key[0] = '^';
+		return abjad ? finish(out, kind, disp, dl, key, kl + 1) : finish(out, kind, disp, dl, key + 1, kl);
+	}
 	kl = custos_fold(key, disp, dl, kind == CUSTOS_SEL_ADDRESS);
 	if (kl == (size_t)-1)
 		return custos_error_set(CUSTOS_EINVALID, "%s: invalid UTF-8 in the %s", sh->s, what);
