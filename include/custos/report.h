@@ -16,8 +16,20 @@
  * JSON_PRESERVE_ORDER gives the same bytes every time.
  */
 
-/* One hit: {"party", "category", "name", "matched", "status"}. */
+/*
+ * One hit: {"party", "category", "name", "matched", "status"}, and for a
+ * name, "name_match": {"registry" (the registry's spelling), "shared" (the
+ * word keys both names have), "score"}.
+ */
 json_t *custos_report_hit(const custos_hit *h);
+
+/*
+ * Why name selector sel hits or does not hit each registry name sharing a
+ * word with it: [{"party", "registry", "shared", "words", "score", "hit",
+ * "why"}] ("why" only when it does not hit). An empty array for a name
+ * sharing nothing, NULL for another kind of selector or out of memory.
+ */
+json_t *custos_report_explain_name(const custos_registry *reg, const custos_selector *sel);
 
 /*
  * The hits of one string screened on `day` (grace days after valid_to

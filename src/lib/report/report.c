@@ -17,7 +17,33 @@ json_t *custos_report_hit(const custos_hit *h)
 	json_object_set_new(o, "name", h->party->name ? json_string(h->party->name) : json_null());
 	json_object_set_new(o, "matched", json_string(h->matched->text));
 	json_object_set_new(o, "status", json_string(custos_status_name(h->status)));
+	if (h->matched->kind == CUSTOS_SEL_NAME && h->name_key[0])
+		json_object_set_new(o, "name_match",
+				    json_pack("{s:s,s:s,s:i}", "registry", h->matched->text + 5, "shared", h->name_key,
+					      "score", (int)h->score));
 	return o;
+}
+
+static void explain_one(void *ctx, const custos_party *party, const custos_selector *name, unsigned shared,
+			unsigned score, const char *keys, const char *why)
+{
+	json_t *e = json_pack("{s:s,s:s,s:s,s:i,s:i,s:b}", "party", party->id, "registry", name->text + 5, "shared",
+			      keys, "words", (int)shared, "score", (int)score, "hit", why == NULL);
+	if (e && why)
+		json_object_set_new(e, "why", json_string(why));
+	json_array_append_new(ctx, e);
+}
+
+json_t *custos_report_explain_name(const custos_registry *reg, const custos_selector *sel)
+{
+	json_t *arr;
+	if (sel->kind != CUSTOS_SEL_NAME || !(arr = json_array()))
+		return NULL;
+	if (custos_registry_explain_name(reg, sel, explain_one, arr)) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
 }
 
 json_t *custos_report_screen_one(const custos_registry *reg, const char *s, size_t len, custos_date day, int grace)
