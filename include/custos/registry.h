@@ -150,6 +150,15 @@ int custos_registry_export(custos_store *st, char **out, size_t *len);
  */
 int custos_registry_store_hash(custos_store *st, char out[72]);
 
+/*
+ * Names of the parties `ids` that hit a name of another party (a spelling
+ * the screen cannot tell apart): a JSON array
+ * [{"id","name","other","other_name","shared","score"}] in *out (malloc'd),
+ * or NULL when there is none. An import records them in its event
+ * ("name_collisions", present only when there are some).
+ */
+int custos_registry_name_collisions(char **out, const custos_registry *reg, const char *const *ids, size_t n);
+
 /* Decodes every stored party and builds the in-memory registry. */
 int custos_registry_load(custos_store *st, custos_registry **out);
 

@@ -1455,6 +1455,62 @@ static void name_detail(custos_hit *h, const custos_selector *q, const custos_se
 	shared_keys(h->name_key, sizeof(h->name_key), &cmp, &qk);
 }
 
+int custos_registry_name_collisions(char **out, const custos_registry *reg, const char *const *ids, size_t n)
+{
+	custos_buf b;
+	size_t ncoll = 0;
+	int rc = CUSTOS_OK;
+	*out = NULL;
+	custos_buf_init(&b, (size_t)1 << 30);
+	for (size_t k = 0; k < n && !rc; k++) {
+		const custos_party *p = custos_registry_find(reg, ids[k]);
+		size_t i, ns;
+		if (!p)
+			continue;
+		i = (size_t)(p - reg->parties);
+		ns = party_nsel(reg, i);
+		for (size_t j = 0; j < ns && !rc; j++) {
+			const custos_selector *s = party_sel(reg, i, j);
+			custos_hit *hits = NULL;
+			size_t nh = 0;
+			if (s->kind != CUSTOS_SEL_NAME)
+				continue;
+			if ((rc = custos_registry_screen(&hits, &nh, reg, s, CUSTOS_DATE_NONE, CUSTOS_DATE_NONE, 0, 1)))
+				break;
+			for (size_t h = 0; h < nh && !rc; h++) {
+				if (hits[h].party == p)
+					continue;
+				rc = custos_buf_puts(&b, ncoll++ ? ",{\"id\":" : "[{\"id\":");
+				if (!rc)
+					rc = custos_buf_json_string(&b, p->id);
+				if (!rc)
+					rc = custos_buf_puts(&b, ",\"name\":");
+				if (!rc)
+					rc = custos_buf_json_string(&b, s->text + 5);
+				if (!rc)
+					rc = custos_buf_puts(&b, ",\"other\":");
+				if (!rc)
+					rc = custos_buf_json_string(&b, hits[h].party->id);
+				if (!rc)
+					rc = custos_buf_puts(&b, ",\"other_name\":");
+				if (!rc)
+					rc = custos_buf_json_string(&b, hits[h].matched->text + 5);
+				if (!rc)
+					rc = custos_buf_puts(&b, ",\"shared\":");
+				if (!rc)
+					rc = custos_buf_json_string(&b, hits[h].name_key);
+				if (!rc)
+					rc = custos_buf_printf(&b, ",\"score\":%u}", hits[h].score);
+			}
+			free(hits);
+		}
+	}
+	if (!rc && ncoll && !(rc = custos_buf_puts(&b, "]")) && !(*out = custos_buf_detach(&b)))
+		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	custos_buf_dispose(&b);
+	return rc;
+}
+
 int custos_registry_explain_name(const custos_registry *reg, const custos_selector *sel, custos_name_explain_fn fn,
 				 void *ctx)
 {
