@@ -645,10 +645,19 @@ static int has_name(const custos_party *p, const custos_selector *xs, size_t fro
 	return 0;
 }
 
+/* Whether a party is a person (its name is a person's name), not a mission, a post or premises. */
+static int is_person(const custos_party *p)
+{
+	return p->category != CUSTOS_CAT_MISSION && p->category != CUSTOS_CAT_CONSULAR_POST &&
+	       p->category != CUSTOS_CAT_IO_PREMISES;
+}
+
 /*
- * The names a party is found by beside its name: selectors: its name and
+ * The names a person is found by beside its name: selectors: its name and
  * its aliases, as registry-owned name selectors (a name that is not a
- * valid name selector, say only punctuation, is not indexed).
+ * valid name selector, say only punctuation, is not indexed). The name of
+ * a mission or premises is not a person's name ("Embassy of ...") and is
+ * not matched as one; give such a party name: selectors to be found by name.
  */
 static int build_extra_names(custos_registry *reg)
 {
@@ -657,7 +666,7 @@ static int build_extra_names(custos_registry *reg)
 	if (!reg->xbase)
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
 	for (size_t i = 0; i < reg->n; i++)
-		total += (reg->parties[i].name != NULL) + reg->parties[i].naliases;
+		total += is_person(&reg->parties[i]) ? (reg->parties[i].name != NULL) + reg->parties[i].naliases : 0;
 	if (total >= UINT32_MAX)
 		return custos_error_set(CUSTOS_ELIMIT, "registry too large (%zu names)", total);
 	reg->xsel = calloc(total ? total : 1, sizeof(*reg->xsel));
@@ -667,7 +676,7 @@ static int build_extra_names(custos_registry *reg)
 		const custos_party *p = &reg->parties[i];
 		size_t first = k;
 		reg->xbase[i] = (uint32_t)k;
-		for (size_t a = 0; a <= p->naliases; a++) {
+		for (size_t a = 0; is_person(p) && a <= p->naliases; a++) {
 			const char *nm = a == 0 ? p->name : p->aliases[a - 1];
 			char text[CUSTOS_SELECTOR_MAX + 8];
 			int len;
