@@ -176,7 +176,32 @@ static inline size_t party_nsel(const custos_registry *reg, size_t party)
 	return reg->parties[party].nselectors + 1 + (reg->xbase[party + 1] - reg->xbase[party]);
 }
 
-/* The keys of a name selector (its key is the Latin form, '^' first when written in an abjad). */
+/*
+ * A name selector's word hashes: those parsing computed, or computed into
+ * *tmp for a selector built by hand.
+ */
+static inline const custos_name_words *sel_words(const custos_selector *s, custos_name_words *tmp)
+{
+	if (s->names)
+		return s->names;
+	custos_name_words_of(tmp, s->key ? s->key : "");
+	return tmp;
+}
+
+/*
+ * The 16-byte index key of words i and j of a name, readings vi and vj,
+ * vowel keys (slot 0) or skeletons (slot 2): the two word hashes, smaller
+ * first, so that word order never matters.
+ */
+static inline void pair_key(uint64_t out[2], const custos_name_words *w, unsigned i, unsigned j, int vi, int vj,
+			    int base)
+{
+	uint64_t a = w->h[i][base + vi], b = w->h[j][base + vj];
+	out[0] = a < b ? a : b;
+	out[1] = a < b ? b : a;
+}
+
+/* The keys of a name selector as text (its key is the Latin form, '^' first when written in an abjad). */
 static void name_keys(custos_name_keys *k, const custos_selector *s)
 {
 	const char *key = s->key ? s->key : "", *semi;
@@ -337,19 +362,18 @@ static unsigned count_labels(const char *d, size_t n)
 static int name_items(item **items, size_t *cap, size_t *k, custos_buf *pairs, const custos_selector *s, uint32_t party,
 		      uint32_t sel, int *abjad_seen)
 {
-	custos_name_keys nk;
-	name_keys(&nk, s);
-	if (nk.abjad)
+	custos_name_words tmp;
+	const custos_name_words *nw = sel_words(s, &tmp);
+	if (nw->abjad)
 		*abjad_seen = 1;
-	for (unsigned i = 0; i < nk.n; i++)
-		for (unsigned j = i + 1; j < nk.n; j++)
-			for (int vi = 0; vi < nk.w[i].nvar; vi++)
-				for (int vj = 0; vj < nk.w[j].nvar; vj++)
+	for (unsigned i = 0; i < nw->n; i++)
+		for (unsigned j = i + 1; j < nw->n; j++)
+			for (int vi = 0; vi < nw->nvar[i]; vi++)
+				for (int vj = 0; vj < nw->nvar[j]; vj++)
 					for (int t = 0; t < 2; t++) {
-						unsigned kind = t == 0 ? (nk.abjad ? KIND_NAME_A : KIND_NAME_V) : KIND_NAME_S;
-						char buf[2 * CUSTOS_NAME_KEYMAX + 2];
-						size_t len = custos_name_pair_key(buf, sizeof(buf), &nk, i, j, vi, vj,
-										  kind != KIND_NAME_V);
+						unsigned kind = t == 0 ? (nw->abjad ? KIND_NAME_A : KIND_NAME_V) : KIND_NAME_S;
+						uint64_t buf[2];
+						size_t len = sizeof(buf);
 						item *it;
 						int rc;
 						if ((rc = custos_array_reserve(items, cap, *k, sizeof(**items), 1024)))
@@ -361,6 +385,7 @@ static int name_items(item **items, size_t *cap, size_t *k, custos_buf *pairs, c
 						it->sel = sel;
 						it->koff = pairs->len;
 						it->klen = (uint32_t)len;
+						pair_key(buf, nw, i, j, vi, vj, kind == KIND_NAME_V ? 0 : 2);
 						it->hash = custos_key_hash(kind, buf, len);
 						if ((rc = custos_buf_append(pairs, buf, len)))
 							return rc;
@@ -852,13 +877,13 @@ typedef struct found {
 	uint32_t probe;
 } found;
 
-/* The name keys of the query being delivered, computed once for all its name probes. */
+/* The word hashes of a query built by hand (no custos_selector.names), computed once for all its name probes. */
 typedef struct name_cache {
 	size_t query; /* absolute index; SIZE_MAX: none */
-	custos_name_keys k;
+	custos_name_words w;
 } name_cache;
 
-typedef char pair_text[2 * CUSTOS_NAME_KEYMAX + 2];
+typedef uint64_t pair_text[2]; /* a name probe's key: two word hashes */
 
 typedef struct block {
 	const custos_registry *reg;
@@ -1042,26 +1067,23 @@ static __attribute__((noinline)) void scan_ip(block *b, uint32_t q, const uint64
  */
 static void plan_name(block *b, uint32_t q, const custos_selector *s)
 {
-	custos_name_keys nk;
-	unsigned nw;
-	name_keys(&nk, s);
-	nw = nk.n < QUERY_NAME_WORDS ? nk.n : QUERY_NAME_WORDS;
-	for (unsigned i = 0; i < nw; i++)
-		for (unsigned j = i + 1; j < nw; j++)
-			for (int vi = 0; vi < nk.w[i].nvar; vi++)
-				for (int vj = 0; vj < nk.w[j].nvar; vj++)
+	custos_name_words tmp;
+	const custos_name_words *nw = sel_words(s, &tmp);
+	unsigned n = nw->n < QUERY_NAME_WORDS ? nw->n : QUERY_NAME_WORDS;
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = i + 1; j < n; j++)
+			for (int vi = 0; vi < nw->nvar[i]; vi++)
+				for (int vj = 0; vj < nw->nvar[j]; vj++)
 					for (int t = 0; t < 2; t++) {
-						unsigned kind = nk.abjad ? (t ? 0 : KIND_NAME_S)
-									 : (t ? (b->reg->has_abjad ? KIND_NAME_A : 0)
-									      : KIND_NAME_V);
-						char *text = b->pairs[b->np];
-						size_t len;
+						unsigned kind = nw->abjad ? (t ? 0 : KIND_NAME_S)
+									  : (t ? (b->reg->has_abjad ? KIND_NAME_A : 0)
+									       : KIND_NAME_V);
+						uint64_t *key = b->pairs[b->np];
 						if (!kind)
 							continue;
-						len = custos_name_pair_key(text, sizeof(pair_text), &nk, i, j, vi, vj,
-									   kind != KIND_NAME_V);
-						add_probe(b, q, kind, i | j << 3 | (unsigned)vi << 6 | (unsigned)vj << 7, text,
-							  len, custos_key_hash(kind, text, len));
+						pair_key(key, nw, i, j, vi, vj, kind == KIND_NAME_V ? 0 : 2);
+						add_probe(b, q, kind, i | j << 3 | (unsigned)vi << 6 | (unsigned)vj << 7, key,
+							  16, custos_key_hash(kind, key, 16));
 					}
 }
 
@@ -1264,17 +1286,20 @@ static int name_posting_hits(block *b, const probe *p, const posting *ps)
 	const custos_registry *reg = b->reg;
 	size_t query = b->base + p->q;
 	const custos_selector *qs = &b->sels[query];
-	custos_name_keys rk;
+	const custos_selector *rs = party_sel(reg, ps->party, ps->sel);
+	const custos_name_words *qw = qs->names;
+	custos_name_words tmp;
 	custos_name_cmp cmp;
 	char why[96];
 	unsigned code;
-	if (b->nc_cache->query != query) {
-		name_keys(&b->nc_cache->k, qs);
-		b->nc_cache->query = query;
+	if (!qw) {
+		if (b->nc_cache->query != query) {
+			custos_name_words_of(&b->nc_cache->w, qs->key ? qs->key : "");
+			b->nc_cache->query = query;
+		}
+		qw = &b->nc_cache->w;
 	}
-	const custos_selector *rs = party_sel(reg, ps->party, ps->sel);
-	name_keys(&rk, rs);
-	custos_name_compare(&cmp, &b->nc_cache->k, &rk);
+	custos_name_compare_words(&cmp, qw, sel_words(rs, &tmp));
 	if (cmp.shared < 2 || name_verdict(reg, &cmp, qs, &reg->parties[ps->party], rs, why, sizeof(why)))
 		return 0;
 	code = cmp.qword[0] | cmp.qword[1] << 3 | (unsigned)cmp.qvar[0] << 6 | (unsigned)cmp.qvar[1] << 7;

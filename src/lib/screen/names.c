@@ -439,3 +439,50 @@ int custos_name_born(char out[11], const custos_selector *s)
 	memcpy(out, semi + 6, 11);
 	return 1;
 }
+
+void custos_name_words_of(custos_name_words *out, const char *key)
+{
+	custos_name_keys k;
+	const char *semi = strchr(key, ';');
+	int abjad = key[0] == '^';
+	size_t len = (semi ? (size_t)(semi - key) : strlen(key)) - (size_t)abjad;
+	custos_name_keys_of(&k, key + abjad, len, abjad);
+	out->n = (uint8_t)k.n;
+	out->abjad = k.abjad;
+	for (unsigned i = 0; i < k.n; i++) {
+		out->nvar[i] = k.w[i].nvar;
+		for (int v = 0; v < 2; v++) {
+			out->h[i][v] = custos_hash64(k.w[i].key[v], strlen(k.w[i].key[v]), 0x5eed);
+			out->h[i][2 + v] = custos_hash64(k.w[i].skel[v], strlen(k.w[i].skel[v]), 0x5eed);
+		}
+	}
+}
+
+int custos_name_compare_words(custos_name_cmp *out, const custos_name_words *q, const custos_name_words *r)
+{
+	uint8_t used[CUSTOS_NAME_WORDS] = {0};
+	int skel = q->abjad || r->abjad, base = skel ? 2 : 0;
+	out->shared = 0;
+	out->skel = (uint8_t)skel;
+	for (unsigned i = 0; i < q->n; i++) {
+		for (unsigned j = 0; j < r->n; j++) {
+			int found = -1;
+			if (used[j])
+				continue;
+			for (int a = 0; a < q->nvar[i] && found < 0; a++)
+				for (int b = 0; b < r->nvar[j] && found < 0; b++)
+					if (q->h[i][base + a] == r->h[j][base + b])
+						found = a;
+			if (found < 0)
+				continue;
+			used[j] = 1;
+			out->qword[out->shared] = (uint8_t)i;
+			out->rword[out->shared] = (uint8_t)j;
+			out->qvar[out->shared] = (uint8_t)found;
+			out->shared++;
+			break;
+		}
+	}
+	out->score = q->n + r->n ? (200u * out->shared + (q->n + r->n) / 2) / (q->n + r->n) : 0;
+	return (int)out->shared;
+}

@@ -174,6 +174,30 @@ int custos_name_compare(custos_name_cmp *out, const custos_name_keys *q, const c
  * never matters. Returns its length (0 if it does not fit in cap).
  */
 /*
+ * A name's words as key hashes, what look-ups compare: for each word the
+ * hashes of its vowel key in readings 0 and 1, then of its skeleton in
+ * readings 0 and 1 (reading 1 equal to 0 when the word has one). Parsing
+ * a name selector computes them once (custos_selector.names).
+ */
+typedef struct custos_name_words {
+	uint8_t n, abjad;
+	uint8_t nvar[CUSTOS_NAME_WORDS];
+	uint64_t h[CUSTOS_NAME_WORDS][4];
+} custos_name_words;
+
+/* The word hashes of a name selector's key (its Latin words, '^' first for an abjad, ";born=" last). */
+void custos_name_words_of(custos_name_words *out, const char *key);
+
+/* The allocated size of a custos_name_words of n words. */
+static inline size_t custos_name_words_size(unsigned n)
+{
+	return offsetof(custos_name_words, h) + (size_t)n * sizeof(uint64_t[4]);
+}
+
+/* As custos_name_compare, over word hashes: index 0/1 of qvar is the vowel-key reading, 2/3 the skeleton's. */
+int custos_name_compare_words(custos_name_cmp *out, const custos_name_words *q, const custos_name_words *r);
+
+/*
  * The date of birth a name selector gives ("name:…;born=YYYY-MM-DD"), into
  * out; 0 when it gives none.
  */

@@ -433,6 +433,20 @@ static int parse_imei(custos_selector *out, const shown_t *sh, const char *v, si
 	return finish(out, CUSTOS_SEL_IMEI, buf, 15, buf, 15);
 }
 
+/* Computes a parsed name's word hashes (custos_selector.names), sized to its words. */
+static int name_words(custos_selector *out)
+{
+	custos_name_words w;
+	custos_name_words_of(&w, out->key);
+	out->names = malloc(custos_name_words_size(w.n ? w.n : 1));
+	if (!out->names) {
+		custos_selector_dispose(out);
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	}
+	memcpy(out->names, &w, custos_name_words_size(w.n));
+	return CUSTOS_OK;
+}
+
 /*
  * name: and address: keep their display form (ASCII whitespace runs
  * collapsed to one space) as text, and the fold of fold.c as key.
@@ -492,7 +506,9 @@ static int parse_text(custos_selector *out, const shown_t *sh, const char *v, si
 			kl += 16;
 		}
 		key[0] = '^';
-		return abjad ? finish(out, kind, disp, dl, key, kl + 1) : finish(out, kind, disp, dl, key + 1, kl);
+		if ((rc = abjad ? finish(out, kind, disp, dl, key, kl + 1) : finish(out, kind, disp, dl, key + 1, kl)))
+			return rc;
+		return name_words(out);
 	}
 	kl = custos_fold(key, disp, dl, kind == CUSTOS_SEL_ADDRESS);
 	if (kl == (size_t)-1)
@@ -629,6 +645,7 @@ void custos_selector_dispose(custos_selector *sel)
 		return;
 	free(sel->text);
 	free(sel->key);
+	free(sel->names);
 	memset(sel, 0, sizeof(*sel));
 }
 
@@ -637,9 +654,13 @@ int custos_selector_copy(custos_selector *out, const custos_selector *src)
 	*out = *src;
 	out->text = src->text ? custos_strdup(src->text) : NULL;
 	out->key = src->key ? custos_strdup(src->key) : NULL;
-	if ((src->text && !out->text) || (src->key && !out->key)) {
+	out->names = NULL;
+	if (src->names && (out->names = malloc(custos_name_words_size(src->names->n ? src->names->n : 1))))
+		memcpy(out->names, src->names, custos_name_words_size(src->names->n));
+	if ((src->text && !out->text) || (src->key && !out->key) || (src->names && !out->names)) {
 		free(out->text);
 		free(out->key);
+		free(out->names);
 		memset(out, 0, sizeof(*out));
 		return CUSTOS_ENOMEM;
 	}
