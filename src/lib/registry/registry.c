@@ -50,6 +50,12 @@ typedef struct posting {
 	uint32_t party, sel;
 } posting;
 
+/* The postings of a name key also point at the registry name's word hashes, so a hit is checked in one load. */
+typedef struct name_posting {
+	uint32_t party, sel;
+	const custos_name_words *w;
+} name_posting;
+
 typedef struct dom_item {
 	const char *rev; /* labels reversed, in rev_arena */
 	uint32_t len;
@@ -244,6 +250,7 @@ typedef struct item {
 	uint64_t hash;
 	const unsigned char *key; /* string keys; IP keys are in ip; name pair keys at koff of the pair buffer */
 	size_t koff;
+	const custos_name_words *w; /* name keys: the registry name's words */
 	uint32_t klen;
 	uint8_t kind, prefix;
 	uint8_t ip[16]; /* IP: the network, host bits cleared */
@@ -362,8 +369,7 @@ static unsigned count_labels(const char *d, size_t n)
 static int name_items(item **items, size_t *cap, size_t *k, custos_buf *pairs, const custos_selector *s, uint32_t party,
 		      uint32_t sel, int *abjad_seen)
 {
-	custos_name_words tmp;
-	const custos_name_words *nw = sel_words(s, &tmp);
+	const custos_name_words *nw = s->names; /* prepare_names gave every registry name its words */
 	if (nw->abjad)
 		*abjad_seen = 1;
 	for (unsigned i = 0; i < nw->n; i++)
@@ -381,6 +387,7 @@ static int name_items(item **items, size_t *cap, size_t *k, custos_buf *pairs, c
 						it = &(*items)[(*k)++];
 						memset(it, 0, sizeof(*it));
 						it->kind = (uint8_t)kind;
+						it->w = nw;
 						it->party = party;
 						it->sel = sel;
 						it->koff = pairs->len;
@@ -460,7 +467,7 @@ static int build_table(custos_registry *reg, size_t nsel)
 			nkeys++;
 			arena_size += sizeof(entry_hdr) + ((items[i].klen + 7) & ~(size_t)7);
 		}
-		arena_size += sizeof(posting);
+		arena_size += items[i].kind >= KIND_NAME_V ? sizeof(name_posting) : sizeof(posting);
 	}
 	for (cap = 16; cap < nkeys + nkeys / 2 + 1; cap <<= 1)
 		;
@@ -494,11 +501,21 @@ static int build_table(custos_registry *reg, size_t nsel)
 		memset(reg->arena + off + sizeof(h), 0, (items[i].klen + 7) & ~(size_t)7);
 		memcpy(reg->arena + off + sizeof(h), item_key(&items[i]), items[i].klen);
 		ps = (posting *)(void *)(reg->arena + off + sizeof(h) + ((items[i].klen + 7) & ~(size_t)7));
-		for (size_t t = i; t < j; t++) {
-			ps[t - i].party = items[t].party;
-			ps[t - i].sel = items[t].sel;
+		if (h.kind >= KIND_NAME_V) {
+			name_posting *nps = (name_posting *)(void *)ps;
+			for (size_t t = i; t < j; t++) {
+				nps[t - i].party = items[t].party;
+				nps[t - i].sel = items[t].sel;
+				nps[t - i].w = items[t].w;
+			}
+			reg->arena_len = (size_t)((unsigned char *)(nps + (j - i)) - reg->arena);
+		} else {
+			for (size_t t = i; t < j; t++) {
+				ps[t - i].party = items[t].party;
+				ps[t - i].sel = items[t].sel;
+			}
+			reg->arena_len = (size_t)((unsigned char *)(ps + (j - i)) - reg->arena);
 		}
-		reg->arena_len = (size_t)((unsigned char *)(ps + (j - i)) - reg->arena);
 		for (pos = items[i].hash & reg->mask; reg->slots[pos].hash; pos = (pos + 1) & reg->mask)
 			;
 		reg->slots[pos].hash = items[i].hash;
@@ -722,6 +739,34 @@ static int build_extra_names(custos_registry *reg)
 	return CUSTOS_OK;
 }
 
+/*
+ * Every registry name gets its word hashes (a selector built by hand has
+ * none yet) and its party's date of birth, so a look-up reads both from
+ * the name alone.
+ */
+static int prepare_names(custos_registry *reg)
+{
+	for (size_t i = 0; i < reg->n; i++) {
+		custos_party *p = &reg->parties[i];
+		size_t ns = party_nsel(reg, i);
+		for (size_t j = 0; j < ns; j++) {
+			custos_selector *s = (custos_selector *)party_sel(reg, i, j);
+			if (s->kind != CUSTOS_SEL_NAME)
+				continue;
+			if (!s->names) {
+				custos_name_words w;
+				custos_name_words_of(&w, s->key ? s->key : "");
+				if (!(s->names = malloc(sizeof(w))))
+					return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+				memcpy(s->names, &w, sizeof(w));
+			}
+			if (p->born[0] && !s->names->born[0])
+				memcpy(s->names->born, p->born, 11);
+		}
+	}
+	return CUSTOS_OK;
+}
+
 void custos_registry_set_name_policy(custos_registry *reg, const custos_name_policy *policy)
 {
 	reg->policy = *policy;
@@ -792,7 +837,7 @@ int custos_registry_new(custos_registry **out, custos_party *parties, size_t n)
 		memcpy(s->text, "party:", 6);
 		memcpy(s->text + 6, parties[i].id, il + 1);
 	}
-	if ((rc = build_extra_names(reg)))
+	if ((rc = build_extra_names(reg)) || (rc = prepare_names(reg)))
 		goto fail;
 	nsel += reg->xbase[n];
 	if ((rc = build_table(reg, nsel)) || (rc = build_sorted(reg)) || (rc = compute_hash(reg)))
@@ -1251,14 +1296,9 @@ static void resolve(block *b)
  * Whether query name q hits registry name r of party under the policy, as
  * cmp says; why (a static string or one written into whybuf) when not.
  */
-static const char *name_verdict(const custos_registry *reg, const custos_name_cmp *cmp, const custos_selector *qs,
-				const custos_party *party, const custos_selector *rs, char *whybuf, size_t cap)
+static const char *name_verdict(const custos_registry *reg, const custos_name_cmp *cmp, const char *qborn,
+				const char *rborn, char *whybuf, size_t cap)
 {
-	char qborn[11], rborn[11];
-	if (party->born[0])
-		memcpy(rborn, party->born, 11);
-	else if (!custos_name_born(rborn, rs))
-		rborn[0] = '\0';
 	if (cmp->shared < reg->policy.min_words) {
 		snprintf(whybuf, cap, "%u word%s shared, %u needed", cmp->shared, cmp->shared == 1 ? "" : "s",
 			 reg->policy.min_words);
@@ -1268,7 +1308,7 @@ static const char *name_verdict(const custos_registry *reg, const custos_name_cm
 		snprintf(whybuf, cap, "score %u below %u", cmp->score, reg->policy.min_score);
 		return whybuf;
 	}
-	if (custos_name_born(qborn, qs) && rborn[0] && strcmp(qborn, rborn) != 0) {
+	if (qborn[0] && rborn[0] && strcmp(qborn, rborn) != 0) {
 		snprintf(whybuf, cap, "born %s, the query says %s", rborn, qborn);
 		return whybuf;
 	}
@@ -1281,14 +1321,12 @@ static const char *name_verdict(const custos_registry *reg, const custos_name_cm
  * words they share, in the first readings that agree, so a hit found
  * through several pairs is reported by one.
  */
-static int name_posting_hits(block *b, const probe *p, const posting *ps)
+static int name_posting_hits(block *b, const probe *p, const name_posting *ps)
 {
 	const custos_registry *reg = b->reg;
 	size_t query = b->base + p->q;
 	const custos_selector *qs = &b->sels[query];
-	const custos_selector *rs = party_sel(reg, ps->party, ps->sel);
 	const custos_name_words *qw = qs->names;
-	custos_name_words tmp;
 	custos_name_cmp cmp;
 	char why[96];
 	unsigned code;
@@ -1299,8 +1337,8 @@ static int name_posting_hits(block *b, const probe *p, const posting *ps)
 		}
 		qw = &b->nc_cache->w;
 	}
-	custos_name_compare_words(&cmp, qw, sel_words(rs, &tmp));
-	if (cmp.shared < 2 || name_verdict(reg, &cmp, qs, &reg->parties[ps->party], rs, why, sizeof(why)))
+	custos_name_compare_words(&cmp, qw, ps->w);
+	if (cmp.shared < 2 || name_verdict(reg, &cmp, qw->born, ps->w->born, why, sizeof(why)))
 		return 0;
 	code = cmp.qword[0] | cmp.qword[1] << 3 | (unsigned)cmp.qvar[0] << 6 | (unsigned)cmp.qvar[1] << 7;
 	return p->prefix == code;
@@ -1314,9 +1352,10 @@ static void deliver(block *b)
 		uint32_t count;
 		const posting *ps = entry_match(b->reg, p, b->hit[k].pos, &count);
 		if (p->kind >= KIND_NAME_V) {
+			const name_posting *nps = (const name_posting *)(const void *)ps;
 			for (uint32_t t = 0; t < count; t++)
-				if (name_posting_hits(b, p, &ps[t]))
-					emit(b, p->q, ps[t].party, ps[t].sel);
+				if (name_posting_hits(b, p, &nps[t]))
+					emit(b, p->q, nps[t].party, nps[t].sel);
 			continue;
 		}
 		for (uint32_t t = 0; t < count; t++)
@@ -1549,8 +1588,11 @@ int custos_registry_explain_name(const custos_registry *reg, const custos_select
 				 void *ctx)
 {
 	custos_name_keys qk, rk;
+	custos_name_words tmp;
+	const custos_name_words *qw;
 	if (sel->kind != CUSTOS_SEL_NAME)
 		return custos_error_set(CUSTOS_EINVALID, "%s: not a name", sel->text ? sel->text : "?");
+	qw = sel_words(sel, &tmp);
 	name_keys(&qk, sel);
 	for (size_t i = 0; i < reg->n; i++) {
 		size_t ns = party_nsel(reg, i);
@@ -1561,11 +1603,15 @@ int custos_registry_explain_name(const custos_registry *reg, const custos_select
 			const char *verdict;
 			if (rs->kind != CUSTOS_SEL_NAME)
 				continue;
-			name_keys(&rk, rs);
-			if (!custos_name_compare(&cmp, &qk, &rk))
+			if (!custos_name_compare_words(&cmp, qw, rs->names))
 				continue;
-			shared_keys(keys, sizeof(keys), &cmp, &qk);
-			verdict = name_verdict(reg, &cmp, sel, &reg->parties[i], rs, why, sizeof(why));
+			verdict = name_verdict(reg, &cmp, qw->born, rs->names->born, why, sizeof(why));
+			{
+				custos_name_cmp text; /* the same comparison on the keys as text, to show them */
+				name_keys(&rk, rs);
+				custos_name_compare(&text, &qk, &rk);
+				shared_keys(keys, sizeof(keys), &text, &qk);
+			}
 			if (!verdict && cmp.qword[0] >= QUERY_NAME_WORDS) {
 				snprintf(why, sizeof(why), "the shared words come after the query's first %d",
 					 QUERY_NAME_WORDS);

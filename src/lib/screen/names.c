@@ -449,6 +449,9 @@ void custos_name_words_of(custos_name_words *out, const char *key)
 	custos_name_keys_of(&k, key + abjad, len, abjad);
 	out->n = (uint8_t)k.n;
 	out->abjad = k.abjad;
+	out->born[0] = '\0';
+	if (semi && strncmp(semi, ";born=", 6) == 0 && strlen(semi + 6) == 10)
+		memcpy(out->born, semi + 6, 11);
 	for (unsigned i = 0; i < k.n; i++) {
 		out->nvar[i] = k.w[i].nvar;
 		for (int v = 0; v < 2; v++) {

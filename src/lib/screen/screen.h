@@ -182,6 +182,7 @@ int custos_name_compare(custos_name_cmp *out, const custos_name_keys *q, const c
 typedef struct custos_name_words {
 	uint8_t n, abjad;
 	uint8_t nvar[CUSTOS_NAME_WORDS];
+	char born[11]; /* the date of birth given with the name, or "" */
 	uint64_t h[CUSTOS_NAME_WORDS][4];
 } custos_name_words;
 
