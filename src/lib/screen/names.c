@@ -45,8 +45,13 @@ static void translit_open(void)
 	}
 }
 
-/* Longest name in UTF-16 units, before and after transliteration (Han syllables grow several times). */
-#define NAME_UMAX (8 * CUSTOS_SELECTOR_MAX)
+/*
+ * Longest name taken, in bytes: a selector's 512, or a normal form of one
+ * read again (č becomes tch, Han becomes pinyin: the Latin form can be
+ * longer than what it came from). In UTF-16 units after transliteration.
+ */
+#define NAME_MAX_IN (4 * CUSTOS_SELECTOR_MAX)
+#define NAME_UMAX (8 * NAME_MAX_IN)
 
 /* Whether a code point is written in an abjad: Arabic, Hebrew, Syriac, Thaana (short vowels unwritten). */
 static int is_abjad(uint32_t cp)
@@ -92,7 +97,7 @@ static size_t words_of(char *out, size_t cap, const UChar *u, int32_t n)
 int custos_name_latin(char *out, size_t cap, size_t *outlen, int *abjad, const char *in, size_t len)
 {
 	UChar local[NAME_UMAX];
-	char folded[4 * CUSTOS_SELECTOR_MAX + 1], tch[2 * CUSTOS_SELECTOR_MAX];
+	char folded[3 * NAME_MAX_IN + 1], tch[3 * NAME_MAX_IN / 2];
 	const unsigned char *p = (const unsigned char *)in;
 	int32_t n = 0, lim;
 	UErrorCode e = U_ZERO_ERROR;
@@ -100,8 +105,8 @@ int custos_name_latin(char *out, size_t cap, size_t *outlen, int *abjad, const c
 	int ascii = 1;
 	*outlen = 0;
 	*abjad = 0;
-	if (len > CUSTOS_SELECTOR_MAX)
-		return custos_error_set(CUSTOS_EINVALID, "name longer than %d bytes", CUSTOS_SELECTOR_MAX);
+	if (len > NAME_MAX_IN)
+		return custos_error_set(CUSTOS_EINVALID, "name longer than %d bytes", NAME_MAX_IN);
 	if (custos_utf8_check(in, len) != len)
 		return custos_error_set(CUSTOS_EINVALID, "invalid UTF-8 in the name");
 	/*
@@ -154,7 +159,7 @@ int custos_name_latin(char *out, size_t cap, size_t *outlen, int *abjad, const c
 			*abjad = 1;
 		i += step;
 	}
-	u_strFromUTF8(local, NAME_UMAX / 2, &n, in, (int32_t)len, &e);
+	u_strFromUTF8(local, NAME_UMAX / 4, &n, in, (int32_t)len, &e);
 	if (U_FAILURE(e))
 		return custos_error_set(CUSTOS_EINVALID, "the name cannot be read as Unicode (%s)", u_errorName(e));
 	pthread_once(&translit_once, translit_open);
