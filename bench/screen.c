@@ -209,6 +209,38 @@ static double sqlite_rate(const custos_registry *reg, const custos_selector *q, 
 	return (double)nq / t;
 }
 
+/* Party p: its id, category, an open validity and room for nsel selectors. */
+static void party_init(custos_party *p, const char *id, custos_category category, size_t nsel)
+{
+	p->id = strdup(id);
+	p->category = category;
+	p->valid_from = 16000;
+	p->valid_to = CUSTOS_DATE_NONE;
+	p->selectors = calloc(nsel, sizeof(custos_selector));
+	if (!p->id || !p->selectors)
+		die("out of memory");
+}
+
+/* Times the n look-ups one at a time and batched (look-ups per second); both must find the same matches. */
+static void time_lookups(const custos_registry *reg, const custos_selector *q, size_t n, double *single,
+			 double *batched, uint64_t *matches)
+{
+	uint64_t bmatches = 0;
+	double t0 = now();
+	*matches = 0;
+	for (size_t i = 0; i < n; i++)
+		custos_registry_match(reg, &q[i], count_fn, matches);
+	*single = (double)n / (now() - t0);
+	t0 = now();
+	custos_registry_match_batch(reg, q, n, count_batch_fn, &bmatches);
+	*batched = (double)n / (now() - t0);
+	if (*matches != bmatches) {
+		fprintf(stderr, "screen: batched look-ups found %" PRIu64 " matches, single ones %" PRIu64 "\n", bmatches,
+			*matches);
+		exit(1);
+	}
+}
+
 /* Name look-ups against a registry of NNAMES names (one person each), printed beside the mixed figure. */
 static int names_bench(double mixed_batched)
 {
@@ -217,7 +249,7 @@ static int names_bench(double mixed_batched)
 	custos_selector *q = malloc(nq * sizeof(*q));
 	custos_registry *reg;
 	char buf[256];
-	uint64_t matches = 0, bmatches = 0, sqlfound;
+	uint64_t matches, sqlfound;
 	double t0, single, batched, sql;
 	if (!parties || !q)
 		die("out of memory");
@@ -226,13 +258,7 @@ static int names_bench(double mixed_batched)
 	for (size_t i = 0; i < NNAMES; i++) {
 		custos_party *p = &parties[i];
 		snprintf(buf, sizeof(buf), "N-%07zu", i);
-		p->id = strdup(buf);
-		p->category = CUSTOS_CAT_REFUGEE;
-		p->valid_from = 16000;
-		p->valid_to = CUSTOS_DATE_NONE;
-		p->selectors = calloc(1, sizeof(custos_selector));
-		if (!p->id || !p->selectors)
-			die("out of memory");
+		party_init(p, buf, CUSTOS_CAT_REFUGEE, 1);
 		person_name(buf, sizeof(buf), i, 1, 0);
 		parse(&p->selectors[0], buf);
 		p->nselectors = 1;
@@ -247,18 +273,7 @@ static int names_bench(double mixed_batched)
 		person_name(buf, sizeof(buf), (r & 1) ? who : who + NNAMES, 0, (r >> 1) & 1);
 		parse(&q[i], buf);
 	}
-	t0 = now();
-	for (size_t i = 0; i < nq; i++)
-		custos_registry_match(reg, &q[i], count_fn, &matches);
-	single = (double)nq / (now() - t0);
-	t0 = now();
-	custos_registry_match_batch(reg, q, nq, count_batch_fn, &bmatches);
-	batched = (double)nq / (now() - t0);
-	if (matches != bmatches) {
-		fprintf(stderr, "screen: batched name look-ups found %" PRIu64 " matches, single ones %" PRIu64 "\n",
-			bmatches, matches);
-		return 1;
-	}
+	time_lookups(reg, q, nq, &single, &batched, &matches);
 	sql = sqlite_rate(reg, q, nsql, &sqlfound);
 	printf("names: %.2f M look-ups/s one at a time, %.2f M/s batched (%d names, %zu look-ups in another "
 	       "transliteration and word order or of other people, 1 core, %.2f matches per look-up)\n",
@@ -282,8 +297,8 @@ int main(void)
 	custos_selector *q = malloc(nlookups * sizeof(*q));
 	custos_registry *reg;
 	char buf[256];
-	uint64_t matches = 0, bmatches = 0, sqlfound;
-	double t0, t_single, t_batch, single, batched, sql;
+	uint64_t matches, sqlfound;
+	double t0, single, batched, sql;
 	if (!parties || !q)
 		die("out of memory");
 	if (nsql > nlookups)
@@ -291,13 +306,7 @@ int main(void)
 	for (size_t i = 0; i < NPARTIES; i++) {
 		custos_party *p = &parties[i];
 		snprintf(buf, sizeof(buf), "B-%06zu", i);
-		p->id = strdup(buf);
-		p->category = i % 20 ? CUSTOS_CAT_DIPLOMATIC_AGENT : CUSTOS_CAT_MISSION;
-		p->valid_from = 16000;
-		p->valid_to = CUSTOS_DATE_NONE;
-		p->selectors = calloc(PER_PARTY, sizeof(custos_selector));
-		if (!p->id || !p->selectors)
-			die("out of memory");
+		party_init(p, buf, i % 20 ? CUSTOS_CAT_DIPLOMATIC_AGENT : CUSTOS_CAT_MISSION, PER_PARTY);
 		for (int k = 0; k < PER_PARTY; k++) {
 			party_selector(buf, sizeof(buf), i, k);
 			parse(&p->selectors[k], buf);
@@ -312,21 +321,7 @@ int main(void)
 		lookup_selector(buf, sizeof(buf));
 		parse(&q[i], buf);
 	}
-
-	t0 = now();
-	for (size_t i = 0; i < nlookups; i++)
-		custos_registry_match(reg, &q[i], count_fn, &matches);
-	t_single = now() - t0;
-	t0 = now();
-	custos_registry_match_batch(reg, q, nlookups, count_batch_fn, &bmatches);
-	t_batch = now() - t0;
-	if (matches != bmatches) {
-		fprintf(stderr, "screen: batched look-ups found %" PRIu64 " matches, single ones %" PRIu64 "\n",
-			bmatches, matches);
-		return 1;
-	}
-	single = (double)nlookups / t_single;
-	batched = (double)nlookups / t_batch;
+	time_lookups(reg, q, nlookups, &single, &batched, &matches);
 	sql = sqlite_rate(reg, q, nsql, &sqlfound);
 
 	printf("screen: %.1f M look-ups/s one at a time (%d selectors, %zu look-ups, 1 core, %.2f matches per look-up)\n",

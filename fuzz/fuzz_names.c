@@ -6,6 +6,7 @@
 
 #include "custos/error.h"
 #include "custos/registry.h"
+#include "fuzz_screen.h"
 #include "screen/screen.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -19,43 +20,12 @@ static void fail(const char *what, const char *a, const char *b)
 /* A registry of a few names in several scripts, to screen what parses. */
 static custos_registry *registry(void)
 {
-	static const char *const names[] = {"Moukhtar Abliazov", "محمد ولد عبد العزيز", "Борис Ельцин",
-					    "Abderrahmane Soudaïs", "Zoë Ó Ceallaigh-Müller"};
+	static const char *const names[] = {"name:Moukhtar Abliazov", "name:محمد ولد عبد العزيز", "name:Борис Ельцин",
+					    "name:Abderrahmane Soudaïs", "name:Zoë Ó Ceallaigh-Müller"};
 	static custos_registry *reg;
-	size_t n = sizeof(names) / sizeof(names[0]);
-	custos_party *ps;
-	if (reg)
-		return reg;
-	ps = calloc(n, sizeof(*ps));
-	if (!ps)
-		abort();
-	for (size_t i = 0; i < n; i++) {
-		char id[16];
-		snprintf(id, sizeof(id), "P-%zu", i);
-		ps[i].id = strdup(id);
-		ps[i].name = strdup(names[i]);
-		ps[i].valid_from = ps[i].valid_to = CUSTOS_DATE_NONE;
-		if (!ps[i].id || !ps[i].name)
-			abort();
-	}
-	if (custos_registry_new(&reg, ps, n))
-		abort();
+	if (!reg)
+		reg = fuzz_registry(names, sizeof(names) / sizeof(names[0]));
 	return reg;
-}
-
-static void count_fn(void *ctx, size_t party, size_t sel)
-{
-	(void)party;
-	(void)sel;
-	(*(size_t *)ctx)++;
-}
-
-static void count_batch_fn(void *ctx, size_t q, size_t party, size_t sel)
-{
-	(void)q;
-	(void)party;
-	(void)sel;
-	(*(size_t *)ctx)++;
 }
 
 /*
@@ -97,14 +67,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(sel_text, "name:", 5);
 	memcpy(sel_text + 5, data, size);
 	if (custos_selector_parse(&s, sel_text, size + 5) == CUSTOS_OK) {
-		size_t single = 0, batched = 0;
-		custos_selector two[2];
 		custos_hit *hits = NULL;
 		size_t nh = 0;
-		two[0] = two[1] = s;
-		custos_registry_match(registry(), &s, count_fn, &single);
-		custos_registry_match_batch(registry(), two, 2, count_batch_fn, &batched);
-		if (batched != 2 * single)
+		if (!fuzz_batch_agrees(registry(), &s, &s))
 			fail("batched screening differs from one at a time", s.text, NULL);
 		if (custos_registry_screen(&hits, &nh, registry(), &s, CUSTOS_DATE_NONE, CUSTOS_DATE_NONE, 0, 1))
 			fail("screening failed", s.text, custos_error_last());
