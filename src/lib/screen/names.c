@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utrans.h>
 
@@ -12,14 +13,15 @@
 /*
  * The transliterator: a few letters ICU's Any-Latin leaves alone (Kazakh,
  * and the Arabic ta marbuta, read as the final -a/-ah it is in Latin
- * spellings), then Any-Latin, Latin-ASCII, combining marks removed, lower
- * case. Opened once; a transliterator is not safe for concurrent use, so
+ * spellings), then Any-Latin. What it writes is decomposed (NFD), its
+ * combining marks dropped and its Latin letters folded to ASCII by fold.c
+ * (the work of ICU's Latin-ASCII, which alone costs twice Any-Latin). Opened once; a transliterator is not safe for concurrent use, so
  * calls take a lock (the fast path of names already in Latin-1 or Latin
  * Extended-A never gets here).
  */
 static const char translit_rules[] = "[ұүҰҮ] > u; [әӘ] > a; [іІ] > i; [ғҒ] > g; [қҚ] > k; [ңҢ] > n;"
 				     "[өӨ] > o; [һҺ] > h; ة > h;"
-				     ":: Any-Latin; :: Latin-ASCII; :: NFD; :: [:Mn:] Remove; :: Lower;";
+				     ":: Any-Latin;";
 
 static pthread_once_t translit_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t translit_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -68,16 +70,24 @@ static int is_joiner(uint32_t cp)
 }
 
 /*
- * The words of a transliterated name: letters and digits of ASCII kept
- * (upper case lowered), joiners dropped, anything else a separator; one
- * space between words. Returns the length written to out (cap bytes).
+ * The words of a folded name (valid UTF-8): letters and digits of ASCII
+ * kept (upper case lowered), joiners and combining marks dropped, anything
+ * else a separator; one space between words. Returns the length written to
+ * out (cap bytes).
  */
-static size_t words_of(char *out, size_t cap, const UChar *u, int32_t n)
+static size_t words_of(char *out, size_t cap, const char *s, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t o = 0;
 	int space = 0;
-	for (int32_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		uint32_t c = u[i];
+		if (c >= 0xC0) {
+			size_t step = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+			c &= c >= 0xF0 ? 0x07 : c >= 0xE0 ? 0x0F : 0x1F;
+			for (size_t k = 1; k < step && i + 1 < n; k++)
+				c = (c << 6) | (u[++i] & 0x3F);
+		}
 		if (c >= 'A' && c <= 'Z')
 			c += 32;
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
@@ -86,21 +96,66 @@ static size_t words_of(char *out, size_t cap, const UChar *u, int32_t n)
 			space = 0;
 			if (o + 1 < cap)
 				out[o++] = (char)c;
-		} else if (!is_joiner(c)) {
-			space = 1;
+		} else if (!is_joiner(c) && !(c >= 0x300 && c <= 0x36F)) {
+			space = 1; /* a combining mark left over joins too */
 		}
 	}
 	out[o] = '\0';
 	return o;
 }
 
+/*
+ * The ICU part of custos_name_latin: in (UTF-8, NAME_MAX_IN bytes at most)
+ * transliterated, decomposed, as UTF-8 folded by fold.c into the words of
+ * out.
+ */
+static int latin_icu(char *out, size_t cap, size_t *outlen, const char *in, size_t len)
+{
+	/* one block: two UTF-16 buffers, their UTF-8 and its fold */
+	UChar *a = malloc(2 * NAME_UMAX * sizeof(UChar) + 3 * NAME_UMAX + 6 * NAME_UMAX + 2), *b = a + NAME_UMAX;
+	char *u8 = (char *)(b + NAME_UMAX), *folded = u8 + 3 * NAME_UMAX + 1;
+	const UNormalizer2 *nfd;
+	int32_t n = 0, lim, m = 0, u8n = 0;
+	UErrorCode e = U_ZERO_ERROR;
+	size_t fl;
+	int rc = CUSTOS_OK;
+	if (!a)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	pthread_once(&translit_once, translit_open);
+	nfd = unorm2_getNFDInstance(&e);
+	if (!translit || U_FAILURE(e)) {
+		rc = custos_error_set(CUSTOS_ERROR, "cannot open the ICU transliterator (%s)",
+				      u_errorName(translit ? e : translit_err));
+		goto out;
+	}
+	u_strFromUTF8(a, NAME_UMAX / 4, &n, in, (int32_t)len, &e);
+	if (U_FAILURE(e)) {
+		rc = custos_error_set(CUSTOS_EINVALID, "the name cannot be read as Unicode (%s)", u_errorName(e));
+		goto out;
+	}
+	lim = n;
+	pthread_mutex_lock(&translit_lock);
+	utrans_transUChars(translit, a, &n, NAME_UMAX, 0, &lim, &e);
+	pthread_mutex_unlock(&translit_lock);
+	if (!U_FAILURE(e))
+		m = unorm2_normalize(nfd, a, n, b, NAME_UMAX, &e);
+	if (!U_FAILURE(e))
+		u_strToUTF8(u8, 3 * NAME_UMAX, &u8n, b, m, &e);
+	if (U_FAILURE(e)) {
+		rc = custos_error_set(CUSTOS_EINVALID, "the name is too long once written in Latin letters");
+		goto out;
+	}
+	fl = custos_fold(folded, u8, (size_t)u8n, 0);
+	*outlen = words_of(out, cap, folded, fl == (size_t)-1 ? 0 : fl);
+out:
+	free(a);
+	return rc;
+}
+
 int custos_name_latin(char *out, size_t cap, size_t *outlen, int *abjad, const char *in, size_t len)
 {
-	UChar local[NAME_UMAX];
 	char folded[3 * NAME_MAX_IN + 1], tch[3 * NAME_MAX_IN / 2];
 	const unsigned char *p = (const unsigned char *)in;
-	int32_t n = 0, lim;
-	UErrorCode e = U_ZERO_ERROR;
 	size_t fl, i = 0;
 	int ascii = 1;
 	*outlen = 0;
@@ -141,9 +196,7 @@ int custos_name_latin(char *out, size_t cap, size_t *outlen, int *abjad, const c
 	for (size_t k = 0; k < fl && ascii; k++)
 		ascii = (unsigned char)folded[k] < 0x80;
 	if (ascii) {
-		for (size_t k = 0; k < fl && n < NAME_UMAX; k++)
-			local[n++] = (UChar)(unsigned char)folded[k];
-		*outlen = words_of(out, cap, local, n);
+		*outlen = words_of(out, cap, folded, fl);
 		return CUSTOS_OK;
 	}
 	while (i < len) {
@@ -159,20 +212,7 @@ int custos_name_latin(char *out, size_t cap, size_t *outlen, int *abjad, const c
 			*abjad = 1;
 		i += step;
 	}
-	u_strFromUTF8(local, NAME_UMAX / 4, &n, in, (int32_t)len, &e);
-	if (U_FAILURE(e))
-		return custos_error_set(CUSTOS_EINVALID, "the name cannot be read as Unicode (%s)", u_errorName(e));
-	pthread_once(&translit_once, translit_open);
-	if (!translit)
-		return custos_error_set(CUSTOS_ERROR, "cannot open the ICU transliterator (%s)", u_errorName(translit_err));
-	lim = n;
-	pthread_mutex_lock(&translit_lock);
-	utrans_transUChars(translit, local, &n, NAME_UMAX, 0, &lim, &e);
-	pthread_mutex_unlock(&translit_lock);
-	if (U_FAILURE(e))
-		return custos_error_set(CUSTOS_EINVALID, "the name is too long once written in Latin letters");
-	*outlen = words_of(out, cap, local, n);
-	return CUSTOS_OK;
+	return latin_icu(out, cap, outlen, in, len);
 }
 
 /* --- word keys ------------------------------------------------------------------------------ */
@@ -190,12 +230,25 @@ static const char *const particles[] = {
 	"von",	"ter",	"ten",	"bou", NULL,
 };
 
+/* Whether w (n bytes) is one of the words of list (NULL-terminated); words longer than 6 letters never are. */
+static int in_list(const char *const *list, const char *w, size_t n)
+{
+	if (n > 6)
+		return 0;
+	for (size_t i = 0; list[i]; i++) {
+		const char *l = list[i];
+		size_t k = 0;
+		while (k < n && l[k] == w[k])
+			k++;
+		if (k == n && l[k] == '\0')
+			return 1;
+	}
+	return 0;
+}
+
 static int is_particle(const char *w, size_t n)
 {
-	for (size_t i = 0; particles[i]; i++)
-		if (strlen(particles[i]) == n && memcmp(particles[i], w, n) == 0)
-			return 1;
-	return 0;
+	return in_list(particles, w, n);
 }
 
 /* "abd" and its joined forms: the first half of a compound name (Abd al-Aziz, Abdel Aziz, Abdelaziz). */
@@ -203,10 +256,7 @@ static const char *const abd_forms[] = {"abd", "bd", "abdu", "abdou", "abdel", "
 
 static int is_abd(const char *w, size_t n)
 {
-	for (size_t i = 0; abd_forms[i]; i++)
-		if (strlen(abd_forms[i]) == n && memcmp(abd_forms[i], w, n) == 0)
-			return 1;
-	return 0;
+	return in_list(abd_forms, w, n);
 }
 
 /*
@@ -328,7 +378,7 @@ void custos_name_keys_of(custos_name_keys *k, const char *latin, size_t len, int
 {
 	const char *p = latin, *end = latin + len;
 	int pending_abd = 0;
-	memset(k, 0, sizeof(*k));
+	k->n = 0;
 	k->abjad = (uint8_t)abjad;
 	while (p < end && k->n < CUSTOS_NAME_WORDS) {
 		const char *w;
@@ -367,11 +417,18 @@ void custos_name_keys_of(custos_name_keys *k, const char *latin, size_t len, int
 			pending_abd = 0;
 		}
 		cw = &k->w[k->n];
-		for (int v = 0; v < 2; v++) {
-			word_key(cw->key[v], CUSTOS_NAME_KEYMAX, w, n, v, !abjad, abjad);
-			word_key(cw->skel[v], CUSTOS_NAME_KEYMAX, w, n, v, 0, abjad);
+		word_key(cw->key[0], CUSTOS_NAME_KEYMAX, w, n, 0, !abjad, abjad);
+		word_key(cw->skel[0], CUSTOS_NAME_KEYMAX, w, n, 0, 0, abjad);
+		cw->nvar = 1;
+		if (memchr(w, 'c', n) || memchr(w, 'j', n)) { /* only ch, j and c read differently in reading 1 */
+			word_key(cw->key[1], CUSTOS_NAME_KEYMAX, w, n, 1, !abjad, abjad);
+			word_key(cw->skel[1], CUSTOS_NAME_KEYMAX, w, n, 1, 0, abjad);
+			cw->nvar = strcmp(cw->key[0], cw->key[1]) || strcmp(cw->skel[0], cw->skel[1]) ? 2 : 1;
 		}
-		cw->nvar = strcmp(cw->key[0], cw->key[1]) || strcmp(cw->skel[0], cw->skel[1]) ? 2 : 1;
+		if (cw->nvar == 1) {
+			memcpy(cw->key[1], cw->key[0], strlen(cw->key[0]) + 1);
+			memcpy(cw->skel[1], cw->skel[0], strlen(cw->skel[0]) + 1);
+		}
 		k->n++;
 	}
 }
