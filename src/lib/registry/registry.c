@@ -50,9 +50,15 @@ typedef struct posting {
 	uint32_t party, sel;
 } posting;
 
-/* The postings of a name key also point at the registry name's word hashes, so a hit is checked in one load. */
+/*
+ * The postings of a name key also point at the registry name's word
+ * hashes, so a hit is checked in one load, and say how many words it has
+ * and whether it gives a date of birth, so that the common hit (two words
+ * against two, one reading each, no dates to compare) needs not even that.
+ */
 typedef struct name_posting {
-	uint32_t party, sel;
+	uint32_t party;
+	uint32_t sel : 24, nwords : 4, born : 1;
 	const custos_name_words *w;
 } name_posting;
 
@@ -370,6 +376,8 @@ static int name_items(item **items, size_t *cap, size_t *k, custos_buf *pairs, c
 		      uint32_t sel, int *abjad_seen)
 {
 	const custos_name_words *nw = s->names; /* prepare_names gave every registry name its words */
+	if (sel >= (1u << 24))
+		return custos_error_set(CUSTOS_ELIMIT, "party with more than %u selectors", (1u << 24) - 1);
 	if (nw->abjad)
 		*abjad_seen = 1;
 	for (unsigned i = 0; i < nw->n; i++)
@@ -505,7 +513,9 @@ static int build_table(custos_registry *reg, size_t nsel)
 			name_posting *nps = (name_posting *)(void *)ps;
 			for (size_t t = i; t < j; t++) {
 				nps[t - i].party = items[t].party;
-				nps[t - i].sel = items[t].sel;
+				nps[t - i].sel = items[t].sel & 0xFFFFFF;
+				nps[t - i].nwords = items[t].w->n < 15 ? items[t].w->n : 15;
+				nps[t - i].born = items[t].w->born[0] != '\0';
 				nps[t - i].w = items[t].w;
 			}
 			reg->arena_len = (size_t)((unsigned char *)(nps + (j - i)) - reg->arena);
@@ -1337,6 +1347,9 @@ static int name_posting_hits(block *b, const probe *p, const name_posting *ps)
 		}
 		qw = &b->nc_cache->w;
 	}
+	if (qw->n == 2 && ps->nwords == 2 && qw->nvar[0] == 1 && qw->nvar[1] == 1 && !(qw->born[0] && ps->born))
+		/* the probe's pair is both names whole: shared 2, score 100, and this is the only probe */
+		return reg->policy.min_words <= 2 && p->prefix == (0 | 1 << 3);
 	custos_name_compare_words(&cmp, qw, ps->w);
 	if (cmp.shared < 2 || name_verdict(reg, &cmp, qw->born, ps->w->born, why, sizeof(why)))
 		return 0;
