@@ -15,9 +15,9 @@
  * and the Arabic ta marbuta, read as the final -a/-ah it is in Latin
  * spellings), then Any-Latin. What it writes is decomposed (NFD), its
  * combining marks dropped and its Latin letters folded to ASCII by fold.c
- * (the work of ICU's Latin-ASCII, which alone costs twice Any-Latin). Opened once; a transliterator is not safe for concurrent use, so
- * calls take a lock (the fast path of names already in Latin-1 or Latin
- * Extended-A never gets here).
+ * (the work of ICU's Latin-ASCII, which alone costs twice Any-Latin).
+ * Opened once; a transliterator is not safe for concurrent use, so calls
+ * take a lock (names already in Latin-1 or Latin Extended-A never get here).
  */
 static const char translit_rules[] = "[ұүҰҮ] > u; [әӘ] > a; [іІ] > i; [ғҒ] > g; [қҚ] > k; [ңҢ] > n;"
 				     "[өӨ] > o; [һҺ] > h; ة > h;"

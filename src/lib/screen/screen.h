@@ -154,8 +154,8 @@ typedef struct custos_name_cmp {
 
 /*
  * A name in any script as Latin words: transliterated by ICU (Any-Latin,
- * Latin-ASCII) unless it is already Latin-1 or Latin Extended-A, then
- * lower-case ASCII letters and digits, apostrophes dropped, one space
+ * then decomposed and folded to ASCII) unless it is already Latin-1 or
+ * Latin Extended-A, then lower-case ASCII letters and digits, apostrophes dropped, one space
  * between words. *abjad says whether it held Arabic or Hebrew letters.
  * Normalising the result again gives it back. CUSTOS_EINVALID for
  * invalid UTF-8 or a name too long.
