@@ -158,6 +158,7 @@ typedef struct custos_person {
 	char *name; /* may be NULL */
 	char nationality[3];
 	char refugee_in[3];
+	char born[11]; /* date of birth "YYYY-MM-DD", or "": a name hit needs it to agree with the registry's */
 } custos_person;
 
 /* A measure as filed (DESIGN.md §4). Strings are owned and may be NULL. */
