@@ -34,7 +34,7 @@ json_t *custos_report_explain_name(const custos_registry *reg, const custos_sele
 /*
  * The hits of one string screened on `day` (grace days after valid_to
  * included): an array, empty when nothing is hit or the string is not a
- * selector.
+ * selector. A name hit's "name_match" also gives the "query" spelling.
  */
 json_t *custos_report_screen_one(const custos_registry *reg, const char *s, size_t len, custos_date day, int grace);
 

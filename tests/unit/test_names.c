@@ -393,6 +393,40 @@ static void test_aliases(void **state)
 	custos_registry_free(reg);
 }
 
+/* The thresholds come from the policy (the rule set's name_match): stricter ones drop the looser hits. */
+static void test_policy(void **state)
+{
+	custos_registry *reg = registry();
+	custos_name_policy strict = {2, 90}, three = {3, 75}, one = {1, 10};
+	custos_hit *hits = NULL;
+	size_t n = 0;
+	(void)state;
+	/* a patronymic more scores 80: a hit at 75, not at 90 */
+	assert_int_equal(screen(&hits, &n, reg, "Mukhtar Kabulovich Ablyazov"), CUSTOS_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(hits[0].score, 80);
+	free(hits);
+	custos_registry_set_name_policy(reg, &strict);
+	assert_int_equal(screen(&hits, &n, reg, "Mukhtar Kabulovich Ablyazov"), CUSTOS_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(screen(&hits, &n, reg, "Mukhtar Ablyazov"), CUSTOS_OK);
+	assert_int_equal(n, 1);
+	free(hits);
+	/* three words needed: two-word names never hit */
+	custos_registry_set_name_policy(reg, &three);
+	assert_int_equal(screen(&hits, &n, reg, "Mukhtar Ablyazov"), CUSTOS_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(screen(&hits, &n, reg, "Erdogan Recep Tayyip"), CUSTOS_OK);
+	assert_int_equal(n, 1);
+	free(hits);
+	/* fewer than two words is raised to two: a surname alone never hits */
+	custos_registry_set_name_policy(reg, &one);
+	assert_int_equal(custos_registry_name_policy(reg)->min_words, 2);
+	assert_int_equal(screen(&hits, &n, reg, "Ablyazov"), CUSTOS_OK);
+	assert_int_equal(n, 0);
+	custos_registry_free(reg);
+}
+
 /* The normalised Latin form is a fixed point, whatever the script. */
 static void test_idempotent(void **state)
 {
@@ -414,7 +448,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spellings), cmocka_unit_test(test_others),     cmocka_unit_test(test_batch_agrees),
-		cmocka_unit_test(test_aliases),	  cmocka_unit_test(test_idempotent),
+		cmocka_unit_test(test_aliases),	  cmocka_unit_test(test_idempotent), cmocka_unit_test(test_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

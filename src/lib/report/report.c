@@ -55,8 +55,12 @@ json_t *custos_report_screen_one(const custos_registry *reg, const char *s, size
 	if (!arr || custos_selector_parse(&sel, s, len))
 		return arr;
 	if (custos_registry_screen(&hits, &n, reg, &sel, day, day, grace, 0) == 0)
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, custos_report_hit(&hits[i]));
+		for (size_t i = 0; i < n; i++) {
+			json_t *h = custos_report_hit(&hits[i]), *nm = json_object_get(h, "name_match");
+			if (nm) /* the query's spelling beside the registry's */
+				json_object_set_new(nm, "query", json_string(sel.text + 5));
+			json_array_append_new(arr, h);
+		}
 	free(hits);
 	custos_selector_dispose(&sel);
 	return arr;
