@@ -152,6 +152,50 @@ out:
 	return rc;
 }
 
+/*
+ * The names ICU wrote last, by the hash of what they were written from: a
+ * stream names the same people again and again, and a transliteration
+ * costs microseconds. Direct-mapped, guarded by the transliterator's lock;
+ * only short names are kept.
+ */
+#define CACHE_SLOTS 1024
+#define CACHE_IN 64
+#define CACHE_OUT 96
+static struct cached_name {
+	uint64_t hash;
+	uint16_t inlen, outlen;
+	char in[CACHE_IN], out[CACHE_OUT];
+} name_cache[CACHE_SLOTS];
+
+static int latin_cached(char *out, size_t cap, size_t *outlen, const char *in, size_t len)
+{
+	uint64_t h = custos_hash64(in, len, 0x1c0);
+	struct cached_name *c = &name_cache[h % CACHE_SLOTS];
+	int rc, hit = 0;
+	if (len > CACHE_IN)
+		return latin_icu(out, cap, outlen, in, len);
+	pthread_mutex_lock(&translit_lock);
+	if (c->hash == h && c->inlen == len && memcmp(c->in, in, len) == 0 && c->outlen < cap) {
+		memcpy(out, c->out, c->outlen);
+		out[c->outlen] = '\0';
+		*outlen = c->outlen;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&translit_lock);
+	if (hit)
+		return CUSTOS_OK;
+	if ((rc = latin_icu(out, cap, outlen, in, len)) || *outlen >= CACHE_OUT)
+		return rc;
+	pthread_mutex_lock(&translit_lock);
+	c->hash = h;
+	c->inlen = (uint16_t)len;
+	c->outlen = (uint16_t)*outlen;
+	memcpy(c->in, in, len);
+	memcpy(c->out, out, *outlen);
+	pthread_mutex_unlock(&translit_lock);
+	return CUSTOS_OK;
+}
+
 int custos_name_latin(char *out, size_t cap, size_t *outlen, int *abjad, const char *in, size_t len)
 {
 	char folded[3 * NAME_MAX_IN + 1], tch[3 * NAME_MAX_IN / 2];
@@ -212,7 +256,7 @@ int custos_name_latin(char *out, size_t cap, size_t *outlen, int *abjad, const c
 			*abjad = 1;
 		i += step;
 	}
-	return latin_icu(out, cap, outlen, in, len);
+	return latin_cached(out, cap, outlen, in, len);
 }
 
 /* --- word keys ------------------------------------------------------------------------------ */
