@@ -139,7 +139,7 @@ FUZZ_LIB_OBJ := $(SRV_SRC:%.c=build/fuzz/%.o) $(LIB_SRC:%.c=build/fuzz/%.o) buil
 build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(say) CC-FUZZ $<
-	$(Q)$(FUZZ_CC) $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	$(Q)$(FUZZ_CC) $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 build/fuzz/bin/%: fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(say) FUZZER $@
