@@ -7,7 +7,7 @@
 #   make bench      builds and runs the benchmarks under bench/
 
 CC      ?= cc
-PKGS    := sqlite3 jansson libcrypto libsodium libidn2 libmicrohttpd
+PKGS    := sqlite3 jansson libcrypto libsodium libidn2 libmicrohttpd icu-uc icu-i18n
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
            -Wformat=2 -Wvla -Wno-unused-parameter
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -143,7 +143,7 @@ FUZZ_LIB_OBJ := $(SRV_SRC:%.c=build/fuzz/%.o) $(LIB_SRC:%.c=build/fuzz/%.o) buil
 build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(say) CC-FUZZ $<
-	$(Q)$(FUZZ_CC) $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	$(Q)$(FUZZ_CC) $(CSTD) $(WARN) -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 build/fuzz/bin/%: fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(say) FUZZER $@

@@ -7,6 +7,7 @@
 #include "custos/error.h"
 #include "custos/registry.h"
 #include "custos/selector.h"
+#include "fuzz_screen.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,43 +29,9 @@ static const char *const reg_selectors[] = {
 static custos_registry *registry(void)
 {
 	static custos_registry *reg;
-	size_t n = sizeof(reg_selectors) / sizeof(reg_selectors[0]);
-	custos_party *ps;
-	if (reg)
-		return reg;
-	ps = calloc(n, sizeof(*ps));
-	if (!ps)
-		abort();
-	for (size_t i = 0; i < n; i++) {
-		char id[16];
-		snprintf(id, sizeof(id), "P-%02zu", i);
-		ps[i].id = strdup(id);
-		ps[i].selectors = calloc(1, sizeof(custos_selector));
-		if (!ps[i].id || !ps[i].selectors ||
-		    custos_selector_parse(&ps[i].selectors[0], reg_selectors[i], strlen(reg_selectors[i])))
-			abort();
-		ps[i].nselectors = 1;
-		ps[i].valid_from = CUSTOS_DATE_NONE;
-		ps[i].valid_to = CUSTOS_DATE_NONE;
-	}
-	if (custos_registry_new(&reg, ps, n))
-		abort();
+	if (!reg)
+		reg = fuzz_registry(reg_selectors, sizeof(reg_selectors) / sizeof(reg_selectors[0]));
 	return reg;
-}
-
-static void count_fn(void *ctx, size_t party, size_t sel)
-{
-	(void)party;
-	(void)sel;
-	(*(size_t *)ctx)++;
-}
-
-static void count_batch_fn(void *ctx, size_t q, size_t party, size_t sel)
-{
-	(void)q;
-	(void)party;
-	(void)sel;
-	(*(size_t *)ctx)++;
 }
 
 /*
@@ -113,16 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strcmp(copy.text, s.text) || strcmp(copy.key, s.key) || copy.kind != s.kind || copy.hash != s.hash ||
 	    copy.keylen != s.keylen)
 		fail("copy differs", s.text, copy.text);
-	{
-		size_t single = 0, batched = 0;
-		custos_selector two[2];
-		two[0] = s;
-		two[1] = copy;
-		custos_registry_match(registry(), &s, count_fn, &single);
-		custos_registry_match_batch(registry(), two, 2, count_batch_fn, &batched);
-		if (batched != 2 * single)
-			fail("batched screening differs from one at a time", s.text, NULL);
-	}
+	if (!fuzz_batch_agrees(registry(), &s, &copy))
+		fail("batched screening differs from one at a time", s.text, NULL);
 	custos_selector_dispose(&copy);
 	custos_selector_dispose(&again);
 	custos_selector_dispose(&s);

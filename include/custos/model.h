@@ -162,6 +162,9 @@ typedef struct custos_party {
 	char *waiver; /* may be NULL: reference of an express waiver */
 	custos_selector *selectors;
 	size_t nselectors;
+	char **aliases; /* other spellings of name (may be NULL when naliases is 0) */
+	size_t naliases;
+	char born[11]; /* date of birth "YYYY-MM-DD", or "" */
 } custos_party;
 
 void custos_party_dispose(custos_party *p);
@@ -171,6 +174,7 @@ typedef struct custos_person {
 	char *name; /* may be NULL */
 	char nationality[3];
 	char refugee_in[3];
+	char born[11]; /* date of birth "YYYY-MM-DD", or "": a name hit needs it to agree with the registry's */
 } custos_person;
 
 /* A measure as filed (DESIGN.md §4). Strings are owned and may be NULL. */

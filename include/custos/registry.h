@@ -46,12 +46,51 @@ const custos_party *custos_registry_find(const custos_registry *reg, const char 
 /* "sha256:<hex>" over the canonical lines of every party, sorted by id. */
 const char *custos_registry_hash(const custos_registry *reg);
 
-/* One hit of a look-up: a party and which of its selectors matched. */
+/*
+ * When a name hits (docs/NAMES.md): at least min_words significant words
+ * shared, a score (100 * 2 * shared / all words of both names) of at least
+ * min_score, and the dates of birth equal when both sides give one. The
+ * rule set sets them (`name_match min_words 2 min_score 75`);
+ * custos_registry_new starts from those values.
+ */
+typedef struct custos_name_policy {
+	unsigned min_words;
+	unsigned min_score;
+} custos_name_policy;
+
+/* The policy of a rule set that states none. */
+#define CUSTOS_NAME_MIN_WORDS 2
+#define CUSTOS_NAME_MIN_SCORE 75
+
+/* Sets the name policy; call it before the registry is shared between threads. */
+void custos_registry_set_name_policy(custos_registry *reg, const custos_name_policy *policy);
+const custos_name_policy *custos_registry_name_policy(const custos_registry *reg);
+
+/*
+ * One hit of a look-up: a party and which of its selectors matched. A
+ * name hit also says how: the score and the word keys the two names share
+ * ("mahtar ablaSav"); other hits leave score 0 and name_key empty.
+ */
 typedef struct custos_hit {
 	const custos_party *party;
 	const custos_selector *matched;
 	custos_status status;
+	unsigned score;
+	char name_key[96];
 } custos_hit;
+
+/*
+ * Why a name does or does not hit each registry name that shares at least
+ * one word with it: fn gets the party, its name (a selector, as in hits),
+ * the words shared, the score, the shared keys, and NULL for a hit or the
+ * reason it is not one ("1 word shared, 2 needed", "score 67 below 75",
+ * "born 1963-05-16, the query says 1970-01-01"). A linear walk over every
+ * registry name: for --explain, not for streams.
+ */
+typedef void (*custos_name_explain_fn)(void *ctx, const custos_party *party, const custos_selector *name,
+				       unsigned shared, unsigned score, const char *keys, const char *why);
+int custos_registry_explain_name(const custos_registry *reg, const custos_selector *sel, custos_name_explain_fn fn,
+				 void *ctx);
 
 /*
  * Every party that `sel` touches and whose accreditation (extended by
@@ -110,6 +149,15 @@ int custos_registry_export(custos_store *st, char **out, size_t *len);
  * each ending in "\n"): the registry_hash of DESIGN.md §4.
  */
 int custos_registry_store_hash(custos_store *st, char out[72]);
+
+/*
+ * Names of the parties `ids` that hit a name of another party (a spelling
+ * the screen cannot tell apart): a JSON array
+ * [{"id","name","other","other_name","shared","score"}] in *out (malloc'd),
+ * or NULL when there is none. An import records them in its event
+ * ("name_collisions", present only when there are some).
+ */
+int custos_registry_name_collisions(char **out, const custos_registry *reg, const char *const *ids, size_t n);
 
 /* Decodes every stored party and builds the in-memory registry. */
 int custos_registry_load(custos_store *st, custos_registry **out);

@@ -16,13 +16,25 @@
  * JSON_PRESERVE_ORDER gives the same bytes every time.
  */
 
-/* One hit: {"party", "category", "name", "matched", "status"}. */
+/*
+ * One hit: {"party", "category", "name", "matched", "status"}, and for a
+ * name, "name_match": {"registry" (the registry's spelling), "shared" (the
+ * word keys both names have), "score"}.
+ */
 json_t *custos_report_hit(const custos_hit *h);
+
+/*
+ * Why name selector sel hits or does not hit each registry name sharing a
+ * word with it: [{"party", "registry", "shared", "words", "score", "hit",
+ * "why"}] ("why" only when it does not hit). An empty array for a name
+ * sharing nothing, NULL for another kind of selector or out of memory.
+ */
+json_t *custos_report_explain_name(const custos_registry *reg, const custos_selector *sel);
 
 /*
  * The hits of one string screened on `day` (grace days after valid_to
  * included): an array, empty when nothing is hit or the string is not a
- * selector.
+ * selector. A name hit's "name_match" also gives the "query" spelling.
  */
 json_t *custos_report_screen_one(const custos_registry *reg, const char *s, size_t len, custos_date day, int grace);
 

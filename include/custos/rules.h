@@ -42,6 +42,12 @@ const char *custos_rules_id(const custos_ruleset *rs, size_t i);
 /* Days after valid_to during which a party is still protected ("grace"). */
 int custos_rules_grace_days(const custos_ruleset *rs);
 
+/*
+ * When a name hits: `name_match min_words N min_score S` of the rule set
+ * (docs/NAMES.md), or 2 and 75 for a rule set that does not say.
+ */
+void custos_rules_name_policy(const custos_ruleset *rs, unsigned *min_words, unsigned *min_score);
+
 /* One finding: a rule that fired, on the measure or on one subject. */
 typedef struct custos_finding {
 	const char *rule;    /* rule id (owned by the rule set) */

@@ -47,6 +47,7 @@ typedef struct custos_selector {
 	uint8_t is_v4;
 	uint32_t keylen; /* strlen(key), when hash is set */
 	uint64_t hash;	 /* index hash of the match key; 0: not computed */
+	struct custos_name_words *names; /* name: its words' key hashes (screen/screen.h); owned, NULL for others */
 } custos_selector;
 
 /*

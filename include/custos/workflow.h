@@ -58,6 +58,12 @@ int custos_workflow_rules_load(custos_store *st, const custos_ruleset *rs, const
 int custos_workflow_rules_current(custos_store *st, custos_ruleset **out);
 
 /*
+ * Gives a registry the name thresholds of a rule set (its name_match line);
+ * call it before the registry is shared between threads.
+ */
+void custos_workflow_name_policy(custos_registry *reg, const custos_ruleset *rs);
+
+/*
  * Whether a registry import or a rule set was put in force at or after
  * event `from`, so that what was decided against the rules and registry read
  * when the log held `from` events is out of date: 1, 0, or a negative error.

@@ -58,6 +58,24 @@ static int stream_line(const custos_registry *reg, const char *line, size_t len,
 	return CLI_OK;
 }
 
+/*
+ * --explain: each name's result gets "explain", why it hits or does not
+ * hit each registry name that shares a word with it.
+ */
+static void explain_names(const custos_registry *reg, json_t *results, char **sels, int nsel)
+{
+	for (int i = 0; i < nsel; i++) {
+		custos_selector sel;
+		json_t *e;
+		if (custos_selector_parse(&sel, sels[i], strlen(sels[i])))
+			continue;
+		e = custos_report_explain_name(reg, &sel);
+		if (e)
+			json_object_set_new(json_array_get(results, (size_t)i), "explain", e);
+		custos_selector_dispose(&sel);
+	}
+}
+
 static int screen_stream(const custos_registry *reg, custos_date day, int grace, int redact)
 {
 	char *line = NULL;
@@ -85,7 +103,7 @@ static int screen_stream(const custos_registry *reg, custos_date day, int grace,
 int cmd_screen(cli_ctx *ctx, int argc, char **argv)
 {
 	custos_date day = custos_date_today();
-	int stream = 0, redact = 0, nsel = 0, status = CLI_OK, grace = 0, rc;
+	int stream = 0, redact = 0, explain = 0, nsel = 0, status = CLI_OK, grace = 0, rc;
 	char **sels = calloc((size_t)argc + 1, sizeof(*sels));
 	custos_store *st = NULL;
 	custos_registry *reg = NULL;
@@ -103,6 +121,8 @@ int cmd_screen(cli_ctx *ctx, int argc, char **argv)
 			stream = 1;
 		} else if (strcmp(argv[i], "--redact") == 0) {
 			redact = 1;
+		} else if (strcmp(argv[i], "--explain") == 0) {
+			explain = 1;
 		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
 			free(sels);
 			return cli_usage(ctx, "screen: unknown option '%s'", argv[i]);
@@ -112,7 +132,7 @@ int cmd_screen(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (stream == (nsel > 0)) {
 		free(sels);
-		return cli_usage(ctx, "usage: screen [--date D] SELECTOR... | screen --stream [--date D] [--redact]");
+		return cli_usage(ctx, "usage: screen [--date D] [--explain] SELECTOR... | screen --stream [--date D] [--redact]");
 	}
 	/* Parse every selector before touching the store: one bad selector fails the command. */
 	for (int i = 0; i < nsel; i++) {
@@ -132,11 +152,14 @@ int cmd_screen(cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	grace = custos_rules_grace_days(rs);
+	custos_workflow_name_policy(reg, rs);
 	if (stream) {
 		status = screen_stream(reg, day, grace, redact);
 	} else {
 		json_t *root = custos_report_screen(reg, (const char *const *)sels, (size_t)nsel, day, grace);
 		char *s;
+		if (explain)
+			explain_names(reg, json_object_get(root, "results"), sels, nsel);
 		s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (s)
 			puts(s);

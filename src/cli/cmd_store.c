@@ -30,11 +30,31 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* The name_collisions the first registry.import event at or after `from` recorded, as JSON text; NULL if none. */
+static char *import_collisions(custos_store *st, int64_t from)
+{
+	custos_store_event e;
+	int64_t index;
+	json_t *payload, *c;
+	char *out = NULL;
+	if (from < 0 || custos_store_event_find(st, from, "registry.import", &index) ||
+	    custos_store_event_get(st, index, &e))
+		return NULL;
+	payload = e.payload ? json_loads(e.payload, 0, NULL) : NULL;
+	c = json_object_get(payload, "name_collisions");
+	if (json_is_array(c))
+		out = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(payload);
+	custos_store_event_dispose(&e);
+	return out;
+}
+
 int cmd_registry_import(cli_ctx *ctx, int argc, char **argv)
 {
 	custos_store *st;
-	char *text, *report = NULL;
+	char *text, *report = NULL, *collisions = NULL;
 	size_t len, count = 0;
+	int64_t before;
 	int rc;
 	if (argc != 1)
 		return cli_usage(ctx, "usage: registry import FILE");
@@ -44,13 +64,22 @@ int cmd_registry_import(cli_ctx *ctx, int argc, char **argv)
 		free(text);
 		return CLI_REFUSED;
 	}
+	before = custos_store_event_count(st);
 	rc = custos_registry_import_rescreen(st, text, len, strcmp(argv[0], "-") == 0 ? "standard input" : argv[0],
 					     ctx->actor, &count, &report);
+	if (!rc)
+		collisions = import_collisions(st, before);
 	custos_store_close(st);
 	free(text);
 	if (rc)
 		return cli_fail(rc, "registry import");
-	printf("{\"imported\":%zu}\n", count);
+	if (collisions) {
+		/* names of the file that another party's name hits: said with the count, as the log recorded them */
+		printf("{\"imported\":%zu,\"name_collisions\":%s}\n", count, collisions);
+		free(collisions);
+	} else {
+		printf("{\"imported\":%zu}\n", count);
+	}
 	/* measures the new registry suspended, one JSON line each (stdout: they are part of the result) */
 	fputs(report, stdout);
 	free(report);

@@ -37,7 +37,8 @@ static void test_full_measure(void **state)
 	(void)state;
 	decode_ok(&m, "{\"kind\":\"mla_request\",\"framework\":\"criminal\",\"requested_by\":\"fps_justice\","
 		      "\"requesting_state\":\"KZ\",\"targets\":[\"EmailAddress:A@B.example\",\"ip:192.0.2.7/24\"],"
-		      "\"persons\":[{\"name\":\"Aigerim Exempla\",\"nationality\":\"KZ\",\"refugee_in\":\"BE\"}],"
+		      "\"persons\":[{\"name\":\"Aigerim Exempla\",\"nationality\":\"KZ\",\"refugee_in\":\"BE\","
+		      "\"born\":\"1985-03-02\"}],"
 		      "\"offence\":\"fraud\",\"political_offence\":false,\"grounds\":\"g\",\"reciprocity\":true,"
 		      "\"treaty\":null,\"requested_measure\":\"interception\"," PERIOD "}");
 	assert_int_equal(m.kind, CUSTOS_KIND_MLA_REQUEST);
@@ -48,6 +49,7 @@ static void test_full_measure(void **state)
 	assert_string_equal(m.targets[1].text, "ip:192.0.2.0/24");
 	assert_int_equal(m.npersons, 1);
 	assert_string_equal(m.persons[0].refugee_in, "BE");
+	assert_string_equal(m.persons[0].born, "1985-03-02");
 	assert_true(m.reciprocity);
 	assert_false(m.political_offence);
 	assert_null(m.treaty);
@@ -104,6 +106,9 @@ static void test_rejections(void **state)
 	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":[\"tel:+3212\"],"
 		   "\"persons\":[{\"nationality\":\"Kazakh\"}]," PERIOD "}",
 		   "persons[0].nationality");
+	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":[\"tel:+3212\"],"
+		   "\"persons\":[{\"name\":\"x y\",\"born\":\"1985-02-30\"}]," PERIOD "}",
+		   "persons[0].born: expected a date YYYY-MM-DD");
 	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":[\"tel:+3212\"]}",
 		   "period: required");
 	decode_err("{\"kind\":\"search\",\"framework\":\"criminal\",\"requested_by\":\"p\",\"targets\":[\"tel:+3212\"],"

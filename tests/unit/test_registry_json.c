@@ -116,6 +116,35 @@ static void test_encode_canonical(void **state)
 	free(c);
 }
 
+/* aliases and born: written only when given, after every other key, and read back byte for byte. */
+static void test_aliases_born(void **state)
+{
+	static const char line[] =
+		"{\"id\":\"R-1\",\"category\":\"refugee\",\"name\":\"Moukhtar Abliazov\",\"sending_state\":null,"
+		"\"nationality\":\"KZ\",\"permanent_resident\":true,\"valid_from\":null,\"valid_to\":null,"
+		"\"mission\":null,\"country_of_origin\":\"KZ\",\"waiver\":null,\"selectors\":[],"
+		"\"aliases\":[\"\xd0\x9c\xd1\x83\xd1\x85\xd1\x82\xd0\xb0\xd1\x80 \xd0\x90\xd0\xb1\xd0\xbb\xd1\x8f\xd0\xb7\xd0\xbe\xd0\xb2\","
+		"\"Mukhtar Ablyazov\"],\"born\":\"1963-05-16\"}";
+	char *out;
+	(void)state;
+	out = canon(line);
+	assert_string_equal(out, line);
+	free(out);
+	/* an empty list of aliases is no aliases: the line is as it was before aliases existed */
+	out = canon("{\"id\":\"R-2\",\"category\":\"refugee\",\"aliases\":[]}");
+	assert_null(strstr(out, "aliases"));
+	assert_null(strstr(out, "born"));
+	free(out);
+	expect_error("{\"id\":\"R-3\",\"category\":\"refugee\",\"aliases\":\"x\"}", CUSTOS_EINVALID,
+		     "aliases: expected an array of strings");
+	expect_error("{\"id\":\"R-3\",\"category\":\"refugee\",\"aliases\":[\"A  B\"]}", CUSTOS_EINVALID,
+		     "aliases[0]: write the name with single spaces");
+	expect_error("{\"id\":\"R-3\",\"category\":\"refugee\",\"aliases\":[\"---\"]}", CUSTOS_EINVALID,
+		     "aliases[0]: name:---: the name has no letters to match");
+	expect_error("{\"id\":\"R-3\",\"category\":\"refugee\",\"born\":\"1963-5-16\"}", CUSTOS_EINVALID,
+		     "born: '1963-5-16' is not a date");
+}
+
 static void test_decode_errors(void **state)
 {
 	expect_error("{\"id\":\"P\",\"category\":\"mep\",\"colour\":\"red\"}", CUSTOS_EINVALID, "unknown field 'colour'");
@@ -439,7 +468,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decode_example),	  cmocka_unit_test(test_encode_canonical),
-		cmocka_unit_test(test_decode_errors),	  cmocka_unit_test(test_decode_limit),
+		cmocka_unit_test(test_aliases_born), cmocka_unit_test(test_decode_errors),	  cmocka_unit_test(test_decode_limit),
 		cmocka_unit_test(test_import_export),	  cmocka_unit_test(test_import_all_or_nothing),
 		cmocka_unit_test(test_import_rollback),	  cmocka_unit_test(test_import_empty),
 		cmocka_unit_test(test_load),

@@ -56,10 +56,12 @@ static const struct good goods[] = {
 	 CUSTOS_SEL_NAME,
 	 "name:\xc5\x81ukasz \xc5\x92uvre \xc3\x9e\xc3\xb3r Stra\xc3\x9f" "e \xc3\x86sa \xc3\x98ster \xc4\x90or\xc4\x91" "e",
 	 "lukasz oeuvre thor strasse aesa oster dorde"},
-	{"name:O'Brien J.R.", CUSTOS_SEL_NAME, "name:O'Brien J.R.", "o brien j r"},
-	{"name:O\xe2\x80\x99" "Brien", CUSTOS_SEL_NAME, "name:O\xe2\x80\x99" "Brien", "o brien"},
-	{"name:\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd", CUSTOS_SEL_NAME, "name:\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd",
-	 "\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd"},
+	{"name:O'Brien J.R.", CUSTOS_SEL_NAME, "name:O'Brien J.R.", "obrien j r"},
+	{"name:O\xe2\x80\x99" "Brien", CUSTOS_SEL_NAME, "name:O\xe2\x80\x99" "Brien", "obrien"},
+	{"name:\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd", CUSTOS_SEL_NAME, "name:\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd", "ivan"},
+	{"name:\xd9\x85\xd8\xad\xd9\x85\xd8\xaf", CUSTOS_SEL_NAME, "name:\xd9\x85\xd8\xad\xd9\x85\xd8\xaf", "^mhmd"},
+	{"name:Ivan Petrov ;born=1970-01-31", CUSTOS_SEL_NAME, "name:Ivan Petrov;born=1970-01-31",
+	 "ivan petrov;born=1970-01-31"},
 	{"address:Rue de la Loi 16, 1000 Brussels", CUSTOS_SEL_ADDRESS, "address:Rue de la Loi 16, 1000 Brussels",
 	 "rue de la loi 16 1000 brussels"},
 	{"address:  Rue  de la Loi 16 ,1000   BRUXELLES", CUSTOS_SEL_ADDRESS, "address:Rue de la Loi 16 ,1000 BRUXELLES",
@@ -157,7 +159,8 @@ static const struct bad bads[] = {
 	{"imsi:20601123456789x", "imsi:20601123456789x: invalid character 'x' in IMSI"},
 	{"imei:490154203237519", "imei:490154203237519: IMEI check digit 9 is wrong (expected 8)"},
 	{"imei:4901542032375", "imei:4901542032375: an IMEI has 15 digits (or 14 without the check digit), not 13"},
-	{"name:---", "name:---: the name has nothing to match (only punctuation)"},
+	{"name:---", "name:---: the name has no letters to match"},
+	{"name:Ivan;born=1970-02-31", "name:Ivan;born=1970-02-31: born=1970-02-31 is not a date YYYY-MM-DD"},
 	{"name:ab\xc3(", "name:ab\\xc3(: invalid UTF-8 at byte 2 of the name"},
 	{"name:a\x01" "b", "name:a\\x01b: control character in the name"},
 	{"address:\xc0\xaf", "address:\\xc0\\xaf: invalid UTF-8 at byte 0 of the address"},
@@ -279,7 +282,6 @@ static void test_name_fold(void **state)
 		{"name:Jos\xc3\xa9 Mar\xc3\xad" "a Garc\xc3\xad" "a", "name:JOSE MARIA GARCIA"},
 		{"name:Fran\xc3\xa7ois-Xavier", "name:francois xavier"},
 		{"name:Ahmed  Ould\tMohamed", "name:ahmed ould mohamed"},
-		{"name:\xc5\xa0" "ef\xc4\x8d" "ovi\xc4\x87", "name:Sefcovic"},
 		{"address:Rue de la Loi, 16", "address:rue de la loi 16"},
 	};
 	(void)state;
@@ -293,9 +295,9 @@ static void test_name_fold(void **state)
 	}
 	{
 		custos_selector a;
-		/* In names a comma is kept; in addresses it separates. */
+		/* A name's key is its Latin words: punctuation separates them. */
 		assert_int_equal(custos_selector_parse(&a, "name:Smith, John", 16), CUSTOS_OK);
-		assert_string_equal(a.key, "smith, john");
+		assert_string_equal(a.key, "smith john");
 		custos_selector_dispose(&a);
 	}
 }

@@ -129,7 +129,21 @@ static int decode_targets(custos_measure *m, json_t *root)
 	return 0;
 }
 
-static const char *const person_fields[] = {"name", "nationality", "refugee_in", NULL};
+static const char *const person_fields[] = {"name", "nationality", "refugee_in", "born", NULL};
+
+/* A person's date of birth: a date YYYY-MM-DD, or absent or null. */
+static int get_born(char out[11], json_t *obj, const char *where)
+{
+	json_t *v = json_object_get(obj, "born");
+	custos_date d;
+	out[0] = '\0';
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || custos_date_parse(&d, json_string_value(v)))
+		return custos_error_set(CUSTOS_EINVALID, "%sborn: expected a date YYYY-MM-DD", where);
+	custos_date_format(out, d);
+	return 0;
+}
 
 static int decode_persons(custos_measure *m, json_t *root)
 {
@@ -168,7 +182,7 @@ static int decode_persons(custos_measure *m, json_t *root)
 			custos_selector_dispose(&probe);
 		}
 		if ((rc = get_country(p->nationality, v, "nationality", where)) ||
-		    (rc = get_country(p->refugee_in, v, "refugee_in", where)))
+		    (rc = get_country(p->refugee_in, v, "refugee_in", where)) || (rc = get_born(p->born, v, where)))
 			return rc;
 	}
 	return 0;
@@ -322,6 +336,8 @@ int custos_measure_encode(char **out, const custos_measure *m)
 		json_object_set_new(p, "name", str_or_null(m->persons[i].name));
 		json_object_set_new(p, "nationality", country_or_null(m->persons[i].nationality));
 		json_object_set_new(p, "refugee_in", country_or_null(m->persons[i].refugee_in));
+		if (m->persons[i].born[0]) /* only when given: measures without it encode as before */
+			json_object_set_new(p, "born", json_string(m->persons[i].born));
 		json_array_append_new(persons, p);
 	}
 	custos_date_format(from, m->from);

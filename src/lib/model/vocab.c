@@ -77,6 +77,9 @@ void custos_party_dispose(custos_party *p)
 	for (size_t i = 0; i < p->nselectors; i++)
 		custos_selector_dispose(&p->selectors[i]);
 	free(p->selectors);
+	for (size_t i = 0; i < p->naliases; i++)
+		free(p->aliases[i]);
+	free(p->aliases);
 	memset(p, 0, sizeof(*p));
 }
 

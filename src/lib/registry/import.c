@@ -183,8 +183,27 @@ int custos_registry_store_hash(custos_store *st, char out[72])
 	return 0;
 }
 
+/* The collisions of the imported names with other parties' in the registry as stored now (NULL: none). */
+static int import_collisions(char **out, custos_store *st, const import_entry *entries, size_t n)
+{
+	custos_registry *reg = NULL;
+	const char **ids = malloc((n ? n : 1) * sizeof(*ids));
+	int rc;
+	*out = NULL;
+	if (!ids)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		ids[i] = entries[i].party.id;
+	if (!(rc = custos_registry_load(st, &reg)))
+		rc = custos_registry_name_collisions(out, reg, ids, n);
+	custos_registry_free(reg);
+	free(ids);
+	return rc;
+}
+
 /* The payload of the "registry.import" event. */
-static int import_payload(char **out, const char *source, const import_entry *entries, size_t n, const char *hash)
+static int import_payload(char **out, const char *source, const import_entry *entries, size_t n, const char *hash,
+			  const char *collisions)
 {
 	json_t *obj = json_object(), *ids = json_array();
 	int rc = 0;
@@ -197,6 +216,8 @@ static int import_payload(char **out, const char *source, const import_entry *en
 	if (json_object_set_new(obj, "source", json_string(source)) ||
 	    json_object_set_new(obj, "count", json_integer((json_int_t)n)) || json_object_set(obj, "ids", ids) ||
 	    json_object_set_new(obj, "registry_hash", json_string(hash)))
+		goto nomem;
+	if (collisions && json_object_set_new(obj, "name_collisions", json_loads(collisions, 0, NULL)))
 		goto nomem;
 	if (!(*out = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)))
 		goto nomem;
@@ -214,7 +235,7 @@ int custos_registry_import(custos_store *st, const char *text, size_t len, const
 {
 	import_entry *entries = NULL;
 	const char *source = source_name ? source_name : "<input>";
-	char hash[72], *payload = NULL;
+	char hash[72], *payload = NULL, *collisions = NULL;
 	size_t n = 0;
 	int rc, began = 0;
 
@@ -236,7 +257,8 @@ int custos_registry_import(custos_store *st, const char *text, size_t len, const
 	for (size_t i = 0; i < n; i++)
 		if ((rc = custos_store_party_put(st, entries[i].party.id, entries[i].canonical)))
 			goto out;
-	if ((rc = custos_registry_store_hash(st, hash)) || (rc = import_payload(&payload, source, entries, n, hash)) ||
+	if ((rc = custos_registry_store_hash(st, hash)) || (rc = import_collisions(&collisions, st, entries, n)) ||
+	    (rc = import_payload(&payload, source, entries, n, hash, collisions)) ||
 	    (rc = custos_store_event_append(st, "registry.import", actor, NULL, payload, NULL)))
 		goto out;
 	if (began)
@@ -248,6 +270,7 @@ out:
 	if (began)
 		custos_store_abort(st, rc);
 	free(payload);
+	free(collisions);
 	entries_free(entries, n);
 	return rc;
 }

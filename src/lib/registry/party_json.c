@@ -11,6 +11,7 @@
 static const char *const party_fields[] = {
 	"id",	    "category", "name",	   "sending_state",	"nationality", "permanent_resident",
 	"valid_from", "valid_to", "mission", "country_of_origin", "waiver",	   "selectors",
+	"aliases",    "born",
 };
 #define NFIELDS (sizeof(party_fields) / sizeof(party_fields[0]))
 
@@ -155,6 +156,68 @@ static int decode_selectors(custos_party *p, const json_t *v)
 	return 0;
 }
 
+/*
+ * aliases: other spellings of the party's name (an array of non-empty
+ * strings, each a valid name selector once "name:" is put before it). A
+ * spelling repeated exactly is dropped; an empty array is as good as none.
+ */
+static int decode_aliases(custos_party *p, const json_t *v)
+{
+	size_t n;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_array(v))
+		return wrong_type("aliases", "an array of strings", v);
+	n = json_array_size(v);
+	if (n == 0)
+		return 0;
+	if (n > 64)
+		return custos_error_set(CUSTOS_EINVALID, "aliases: at most 64 spellings, not %zu", n);
+	p->aliases = calloc(n, sizeof(*p->aliases));
+	if (!p->aliases)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_array_get(v, i);
+		char sel_text[CUSTOS_SELECTOR_MAX + 8];
+		custos_selector sel;
+		size_t len;
+		int rc, dup = 0;
+		if (!json_is_string(e))
+			return custos_error_set(CUSTOS_EINVALID, "aliases[%zu]: expected a string, got %s", i, json_kind(e));
+		len = json_string_length(e);
+		if (len == 0 || len > CUSTOS_SELECTOR_MAX - 5)
+			return custos_error_set(CUSTOS_EINVALID, "aliases[%zu]: must be 1 to %d bytes", i,
+						CUSTOS_SELECTOR_MAX - 5);
+		memcpy(sel_text, "name:", 5);
+		memcpy(sel_text + 5, json_string_value(e), len);
+		if ((rc = custos_selector_parse(&sel, sel_text, len + 5)))
+			return custos_error_prefix(rc, "aliases[%zu]", i);
+		dup = strcmp(sel.text + 5, json_string_value(e)) != 0;
+		custos_selector_dispose(&sel);
+		if (dup)
+			return custos_error_set(CUSTOS_EINVALID, "aliases[%zu]: write the name with single spaces and no "
+						"space at either end", i);
+		for (size_t j = 0; j < p->naliases && !dup; j++)
+			dup = strcmp(p->aliases[j], json_string_value(e)) == 0;
+		if (dup)
+			continue;
+		if (!(p->aliases[p->naliases] = custos_strndup(json_string_value(e), len)))
+			return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+		p->naliases++;
+	}
+	return 0;
+}
+
+static int decode_born(custos_party *p, const json_t *v)
+{
+	custos_date d;
+	int rc = decode_date(&d, "born", v);
+	if (rc || d == CUSTOS_DATE_NONE)
+		return rc;
+	custos_date_format(p->born, d);
+	return 0;
+}
+
 static int decode_fields(custos_party *p, json_t *obj)
 {
 	const char *key;
@@ -192,7 +255,8 @@ static int decode_fields(custos_party *p, json_t *obj)
 	if ((rc = decode_text(&p->mission, "mission", json_object_get(obj, "mission"))) ||
 	    (rc = decode_country(p->country_of_origin, "country_of_origin", json_object_get(obj, "country_of_origin"))) ||
 	    (rc = decode_text(&p->waiver, "waiver", json_object_get(obj, "waiver"))) ||
-	    (rc = decode_selectors(p, json_object_get(obj, "selectors"))))
+	    (rc = decode_selectors(p, json_object_get(obj, "selectors"))) ||
+	    (rc = decode_aliases(p, json_object_get(obj, "aliases"))) || (rc = decode_born(p, json_object_get(obj, "born"))))
 		return rc;
 	return 0;
 }
@@ -294,6 +358,19 @@ int custos_party_encode(char **out, const custos_party *p)
 	rc = put(obj, "selectors", sels);
 	sels = NULL; /* owned by obj now, even on failure */
 	if (rc)
+		goto out;
+	/* aliases and born are written only when given: every line of a registry without them stays as it was */
+	if (p->naliases) {
+		json_t *al = json_array();
+		for (size_t i = 0; al && i < p->naliases; i++)
+			if (json_array_append_new(al, json_string(p->aliases[i]))) {
+				json_decref(al);
+				al = NULL;
+			}
+		if ((rc = put(obj, "aliases", al)))
+			goto out;
+	}
+	if (p->born[0] && (rc = put(obj, "born", json_string(p->born))))
 		goto out;
 	*out = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!*out)

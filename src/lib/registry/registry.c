@@ -1,4 +1,5 @@
 /* registry.c — the in-memory registry: parties sorted by id, an index over their selectors, screening. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -49,6 +50,18 @@ typedef struct posting {
 	uint32_t party, sel;
 } posting;
 
+/*
+ * The postings of a name key also point at the registry name's word
+ * hashes, so a hit is checked in one load, and say how many words it has
+ * and whether it gives a date of birth, so that the common hit (two words
+ * against two, one reading each, no dates to compare) needs not even that.
+ */
+typedef struct name_posting {
+	uint32_t party;
+	uint32_t sel : 24, nwords : 4, born : 1;
+	const custos_name_words *w;
+} name_posting;
+
 typedef struct dom_item {
 	const char *rev; /* labels reversed, in rev_arena */
 	uint32_t len;
@@ -69,10 +82,26 @@ typedef struct ip_item {
 	uint32_t party, sel;
 } ip_item;
 
+/*
+ * Name keys live in the hash table under kinds of their own: pairs of word
+ * keys with vowels of names written in Latin (or any alphabet), pairs of
+ * consonant skeletons of every name (what a query written in Arabic
+ * script probes), and skeleton pairs of names written in an abjad (what a
+ * Latin query probes to find them). See names.c and docs/NAMES.md.
+ */
+enum { KIND_NAME_V = 16, KIND_NAME_S = 17, KIND_NAME_A = 18 };
+
+/* Words of a query whose pairs are probed (6 words: 15 pairs, times readings and kinds, fit one query's probes). */
+#define QUERY_NAME_WORDS 6
+
 struct custos_registry {
 	custos_party *parties;
 	size_t n;
 	custos_selector *idsel; /* party i's "party:ID", reported as selector nselectors */
+	custos_selector *xsel;	/* names from parties' name and aliases: party i's are xsel[xbase[i]..xbase[i+1]) */
+	uint32_t *xbase;	/* reported as selectors nselectors + 1 + k */
+	int has_abjad;		/* some registry name is written in an abjad */
+	custos_name_policy policy;
 	char hash[72];
 
 	slot *slots;
@@ -146,7 +175,51 @@ static void bloom_init(custos_registry *reg)
 static inline const custos_selector *party_sel(const custos_registry *reg, size_t party, size_t sel)
 {
 	const custos_party *p = &reg->parties[party];
-	return sel < p->nselectors ? &p->selectors[sel] : &reg->idsel[party];
+	if (sel < p->nselectors)
+		return &p->selectors[sel];
+	if (sel == p->nselectors)
+		return &reg->idsel[party];
+	return &reg->xsel[reg->xbase[party] + (sel - p->nselectors - 1)];
+}
+
+/* How many selectors party i has in the index: its own, its id, and the names from name and aliases. */
+static inline size_t party_nsel(const custos_registry *reg, size_t party)
+{
+	return reg->parties[party].nselectors + 1 + (reg->xbase[party + 1] - reg->xbase[party]);
+}
+
+/*
+ * A name selector's word hashes: those parsing computed, or computed into
+ * *tmp for a selector built by hand.
+ */
+static inline const custos_name_words *sel_words(const custos_selector *s, custos_name_words *tmp)
+{
+	if (s->names)
+		return s->names;
+	custos_name_words_of(tmp, s->key ? s->key : "");
+	return tmp;
+}
+
+/*
+ * The 16-byte index key of words i and j of a name, readings vi and vj,
+ * vowel keys (slot 0) or skeletons (slot 2): the two word hashes, smaller
+ * first, so that word order never matters.
+ */
+static inline void pair_key(uint64_t out[2], const custos_name_words *w, unsigned i, unsigned j, int vi, int vj,
+			    int base)
+{
+	uint64_t a = w->h[i][base + vi], b = w->h[j][base + vj];
+	out[0] = a < b ? a : b;
+	out[1] = a < b ? b : a;
+}
+
+/* The keys of a name selector as text (its key is the Latin form, '^' first when written in an abjad). */
+static void name_keys(custos_name_keys *k, const custos_selector *s)
+{
+	const char *key = s->key ? s->key : "", *semi;
+	int abjad = key[0] == '^';
+	semi = strchr(key, ';');
+	custos_name_keys_of(k, key + abjad, (semi ? (size_t)(semi - key) : strlen(key)) - (size_t)abjad, abjad);
 }
 
 /*
@@ -181,7 +254,9 @@ static void *big_calloc(size_t n, size_t size)
 
 typedef struct item {
 	uint64_t hash;
-	const unsigned char *key; /* string keys; IP keys are in ip */
+	const unsigned char *key; /* string keys; IP keys are in ip; name pair keys at koff of the pair buffer */
+	size_t koff;
+	const custos_name_words *w; /* name keys: the registry name's words */
 	uint32_t klen;
 	uint8_t kind, prefix;
 	uint8_t ip[16]; /* IP: the network, host bits cleared */
@@ -292,19 +367,71 @@ static unsigned count_labels(const char *d, size_t n)
 	return c;
 }
 
+/*
+ * The items of one name: every pair of its words, in every reading, as
+ * vowel keys (V) and skeletons (S) of a name in an alphabet, or skeletons
+ * (S and A) of a name in an abjad. The pair texts go to pairs.
+ */
+static int name_items(item **items, size_t *cap, size_t *k, custos_buf *pairs, const custos_selector *s, uint32_t party,
+		      uint32_t sel, int *abjad_seen)
+{
+	const custos_name_words *nw = s->names; /* prepare_names gave every registry name its words */
+	if (sel >= (1u << 24))
+		return custos_error_set(CUSTOS_ELIMIT, "party with more than %u selectors", (1u << 24) - 1);
+	if (nw->abjad)
+		*abjad_seen = 1;
+	for (unsigned i = 0; i < nw->n; i++)
+		for (unsigned j = i + 1; j < nw->n; j++)
+			for (int vi = 0; vi < nw->nvar[i]; vi++)
+				for (int vj = 0; vj < nw->nvar[j]; vj++)
+					for (int t = 0; t < 2; t++) {
+						unsigned kind = t == 0 ? (nw->abjad ? KIND_NAME_A : KIND_NAME_V) : KIND_NAME_S;
+						uint64_t buf[2];
+						size_t len = sizeof(buf);
+						item *it;
+						int rc;
+						if ((rc = custos_array_reserve(items, cap, *k, sizeof(**items), 1024)))
+							return rc;
+						it = &(*items)[(*k)++];
+						memset(it, 0, sizeof(*it));
+						it->kind = (uint8_t)kind;
+						it->w = nw;
+						it->party = party;
+						it->sel = sel;
+						it->koff = pairs->len;
+						it->klen = (uint32_t)len;
+						pair_key(buf, nw, i, j, vi, vj, kind == KIND_NAME_V ? 0 : 2);
+						it->hash = custos_key_hash(kind, buf, len);
+						if ((rc = custos_buf_append(pairs, buf, len)))
+							return rc;
+					}
+	return CUSTOS_OK;
+}
+
 static int build_table(custos_registry *reg, size_t nsel)
 {
-	size_t nitems = nsel + reg->n, k = 0, nkeys = 0, cap, arena_size = 0;
-	item *items = malloc((nitems ? nitems : 1) * sizeof(*items));
+	size_t nitems = nsel + reg->n, k = 0, nkeys = 0, cap, arena_size = 0, icap = nitems + 16, kept;
+	item *items = malloc(icap * sizeof(*items));
+	custos_buf pairs;
+	int rc = CUSTOS_OK;
+	custos_buf_init(&pairs, (size_t)1 << 36);
 	if (!items)
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
 	for (unsigned l = 0; l <= 128; l++)
 		custos_ip_mask(reg->ip_mask[l], l);
 	for (size_t i = 0; i < reg->n; i++) {
-		const custos_party *p = &reg->parties[i];
-		for (size_t j = 0; j <= p->nselectors; j++) {
+		size_t ns = party_nsel(reg, i);
+		for (size_t j = 0; j < ns; j++) {
 			const custos_selector *s = party_sel(reg, i, j);
-			item *it = &items[k++];
+			item *it;
+			if (s->kind == CUSTOS_SEL_NAME) {
+				if ((rc = name_items(&items, &icap, &k, &pairs, s, (uint32_t)i, (uint32_t)j, &reg->has_abjad)))
+					goto fail;
+				continue;
+			}
+			if ((rc = custos_array_reserve(&items, &icap, k, sizeof(*items), 1024)))
+				goto fail;
+			it = &items[k++];
 			memset(it, 0, sizeof(*it));
 			it->kind = (uint8_t)s->kind;
 			it->party = (uint32_t)i;
@@ -323,8 +450,8 @@ static int build_table(custos_registry *reg, size_t nsel)
 				const char *key = s->key ? s->key : "";
 				size_t len = strlen(key);
 				if (len > UINT16_MAX) {
-					free(items);
-					return custos_error_set(CUSTOS_ELIMIT, "selector key too long (%zu bytes)", len);
+					rc = custos_error_set(CUSTOS_ELIMIT, "selector key too long (%zu bytes)", len);
+					goto fail;
 				}
 				it->key = (const unsigned char *)key;
 				it->klen = (uint32_t)len;
@@ -332,29 +459,39 @@ static int build_table(custos_registry *reg, size_t nsel)
 			}
 		}
 	}
+	nitems = k;
+	for (size_t i = 0; i < nitems; i++)
+		if (items[i].kind >= KIND_NAME_V)
+			items[i].key = (const unsigned char *)pairs.ptr + items[i].koff;
 	qsort(items, nitems, sizeof(*items), item_cmp);
+	/* one posting per (key, party, selector): readings of a name can give the same pair twice */
+	for (size_t i = kept = 0; i < nitems; i++)
+		if (!(kept > 0 && same_key(&items[kept - 1], &items[i]) && items[kept - 1].party == items[i].party &&
+		      items[kept - 1].sel == items[i].sel))
+			items[kept++] = items[i];
+	nitems = kept;
 	for (size_t i = 0; i < nitems; i++) {
 		if (i == 0 || !same_key(&items[i - 1], &items[i])) {
 			nkeys++;
 			arena_size += sizeof(entry_hdr) + ((items[i].klen + 7) & ~(size_t)7);
 		}
-		arena_size += sizeof(posting);
+		arena_size += items[i].kind >= KIND_NAME_V ? sizeof(name_posting) : sizeof(posting);
 	}
 	for (cap = 16; cap < nkeys + nkeys / 2 + 1; cap <<= 1)
 		;
 	reg->slots = big_calloc(cap, sizeof(slot));
 	reg->arena = big_calloc(arena_size ? arena_size : 8, 1);
 	if (!reg->slots || !reg->arena) {
-		free(items);
-		return custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+		goto fail;
 	}
 	reg->mask = cap - 1;
 	for (cap = 1; cap < nkeys / 8 + 1; cap <<= 1)
 		;
 	reg->bloom = big_calloc(cap, sizeof(uint64_t));
 	if (!reg->bloom) {
-		free(items);
-		return custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory building the registry index");
+		goto fail;
 	}
 	reg->bloom_mask = cap - 1;
 	bloom_init(reg);
@@ -372,11 +509,23 @@ static int build_table(custos_registry *reg, size_t nsel)
 		memset(reg->arena + off + sizeof(h), 0, (items[i].klen + 7) & ~(size_t)7);
 		memcpy(reg->arena + off + sizeof(h), item_key(&items[i]), items[i].klen);
 		ps = (posting *)(void *)(reg->arena + off + sizeof(h) + ((items[i].klen + 7) & ~(size_t)7));
-		for (size_t t = i; t < j; t++) {
-			ps[t - i].party = items[t].party;
-			ps[t - i].sel = items[t].sel;
+		if (h.kind >= KIND_NAME_V) {
+			name_posting *nps = (name_posting *)(void *)ps;
+			for (size_t t = i; t < j; t++) {
+				nps[t - i].party = items[t].party;
+				nps[t - i].sel = items[t].sel & 0xFFFFFF;
+				nps[t - i].nwords = items[t].w->n < 15 ? items[t].w->n : 15;
+				nps[t - i].born = items[t].w->born[0] != '\0';
+				nps[t - i].w = items[t].w;
+			}
+			reg->arena_len = (size_t)((unsigned char *)(nps + (j - i)) - reg->arena);
+		} else {
+			for (size_t t = i; t < j; t++) {
+				ps[t - i].party = items[t].party;
+				ps[t - i].sel = items[t].sel;
+			}
+			reg->arena_len = (size_t)((unsigned char *)(ps + (j - i)) - reg->arena);
 		}
-		reg->arena_len = (size_t)((unsigned char *)(ps + (j - i)) - reg->arena);
 		for (pos = items[i].hash & reg->mask; reg->slots[pos].hash; pos = (pos + 1) & reg->mask)
 			;
 		reg->slots[pos].hash = items[i].hash;
@@ -384,8 +533,10 @@ static int build_table(custos_registry *reg, size_t nsel)
 		reg->slots[pos].off = off;
 		i = j;
 	}
+fail:
 	free(items);
-	return CUSTOS_OK;
+	custos_buf_dispose(&pairs);
+	return rc;
 }
 
 static int build_sorted(custos_registry *reg)
@@ -517,6 +668,11 @@ static void release(custos_registry *reg)
 		if (reg->idsel)
 			custos_selector_dispose(&reg->idsel[i]);
 	}
+	if (reg->xbase)
+		for (size_t i = 0; i < reg->xbase[reg->n]; i++)
+			custos_selector_dispose(&reg->xsel[i]);
+	free(reg->xsel);
+	free(reg->xbase);
 	free(reg->parties);
 	free(reg->idsel);
 	free(reg->slots);
@@ -527,6 +683,110 @@ static void release(custos_registry *reg)
 	free(reg->tel);
 	free(reg->ips);
 	free(reg);
+}
+
+/* Whether party p already has a name selector (or an earlier extra name, xsel[from..to)) with this key. */
+static int has_name(const custos_party *p, const custos_selector *xs, size_t from, size_t to, const char *key)
+{
+	for (size_t j = 0; j < p->nselectors; j++)
+		if (p->selectors[j].kind == CUSTOS_SEL_NAME && strcmp(p->selectors[j].key, key) == 0)
+			return 1;
+	for (size_t j = from; j < to; j++)
+		if (strcmp(xs[j].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether a party is a person (its name is a person's name), not a mission, a post or premises. */
+static int is_person(const custos_party *p)
+{
+	return p->category != CUSTOS_CAT_MISSION && p->category != CUSTOS_CAT_CONSULAR_POST &&
+	       p->category != CUSTOS_CAT_IO_PREMISES;
+}
+
+/*
+ * The names a person is found by beside its name: selectors: its name and
+ * its aliases, as registry-owned name selectors (a name that is not a
+ * valid name selector, say only punctuation, is not indexed). The name of
+ * a mission or premises is not a person's name ("Embassy of ...") and is
+ * not matched as one; give such a party name: selectors to be found by name.
+ */
+static int build_extra_names(custos_registry *reg)
+{
+	size_t total = 0, k = 0;
+	reg->xbase = calloc(reg->n + 1, sizeof(*reg->xbase));
+	if (!reg->xbase)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < reg->n; i++)
+		total += is_person(&reg->parties[i]) ? (reg->parties[i].name != NULL) + reg->parties[i].naliases : 0;
+	if (total >= UINT32_MAX)
+		return custos_error_set(CUSTOS_ELIMIT, "registry too large (%zu names)", total);
+	reg->xsel = calloc(total ? total : 1, sizeof(*reg->xsel));
+	if (!reg->xsel)
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < reg->n; i++) {
+		const custos_party *p = &reg->parties[i];
+		size_t first = k;
+		reg->xbase[i] = (uint32_t)k;
+		for (size_t a = 0; is_person(p) && a <= p->naliases; a++) {
+			const char *nm = a == 0 ? p->name : p->aliases[a - 1];
+			char text[CUSTOS_SELECTOR_MAX + 8];
+			int len;
+			if (!nm)
+				continue;
+			len = snprintf(text, sizeof(text), "name:%s", nm);
+			if (len < 0 || (size_t)len >= sizeof(text) ||
+			    custos_selector_parse(&reg->xsel[k], text, (size_t)len) != CUSTOS_OK)
+				continue;
+			if (has_name(p, reg->xsel, first, k, reg->xsel[k].key))
+				custos_selector_dispose(&reg->xsel[k]);
+			else
+				k++;
+		}
+	}
+	reg->xbase[reg->n] = (uint32_t)k;
+	custos_error_clear();
+	return CUSTOS_OK;
+}
+
+/*
+ * Every registry name gets its word hashes (a selector built by hand has
+ * none yet) and its party's date of birth, so a look-up reads both from
+ * the name alone.
+ */
+static int prepare_names(custos_registry *reg)
+{
+	for (size_t i = 0; i < reg->n; i++) {
+		custos_party *p = &reg->parties[i];
+		size_t ns = party_nsel(reg, i);
+		for (size_t j = 0; j < ns; j++) {
+			custos_selector *s = (custos_selector *)party_sel(reg, i, j);
+			if (s->kind != CUSTOS_SEL_NAME)
+				continue;
+			if (!s->names) {
+				custos_name_words w;
+				custos_name_words_of(&w, s->key ? s->key : "");
+				if (!(s->names = malloc(sizeof(w))))
+					return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+				memcpy(s->names, &w, sizeof(w));
+			}
+			if (p->born[0] && !s->names->born[0])
+				memcpy(s->names->born, p->born, 11);
+		}
+	}
+	return CUSTOS_OK;
+}
+
+void custos_registry_set_name_policy(custos_registry *reg, const custos_name_policy *policy)
+{
+	reg->policy = *policy;
+	if (reg->policy.min_words < 2)
+		reg->policy.min_words = 2; /* a first name or a surname alone is never a hit */
+}
+
+const custos_name_policy *custos_registry_name_policy(const custos_registry *reg)
+{
+	return &reg->policy;
 }
 
 int custos_registry_new(custos_registry **out, custos_party *parties, size_t n)
@@ -544,6 +804,8 @@ int custos_registry_new(custos_registry **out, custos_party *parties, size_t n)
 	}
 	reg->parties = parties;
 	reg->n = n;
+	reg->policy.min_words = CUSTOS_NAME_MIN_WORDS;
+	reg->policy.min_score = CUSTOS_NAME_MIN_SCORE;
 	if (n >= UINT32_MAX) {
 		rc = custos_error_set(CUSTOS_ELIMIT, "registry too large (%zu parties)", n);
 		goto fail;
@@ -585,6 +847,9 @@ int custos_registry_new(custos_registry **out, custos_party *parties, size_t n)
 		memcpy(s->text, "party:", 6);
 		memcpy(s->text + 6, parties[i].id, il + 1);
 	}
+	if ((rc = build_extra_names(reg)) || (rc = prepare_names(reg)))
+		goto fail;
+	nsel += reg->xbase[n];
 	if ((rc = build_table(reg, nsel)) || (rc = build_sorted(reg)) || (rc = compute_hash(reg)))
 		goto fail;
 	*out = reg;
@@ -667,6 +932,14 @@ typedef struct found {
 	uint32_t probe;
 } found;
 
+/* The word hashes of a query built by hand (no custos_selector.names), computed once for all its name probes. */
+typedef struct name_cache {
+	size_t query; /* absolute index; SIZE_MAX: none */
+	custos_name_words w;
+} name_cache;
+
+typedef uint64_t pair_text[2]; /* a name probe's key: two word hashes */
+
 typedef struct block {
 	const custos_registry *reg;
 	custos_match_batch_fn fn;
@@ -678,6 +951,9 @@ typedef struct block {
 	found *hit;
 	size_t np, nc, nh; /* probes, bloom candidates, slots found */
 	int eager;	   /* prefetch each probe's slot with its bloom word (a single look-up waits on both) */
+	const custos_selector *sels; /* the queries (query q of the block is sels[base + q]) */
+	pair_text *pairs;	     /* the key text of name probe i, when probe i is one */
+	name_cache *nc_cache;
 } block;
 
 #ifndef BLOCK_PROBES
@@ -838,6 +1114,34 @@ static __attribute__((noinline)) void scan_ip(block *b, uint32_t q, const uint64
 	}
 }
 
+/*
+ * A name's probes: every pair of its first QUERY_NAME_WORDS words in every
+ * reading, as vowel keys (and skeletons, if the registry holds names
+ * written in an abjad), or as skeletons when the query is written in one.
+ * A probe's prefix records its pair: words i and j, readings vi and vj.
+ */
+static void plan_name(block *b, uint32_t q, const custos_selector *s)
+{
+	custos_name_words tmp;
+	const custos_name_words *nw = sel_words(s, &tmp);
+	unsigned n = nw->n < QUERY_NAME_WORDS ? nw->n : QUERY_NAME_WORDS;
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = i + 1; j < n; j++)
+			for (int vi = 0; vi < nw->nvar[i]; vi++)
+				for (int vj = 0; vj < nw->nvar[j]; vj++)
+					for (int t = 0; t < 2; t++) {
+						unsigned kind = nw->abjad ? (t ? 0 : KIND_NAME_S)
+									  : (t ? (b->reg->has_abjad ? KIND_NAME_A : 0)
+									       : KIND_NAME_V);
+						uint64_t *key = b->pairs[b->np];
+						if (!kind)
+							continue;
+						pair_key(key, nw, i, j, vi, vj, kind == KIND_NAME_V ? 0 : 2);
+						add_probe(b, q, kind, i | j << 3 | (unsigned)vi << 6 | (unsigned)vj << 7, key,
+							  16, custos_key_hash(kind, key, 16));
+					}
+}
+
 /* Queues the probes of one query and runs its range scans. */
 static void plan(block *b, uint32_t q, const custos_selector *s)
 {
@@ -888,9 +1192,11 @@ static void plan(block *b, uint32_t q, const custos_selector *s)
 		}
 		break;
 	}
+	case CUSTOS_SEL_NAME:
+		plan_name(b, q, s);
+		break;
 	case CUSTOS_SEL_IMSI:
 	case CUSTOS_SEL_IMEI:
-	case CUSTOS_SEL_NAME:
 	case CUSTOS_SEL_ADDRESS:
 	case CUSTOS_SEL_PARTY:
 		add_probe(b, q, (unsigned)s->kind, 0, s->key, len, h);
@@ -920,7 +1226,7 @@ static inline int same_bytes(const unsigned char *a, const void *bv, size_t n)
 static inline int same_entry_key(const custos_registry *reg, const unsigned char *e, const entry_hdr *h,
 				 const probe *p)
 {
-	if (h->kind != p->kind || h->prefix != p->prefix || h->klen != p->klen)
+	if (h->kind != p->kind || h->klen != p->klen || (h->prefix != p->prefix && p->kind < KIND_NAME_V))
 		return 0;
 	if (p->kind == CUSTOS_SEL_IP) {
 		const uint64_t *m = reg->ip_mask[p->prefix];
@@ -996,6 +1302,61 @@ static void resolve(block *b)
 	b->nh = nh;
 }
 
+/*
+ * Whether query name q hits registry name r of party under the policy, as
+ * cmp says; why (a static string or one written into whybuf) when not.
+ */
+static const char *name_verdict(const custos_registry *reg, const custos_name_cmp *cmp, const char *qborn,
+				const char *rborn, char *whybuf, size_t cap)
+{
+	if (cmp->shared < reg->policy.min_words) {
+		snprintf(whybuf, cap, "%u word%s shared, %u needed", cmp->shared, cmp->shared == 1 ? "" : "s",
+			 reg->policy.min_words);
+		return whybuf;
+	}
+	if (cmp->score < reg->policy.min_score) {
+		snprintf(whybuf, cap, "score %u below %u", cmp->score, reg->policy.min_score);
+		return whybuf;
+	}
+	if (qborn[0] && rborn[0] && strcmp(qborn, rborn) != 0) {
+		snprintf(whybuf, cap, "born %s, the query says %s", rborn, qborn);
+		return whybuf;
+	}
+	return NULL;
+}
+
+/*
+ * Whether a name probe's posting is a hit, reported once: the names share
+ * enough words (name_verdict) and the probe is the pair of the first two
+ * words they share, in the first readings that agree, so a hit found
+ * through several pairs is reported by one.
+ */
+static int name_posting_hits(block *b, const probe *p, const name_posting *ps)
+{
+	const custos_registry *reg = b->reg;
+	size_t query = b->base + p->q;
+	const custos_selector *qs = &b->sels[query];
+	const custos_name_words *qw = qs->names;
+	custos_name_cmp cmp;
+	char why[96];
+	unsigned code;
+	if (!qw) {
+		if (b->nc_cache->query != query) {
+			custos_name_words_of(&b->nc_cache->w, qs->key ? qs->key : "");
+			b->nc_cache->query = query;
+		}
+		qw = &b->nc_cache->w;
+	}
+	if (qw->n == 2 && ps->nwords == 2 && qw->nvar[0] == 1 && qw->nvar[1] == 1 && !(qw->born[0] && ps->born))
+		/* the probe's pair is both names whole: shared 2, score 100, and this is the only probe */
+		return reg->policy.min_words <= 2 && p->prefix == (0 | 1 << 3);
+	custos_name_compare_words(&cmp, qw, ps->w);
+	if (cmp.shared < 2 || name_verdict(reg, &cmp, qw->born, ps->w->born, why, sizeof(why)))
+		return 0;
+	code = cmp.qword[0] | cmp.qword[1] << 3 | (unsigned)cmp.qvar[0] << 6 | (unsigned)cmp.qvar[1] << 7;
+	return p->prefix == code;
+}
+
 /* Deliver pass: compares keys with their entries (prefetched) and reports the postings; empties the block. */
 static void deliver(block *b)
 {
@@ -1003,6 +1364,13 @@ static void deliver(block *b)
 		const probe *p = &b->p[b->hit[k].probe];
 		uint32_t count;
 		const posting *ps = entry_match(b->reg, p, b->hit[k].pos, &count);
+		if (p->kind >= KIND_NAME_V) {
+			const name_posting *nps = (const name_posting *)(const void *)ps;
+			for (uint32_t t = 0; t < count; t++)
+				if (name_posting_hits(b, p, &nps[t]))
+					emit(b, p->q, nps[t].party, nps[t].sel);
+			continue;
+		}
 		for (uint32_t t = 0; t < count; t++)
 			emit(b, p->q, ps[t].party, ps[t].sel);
 	}
@@ -1033,10 +1401,13 @@ size_t custos_registry_match_batch(const custos_registry *reg, const custos_sele
 	probe probes[RING][BLOCK_CAP];
 	uint32_t cand[RING][BLOCK_CAP];
 	found hit[RING][BLOCK_CAP];
+	pair_text pairs[RING][BLOCK_CAP];
+	name_cache cache;
 	block ring[RING];
 	size_t matches = 0, k = 0, i = 0;
+	cache.query = SIZE_MAX;
 	for (unsigned r = 0; r < RING; r++) {
-		block b = {reg, fn, ctx, 0, 0, probes[r], cand[r], hit[r], 0, 0, 0, 0};
+		block b = {reg, fn, ctx, 0, 0, probes[r], cand[r], hit[r], 0, 0, 0, 0, sels, pairs[r], &cache};
 		ring[r] = b;
 	}
 	while (i < n) {
@@ -1074,8 +1445,11 @@ size_t custos_registry_match(const custos_registry *reg, const custos_selector *
 	probe probes[MAX_PROBES_PER_QUERY];
 	uint32_t cand[MAX_PROBES_PER_QUERY];
 	found hit[MAX_PROBES_PER_QUERY];
+	pair_text pairs[MAX_PROBES_PER_QUERY];
+	name_cache cache;
 	single_ctx s = {fn, ctx};
-	block b = {reg, single_adapter, &s, 0, 0, probes, cand, hit, 0, 0, 0, 1};
+	block b = {reg, single_adapter, &s, 0, 0, probes, cand, hit, 0, 0, 0, 1, sel, pairs, &cache};
+	cache.query = SIZE_MAX;
 	plan(&b, 0, sel);
 	filter(&b);
 	resolve(&b);
@@ -1140,6 +1514,128 @@ static int posting_cmp(const void *a, const void *b)
 	return x->sel < y->sel ? -1 : x->sel > y->sel;
 }
 
+/* The shared word keys of cmp as text ("mahtar ablaSav"), from the query's keys. */
+static void shared_keys(char *out, size_t cap, const custos_name_cmp *cmp, const custos_name_keys *qk)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (unsigned i = 0; i < cmp->shared; i++) {
+		const custos_name_word *w = &qk->w[cmp->qword[i]];
+		const char *k = cmp->skel ? w->skel[cmp->qvar[i]] : w->key[cmp->qvar[i]];
+		int n = snprintf(out + o, cap - o, "%s%s", i ? " " : "", k);
+		if (n < 0 || (size_t)n >= cap - o)
+			break;
+		o += (size_t)n;
+	}
+}
+
+/* Fills a name hit's score and shared keys. */
+static void name_detail(custos_hit *h, const custos_selector *q, const custos_selector *r)
+{
+	custos_name_keys qk, rk;
+	custos_name_cmp cmp;
+	name_keys(&qk, q);
+	name_keys(&rk, r);
+	custos_name_compare(&cmp, &qk, &rk);
+	h->score = cmp.score;
+	shared_keys(h->name_key, sizeof(h->name_key), &cmp, &qk);
+}
+
+int custos_registry_name_collisions(char **out, const custos_registry *reg, const char *const *ids, size_t n)
+{
+	custos_buf b;
+	size_t ncoll = 0;
+	int rc = CUSTOS_OK;
+	*out = NULL;
+	custos_buf_init(&b, (size_t)1 << 30);
+	for (size_t k = 0; k < n && !rc; k++) {
+		const custos_party *p = custos_registry_find(reg, ids[k]);
+		size_t i, ns;
+		if (!p)
+			continue;
+		i = (size_t)(p - reg->parties);
+		ns = party_nsel(reg, i);
+		for (size_t j = 0; j < ns && !rc; j++) {
+			const custos_selector *s = party_sel(reg, i, j);
+			custos_hit *hits = NULL;
+			size_t nh = 0;
+			if (s->kind != CUSTOS_SEL_NAME)
+				continue;
+			if ((rc = custos_registry_screen(&hits, &nh, reg, s, CUSTOS_DATE_NONE, CUSTOS_DATE_NONE, 0, 1)))
+				break;
+			for (size_t h = 0; h < nh && !rc; h++) {
+				if (hits[h].party == p)
+					continue;
+				rc = custos_buf_puts(&b, ncoll++ ? ",{\"id\":" : "[{\"id\":");
+				if (!rc)
+					rc = custos_buf_json_string(&b, p->id);
+				if (!rc)
+					rc = custos_buf_puts(&b, ",\"name\":");
+				if (!rc)
+					rc = custos_buf_json_string(&b, s->text + 5);
+				if (!rc)
+					rc = custos_buf_puts(&b, ",\"other\":");
+				if (!rc)
+					rc = custos_buf_json_string(&b, hits[h].party->id);
+				if (!rc)
+					rc = custos_buf_puts(&b, ",\"other_name\":");
+				if (!rc)
+					rc = custos_buf_json_string(&b, hits[h].matched->text + 5);
+				if (!rc)
+					rc = custos_buf_puts(&b, ",\"shared\":");
+				if (!rc)
+					rc = custos_buf_json_string(&b, hits[h].name_key);
+				if (!rc)
+					rc = custos_buf_printf(&b, ",\"score\":%u}", hits[h].score);
+			}
+			free(hits);
+		}
+	}
+	if (!rc && ncoll && !(rc = custos_buf_puts(&b, "]")) && !(*out = custos_buf_detach(&b)))
+		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	custos_buf_dispose(&b);
+	return rc;
+}
+
+int custos_registry_explain_name(const custos_registry *reg, const custos_selector *sel, custos_name_explain_fn fn,
+				 void *ctx)
+{
+	custos_name_keys qk, rk;
+	custos_name_words tmp;
+	const custos_name_words *qw;
+	if (sel->kind != CUSTOS_SEL_NAME)
+		return custos_error_set(CUSTOS_EINVALID, "%s: not a name", sel->text ? sel->text : "?");
+	qw = sel_words(sel, &tmp);
+	name_keys(&qk, sel);
+	for (size_t i = 0; i < reg->n; i++) {
+		size_t ns = party_nsel(reg, i);
+		for (size_t j = 0; j < ns; j++) {
+			const custos_selector *rs = party_sel(reg, i, j);
+			custos_name_cmp cmp;
+			char keys[96], why[96];
+			const char *verdict;
+			if (rs->kind != CUSTOS_SEL_NAME)
+				continue;
+			if (!custos_name_compare_words(&cmp, qw, rs->names))
+				continue;
+			verdict = name_verdict(reg, &cmp, qw->born, rs->names->born, why, sizeof(why));
+			{
+				custos_name_cmp text; /* the same comparison on the keys as text, to show them */
+				name_keys(&rk, rs);
+				custos_name_compare(&text, &qk, &rk);
+				shared_keys(keys, sizeof(keys), &text, &qk);
+			}
+			if (!verdict && cmp.qword[0] >= QUERY_NAME_WORDS) {
+				snprintf(why, sizeof(why), "the shared words come after the query's first %d",
+					 QUERY_NAME_WORDS);
+				verdict = why;
+			}
+			fn(ctx, &reg->parties[i], rs, cmp.shared, cmp.score, keys, verdict);
+		}
+	}
+	return CUSTOS_OK;
+}
+
 int custos_registry_screen(custos_hit **out, size_t *nout, const custos_registry *reg, const custos_selector *sel,
 			   custos_date from, custos_date to, int grace_days, int all)
 {
@@ -1170,9 +1666,12 @@ int custos_registry_screen(custos_hit **out, size_t *nout, const custos_registry
 		st = party_status(p, from, to, grace_days);
 		if (!all && st != CUSTOS_STATUS_ACTIVE && st != CUSTOS_STATUS_GRACE)
 			continue;
+		memset(&hits[nh], 0, sizeof(hits[nh]));
 		hits[nh].party = p;
 		hits[nh].matched = party_sel(reg, c.v[i].party, c.v[i].sel);
 		hits[nh].status = st;
+		if (sel->kind == CUSTOS_SEL_NAME && hits[nh].matched->kind == CUSTOS_SEL_NAME)
+			name_detail(&hits[nh], sel, hits[nh].matched);
 		nh++;
 	}
 	free(c.v);

@@ -17,7 +17,33 @@ json_t *custos_report_hit(const custos_hit *h)
 	json_object_set_new(o, "name", h->party->name ? json_string(h->party->name) : json_null());
 	json_object_set_new(o, "matched", json_string(h->matched->text));
 	json_object_set_new(o, "status", json_string(custos_status_name(h->status)));
+	if (h->matched->kind == CUSTOS_SEL_NAME && h->name_key[0])
+		json_object_set_new(o, "name_match",
+				    json_pack("{s:s,s:s,s:i}", "registry", h->matched->text + 5, "shared", h->name_key,
+					      "score", (int)h->score));
 	return o;
+}
+
+static void explain_one(void *ctx, const custos_party *party, const custos_selector *name, unsigned shared,
+			unsigned score, const char *keys, const char *why)
+{
+	json_t *e = json_pack("{s:s,s:s,s:s,s:i,s:i,s:b}", "party", party->id, "registry", name->text + 5, "shared",
+			      keys, "words", (int)shared, "score", (int)score, "hit", why == NULL);
+	if (e && why)
+		json_object_set_new(e, "why", json_string(why));
+	json_array_append_new(ctx, e);
+}
+
+json_t *custos_report_explain_name(const custos_registry *reg, const custos_selector *sel)
+{
+	json_t *arr;
+	if (sel->kind != CUSTOS_SEL_NAME || !(arr = json_array()))
+		return NULL;
+	if (custos_registry_explain_name(reg, sel, explain_one, arr)) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
 }
 
 json_t *custos_report_screen_one(const custos_registry *reg, const char *s, size_t len, custos_date day, int grace)
@@ -29,8 +55,12 @@ json_t *custos_report_screen_one(const custos_registry *reg, const char *s, size
 	if (!arr || custos_selector_parse(&sel, s, len))
 		return arr;
 	if (custos_registry_screen(&hits, &n, reg, &sel, day, day, grace, 0) == 0)
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, custos_report_hit(&hits[i]));
+		for (size_t i = 0; i < n; i++) {
+			json_t *h = custos_report_hit(&hits[i]), *nm = json_object_get(h, "name_match");
+			if (nm) /* the query's spelling beside the registry's */
+				json_object_set_new(nm, "query", json_string(sel.text + 5));
+			json_array_append_new(arr, h);
+		}
 	free(hits);
 	custos_selector_dispose(&sel);
 	return arr;

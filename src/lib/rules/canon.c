@@ -143,6 +143,9 @@ int rules_canonicalise(custos_ruleset *rs)
 
 	custos_buf_init(&b, RULES_MAX_CANON);
 	rc = custos_buf_printf(&b, "grace_days %d\n", rs->grace_days);
+	if (!rc && rs->name_min_words) /* a rule set without it keeps its hash */
+		rc = custos_buf_printf(&b, "name_match min_words %u min_score %u\n", rs->name_min_words,
+				       rs->name_min_score);
 	for (size_t i = 0; !rc && i < rs->nsets; i++) {
 		rc = custos_buf_printf(&b, "\nset %s = ", rs->sets[i].name);
 		if (!rc)

@@ -794,6 +794,43 @@ static int parse_set(parser *P)
 	return 0;
 }
 
+/* One "WORD NUMBER" setting of name_match, the number within lo..hi. */
+static int name_setting(parser *P, const char *word, unsigned lo, unsigned hi, const char *why, unsigned *out)
+{
+	int rc;
+	if (P->tok.kind != TK_WORD || P->tok.len != strlen(word) || memcmp(P->tok.text, word, P->tok.len) != 0) {
+		char want[32];
+		snprintf(want, sizeof(want), "'%s'", word);
+		return expected(P, want);
+	}
+	if ((rc = next(P)))
+		return rc;
+	if (P->tok.kind != TK_NUMBER)
+		return expected(P, "a number");
+	if (P->tok.num < (long)lo || P->tok.num > (long)hi)
+		return perr(P, P->tok.pos, "%s must be %u to %u%s", word, lo, hi, why);
+	*out = (unsigned)P->tok.num;
+	return next(P);
+}
+
+/*
+ * name_match min_words N min_score S: when a name hits (docs/NAMES.md).
+ * min_words is at least 2: a first name or a surname alone never hits.
+ */
+static int parse_name_match(parser *P)
+{
+	int rc;
+	if (P->rs->name_min_words)
+		return perr(P, P->tok.pos, "'name_match' set twice");
+	if ((rc = next(P)) ||
+	    (rc = name_setting(P, "min_words", 2, 8, " (a first name or a surname alone never hits)",
+			       &P->rs->name_min_words)) ||
+	    (rc = name_setting(P, "min_score", 1, 100, "", &P->rs->name_min_score)))
+		return rc;
+	P->rs->items++;
+	return 0;
+}
+
 static int parse_source(parser *P)
 {
 	int rc;
@@ -813,6 +850,9 @@ static int parse_source(parser *P)
 			P->rs->items++;
 			rc = next(P);
 			break;
+		case TK_NAME_MATCH:
+			rc = parse_name_match(P);
+			break;
 		case TK_SET:
 			rc = parse_set(P);
 			break;
@@ -820,7 +860,7 @@ static int parse_source(parser *P)
 			rc = parse_rule(P);
 			break;
 		default:
-			rc = expected(P, "'rule', 'set' or 'grace_days'");
+			rc = expected(P, "'rule', 'set', 'grace_days' or 'name_match'");
 			break;
 		}
 		if (rc)

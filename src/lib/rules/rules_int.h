@@ -111,6 +111,7 @@ typedef enum {
 	TK_REJECT,
 	TK_SET,
 	TK_GRACE_DAYS,
+	TK_NAME_MATCH,
 	TK_AND,
 	TK_OR,
 	TK_NOT,
@@ -233,6 +234,7 @@ struct custos_ruleset {
 	rules_arena arena;
 	int grace_days;
 	bool grace_set;
+	unsigned name_min_words, name_min_score; /* name_match; 0 when not stated */
 	rules_set *sets;
 	size_t nsets, capsets;
 	rules_rule *rules;

@@ -205,6 +205,12 @@ int custos_rules_grace_days(const custos_ruleset *rs)
 	return rs->grace_days;
 }
 
+void custos_rules_name_policy(const custos_ruleset *rs, unsigned *min_words, unsigned *min_score)
+{
+	*min_words = rs && rs->name_min_words ? rs->name_min_words : 2;
+	*min_score = rs && rs->name_min_words ? rs->name_min_score : 75;
+}
+
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -120,4 +120,91 @@ void custos_ip_mask(uint64_t mask[2], unsigned prefix);
  */
 void custos_selector_rehash(custos_selector *sel);
 
+/* --- names (names.c) ----------------------------------------------------------------------- */
+
+/* Significant words of a name that are kept, and the longest key of one word. */
+#define CUSTOS_NAME_WORDS 8
+#define CUSTOS_NAME_KEYMAX 32
+
+/*
+ * The keys of one word: in two readings (0: ch and j as in French and
+ * English; 1: as in German and the Slavic languages; equal when the word
+ * has neither), with vowels (key) and as its consonant skeleton (skel).
+ */
+typedef struct custos_name_word {
+	char key[2][CUSTOS_NAME_KEYMAX];
+	char skel[2][CUSTOS_NAME_KEYMAX];
+	uint8_t nvar; /* 1 or 2 readings */
+} custos_name_word;
+
+/* The significant words of a name; abjad: it was written in Arabic or Hebrew script (no short vowels). */
+typedef struct custos_name_keys {
+	custos_name_word w[CUSTOS_NAME_WORDS];
+	unsigned n;
+	uint8_t abjad;
+} custos_name_keys;
+
+/* How two names compare: which words they share (query word, registry word) and a score out of 100. */
+typedef struct custos_name_cmp {
+	unsigned shared;
+	unsigned score; /* 100 * 2 * shared / (words of the query + words of the registry name) */
+	uint8_t skel;	/* compared on consonant skeletons (one side was written in an abjad) */
+	uint8_t qword[CUSTOS_NAME_WORDS], rword[CUSTOS_NAME_WORDS], qvar[CUSTOS_NAME_WORDS];
+} custos_name_cmp;
+
+/*
+ * A name in any script as Latin words: transliterated by ICU (Any-Latin,
+ * then decomposed and folded to ASCII) unless it is already Latin-1 or
+ * Latin Extended-A, then lower-case ASCII letters and digits, apostrophes dropped, one space
+ * between words. *abjad says whether it held Arabic or Hebrew letters.
+ * Normalising the result again gives it back. CUSTOS_EINVALID for
+ * invalid UTF-8 or a name too long.
+ */
+int custos_name_latin(char *out, size_t cap, size_t *outlen, int *abjad, const char *in, size_t len);
+
+/* The keys of the significant words of a Latin name (as custos_name_latin writes it). */
+void custos_name_keys_of(custos_name_keys *k, const char *latin, size_t len, int abjad);
+
+/* Compares query q with registry name r; returns the number of words they share. */
+int custos_name_compare(custos_name_cmp *out, const custos_name_keys *q, const custos_name_keys *r);
+
+/*
+ * The index key of words i and j of a name, in readings vi and vj, with
+ * vowels or as skeletons: the two word keys in sorted order, so word order
+ * never matters. Returns its length (0 if it does not fit in cap).
+ */
+/*
+ * A name's words as key hashes, what look-ups compare: for each word the
+ * hashes of its vowel key in readings 0 and 1, then of its skeleton in
+ * readings 0 and 1 (reading 1 equal to 0 when the word has one). Parsing
+ * a name selector computes them once (custos_selector.names).
+ */
+typedef struct custos_name_words {
+	uint8_t n, abjad;
+	uint8_t nvar[CUSTOS_NAME_WORDS];
+	char born[11]; /* the date of birth given with the name, or "" */
+	uint64_t h[CUSTOS_NAME_WORDS][4];
+} custos_name_words;
+
+/* The word hashes of a name selector's key (its Latin words, '^' first for an abjad, ";born=" last). */
+void custos_name_words_of(custos_name_words *out, const char *key);
+
+/* The allocated size of a custos_name_words of n words. */
+static inline size_t custos_name_words_size(unsigned n)
+{
+	return offsetof(custos_name_words, h) + (size_t)n * sizeof(uint64_t[4]);
+}
+
+/* As custos_name_compare, over word hashes: index 0/1 of qvar is the vowel-key reading, 2/3 the skeleton's. */
+int custos_name_compare_words(custos_name_cmp *out, const custos_name_words *q, const custos_name_words *r);
+
+/*
+ * The date of birth a name selector gives ("name:…;born=YYYY-MM-DD"), into
+ * out; 0 when it gives none.
+ */
+int custos_name_born(char out[11], const custos_selector *s);
+
+size_t custos_name_pair_key(char *out, size_t cap, const custos_name_keys *k, unsigned i, unsigned j, int vi, int vj,
+			    int skel);
+
 #endif

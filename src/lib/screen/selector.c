@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "custos/model.h"
 #include "custos/selector.h"
 #include "screen.h"
 #include "util.h"
@@ -432,6 +433,20 @@ static int parse_imei(custos_selector *out, const shown_t *sh, const char *v, si
 	return finish(out, CUSTOS_SEL_IMEI, buf, 15, buf, 15);
 }
 
+/* Computes a parsed name's word hashes (custos_selector.names), sized to its words. */
+static int name_words(custos_selector *out)
+{
+	custos_name_words w;
+	custos_name_words_of(&w, out->key);
+	out->names = malloc(custos_name_words_size(w.n ? w.n : 1));
+	if (!out->names) {
+		custos_selector_dispose(out);
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	}
+	memcpy(out->names, &w, custos_name_words_size(w.n));
+	return CUSTOS_OK;
+}
+
 /*
  * name: and address: keep their display form (ASCII whitespace runs
  * collapsed to one space) as text, and the fold of fold.c as key.
@@ -457,6 +472,44 @@ static int parse_text(custos_selector *out, const shown_t *sh, const char *v, si
 	}
 	while (dl && disp[dl - 1] == ' ')
 		dl--;
+	if (kind == CUSTOS_SEL_NAME) {
+		/*
+		 * A name's key is its Latin form (names.c), '^' first when it is
+		 * written in an abjad, and ";born=YYYY-MM-DD" last when the
+		 * selector ends with a date of birth.
+		 */
+		const char *born = NULL;
+		size_t nl = dl;
+		int abjad = 0, rc;
+		if (dl >= 16 && memcmp(disp + dl - 16, ";born=", 6) == 0) {
+			char date[11];
+			custos_date d;
+			memcpy(date, disp + dl - 10, 10);
+			date[10] = '\0';
+			if (custos_date_parse(&d, date))
+				return custos_error_set(CUSTOS_EINVALID, "%s: born=%s is not a date YYYY-MM-DD", sh->s, date);
+			born = disp + dl - 16;
+			nl = dl - 16;
+			while (nl && disp[nl - 1] == ' ')
+				nl--;
+			memmove(disp + nl, born, 16);
+			born = disp + nl;
+			dl = nl + 16;
+		}
+		rc = custos_name_latin(key + 1, sizeof(key) - 18, &kl, &abjad, disp, nl);
+		if (rc)
+			return custos_error_prefix(rc, "%s", sh->s);
+		if (kl == 0)
+			return custos_error_set(CUSTOS_EINVALID, "%s: the name has no letters to match", sh->s);
+		if (born) {
+			memcpy(key + 1 + kl, born, 16);
+			kl += 16;
+		}
+		key[0] = '^';
+		if ((rc = abjad ? finish(out, kind, disp, dl, key, kl + 1) : finish(out, kind, disp, dl, key + 1, kl)))
+			return rc;
+		return name_words(out);
+	}
 	kl = custos_fold(key, disp, dl, kind == CUSTOS_SEL_ADDRESS);
 	if (kl == (size_t)-1)
 		return custos_error_set(CUSTOS_EINVALID, "%s: invalid UTF-8 in the %s", sh->s, what);
@@ -592,6 +645,7 @@ void custos_selector_dispose(custos_selector *sel)
 		return;
 	free(sel->text);
 	free(sel->key);
+	free(sel->names);
 	memset(sel, 0, sizeof(*sel));
 }
 
@@ -600,9 +654,13 @@ int custos_selector_copy(custos_selector *out, const custos_selector *src)
 	*out = *src;
 	out->text = src->text ? custos_strdup(src->text) : NULL;
 	out->key = src->key ? custos_strdup(src->key) : NULL;
-	if ((src->text && !out->text) || (src->key && !out->key)) {
+	out->names = NULL;
+	if (src->names && (out->names = malloc(custos_name_words_size(src->names->n ? src->names->n : 1))))
+		memcpy(out->names, src->names, custos_name_words_size(src->names->n));
+	if ((src->text && !out->text) || (src->key && !out->key) || (src->names && !out->names)) {
 		free(out->text);
 		free(out->key);
+		free(out->names);
 		memset(out, 0, sizeof(*out));
 		return CUSTOS_ENOMEM;
 	}

@@ -109,7 +109,10 @@ int custos_decide(custos_verdict *out, const custos_ruleset *rs, const custos_re
 		if (!m->persons[i].name)
 			continue;
 		custos_buf_init(&b, CUSTOS_SELECTOR_MAX + 16);
-		rc = custos_buf_printf(&b, "name:%s", m->persons[i].name);
+		if (m->persons[i].born[0]) /* the name hits only a party born that day, or of unknown birth */
+			rc = custos_buf_printf(&b, "name:%s;born=%s", m->persons[i].name, m->persons[i].born);
+		else
+			rc = custos_buf_printf(&b, "name:%s", m->persons[i].name);
 		if (!rc)
 			rc = custos_selector_parse(&v.person_selectors[i], b.ptr, b.len);
 		custos_buf_dispose(&b);

@@ -71,6 +71,13 @@ int custos_workflow_init(custos_store *st, const char *store_uri, const char *or
 	return rc;
 }
 
+void custos_workflow_name_policy(custos_registry *reg, const custos_ruleset *rs)
+{
+	custos_name_policy p;
+	custos_rules_name_policy(rs, &p.min_words, &p.min_score);
+	custos_registry_set_name_policy(reg, &p);
+}
+
 int custos_workflow_rules_current(custos_store *st, custos_ruleset **out)
 {
 	char *hash = NULL, *canon = NULL;
@@ -173,6 +180,7 @@ static int filing_decide(custos_store *st, filing *f, const custos_measure *m)
 		if ((rc = custos_workflow_rules_current(st, &f->own_rules)) ||
 		    (rc = custos_registry_load(st, &f->own_registry)))
 			return rc;
+		custos_workflow_name_policy(f->own_registry, f->own_rules);
 		f->rules = f->own_rules;
 		f->registry = f->own_registry;
 	}

@@ -670,8 +670,11 @@ static int decide_again(custos_store *st, const char *id, const custos_registry 
 	*text = NULL;
 	if ((rc = measure_for_period(st, id, from, to, &m)))
 		return rc;
-	if ((rc = custos_workflow_rules_current(st, &rs)) || (!reg_given && (rc = custos_registry_load(st, &reg))) ||
-	    (rc = custos_decide(&v, rs, reg_given ? reg_given : reg, &m)))
+	if ((rc = custos_workflow_rules_current(st, &rs)) || (!reg_given && (rc = custos_registry_load(st, &reg))))
+		goto out;
+	if (reg)
+		custos_workflow_name_policy(reg, rs);
+	if ((rc = custos_decide(&v, rs, reg_given ? reg_given : reg, &m)))
 		goto out;
 	if (v.decision.reject) {
 		rc = custos_error_set(CUSTOS_EINVALID, "%s (%s, rule %s)", v.decision.reject->explain,
