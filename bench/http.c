@@ -339,7 +339,7 @@ int main(int argc, char **argv)
 	custos_server_options o;
 	custos_server *srv = NULL;
 	char *id = NULL, *decision = NULL;
-	double h1, h2, l1, l2, sigs, signed_seconds = 60, flood_seconds = 30;
+	double h1, h2, l1, l2, sigs, signed_seconds = 180, flood_seconds = 30;
 	wrk_result rh, rl, rr, sh, sv, sf, ln, ls;
 	bench_key own, flooder;
 	int nlisted = 2000;
