@@ -173,6 +173,7 @@ srv_snapshot *srv_snapshot_get(srv_ctx *ctx, srv_response *rs)
 		rs->status = 503;
 		return NULL;
 	}
+	custos_workflow_name_policy(fresh->registry, fresh->rules); /* the rule set's name-matching thresholds */
 	fresh->grace = custos_rules_grace_days(fresh->rules);
 	atomic_store(&fresh->seen, (int64_t)upto);
 	fresh->refs = 2; /* the server's and the caller's */
