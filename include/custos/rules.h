@@ -68,6 +68,19 @@ typedef struct custos_approval {
 } custos_approval;
 
 /*
+ * An asserted fact a finding rests on (LAW.md, "Asserted facts"): a flag of
+ * the measure (or a waiver or consent for one party) that lifts a
+ * protection, and the role that must confirm it in its signed approval.
+ */
+typedef struct custos_assertion {
+	const char *flag;  /* "personal_involvement", "waiver", ... (owned by the rule set) */
+	const char *value; /* the asserted value as text: "true", or the reference (owned by the measure) */
+	const char *rule;  /* the first rule whose finding rests on it */
+	custos_role confirm_by;
+	const char *party; /* the party it is asserted for, or NULL (measure-wide) */
+} custos_assertion;
+
+/*
  * The result of evaluating a rule set. Findings are ordered by rule (source
  * order) then by subject order; approvals by role (enum order), each role
  * once, a role that is both required and notified counted as required.
@@ -83,6 +96,9 @@ typedef struct custos_decision {
 	size_t nminimise;
 	/* set when a REJECT rule fired: the measure is invalid input */
 	const custos_finding *reject;
+	/* the asserted facts the findings rest on, each (flag, party, role) once, in finding order */
+	custos_assertion *assertions;
+	size_t nassertions;
 } custos_decision;
 
 /*

@@ -39,6 +39,8 @@ typedef enum {
 	RT_COUNTRY,
 	RT_STRING,
 	RT_BOOL,
+	RT_PLACE,
+	RT_BAG,
 	RT__COUNT
 } rules_type;
 
@@ -62,6 +64,12 @@ typedef enum {
 	RA_ESSENTIAL_INTERESTS,
 	RA_RECIPROCITY,
 	RA_DIPLOMATIC_BAG,
+	RA_PLACE,
+	RA_CONCERNS_OFFICIAL_ACTS,
+	RA_PREVENTS_GRAVE_THREAT,
+	RA_SUSPECTS_USE_MEANS,
+	RA_ORIGINATING_STATE,
+	RA_ORIGINATING_AUTHORISATION,
 	RA__MEASURE_COUNT, /* party attributes follow */
 	RA_P_ID = RA__MEASURE_COUNT,
 	RA_P_MISSION,
@@ -72,6 +80,7 @@ typedef enum {
 	RA_P_SENDING_STATE,
 	RA_P_COUNTRY_OF_ORIGIN,
 	RA_P_PERMANENT_RESIDENT,
+	RA_P_CONSENT,
 	RA__COUNT
 } rules_attr;
 
@@ -118,6 +127,7 @@ typedef enum {
 	TK_TRUE,
 	TK_FALSE,
 	TK_NULL,
+	TK_CONFIRM,
 	TK__COUNT
 } rules_tok_kind;
 
@@ -215,6 +225,13 @@ typedef struct rules_effect {
 	const char *json_head, *json_tail; /* the finding it makes, as JSON around its party (custos_finding) */
 } rules_effect;
 
+/* `confirm ATTR by ROLE`: the rule's findings rest on an asserted fact that ROLE must confirm. */
+typedef struct rules_confirm {
+	int attr;
+	custos_role role;
+	const char *flag; /* the attribute's name without "measure." / "party." */
+} rules_confirm;
+
 typedef struct rules_rule {
 	const char *id;
 	const char *cite;
@@ -222,6 +239,8 @@ typedef struct rules_rule {
 	rules_node *when; /* NULL: always */
 	rules_effect *effects;
 	size_t neffects;
+	rules_confirm *confirms;
+	size_t nconfirms;
 	bool per_party;
 	uint64_t kinds;      /* measure kinds for which `when` can hold (a pre-filter) */
 	uint64_t categories; /* party categories for which `when` can hold */
