@@ -69,7 +69,7 @@ as FA GET /v1/me; expect me 200 '.id == "FA" and .roles == ["foreign_affairs"]'
 hdrs=(); while IFS= read -r l; do hdrs+=(-H "$l"); done <"$work/last.headers"
 status=$(curl -s -o "$work/body" -w '%{http_code}' "${hdrs[@]}" "$base/v1/me"); expect replayed 401
 HTTPSIGN_CREATED=$(($(date +%s) - 3600)) as FA GET /v1/me; expect stale 401
-cp "$root/demo/measures/s5.json" s5.json
+cp "$root/demo/measures/s5-lawful.json" s5.json
 as FA POST /v1/measures s5.json application/json; expect wrong-role 403
 as FA GET /v1/principals; expect principals-wrong-role 403
 as COMR GET /v1/principals; expect principals 200 '(.principals | length) == 5'

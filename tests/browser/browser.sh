@@ -69,7 +69,7 @@ demo_port=$(listening_port "$work/demo.err" 200)
 [ -n "$demo_port" ] || { echo "FAIL browser/demo-setup: custos demo did not serve"; tail -5 "$work/demo.err"; }
 
 mkdir -p "$root/build/browser"
-node "$root/tests/browser/flow.mjs" "http://127.0.0.1:$port" "$work/keys" "$root/demo/measures/s5.json" \
+node "$root/tests/browser/flow.mjs" "http://127.0.0.1:$port" "$work/keys" "$root/demo/measures/s5-lawful.json" \
 	"$root/build/browser" "$chromium" "$work/profile" "$npm_dir" ${demo_port:+"http://127.0.0.1:$demo_port" "$work/demo.db.keys"}
 rc=$?
 kill "$demo_pid" 2>/dev/null
