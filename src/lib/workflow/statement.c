@@ -250,7 +250,7 @@ int custos_statement_parse(custos_statement *out, const char *text, size_t len)
 			break;
 		if (out->nconfirms == CUSTOS_CONFIRM_MAX)
 			return custos_error_set(CUSTOS_EINVALID, "statement: confirm: more than %d", CUSTOS_CONFIRM_MAX);
-		memcpy(out->confirms[out->nconfirms++], line, sizeof(line));
+		memcpy(out->confirms[out->nconfirms++], line, strlen(line) + 1);
 	}
 	if ((rc = wf_lines_field(&r, "reason", out->reason, sizeof(out->reason), 1)) || (rc = wf_lines_end(&r)))
 		return rc;
