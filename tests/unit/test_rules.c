@@ -263,6 +263,10 @@ static const struct bad bads[] = {
 	 "t.rules:1:50: unknown place 'inside' (expected one of private, public)"},
 	{"rule x cite \"c\" explain \"e\" when measure.diplomatic_bag = true forbid end",
 	 "t.rules:1:59: cannot compare measure.diplomatic_bag (bag) with true"},
+	{"set eu = [FR from \"1958-13-01\"]", "t.rules:1:19: expected a date \"YYYY-MM-DD\" after 'from'"},
+	{"set eu = [FR from \"2000-01-01\" to \"1999-01-01\"]", "t.rules:1:14: 'to' is before 'from'"},
+	{"set k = [search from \"2000-01-01\"]\nrule x cite \"c\" explain \"e\" when measure.kind in k forbid end",
+	 "t.rules:1:10: only a country may carry dates (from, to)"},
 	{"rule x cite \"c\" explain \"e\" when measure.diplomatic_bag = none forbid end",
 	 "t.rules:1:59: unknown bag 'none' (expected one of diplomatic, consular)"},
 };
@@ -667,6 +671,39 @@ static void test_assertions(void **state)
 	kept = NULL;
 }
 
+/* A dated list member counts only if it is a member on every day of the measure's period. */
+static void test_dated_lists(void **state)
+{
+	const char *rules = "set eu = [FR, GB from \"1973-01-01\" to \"2020-01-31\", HR from \"2013-07-01\"]\n" R(
+		"member", "measure.requesting_state in eu", "notify comite_r") R("out", "measure.requesting_state not in eu", "forbid");
+	custos_measure m = measure(CUSTOS_KIND_DATA_TRANSFER);
+	struct {
+		const char *state, *from, *to;
+		const char *rule;
+	} cases[] = {
+		{"FR", "1950-01-01", "1950-01-02", "member"}, {"GB", "2019-01-01", "2019-12-31", "member"},
+		{"GB", "2020-01-15", "2020-02-15", "out"},    {"GB", "2021-01-01", "2021-01-01", "out"},
+		{"HR", "2013-06-30", "2013-07-01", "out"},    {"HR", "2013-07-01", "2013-07-01", "member"},
+		{"US", "2013-07-01", "2013-07-01", "out"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		custos_decision d;
+		memcpy(m.requesting_state, cases[i].state, 3);
+		assert_int_equal(custos_date_parse(&m.from, cases[i].from), 0);
+		assert_int_equal(custos_date_parse(&m.to, cases[i].to), 0);
+		d = decide(rules, &m, NULL, 0);
+		if (d.nfindings != 1 || strcmp(d.findings[0].rule, cases[i].rule) != 0)
+			fail_msg("case %zu: %s %s..%s: want %s", i, cases[i].state, cases[i].from, cases[i].to, cases[i].rule);
+		done(&d);
+	}
+	kept = parse(rules);
+	assert_non_null(strstr(custos_rules_canonical(kept, NULL),
+			       "set eu = [FR, GB from \"1973-01-01\" to \"2020-01-31\", HR from \"2013-07-01\"]\n"));
+	custos_ruleset_free(kept);
+	kept = NULL;
+}
+
 static void test_nulls(void **state)
 {
 	custos_measure m = measure(CUSTOS_KIND_INTERCEPTION);
@@ -1054,6 +1091,7 @@ int main(void)
 		cmocka_unit_test(test_parse_constructs),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_assertions),
+		cmocka_unit_test(test_dated_lists),
 		cmocka_unit_test(test_multi_source),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_canonical),

@@ -41,6 +41,21 @@ static void measure_values(rules_rt *v, const custos_measure *m)
 	v[RA_SUSPECTS_USE_MEANS].i = m->suspects_use_means;
 	v[RA_ORIGINATING_STATE].i = country_rt(m->originating_state);
 	v[RA_ORIGINATING_AUTHORISATION].s = m->originating_authorisation;
+	v[RA_PERIOD_FROM].i = m->from;
+	v[RA_PERIOD_TO].i = m->to;
+}
+
+/*
+ * A dated member counts only if it is a member on every day of the
+ * measure's period: so `in` a dated list holds for the whole period, and
+ * `not in` holds if on any day the state was not a member.
+ */
+static bool member_on_every_day(const rules_member *m, size_t i, const rules_rt *vals)
+{
+	if (!m->int_from)
+		return true;
+	return (m->int_from[i] == CUSTOS_DATE_NONE || m->int_from[i] <= vals[RA_PERIOD_FROM].i) &&
+	       (m->int_to[i] == CUSTOS_DATE_NONE || m->int_to[i] >= vals[RA_PERIOD_TO].i);
 }
 
 /*
@@ -112,7 +127,7 @@ static bool member(const rules_node *n, const rules_rt *vals)
 		if (v->i < 64 && ((m->mask >> v->i) & 1))
 			return true;
 		for (size_t i = 0; i < m->nints; i++)
-			if (v->i == m->ints[i])
+			if (v->i == m->ints[i] && member_on_every_day(m, i, vals))
 				return true;
 	}
 	for (size_t i = 0; i < m->nattrs; i++)

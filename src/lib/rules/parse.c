@@ -239,6 +239,42 @@ static int parse_value(parser *P, rules_value *v)
 	return next(P);
 }
 
+/* One date of a dated member: a STRING "YYYY-MM-DD" after 'from' or 'to'. */
+static int parse_date(parser *P, custos_date *out, const char *what)
+{
+	int rc;
+	if ((rc = next(P)))
+		return rc;
+	if (P->tok.kind != TK_STRING || custos_date_parse(out, P->tok.text))
+		return perr(P, P->tok.pos, "expected a date \"YYYY-MM-DD\" after '%s'", what);
+	return next(P);
+}
+
+/*
+ * A member's dates: value [ 'from' DATE ] [ 'to' DATE ] — the days it is a
+ * member (both inclusive), for lists of countries that change over time
+ * (EU membership, adequacy decisions).
+ */
+static int parse_dates(parser *P, rules_value *v)
+{
+	rules_pos at = P->tok.pos;
+	int rc;
+	v->from = v->to = CUSTOS_DATE_NONE;
+	if (P->tok.kind == TK_WORD && !P->tok.dotted && P->tok.len == 4 && memcmp(P->tok.text, "from", 4) == 0) {
+		v->dated = true;
+		if ((rc = parse_date(P, &v->from, "from")))
+			return rc;
+	}
+	if (P->tok.kind == TK_WORD && !P->tok.dotted && P->tok.len == 2 && memcmp(P->tok.text, "to", 2) == 0) {
+		v->dated = true;
+		if ((rc = parse_date(P, &v->to, "to")))
+			return rc;
+	}
+	if (v->dated && v->from != CUSTOS_DATE_NONE && v->to != CUSTOS_DATE_NONE && v->to < v->from)
+		return perr(P, at, "'to' is before 'from'");
+	return 0;
+}
+
 /* list := '[' [ value { ',' value } ] ']' — the values go to the arena. */
 static int parse_list(parser *P, rules_value **out, size_t *nout)
 {
@@ -264,7 +300,7 @@ static int parse_list(parser *P, rules_value **out, size_t *nout)
 				big = vals = p;
 				cap *= 2;
 			}
-			if ((rc = parse_value(P, &vals[n])))
+			if ((rc = parse_value(P, &vals[n])) || (rc = parse_dates(P, &vals[n])))
 				goto out;
 			n++;
 			if (P->tok.kind != TK_COMMA)
@@ -388,6 +424,19 @@ static int compile_member(parser *P, rules_node *n)
 		rules_rt c;
 		if ((rc = check_value(P, n->attr, v, &c, n->set_name, n->pos)))
 			return rc;
+		if (v->dated && (t != RT_COUNTRY || (v->kind != RV_IDENT && v->kind != RV_STRING)))
+			return perr(P, v->pos, "only a country may carry dates (from, to)");
+		if (v->dated && !m->int_from) {
+			if (!(m->int_from = rules_alloc(a, cnt * sizeof(*m->int_from))) ||
+			    !(m->int_to = rules_alloc(a, cnt * sizeof(*m->int_to))))
+				return CUSTOS_ENOMEM;
+			for (size_t k = 0; k < cnt; k++)
+				m->int_from[k] = m->int_to[k] = CUSTOS_DATE_NONE;
+		}
+		if (v->dated) {
+			m->int_from[m->nints] = v->from;
+			m->int_to[m->nints] = v->to;
+		}
 		if (v->kind == RV_NULL)
 			m->has_null = true;
 		else if (v->kind == RV_ATTR)

@@ -70,6 +70,8 @@ typedef enum {
 	RA_SUSPECTS_USE_MEANS,
 	RA_ORIGINATING_STATE,
 	RA_ORIGINATING_AUTHORISATION,
+	RA_PERIOD_FROM, /* hidden: the measure's period, for dated lists (no name a rule can write) */
+	RA_PERIOD_TO,
 	RA__MEASURE_COUNT, /* party attributes follow */
 	RA_P_ID = RA__MEASURE_COUNT,
 	RA_P_MISSION,
@@ -165,6 +167,9 @@ typedef struct rules_value {
 	const char *text; /* RV_IDENT, RV_STRING (arena, NUL-terminated) */
 	long num;
 	rules_pos pos;
+	/* a dated member (lists of countries only): "GB from "1973-01-01" to "2020-01-31"" */
+	bool dated;
+	custos_date from, to; /* CUSTOS_DATE_NONE: open */
 } rules_value;
 
 typedef struct rules_set {
@@ -192,6 +197,7 @@ typedef struct rules_member {
 	uint64_t mask;       /* enum and bool codes */
 	int32_t *ints;       /* countries */
 	size_t nints;
+	custos_date *int_from, *int_to; /* per country, when the list is dated (else NULL) */
 	const char **strs;   /* strings */
 	size_t nstrs;
 	int *attrs;

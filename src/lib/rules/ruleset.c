@@ -154,6 +154,8 @@ const rules_attr_def rules_attrs[RA__COUNT] = {
 	[RA_P_COUNTRY_OF_ORIGIN] = {"party.country_of_origin", RT_COUNTRY},
 	[RA_P_PERMANENT_RESIDENT] = {"party.permanent_resident", RT_BOOL},
 	[RA_P_CONSENT] = {"party.consent", RT_STRING},
+	[RA_PERIOD_FROM] = {"(period from)", RT__COUNT},
+	[RA_PERIOD_TO] = {"(period to)", RT__COUNT},
 };
 
 const char *rules_type_name(rules_type t)
