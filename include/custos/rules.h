@@ -111,4 +111,16 @@ int custos_rules_evaluate(custos_decision *out, const custos_ruleset *rs, const 
 
 void custos_decision_dispose(custos_decision *d);
 
+/*
+ * Analyses a checked rule set (docs/RULES.md, "Analysis") into a JSON
+ * object: "never_fires" (rules whose `when` no measure can satisfy),
+ * "shadowed" (rules that only ever fire where a forbid fires too, so their
+ * findings never change an outcome: {rule, by}), and "disagree" (a forbid
+ * and a rule citing another source that lets the protection of the same
+ * party be lifted on a confirmed fact, both holding on one situation:
+ * {forbid, lifts, cites}). Each search
+ * is bounded; a rule too wide to search is left out ("unsearched" counts them).
+ */
+int custos_rules_analyse(const custos_ruleset *rs, char **json);
+
 #endif

@@ -704,6 +704,35 @@ static void test_dated_lists(void **state)
 	kept = NULL;
 }
 
+/* custos rules check's analysis: rules that never fire, shadowed ones, forbids that disagree with a lifted protection. */
+static void test_analysis(void **state)
+{
+	const char *rules =
+		"set eu = [FR, HR from \"2013-07-01\"]\n"
+		R("never.kind", "measure.kind = search and measure.kind = interception", "forbid")
+		R("never.scope", "measure.kind = search and measure.scope = content", "require prosecutor")
+		R("never.dated", "measure.requesting_state in eu and measure.requesting_state not in eu", "notify comite_r")
+		R("never.attrs", "party.nationality = measure.requesting_state and party.nationality != measure.requesting_state",
+		  "forbid")
+		R("sometimes.dated", "measure.requesting_state = HR and measure.requesting_state not in eu", "forbid")
+		R("lawyer.forbid", "party.category = lawyer and not measure.personal_involvement", "forbid")
+		R("lawyer.bar", "party.category = lawyer and not measure.personal_involvement and measure.kind = search",
+		  "notify bar_president")
+		R("lawyer.ok", "party.category = lawyer and measure.personal_involvement",
+		  "require investigating_judge confirm measure.personal_involvement by investigating_judge")
+		"rule mandate cite \"other source\" explain \"e\" when party.category = lawyer and measure.concerns_mandate forbid end\n";
+	custos_ruleset *rs = parse(rules);
+	char *json = NULL;
+	(void)state;
+	assert_int_equal(custos_rules_analyse(rs, &json), 0);
+	assert_string_equal(json, "{\"never_fires\":[\"never.kind\",\"never.scope\",\"never.dated\",\"never.attrs\"],"
+				  "\"shadowed\":[{\"rule\":\"lawyer.bar\",\"by\":\"lawyer.forbid\"}],"
+				  "\"disagree\":[{\"forbid\":\"mandate\",\"lifts\":\"lawyer.ok\",\"cites\":[\"other source\",\"c\"]}],"
+				  "\"unsearched\":0}");
+	free(json);
+	custos_ruleset_free(rs);
+}
+
 static void test_nulls(void **state)
 {
 	custos_measure m = measure(CUSTOS_KIND_INTERCEPTION);
@@ -1092,6 +1121,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_assertions),
 		cmocka_unit_test(test_dated_lists),
+		cmocka_unit_test(test_analysis),
 		cmocka_unit_test(test_multi_source),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_canonical),

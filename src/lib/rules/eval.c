@@ -151,6 +151,13 @@ static bool equal(const rules_node *n, const rules_rt *vals)
 	}
 }
 
+static bool holds(const rules_node *n, const rules_rt *vals);
+
+bool rules_holds(const rules_node *n, const rules_rt *vals)
+{
+	return holds(n, vals);
+}
+
 /* Recursion is bounded by RULES_MAX_DEPTH (the parser refuses deeper nesting). */
 static bool holds(const rules_node *n, const rules_rt *vals)
 {

@@ -290,6 +290,9 @@ void rules_strtab_free(rules_strtab *t);
 /* The codes of enum attribute `attr` for which `n` can hold (conservative: all bits when unsure). */
 uint64_t rules_feasible(const rules_node *n, int attr);
 
+/* Whether `n` holds for the attribute values `vals` (RA__COUNT of them). */
+bool rules_holds(const rules_node *n, const rules_rt *vals);
+
 /* Builds the canonical text and hash of a checked rule set. */
 int rules_canonicalise(custos_ruleset *rs);
 
