@@ -215,27 +215,24 @@ static int audit_principal_record(void *ctx, const char *id, const char *body)
 static int audit_assertions(audit *a, const char *id, const json_t *life, const json_t *ap, const custos_statement *s)
 {
 	const json_t *as = json_object_get(life, "assertions"), *x;
+	const char *want = strcmp(wf_jstr(ap, "state"), "approved") == 0 ? "confirmed" : "refused";
 	char line[CUSTOS_CONFIRM_LINE], what[CUSTOS_CONFIRM_LINE + 128];
 	size_t i;
+	(void)a;
+	if (strcmp(want, "confirmed") == 0 && (x = wf_assertion_unlisted(as, s))) {
+		wf_assertion_line(line, sizeof(line), x);
+		snprintf(what, sizeof(what), "%s approved without confirming the asserted fact '%s'", s->role, line);
+		return bad_record("life", id, what);
+	}
 	json_array_foreach(as, i, x)
 	{
-		unsigned k;
-		if (strcmp(wf_jstr(x, "confirm_by"), s->role) != 0)
+		if (strcmp(wf_jstr(x, "confirm_by"), s->role) != 0 || strcmp(wf_jstr(x, "state"), want) == 0)
 			continue;
 		wf_assertion_line(line, sizeof(line), x);
-		for (k = 0; k < s->nconfirms && strcmp(line, s->confirms[k]) != 0; k++)
-			;
-		if (strcmp(wf_jstr(ap, "state"), "approved") == 0 && k == s->nconfirms) {
-			snprintf(what, sizeof(what), "%s approved without confirming the asserted fact '%s'", s->role, line);
-			return bad_record("life", id, what);
-		}
-		if (strcmp(wf_jstr(x, "state"), strcmp(wf_jstr(ap, "state"), "approved") == 0 ? "confirmed" : "refused") != 0) {
-			snprintf(what, sizeof(what), "asserted fact '%s' is %s, but %s %s", line, wf_jstr(x, "state"), s->role,
-				 wf_jstr(ap, "state"));
-			return bad_record("life", id, what);
-		}
+		snprintf(what, sizeof(what), "asserted fact '%s' is %s, but %s %s", line, wf_jstr(x, "state"), s->role,
+			 wf_jstr(ap, "state"));
+		return bad_record("life", id, what);
 	}
-	(void)a;
 	return 0;
 }
 

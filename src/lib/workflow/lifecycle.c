@@ -538,23 +538,34 @@ static int check_confirms(const json_t *life, const custos_statement *s)
 						wf_jstr(hit, "confirm_by"), s->role);
 		}
 	}
-	json_array_foreach(as, i, x)
+	if ((x = wf_assertion_unlisted(as, s))) {
+		wf_assertion_line(line, sizeof(line), x);
+		assertion_words(words, sizeof(words), x);
+		return custos_error_set(CUSTOS_EINVALID,
+					"confirm: approving measure %s as %s confirms the asserted fact %s (rule %s); list it "
+					"('confirm %s') or refuse",
+					s->measure, s->role, words, wf_jstr(x, "rule"), line);
+	}
+	return 0;
+}
+
+const json_t *wf_assertion_unlisted(const json_t *assertions, const custos_statement *s)
+{
+	const json_t *x;
+	size_t i;
+	json_array_foreach(assertions, i, x)
 	{
+		char line[CUSTOS_CONFIRM_LINE];
 		unsigned k;
 		if (strcmp(wf_jstr(x, "confirm_by"), s->role) != 0)
 			continue;
 		wf_assertion_line(line, sizeof(line), x);
 		for (k = 0; k < s->nconfirms && strcmp(line, s->confirms[k]) != 0; k++)
 			;
-		if (k == s->nconfirms) {
-			assertion_words(words, sizeof(words), x);
-			return custos_error_set(CUSTOS_EINVALID,
-						"confirm: approving measure %s as %s confirms the asserted fact %s (rule %s); list it "
-						"('confirm %s') or refuse",
-						s->measure, s->role, words, wf_jstr(x, "rule"), line);
-		}
+		if (k == s->nconfirms)
+			return x;
 	}
-	return 0;
+	return NULL;
 }
 
 /* Marks the asserted facts `role` answers for as confirmed (or refused) by its statement. */
