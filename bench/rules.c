@@ -40,7 +40,7 @@ static const char light[] = "{\"kind\":\"interception\",\"scope\":\"metadata\",\
 static double seconds(void)
 {
 	const char *v = getenv("CUSTOS_BENCH_SECONDS");
-	double s = v ? atof(v) : 0;
+	double s = v ? strtod(v, NULL) : 0;
 	return s > 0 && s < 60 ? s : SECONDS;
 }
 
@@ -231,12 +231,21 @@ int main(int argc, char **argv)
 	}
 	printf("%-6s %14s %14s %10s  %s\n", "", "custos/s", "cedar-wasm/s", "ratio", "outcome (custos, cedar)");
 	while (fgets(line, sizeof(line), node)) {
-		char name[32], outcome[32];
+		/* "NAME RATE OUTCOME" */
+		char *name = line, *sp = strchr(line, ' '), *end = NULL, *outcome;
 		double r;
-		if (sscanf(line, "%31s %lf %31s", name, &r, outcome) != 3) {
+		if (sp) {
+			*sp = '\0';
+			r = strtod(sp + 1, &end);
+		}
+		if (!sp || !end || *end != ' ') {
+			if (sp)
+				*sp = ' ';
 			fputs(line, stdout); /* node's own message */
 			continue;
 		}
+		outcome = end + 1;
+		outcome[strcspn(outcome, "\n")] = '\0';
 		for (size_t s = 0; s < nsc; s++)
 			if (strcmp(names[s], name) == 0) {
 				printf("%-6s %14.0f %14.0f %9.0fx  %s%s\n", name, dip_rate[s], r, dip_rate[s] / r, dip_outcome[s],
