@@ -555,6 +555,16 @@ function actionForm(rec, approvals) {
  */
 export function assertionWords(a) {
   const who = a.party ? `${a.party}` : "the person concerned";
+  if (a.value === false) {
+    // a ground of refusal or a protection the requester says does not apply
+    const not = {
+      political_offence: "The facts are not political offences, nor connected with them.",
+      political_motivation: "The request is not motivated by the person's political or other opinion.",
+      essential_interests: "Executing it would not harm Belgium's sovereignty, security, public order or other essential interests.",
+      concerns_mandate: "The measure does not concern the member's opinions expressed or votes cast.",
+    };
+    return not[a.flag] || `${a.flag} does not apply.`;
+  }
   const ref = typeof a.value === "string" ? ` (reference: ${a.value})` : "";
   switch (a.flag) {
     case "waiver":
@@ -583,7 +593,7 @@ export function assertionWords(a) {
 
 /* The statement line that confirms an asserted fact: "FLAG PARTY VALUE" (PARTY "-" for the whole measure). */
 function assertionLine(a) {
-  return `${a.flag} ${a.party || "-"} ${typeof a.value === "string" ? a.value : "true"}`;
+  return `${a.flag} ${a.party || "-"} ${typeof a.value === "string" ? a.value : a.value === false ? "false" : "true"}`;
 }
 
 /* The asserted facts `role` confirms by approving, shown beside the approve button. */

@@ -74,7 +74,7 @@ typedef struct custos_approval {
  */
 typedef struct custos_assertion {
 	const char *flag;  /* "personal_involvement", "waiver", ... (owned by the rule set) */
-	const char *value; /* the asserted value as text: "true", or the reference (owned by the measure) */
+	const char *value; /* the asserted value as text: "true", "false" (a ground that does not apply), or the reference */
 	const char *rule;  /* the first rule whose finding rests on it */
 	custos_role confirm_by;
 	const char *party; /* the party it is asserted for, or NULL (measure-wide) */

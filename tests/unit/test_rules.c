@@ -250,6 +250,8 @@ static const struct bad bads[] = {
 	 "t.rules:1:57: rule 'x' asks prosecutor to confirm measure.grave_crime but does not require prosecutor"},
 	{"rule x cite \"c\" explain \"e\" require foreign_affairs confirm measure.kind by foreign_affairs end",
 	 "t.rules:1:61: confirm reads a flag: measure.kind is a kind, not a bool or string"},
+	{"rule x cite \"c\" explain \"e\" require foreign_affairs confirm not party.waiver by foreign_affairs end",
+	 "t.rules:1:65: confirm reads a flag: party.waiver is a string, not a bool"},
 	{"rule x cite \"c\" explain \"e\" require foreign_affairs confirm party.waiver foreign_affairs end",
 	 "t.rules:1:74: expected 'by' and the confirming role, found 'foreign_affairs'"},
 	{"rule x cite \"c\" explain \"e\" require foreign_affairs confirm party.waiver by judge end",
@@ -663,6 +665,26 @@ static void test_assertions(void **state)
 	assert_int_equal(d.nassertions, 0);
 	assert_null(d.assertions);
 	done(&d);
+
+	/* a ground confirmed absent: asserted only while the flag is false */
+	{
+		const char *neg = R("g", "measure.kind = data_transfer",
+				    "require central_authority confirm not measure.political_offence by central_authority");
+		d = decide(neg, &m, NULL, 0);
+		assert_int_equal(d.nassertions, 1);
+		assert_string_equal(d.assertions[0].flag, "political_offence");
+		assert_string_equal(d.assertions[0].value, "false");
+		done(&d);
+		m.political_offence = true;
+		d = decide(neg, &m, NULL, 0);
+		assert_int_equal(d.nassertions, 0);
+		done(&d);
+		m.political_offence = false;
+		kept = parse(neg);
+		assert_non_null(strstr(custos_rules_canonical(kept, NULL), "  confirm not measure.political_offence by central_authority\n"));
+		custos_ruleset_free(kept);
+		kept = NULL;
+	}
 
 	/* the canonical form keeps the confirm clause */
 	kept = parse(rules);

@@ -283,6 +283,15 @@ static int satisfiable(const rules_node *const *pos, size_t npos, const rules_no
 	return r;
 }
 
+/* A rule that lets a protection be lifted on a confirmed fact (not only a ground confirmed absent). */
+static bool lifts(const rules_rule *r)
+{
+	for (size_t i = 0; i < r->nconfirms; i++)
+		if (!r->confirms[i].negated)
+			return true;
+	return false;
+}
+
 static bool has_effect(const rules_rule *r, custos_effect e)
 {
 	for (size_t i = 0; i < r->neffects; i++)
@@ -365,7 +374,7 @@ int custos_rules_analyse(const custos_ruleset *rs, char **json)
 			const rules_node *both[2] = {f->when, l->when};
 			int s;
 			/* the same protected party: one rule forbids, the other lets its protection be lifted */
-			if (j == i || never[j] || !l->nconfirms || has_effect(l, CUSTOS_EFFECT_FORBID) || !f->per_party ||
+			if (j == i || never[j] || !lifts(l) || has_effect(l, CUSTOS_EFFECT_FORBID) || !f->per_party ||
 			    !l->per_party || !may_meet(f, l) || strcmp(f->cite, l->cite) == 0)
 				continue;
 			s = satisfiable(both, 2, NULL);

@@ -143,8 +143,8 @@ static int put_effects(custos_buf *b, const rules_rule *r)
 		}
 	}
 	for (size_t i = 0; !rc && i < r->nconfirms; i++)
-		rc = custos_buf_printf(b, "  confirm %s by %s\n", rules_attrs[r->confirms[i].attr].name,
-				       custos_role_name(r->confirms[i].role));
+		rc = custos_buf_printf(b, "  confirm %s%s by %s\n", r->confirms[i].negated ? "not " : "",
+				       rules_attrs[r->confirms[i].attr].name, custos_role_name(r->confirms[i].role));
 	return rc;
 }
 

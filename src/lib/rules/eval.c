@@ -261,13 +261,14 @@ static void assert_facts(collector *c, const rules_rule *r, const char *party, c
 {
 	for (size_t i = 0; i < r->nconfirms && !c->rc; i++) {
 		const rules_confirm *k = &r->confirms[i];
-		const char *value = rules_attrs[k->attr].type == RT_STRING ? vals[k->attr].s
-				    : vals[k->attr].i == 1                 ? "true"
-									   : NULL;
+		const char *value = k->negated ? (vals[k->attr].i == 1 ? NULL : "false")
+				    : rules_attrs[k->attr].type == RT_STRING ? vals[k->attr].s
+				    : vals[k->attr].i == 1		     ? "true"
+									     : NULL;
 		const char *who = k->attr >= RA__MEASURE_COUNT ? party : NULL;
 		size_t j;
 		if (!value)
-			continue; /* the rule held without the flag: nothing rests on it */
+			continue; /* the rule held without the flag (or, negated, with it): nothing rests on it */
 		for (j = 0; j < c->na; j++)
 			if (c->a[j].flag == k->flag && c->a[j].confirm_by == k->role &&
 			    (c->a[j].party == who || (who && c->a[j].party && strcmp(c->a[j].party, who) == 0)))

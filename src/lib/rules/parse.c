@@ -712,9 +712,11 @@ static int parse_condition(parser *P)
 }
 
 /*
- * confirm := 'confirm' attr 'by' ROLE — the rule's findings rest on the
- * requester's word for attr (a bool or string: a flag), which ROLE must
- * confirm in its signed approval. ROLE must be one the rule requires.
+ * confirm := 'confirm' [ 'not' ] attr 'by' ROLE — the rule's findings rest
+ * on the requester's word for attr (a bool or string: a flag), or with
+ * 'not' on its word that a bool flag (a ground of refusal) does not apply,
+ * which ROLE must confirm in its signed approval. ROLE must be one the rule
+ * requires.
  */
 static int parse_confirm(parser *P, rules_confirm *out, const char *rule)
 {
@@ -722,11 +724,15 @@ static int parse_confirm(parser *P, rules_confirm *out, const char *rule)
 	char name[72], exp[512];
 	rules_pos at = P->tok.pos;
 	int rc;
+	out->negated = P->tok.kind == TK_NOT;
+	if (out->negated && (rc = next(P)))
+		return rc;
+	at = P->tok.pos;
 	if ((rc = parse_attr_word(P, &out->attr)))
 		return rc;
-	if (rules_attrs[out->attr].type != RT_BOOL && rules_attrs[out->attr].type != RT_STRING)
-		return perr(P, at, "confirm reads a flag: %s is a %s, not a bool or string", rules_attrs[out->attr].name,
-			    rules_type_name(rules_attrs[out->attr].type));
+	if (rules_attrs[out->attr].type != RT_BOOL && (out->negated || rules_attrs[out->attr].type != RT_STRING))
+		return perr(P, at, "confirm reads a flag: %s is a %s, not a bool%s", rules_attrs[out->attr].name,
+			    rules_type_name(rules_attrs[out->attr].type), out->negated ? "" : " or string");
 	if (out->attr >= RA__MEASURE_COUNT)
 		P->reads_party = true;
 	out->flag = strchr(rules_attrs[out->attr].name, '.') + 1;

@@ -234,6 +234,7 @@ typedef struct rules_effect {
 /* `confirm ATTR by ROLE`: the rule's findings rest on an asserted fact that ROLE must confirm. */
 typedef struct rules_confirm {
 	int attr;
+	bool negated;     /* `confirm not FLAG`: the flag's absence is asserted (a ground that does not apply) */
 	custos_role role;
 	const char *flag; /* the attribute's name without "measure." / "party." */
 } rules_confirm;

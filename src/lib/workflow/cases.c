@@ -158,11 +158,11 @@ static int run_case(case_run *run, json_t *c, json_t *file_registry, const char 
 	}
 	if ((rc = join_sorted(&got_appr, items, v.decision.napprovals)))
 		goto out;
-	/* an asserted fact reads "flag@party:role" ("flag:role" for the measure's own) */
+	/* an asserted fact reads "flag@party:role" ("flag:role" for the measure's own; "flag=false:role" for a ground that does not apply) */
 	for (size_t i = 0; i < v.decision.nassertions; i++) {
 		const custos_assertion *a = &v.decision.assertions[i];
-		snprintf(asrt[i], sizeof(asrt[i]), "%s%s%s:%s", a->flag, a->party ? "@" : "", a->party ? a->party : "",
-			 custos_role_name(a->confirm_by));
+		snprintf(asrt[i], sizeof(asrt[i]), "%s%s%s%s:%s", a->flag, strcmp(a->value, "false") == 0 ? "=false" : "",
+			 a->party ? "@" : "", a->party ? a->party : "", custos_role_name(a->confirm_by));
 		items[i] = asrt[i];
 	}
 	if ((rc = join_sorted(&got_asrt, items, v.decision.nassertions)))

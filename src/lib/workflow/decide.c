@@ -217,7 +217,9 @@ static int put_verdict(custos_buf *b, const custos_verdict *v, const char *id, i
 		const custos_assertion *a = &d->assertions[i];
 		rc = put_str(b, i ? ",{\"flag\":" : ",\"assertions\":[{\"flag\":", a->flag);
 		if (!rc)
-			rc = strcmp(a->value, "true") == 0 ? custos_buf_puts(b, ",\"value\":true") : put_str(b, ",\"value\":", a->value);
+			rc = strcmp(a->value, "true") == 0    ? custos_buf_puts(b, ",\"value\":true")
+			     : strcmp(a->value, "false") == 0 ? custos_buf_puts(b, ",\"value\":false")
+							      : put_str(b, ",\"value\":", a->value);
 		if (!rc)
 			rc = put_str(b, ",\"rule\":", a->rule);
 		if (!rc)

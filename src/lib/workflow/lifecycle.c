@@ -496,7 +496,7 @@ void wf_assertion_line(char *out, size_t n, const json_t *a)
 	const json_t *v = json_object_get(a, "value");
 	const char *party = json_string_value(json_object_get(a, "party"));
 	snprintf(out, n, "%s %s %s", wf_jstr(a, "flag"), party ? party : "-",
-		 json_is_string(v) ? json_string_value(v) : "true");
+		 json_is_string(v) ? json_string_value(v) : json_is_false(v) ? "false" : "true");
 }
 
 /* "waiver for D1 (NV 40)" or "personal_involvement": an asserted fact in words for a message. */
@@ -504,8 +504,9 @@ static void assertion_words(char *out, size_t n, const json_t *a)
 {
 	const json_t *v = json_object_get(a, "value");
 	const char *party = json_string_value(json_object_get(a, "party"));
-	snprintf(out, n, "%s%s%s%s%s%s", wf_jstr(a, "flag"), party ? " for " : "", party ? party : "",
-		 json_is_string(v) ? " (" : "", json_is_string(v) ? json_string_value(v) : "", json_is_string(v) ? ")" : "");
+	snprintf(out, n, "%s%s%s%s%s%s%s", json_is_false(v) ? "no " : "", wf_jstr(a, "flag"), party ? " for " : "",
+		 party ? party : "", json_is_string(v) ? " (" : "", json_is_string(v) ? json_string_value(v) : "",
+		 json_is_string(v) ? ")" : "");
 }
 
 /*
