@@ -158,6 +158,15 @@ void cli_print_decision_text(const char *decision_json)
 		if (strcmp(effect, "forbid") == 0)
 			printf("               %s\n", json_string_value(json_object_get(f, "explain")));
 	}
+	json_array_foreach(json_object_get(d, "assertions"), i, c)
+	{
+		const json_t *v = json_object_get(c, "value");
+		const char *party = json_string_value(json_object_get(c, "party"));
+		printf("    asserted, for %s to confirm: %s%s%s = %s  [%s]\n", json_string_value(json_object_get(c, "confirm_by")),
+		       json_string_value(json_object_get(c, "flag")), party ? " of " : "", party ? party : "",
+		       json_is_string(v) ? json_string_value(v) : json_is_true(v) ? "true" : "false",
+		       json_string_value(json_object_get(c, "rule")));
+	}
 	print_roles(json_object_get(d, "approvals"), "approve", "    approvals required: ");
 	print_roles(json_object_get(d, "approvals"), "notify", "    informed: ");
 	json_array_foreach(json_object_get(d, "conditions"), i, c)
