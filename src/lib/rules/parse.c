@@ -718,7 +718,7 @@ static int parse_condition(parser *P)
  * which ROLE must confirm in its signed approval. ROLE must be one the rule
  * requires.
  */
-static int parse_confirm(parser *P, rules_confirm *out, const char *rule)
+static int parse_confirm(parser *P, rules_confirm *out)
 {
 	custos_role role;
 	char name[72], exp[512];
@@ -745,7 +745,6 @@ static int parse_confirm(parser *P, rules_confirm *out, const char *rule)
 	snprintf(name, sizeof(name), "%.*s", (int)(P->tok.len > 64 ? 64 : P->tok.len), P->tok.text);
 	if (P->tok.len > 64 || custos_role_from_name(&role, name))
 		return perr(P, P->tok.pos, "unknown role '%s' (expected one of %s)", name, role_expected(exp, sizeof(exp)));
-	(void)rule;
 	out->role = role;
 	return next(P);
 }
@@ -834,7 +833,7 @@ static int parse_rule(parser *P)
 			if (nconfirms == sizeof(confirms) / sizeof(confirms[0]))
 				return perr(P, at, "more than %zu confirm clauses in rule '%s'",
 					    sizeof(confirms) / sizeof(confirms[0]), r.id);
-			if ((rc = next(P)) || (rc = parse_confirm(P, &confirms[nconfirms], r.id)))
+			if ((rc = next(P)) || (rc = parse_confirm(P, &confirms[nconfirms])))
 				return rc;
 			confirm_pos[nconfirms++] = at;
 			break;
