@@ -13,7 +13,7 @@ import {
 } from "./crypto.js";
 
 // The signed-in principal: the key (a non-extractable CryptoKey) and who the server says it is. Memory only.
-const session = { key: null, me: null };
+const session = { key: null, me: null, current: null }; // current: the measure record on show
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -292,7 +292,7 @@ async function openMeasure(id) {
 }
 
 /* A decision's findings, with their legal basis, and its conditions. */
-function findingsSection(d, headingId, title) {
+function findingsSection(d, headingId, title, life) {
   return el(
     "section",
     { "aria-labelledby": headingId },
@@ -318,10 +318,35 @@ function findingsSection(d, headingId, title) {
     (d.conditions || []).length
       ? el("p", {}, "Conditions: ", d.conditions.map((c) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(", ")).join("; "))
       : null,
+    assertionList((life && life.assertions) || d.assertions || []),
+  );
+}
+
+/* The facts the requester asserts, each with the role that must confirm it and (in a life) where that stands. */
+function assertionList(list) {
+  if (!list.length) return null;
+  return el(
+    "div",
+    { class: "assertions" },
+    el("p", {}, "The requester's word, which the findings rest on; each counts only once its role confirms it:"),
+    el(
+      "ul",
+      {},
+      list.map((a) =>
+        el(
+          "li",
+          { class: "assertion" },
+          assertionWords(a),
+          ` To be confirmed by ${a.confirm_by}${a.state ? `: ${a.state}` : ""}. `,
+          el("cite", {}, `(rule ${a.rule})`),
+        ),
+      ),
+    ),
   );
 }
 
 function renderMeasure(rec) {
+  session.current = rec;
   const box = $("#measure-body");
   const d = rec.decision || {};
   const life = rec.life || {};
@@ -361,10 +386,10 @@ function renderMeasure(rec) {
     ? el(
         "div",
         {},
-        findingsSection(rec.round_decision, "find-h", `Decision of round ${life.round} (${life.round_kind})`),
+        findingsSection(rec.round_decision, "find-h", `Decision of round ${life.round} (${life.round_kind})`, life),
         el("details", { class: "entry" }, el("summary", {}, "The decision at filing"), findingsSection(d, "find-filing-h", "Decision at filing")),
       )
-    : findingsSection(d, "find-h", "Decision and its findings");
+    : findingsSection(d, "find-h", "Decision and its findings", life);
 
   const approvals = life.approvals || d.approvals || [];
   const appr = el(
@@ -496,9 +521,11 @@ function actionForm(rec, approvals) {
       ),
     );
   const fieldset = el("fieldset", { id: "action-choices" }, el("legend", {}, "Decision"), radios(open[0]));
+  const facts = el("div", { id: "action-assertions" }, assertionPanel(life, open[0].role));
   roleSel.addEventListener("change", () => {
     const a = open.find((x) => x.role === roleSel.value);
     fieldset.replaceChildren(el("legend", {}, "Decision"), ...radios(a));
+    facts.replaceChildren(assertionPanel(life, a.role));
   });
   const form = el(
     "form",
@@ -507,6 +534,7 @@ function actionForm(rec, approvals) {
     el("p", {}, "Your key signs a statement that the server writes for this measure, its round and its decision. The signed statement is logged."),
     el("label", { for: "action-role" }, "Role"),
     roleSel,
+    facts,
     fieldset,
     el("label", { for: "action-reason" }, "Reason (required to refuse)"),
     reason,
@@ -522,6 +550,69 @@ function actionForm(rec, approvals) {
 }
 
 /*
+ * An asserted fact in plain words (LAW.md, "Asserted facts"): what the
+ * requester says and the confirming role vouches for by approving.
+ */
+export function assertionWords(a) {
+  const who = a.party ? `${a.party}` : "the person concerned";
+  if (a.value === false) {
+    // a ground of refusal or a protection the requester says does not apply
+    const not = {
+      political_offence: "The facts are not political offences, nor connected with them.",
+      political_motivation: "The request is not motivated by the person's political or other opinion.",
+      essential_interests: "Executing it would not harm Belgium's sovereignty, security, public order or other essential interests.",
+      concerns_mandate: "The measure does not concern the member's opinions expressed or votes cast.",
+    };
+    return not[a.flag] || `${a.flag} does not apply.`;
+  }
+  const ref = typeof a.value === "string" ? ` (reference: ${a.value})` : "";
+  switch (a.flag) {
+    case "waiver":
+      return a.confirm_by === "parliament_president"
+        ? `The European Parliament has waived the immunity of ${who}${ref}.`
+        : `The sending state of ${who} has expressly waived ${who}'s immunity from jurisdiction${ref}.`;
+    case "consent":
+      return `The sending state of ${who} has expressly consented to this very measure on ${who}${ref}.`;
+    case "personal_involvement":
+      return "The person concerned takes part personally and actively in the offence or the threat.";
+    case "suspects_use_means":
+      return "Precise facts show that suspects use the premises or the means of communication of the lawyer or physician.";
+    case "prevents_grave_threat":
+      return (
+        "The measure prevents offences that gravely threaten the physical integrity of one or more persons, and " +
+        "the information is crucial and cannot be obtained otherwise."
+      );
+    case "reciprocity":
+      return "The requesting state has given a reciprocal undertaking of good cooperation.";
+    case "treaty":
+      return `The request rests on a treaty that binds Belgium and the requesting state${ref}.`;
+    default:
+      return `${a.flag}: ${typeof a.value === "string" ? a.value : "true"}`;
+  }
+}
+
+/* The statement line that confirms an asserted fact: "FLAG PARTY VALUE" (PARTY "-" for the whole measure). */
+function assertionLine(a) {
+  return `${a.flag} ${a.party || "-"} ${typeof a.value === "string" ? a.value : a.value === false ? "false" : "true"}`;
+}
+
+/* The asserted facts `role` confirms by approving, shown beside the approve button. */
+function assertionPanel(life, role) {
+  const mine = (life.assertions || []).filter((a) => a.confirm_by === role);
+  if (!mine.length) return el("span", {});
+  return el(
+    "div",
+    { class: "panel assertions" },
+    el("p", {}, `The requester asserts these facts. Approving as ${role}, you confirm each of them; refusing refuses them and the measure.`),
+    el(
+      "ul",
+      {},
+      mine.map((a) => el("li", { class: "assertion" }, assertionWords(a), " ", el("cite", {}, `(rule ${a.rule})`))),
+    ),
+  );
+}
+
+/*
  * The page signs only what the user chose: the statement text must be a
  * custos-statement/v1 for this action, measure, role, principal, reason and,
  * for an extension, last day. A field the user left empty (no reason; no
@@ -533,7 +624,9 @@ export function statementMismatch(text, want) {
   const got = {};
   for (const line of lines.slice(1)) {
     const sp = line.indexOf(" ");
-    got[line.slice(0, sp)] = line.slice(sp + 1);
+    const key = line.slice(0, sp);
+    // "confirm" repeats, one line per asserted fact: compared as the lines joined
+    got[key] = key === "confirm" && got[key] !== undefined ? `${got[key]}\n${line.slice(sp + 1)}` : line.slice(sp + 1);
   }
   for (const [k, v] of Object.entries(want)) {
     const expected = v === undefined || v === null || v === "" ? undefined : v;
@@ -588,7 +681,11 @@ async function submitStatement(id, { action, role, reason = "", until = "" }, st
       showError(status, failure(st));
       return false;
     }
-    const mismatch = statementMismatch(st.text, { action, measure: id, role, principal: session.me.id, reason, until });
+    // an approval confirms exactly the asserted facts shown beside the button; nothing else confirms any
+    const rec = session.current && session.current.id === id ? session.current : null;
+    const facts = ((rec && rec.life && rec.life.assertions) || []).filter((a) => a.confirm_by === role);
+    const confirm = action === "approve" && facts.length ? facts.map(assertionLine).join("\n") : undefined;
+    const mismatch = statementMismatch(st.text, { action, measure: id, role, principal: session.me.id, reason, until, confirm });
     if (mismatch) {
       showError(status, `Nothing was signed: the statement the server wrote does not match your choice (${mismatch}).`);
       return false;

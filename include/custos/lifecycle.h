@@ -82,6 +82,15 @@ int custos_measure_act(custos_store *st, const char *id, custos_action action, c
 int custos_measure_statement(custos_store *st, const char *id, custos_action action, const char *role,
 			     const char *reason, const char *until, const custos_signer *key, char **note);
 
+/*
+ * An approval under `role` that names the asserted facts it confirms
+ * (LAW.md, "Asserted facts"): confirm NULL lists every fact the decision
+ * asks the role to confirm, "none" lists none, "FLAG[@PARTY],..." names
+ * them. print_only: *result is the signed statement, not submitted.
+ */
+int custos_measure_approve(custos_store *st, const char *id, const char *role, const char *confirm, int print_only,
+			   const custos_signer *key, const char *actor, char **result);
+
 /* The statement's text, unsigned, for `principal` to sign elsewhere (a browser): the note's text. */
 int custos_measure_statement_text(custos_store *st, const char *id, custos_action action, const char *role,
 				  const char *reason, const char *until, const char *principal, char **text);
@@ -139,6 +148,8 @@ typedef struct custos_authorization {
 	size_t nselectors;
 	char **conditions;
 	size_t nconditions;
+	char **confirmed; /* the asserted facts confirmed before it was issued: "ROLE FLAG PARTY VALUE" */
+	size_t nconfirmed;
 } custos_authorization;
 
 int custos_authorization_format(char **text, const custos_authorization *a);

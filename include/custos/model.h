@@ -64,6 +64,8 @@ typedef enum {
 	CUSTOS_CAT_MISSION,
 	CUSTOS_CAT_CONSULAR_POST,
 	CUSTOS_CAT_IO_PREMISES,
+	CUSTOS_CAT_HEAD_OF_STATE,   /* customary law: heads of state and government, foreign ministers */
+	CUSTOS_CAT_SPECIAL_MISSION, /* Convention on Special Missions 1969 */
 	CUSTOS_CAT__COUNT
 } custos_category;
 
@@ -81,6 +83,12 @@ typedef enum {
 } custos_kind;
 
 typedef enum { CUSTOS_SCOPE_NONE, CUSTOS_SCOPE_CONTENT, CUSTOS_SCOPE_METADATA, CUSTOS_SCOPE__COUNT } custos_scope;
+
+/* LAW.md: where an observation or search takes place (default private). */
+typedef enum { CUSTOS_PLACE_PRIVATE, CUSTOS_PLACE_PUBLIC, CUSTOS_PLACE__COUNT } custos_place;
+
+/* LAW.md: a measure on a bag (VCDR 27(3), VCCR 35(3)); NONE when it is not one. */
+typedef enum { CUSTOS_BAG_NONE, CUSTOS_BAG_DIPLOMATIC, CUSTOS_BAG_CONSULAR, CUSTOS_BAG__COUNT } custos_bag;
 
 typedef enum { CUSTOS_FW_INTELLIGENCE, CUSTOS_FW_CRIMINAL, CUSTOS_FW__COUNT } custos_framework;
 
@@ -104,6 +112,8 @@ typedef enum {
 	CUSTOS_ROLE_MEDICAL_ORDER,
 	CUSTOS_ROLE_PARLIAMENT_PRESIDENT,
 	CUSTOS_ROLE_COMITE_R,
+	CUSTOS_ROLE_FIRST_PRESIDENT,       /* Constitution art. 59: orders coercive measures against an MP */
+	CUSTOS_ROLE_SUPERVISORY_AUTHORITY, /* LED art. 37(2): informed of transfers on safeguards */
 	CUSTOS_ROLE__COUNT
 } custos_role;
 
@@ -134,6 +144,8 @@ CUSTOS_VOCAB(custos_category, category)
 CUSTOS_VOCAB(custos_kind, kind)
 CUSTOS_VOCAB(custos_scope, scope)
 CUSTOS_VOCAB(custos_framework, framework)
+CUSTOS_VOCAB(custos_place, place)
+CUSTOS_VOCAB(custos_bag, bag)
 CUSTOS_VOCAB(custos_transfer_basis, transfer_basis)
 CUSTOS_VOCAB(custos_role, role)
 CUSTOS_VOCAB(custos_status, status)
@@ -177,6 +189,16 @@ typedef struct custos_person {
 	char born[11]; /* date of birth "YYYY-MM-DD", or "": a name hit needs it to agree with the registry's */
 } custos_person;
 
+/*
+ * A waiver or consent of a sending state (LAW.md §1, VCDR 32): for one
+ * party, from that party's sending state, with the state's reference.
+ */
+typedef struct custos_grant {
+	char *party;          /* the registry id it is for */
+	char state[3];        /* the sending state that gave it */
+	char *reference;      /* e.g. the note verbale */
+} custos_grant;
+
 /* A measure as filed (DESIGN.md §4). Strings are owned and may be NULL. */
 typedef struct custos_measure {
 	custos_kind kind;
@@ -192,7 +214,11 @@ typedef struct custos_measure {
 	char *offence;
 	char *grounds;
 	char *treaty;
-	char *waiver;
+	char *waiver; /* a bare reference (the old form): it names no party, so it lifts nothing */
+	custos_grant *waivers;  /* "waiver": [{party, sending_state, reference}] */
+	size_t nwaivers;
+	custos_grant *consents; /* "consent": the sending state's consent to this measure, per party */
+	size_t nconsents;
 	custos_transfer_basis transfer_basis;
 	bool grave_crime;
 	bool personal_involvement;
@@ -201,7 +227,13 @@ typedef struct custos_measure {
 	bool political_motivation;
 	bool essential_interests;
 	bool reciprocity;
-	bool diplomatic_bag; /* extension: the search concerns a diplomatic bag */
+	custos_bag diplomatic_bag; /* the measure concerns a bag (true in JSON: diplomatic) */
+	custos_place place;
+	bool concerns_official_acts;
+	bool prevents_grave_threat;
+	bool suspects_use_means;
+	char originating_state[3];       /* a Member State the data came from (LED 35(1)(c)) */
+	char *originating_authorisation; /* that state's authorisation, its reference */
 	custos_date from, to;
 } custos_measure;
 

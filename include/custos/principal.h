@@ -86,6 +86,8 @@ const char *custos_action_name(custos_action a);
 int custos_action_from_name(custos_action *out, const char *name); /* CUSTOS_EINVALID, no message */
 
 #define CUSTOS_REASON_MAX 500
+#define CUSTOS_CONFIRM_MAX 32   /* asserted facts one approval may confirm */
+#define CUSTOS_CONFIRM_LINE 640 /* "FLAG PARTY VALUE" of one of them */
 
 typedef struct custos_statement {
 	custos_action action;
@@ -97,6 +99,13 @@ typedef struct custos_statement {
 	char time[21];
 	char until[11]; /* "" unless extend */
 	char reason[CUSTOS_REASON_MAX + 1]; /* "" if none */
+	/*
+	 * approve only: the asserted facts of the decision this approval
+	 * confirms (LAW.md, "Asserted facts"), each "FLAG PARTY VALUE" with
+	 * PARTY "-" for a fact of the whole measure: a "confirm" line each.
+	 */
+	unsigned nconfirms;
+	char confirms[CUSTOS_CONFIRM_MAX][CUSTOS_CONFIRM_LINE];
 } custos_statement;
 
 /* The statement's note text (ending in "\n"); CUSTOS_EINVALID naming a bad field. */

@@ -74,6 +74,19 @@ typedef struct custos_approval {
 } custos_approval;
 
 /*
+ * An asserted fact a finding rests on (LAW.md, "Asserted facts"): a flag of
+ * the measure (or a waiver or consent for one party) that lifts a
+ * protection, and the role that must confirm it in its signed approval.
+ */
+typedef struct custos_assertion {
+	const char *flag;  /* "personal_involvement", "waiver", ... (owned by the rule set) */
+	const char *value; /* the asserted value as text: "true", "false" (a ground that does not apply), or the reference */
+	const char *rule;  /* the first rule whose finding rests on it */
+	custos_role confirm_by;
+	const char *party; /* the party it is asserted for, or NULL (measure-wide) */
+} custos_assertion;
+
+/*
  * The result of evaluating a rule set. Findings are ordered by rule (source
  * order) then by subject order; approvals by role (enum order), each role
  * once, a role that is both required and notified counted as required.
@@ -89,6 +102,9 @@ typedef struct custos_decision {
 	size_t nminimise;
 	/* set when a REJECT rule fired: the measure is invalid input */
 	const custos_finding *reject;
+	/* the asserted facts the findings rest on, each (flag, party, role) once, in finding order */
+	custos_assertion *assertions;
+	size_t nassertions;
 } custos_decision;
 
 /*
@@ -100,5 +116,17 @@ int custos_rules_evaluate(custos_decision *out, const custos_ruleset *rs, const 
 			  const custos_subject *subjects, size_t nsubjects);
 
 void custos_decision_dispose(custos_decision *d);
+
+/*
+ * Analyses a checked rule set (docs/RULES.md, "Analysis") into a JSON
+ * object: "never_fires" (rules whose `when` no measure can satisfy),
+ * "shadowed" (rules that only ever fire where a forbid fires too, so their
+ * findings never change an outcome: {rule, by}), and "disagree" (a forbid
+ * and a rule citing another source that lets the protection of the same
+ * party be lifted on a confirmed fact, both holding on one situation:
+ * {forbid, lifts, cites}). Each search
+ * is bounded; a rule too wide to search is left out ("unsearched" counts them).
+ */
+int custos_rules_analyse(const custos_ruleset *rs, char **json);
 
 #endif

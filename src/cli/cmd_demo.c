@@ -30,6 +30,7 @@ static const struct {
 	{"CA", "Central authority, FPS Justice", "fps_justice", "central_authority"},
 	{"COMR", "Standing Committee R", "comite_r", "comite_r"},
 	{"PP", "President of the Chamber", "chamber", "parliament_president"},
+	{"SA", "Data Protection Authority", "apd", "supervisory_authority"},
 };
 
 /* The principal who files a measure of `authority` in the demo. */
@@ -89,14 +90,15 @@ static int demo_serve(cli_ctx *ctx, const char *host, unsigned port, const char 
 	o.principals = 1;
 	snprintf(note, sizeof(note),
 		 "the page is at the address above (Ctrl-C stops it). Sign in with a key file from %s/:\n"
-		 "  FA.key approves S5 as foreign_affairs, HEAD-VSSE.key as service_head; COMR.key (comite_r) sees every\n"
+		 "  FA.key approves S5' as foreign_affairs, HEAD-VSSE.key as service_head (S5 itself is forbidden: a\n"
+		 "  mission's archives may not be passed on by any channel); COMR.key (comite_r) sees every\n"
 		 "  measure. The audit page proves entries in the browser.",
 		 keys);
 	fflush(stdout);
 	return cli_serve(ctx, &o, note);
 }
 
-/* The seven situations of DESIGN.md §1, each replayed by one demo measure. */
+/* The seven situations of DESIGN.md §1, each replayed by one demo measure, and S5's lawful counterpart. */
 static const struct {
 	const char *file;
 	const char *title;
@@ -106,6 +108,7 @@ static const struct {
 	{"demo/measures/s3.json", "S3  A Member of the European Parliament watched for her votes"},
 	{"demo/measures/s4.json", "S4  Intelligence traded with a foreign service"},
 	{"demo/measures/s5.json", "S5  Embassy correspondence handed to a foreign service, off the record"},
+	{"demo/measures/s5-lawful.json", "S5' An exchange about a diplomat, asked the lawful way: Foreign Affairs and the head of service"},
 	{"demo/measures/s6.json", "S6  A suspect's data released to a foreign police force"},
 	{"demo/measures/s7.json", "S7  Legal assistance to the state a refugee fled"},
 };
@@ -154,6 +157,15 @@ void cli_print_decision_text(const char *decision_json)
 		       party ? " party " : "", party ? party : "");
 		if (strcmp(effect, "forbid") == 0)
 			printf("               %s\n", json_string_value(json_object_get(f, "explain")));
+	}
+	json_array_foreach(json_object_get(d, "assertions"), i, c)
+	{
+		const json_t *v = json_object_get(c, "value");
+		const char *party = json_string_value(json_object_get(c, "party"));
+		printf("    asserted, for %s to confirm: %s%s%s = %s  [%s]\n", json_string_value(json_object_get(c, "confirm_by")),
+		       json_string_value(json_object_get(c, "flag")), party ? " of " : "", party ? party : "",
+		       json_is_string(v) ? json_string_value(v) : json_is_true(v) ? "true" : "false",
+		       json_string_value(json_object_get(c, "rule")));
 	}
 	print_roles(json_object_get(d, "approvals"), "approve", "    approvals required: ");
 	print_roles(json_object_get(d, "approvals"), "notify", "    informed: ");

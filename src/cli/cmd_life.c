@@ -183,7 +183,7 @@ int cmd_principal_revoke(cli_ctx *ctx, int argc, char **argv)
 
 /* Signs `action` on measure id with the key file and submits it; prints the measure's life. */
 static int act(cli_ctx *ctx, const char *id, custos_action action, const char *role, const char *reason,
-	       const char *until, const char *keyfile, const char *what, int print_only)
+	       const char *until, const char *keyfile, const char *what, int print_only, const char *confirm)
 {
 	custos_signer *key = NULL;
 	custos_store *st;
@@ -195,7 +195,9 @@ static int act(cli_ctx *ctx, const char *id, custos_action action, const char *r
 		custos_signer_free(key);
 		return CLI_REFUSED;
 	}
-	if (print_only)
+	if (confirm)
+		rc = custos_measure_approve(st, id, role, confirm, print_only, key, ctx->actor, &result);
+	else if (print_only)
 		rc = custos_measure_statement(st, id, action, role, reason, until, key, &result);
 	else
 		rc = custos_measure_act(st, id, action, role, reason, until, key, ctx->actor, &result);
@@ -216,11 +218,11 @@ int cmd_approve(cli_ctx *ctx, int argc, char **argv)
 {
 	cli_opt opts[] = {{"role", NULL, 0, 0},	      {"key", NULL, 0, 0},	   {"refuse", NULL, 1, 0},
 			  {"acknowledge", NULL, 1, 0}, {"reason", NULL, 0, 0}, {"statement", NULL, 0, 0},
-			  {"print", NULL, 1, 0}};
+			  {"print", NULL, 1, 0},	      {"confirm", NULL, 0, 0}};
 	char *pos[1];
 	const char *bad = NULL;
 	int npos;
-	if (parse_opts(opts, 7, argc, argv, pos, &npos, 1, &bad))
+	if (parse_opts(opts, 8, argc, argv, pos, &npos, 1, &bad))
 		goto usage;
 	if (opts[5].value) {
 		/* a statement signed elsewhere (a browser, another tool) */
@@ -229,7 +231,7 @@ int cmd_approve(cli_ctx *ctx, int argc, char **argv)
 		size_t len;
 		int rc;
 		if (npos || opts[0].value || opts[1].value || opts[2].seen || opts[3].seen || opts[4].value ||
-		    opts[6].seen)
+		    opts[6].seen || opts[7].value)
 			goto usage;
 		if (cli_read_input(opts[5].value, 1u << 20, &text, &len))
 			return CLI_REFUSED;
@@ -249,13 +251,16 @@ int cmd_approve(cli_ctx *ctx, int argc, char **argv)
 		goto usage;
 	if (opts[2].seen && !opts[4].value)
 		return cli_usage(ctx, "a refusal needs --reason T");
+	if (opts[7].value && (opts[2].seen || opts[3].seen))
+		return cli_usage(ctx, "--confirm: only an approval confirms asserted facts");
 	return act(ctx, pos[0],
 		   opts[2].seen	  ? CUSTOS_ACT_REFUSE
 		   : opts[3].seen ? CUSTOS_ACT_ACKNOWLEDGE
 				  : CUSTOS_ACT_APPROVE,
-		   opts[0].value, opts[4].value, NULL, opts[1].value, "approve", opts[6].seen);
+		   opts[0].value, opts[4].value, NULL, opts[1].value, "approve", opts[6].seen, opts[7].value);
 usage:
-	return cli_usage(ctx, "usage: approve ID --role R --key FILE [--refuse --reason T | --acknowledge] [--print]"
+	return cli_usage(ctx, "usage: approve ID --role R --key FILE [--refuse --reason T | --acknowledge | --confirm "
+			      "FLAG[@PARTY],...|none] [--print]"
 			      " | approve --statement FILE%s%s",
 			 bad ? "; unexpected " : "", bad ? bad : "");
 }
@@ -273,7 +278,7 @@ static int stop_verb(cli_ctx *ctx, int argc, char **argv, custos_action action, 
 				 extend				 ? "--until YYYY-MM-DD [--reason T] "
 				 : action == CUSTOS_ACT_REVOKE ? "--reason T "
 								 : "[--reason T] ");
-	return act(ctx, pos[0], action, opts[2].value, opts[1].value, opts[3].value, opts[0].value, name, 0);
+	return act(ctx, pos[0], action, opts[2].value, opts[1].value, opts[3].value, opts[0].value, name, 0, NULL);
 }
 
 int cmd_measure_revoke(cli_ctx *ctx, int argc, char **argv)

@@ -13,16 +13,23 @@ static int load(const char *dir, custos_ruleset **rs)
 	return rc;
 }
 
+/* Parses and type-checks a rule set, then analyses it: rules that never fire, shadowed, disagreeing. */
 int cmd_rules_check(cli_ctx *ctx, int argc, char **argv)
 {
 	custos_ruleset *rs;
+	char *analysis = NULL;
+	int rc;
 	if (argc > 1)
 		return cli_usage(ctx, "usage: rules check [DIR]");
 	if (load(argc ? argv[0] : NULL, &rs))
 		return CLI_REFUSED;
-	printf("{\"rules\":%zu,\"rules_hash\":\"%s\"}\n", custos_rules_count(rs), custos_rules_hash(rs));
+	rc = custos_rules_analyse(rs, &analysis);
+	if (!rc)
+		printf("{\"rules\":%zu,\"rules_hash\":\"%s\",\"analysis\":%s}\n", custos_rules_count(rs),
+		       custos_rules_hash(rs), analysis);
+	free(analysis);
 	custos_ruleset_free(rs);
-	return CLI_OK;
+	return rc ? cli_fail(rc, "rules check") : CLI_OK;
 }
 
 int cmd_rules_test(cli_ctx *ctx, int argc, char **argv)

@@ -29,11 +29,19 @@ static const struct {
 	 "\"properties\":{\"name\":{\"type\":\"string\"},\"nationality\":{\"type\":\"string\"},"
 	 "\"refugee_in\":{\"type\":\"string\"}}}},"
 	 "\"offence\":{\"type\":\"string\"},\"grounds\":{\"type\":\"string\"},\"treaty\":{\"type\":\"string\"},"
-	 "\"waiver\":{\"type\":\"string\"},\"transfer_basis\":{\"enum\":[\"adequacy\",\"safeguards\",\"derogation\"]},"
+	 "\"waiver\":{\"oneOf\":[{\"type\":\"string\"},{\"$ref\":\"#/components/schemas/Grant\"},"
+	 "{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Grant\"}}]},"
+	 "\"consent\":{\"oneOf\":[{\"$ref\":\"#/components/schemas/Grant\"},"
+	 "{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Grant\"}}]},"
+	 "\"place\":{\"enum\":[\"private\",\"public\"]},\"concerns_official_acts\":{\"type\":\"boolean\"},"
+	 "\"prevents_grave_threat\":{\"type\":\"boolean\"},\"suspects_use_means\":{\"type\":\"boolean\"},"
+	 "\"originating_state\":{\"type\":[\"string\",\"null\"],\"pattern\":\"^[A-Z]{2}$\"},"
+	 "\"originating_authorisation\":{\"type\":\"string\"},\"transfer_basis\":{\"enum\":[\"adequacy\",\"safeguards\",\"derogation\"]},"
 	 "\"grave_crime\":{\"type\":\"boolean\"},\"personal_involvement\":{\"type\":\"boolean\"},"
 	 "\"concerns_mandate\":{\"type\":\"boolean\"},\"political_offence\":{\"type\":\"boolean\"},"
 	 "\"political_motivation\":{\"type\":\"boolean\"},\"essential_interests\":{\"type\":\"boolean\"},"
-	 "\"reciprocity\":{\"type\":\"boolean\"},\"diplomatic_bag\":{\"type\":\"boolean\"},"
+	 "\"reciprocity\":{\"type\":\"boolean\"},"
+	 "\"diplomatic_bag\":{\"oneOf\":[{\"type\":\"boolean\"},{\"enum\":[\"diplomatic\",\"consular\"]}]},"
 	 "\"period\":{\"type\":\"object\",\"required\":[\"from\",\"to\"],\"properties\":{"
 	 "\"from\":{\"type\":\"string\",\"format\":\"date\"},\"to\":{\"type\":\"string\",\"format\":\"date\"}}}}}"},
 	{"Decision",
@@ -44,9 +52,16 @@ static const struct {
 	 "\"rule\":{\"type\":\"string\"},\"effect\":{\"type\":\"string\"},\"cite\":{\"type\":\"string\"},"
 	 "\"party\":{\"type\":[\"string\",\"null\"]},\"explain\":{\"type\":\"string\"}}}},"
 	 "\"approvals\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
+	 "\"assertions\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+	 "\"flag\":{\"type\":\"string\"},\"value\":{\"type\":[\"string\",\"boolean\"]},\"rule\":{\"type\":\"string\"},"
+	 "\"confirm_by\":{\"type\":\"string\"},\"party\":{\"type\":[\"string\",\"null\"]}}}},"
 	 "\"conditions\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
 	 "\"rules_hash\":{\"type\":\"string\"},\"registry_hash\":{\"type\":\"string\"},"
 	 "\"log_index\":{\"type\":\"integer\"}}}"},
+	{"Grant",
+	 "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"party\",\"sending_state\",\"reference\"],"
+	 "\"properties\":{\"party\":{\"type\":\"string\"},\"sending_state\":{\"type\":\"string\",\"pattern\":\"^[A-Z]{2}$\"},"
+	 "\"reference\":{\"type\":\"string\"}}}"},
 	{"MeasureRecord", "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"state\":{\"type\":"
 			  "\"string\"},\"filed_at\":{\"type\":\"string\",\"format\":\"date-time\"},\"measure\":{\"$ref\":"
 			  "\"#/components/schemas/Measure\"},\"decision\":{\"$ref\":\"#/components/schemas/Decision\"},"

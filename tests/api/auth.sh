@@ -73,7 +73,7 @@ status=$(curl -s -o "$work/body" -w '%{http_code}' "${hdrs[@]}" "$base/v1/me"); 
 status=$(curl -s -o "$work/body" -w '%{http_code}' "${hdrs[@]}" -H "Host: elsewhere.example" "$base/v1/me")
 expect other-authority 401 '.field == "Host" and (.error | test("elsewhere.example"))'
 HTTPSIGN_CREATED=$(($(clock_secs) - 3600)) as FA GET /v1/me; expect stale 401
-shifted <"$root/demo/measures/s5.json" >s5.json
+shifted <"$root/demo/measures/s5-lawful.json" >s5.json
 as FA POST /v1/measures s5.json application/json; expect wrong-role 403
 as FA GET /v1/principals; expect principals-wrong-role 403
 as COMR GET /v1/principals; expect principals 200 '(.principals | length) == 5'

@@ -68,9 +68,9 @@ demo_pid=$!
 demo_port=$(listening_port "$work/demo.err" 200)
 [ -n "$demo_port" ] || { echo "FAIL browser/demo-setup: custos demo did not serve"; tail -5 "$work/demo.err"; }
 
-# S5 with its period moved to the clock's distance from the day the test data was written for; the browser's
+# S5' (S5 the lawful way) with its period moved to the clock's distance from the day the test data was written for; the browser's
 # clock runs at custos' clock (CUSTOS_NOW may shift it: CI runs the suite a year ahead too)
-shifted <"$root/demo/measures/s5.json" >"$work/s5.json"
+shifted <"$root/demo/measures/s5-lawful.json" >"$work/s5.json"
 export CLOCK_SHIFT_SECONDS=$(($(clock_secs) - $(date -u +%s)))
 mkdir -p "$root/build/browser"
 node "$root/tests/browser/flow.mjs" "http://127.0.0.1:$port" "$work/keys" "$work/s5.json" \

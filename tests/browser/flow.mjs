@@ -75,7 +75,7 @@ async function signIn(id, p = page, at = base, keys = keyDir) {
 }
 
 /* Files the measure through the API, signed with the requester's key by the page's own crypto.js; its decision. */
-async function fileMeasure(requester) {
+async function fileMeasure(requester, measureText = readFileSync(measureFile, "utf8")) {
   const r = await page.evaluate(
     async ({ keyText, body }) => {
       const c = await import("/web/crypto.js");
@@ -88,7 +88,7 @@ async function fileMeasure(requester) {
       });
       return { status: res.status, text: await res.text() };
     },
-    { keyText: key(requester), body: readFileSync(measureFile, "utf8") },
+    { keyText: key(requester), body: measureText },
   );
   expect(r.status === 201, `POST /v1/measures: ${r.status} ${r.text}`);
   return JSON.parse(r.text);
@@ -268,6 +268,29 @@ try {
     expect(/^custos-statement\/v1\naction approve\nmeasure /.test(signed) && signed.includes("\n\n\u2014 FA "), `statement: ${signed}`);
     await page.screenshot({ path: join(shots, "approved-foreign-affairs.png"), fullPage: true });
   });
+
+  // An asserted fact (a waiver for one diplomat) is shown beside the approve button in plain words, and the
+  // approval's signed statement confirms exactly it.
+  await check("assertion-beside-approve", async () => {
+    const m = {
+      kind: "data_transfer", framework: "intelligence", requested_by: "vsse", requesting_state: "FR",
+      targets: ["tel:+32470555201"], period: { from: "2026-12-01", to: "2026-12-31" }, grounds: "g",
+      waiver: [{ party: "P-MR-1", sending_state: "MR", reference: "Note verbale MR 2026/114" }],
+    };
+    const d = await fileMeasure("REQ-VSSE", JSON.stringify(m));
+    expect(d.outcome === "needs_approval" && d.assertions?.[0]?.flag === "waiver", `decision: ${JSON.stringify(d)}`);
+    await page.goto(`${base}/#measure/${d.id}`);
+    await page.locator("#action-form").waitFor({ timeout: T });
+    await page.selectOption("#action-role", "foreign_affairs");
+    const facts = await page.locator("#action-assertions").innerText();
+    expect(facts.includes("expressly waived") && facts.includes("Note verbale MR 2026/114"), `beside the button: ${facts}`);
+    await page.screenshot({ path: join(shots, "assertion.png"), fullPage: true });
+    await approve("foreign_affairs");
+    const signed = await page.locator("#signed-statement").textContent();
+    expect(signed.includes("\nconfirm waiver P-MR-1 Note verbale MR 2026/114\n"), `statement: ${signed}`);
+    const listed = await page.locator("#measure-body .assertions").first().innerText();
+    expect(listed.includes("confirmed"), `the asserted fact after approval: ${listed}`);
+  }, true);
 
   await check("signin-service-head", () => signIn("HEAD-VSSE"));
 

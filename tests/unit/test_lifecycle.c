@@ -101,6 +101,35 @@ static void test_statement_errors(void **state)
 	assert_null(text);
 }
 
+/* An approval lists the asserted facts it confirms, one "confirm" line each; nothing else may. */
+static void test_statement_confirms(void **state)
+{
+	custos_statement s = sample(), back;
+	char *text = NULL;
+	(void)state;
+	s.nconfirms = 2;
+	snprintf(s.confirms[0], sizeof(s.confirms[0]), "%s", "waiver P-MR-1 Note verbale MR 2026/114");
+	snprintf(s.confirms[1], sizeof(s.confirms[1]), "%s", "personal_involvement - true");
+	ok(custos_statement_format(&text, &s));
+	assert_non_null(strstr(text, "time 2026-11-24T09:00:00Z\nconfirm waiver P-MR-1 Note verbale MR 2026/114\n"
+				     "confirm personal_involvement - true\n"));
+	ok(custos_statement_parse(&back, text, strlen(text)));
+	assert_int_equal(back.nconfirms, 2);
+	assert_string_equal(back.confirms[0], "waiver P-MR-1 Note verbale MR 2026/114");
+	assert_memory_equal(&back, &s, sizeof(s));
+	free(text);
+	/* malformed lines and confirmations outside an approval are refused by name */
+	snprintf(s.confirms[1], sizeof(s.confirms[1]), "%s", "Waiver P-1 x");
+	refused(custos_statement_format(&text, &s), "confirm: 'Waiver P-1 x' is not FLAG PARTY VALUE");
+	snprintf(s.confirms[1], sizeof(s.confirms[1]), "%s", "waiver P-1");
+	refused(custos_statement_format(&text, &s), "is not FLAG PARTY VALUE");
+	s.nconfirms = 1;
+	s.action = CUSTOS_ACT_REFUSE;
+	snprintf(s.reason, sizeof(s.reason), "%s", "no");
+	refused(custos_statement_format(&text, &s), "only an approval confirms");
+	assert_null(text);
+}
+
 /* A token signed by a fixed key, verified at the edges of its window and against revocation lists. */
 static void test_token_window_and_revocation(void **state)
 {
@@ -299,6 +328,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_statement_round_trip),
 		cmocka_unit_test(test_statement_errors),
+		cmocka_unit_test(test_statement_confirms),
 		cmocka_unit_test(test_token_window_and_revocation),
 		cmocka_unit_test(test_token_revocation_freshness),
 	};

@@ -128,6 +128,87 @@ static void test_rejections(void **state)
 	decode_err("[]", "must be a JSON object");
 }
 
+/* The fields LAW.md added (revised 2026-12-04), and waivers and consents per party. */
+static void test_law_fields(void **state)
+{
+	custos_measure m, again;
+	char *a = NULL, *b = NULL;
+	(void)state;
+	decode_ok(&m, "{\"kind\":\"data_transfer\"," BASE ",\"requesting_state\":\"US\",\"transfer_basis\":\"safeguards\","
+		      "\"originating_state\":\"DE\",\"originating_authorisation\":\"BKA 2026/77\","
+		      "\"concerns_official_acts\":true,\"prevents_grave_threat\":true,\"suspects_use_means\":true,"
+		      "\"waiver\":[{\"party\":\"D1\",\"sending_state\":\"QA\",\"reference\":\"NV 40\"},"
+		      "{\"party\":\"D2\",\"sending_state\":\"MR\",\"reference\":\"NV 41\"}],"
+		      "\"consent\":{\"party\":\"D1\",\"sending_state\":\"QA\",\"reference\":\"NV 42\"},"
+		      "\"diplomatic_bag\":\"consular\"}");
+	assert_int_equal(m.nwaivers, 2);
+	assert_string_equal(m.waivers[1].party, "D2");
+	assert_string_equal(m.waivers[1].state, "MR");
+	assert_string_equal(m.waivers[1].reference, "NV 41");
+	assert_int_equal(m.nconsents, 1);
+	assert_string_equal(m.consents[0].reference, "NV 42");
+	assert_null(m.waiver);
+	assert_int_equal(m.diplomatic_bag, CUSTOS_BAG_CONSULAR);
+	assert_int_equal(m.place, CUSTOS_PLACE_PRIVATE);
+	assert_string_equal(m.originating_state, "DE");
+	assert_true(m.concerns_official_acts && m.prevents_grave_threat && m.suspects_use_means);
+	assert_int_equal(custos_measure_encode(&a, &m), 0);
+	decode_ok(&again, a);
+	assert_int_equal(custos_measure_encode(&b, &again), 0);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "\"consent\":[{\"party\":\"D1\",\"sending_state\":\"QA\",\"reference\":\"NV 42\"}]"));
+	free(a);
+	free(b);
+	custos_measure_dispose(&m);
+	custos_measure_dispose(&again);
+
+	/* the old forms stay valid and keep their bytes: a bare waiver reference, diplomatic_bag true */
+	decode_ok(&m, "{\"kind\":\"observation\"," BASE ",\"waiver\":\"NV 17\",\"diplomatic_bag\":true,\"place\":\"public\"}");
+	assert_string_equal(m.waiver, "NV 17");
+	assert_int_equal(m.nwaivers, 0);
+	assert_int_equal(m.diplomatic_bag, CUSTOS_BAG_DIPLOMATIC);
+	assert_int_equal(m.place, CUSTOS_PLACE_PUBLIC);
+	assert_int_equal(custos_measure_encode(&a, &m), 0);
+	assert_non_null(strstr(a, "\"waiver\":\"NV 17\""));
+	assert_non_null(strstr(a, "\"diplomatic_bag\":true"));
+	assert_non_null(strstr(a, "\"place\":\"public\""));
+	free(a);
+	custos_measure_dispose(&m);
+	decode_ok(&m, "{\"kind\":\"observation\"," BASE "}");
+	assert_int_equal(custos_measure_encode(&a, &m), 0);
+	assert_null(strstr(a, "\"place\""));
+	assert_null(strstr(a, "\"consent\""));
+	free(a);
+	custos_measure_dispose(&m);
+}
+
+static void test_law_rejections(void **state)
+{
+	(void)state;
+	decode_err("{\"kind\":\"search\"," BASE ",\"waiver\":[{\"sending_state\":\"QA\",\"reference\":\"r\"}]}",
+		   "waiver[0]: party: required");
+	decode_err("{\"kind\":\"search\"," BASE ",\"waiver\":{\"party\":\"D1\",\"reference\":\"r\"}}",
+		   "waiver.sending_state: required (the state that gave it)");
+	decode_err("{\"kind\":\"search\"," BASE ",\"waiver\":{\"party\":\"D1\",\"sending_state\":\"Qatar\",\"reference\":\"r\"}}",
+		   "waiver.sending_state: expected an ISO 3166 alpha-2 code");
+	decode_err("{\"kind\":\"search\"," BASE ",\"waiver\":{\"party\":\"D1\",\"sending_state\":\"QA\"}}",
+		   "waiver: reference: required");
+	decode_err("{\"kind\":\"search\"," BASE ",\"consent\":[{\"party\":\"D1\",\"sending_state\":\"QA\",\"reference\":\"r\","
+		   "\"scope\":\"all\"}]}",
+		   "consent[0].unknown field 'scope'");
+	decode_err("{\"kind\":\"search\"," BASE ",\"consent\":[{\"party\":\"D1\",\"sending_state\":\"QA\",\"reference\":\"r\"},"
+		   "{\"party\":\"D1\",\"sending_state\":\"QA\",\"reference\":\"s\"}]}",
+		   "consent[1].party: 'D1' is named twice");
+	decode_err("{\"kind\":\"search\"," BASE ",\"consent\":[\"D1\"]}", "consent[0]: expected an object");
+	decode_err("{\"kind\":\"search\"," BASE ",\"consent\":true}", "consent: expected {");
+	decode_err("{\"kind\":\"search\"," BASE ",\"diplomatic_bag\":\"pouch\"}", "diplomatic_bag: unknown value");
+	decode_err("{\"kind\":\"search\"," BASE ",\"place\":\"street\"}", "place: unknown value 'street'");
+	decode_err("{\"kind\":\"search\"," BASE ",\"originating_state\":\"DE\"}", "originating_state: only for a data_transfer");
+	decode_err("{\"kind\":\"data_transfer\"," BASE ",\"requesting_state\":\"US\",\"originating_authorisation\":\"x\"}",
+		   "originating_authorisation: names no state");
+	decode_err("{\"kind\":\"search\"," BASE ",\"suspects_use_means\":\"yes\"}", "suspects_use_means: expected true or false");
+}
+
 static void test_limits(void **state)
 {
 	size_t n = CUSTOS_MEASURE_MAX + 10;
@@ -147,6 +228,8 @@ int main(void)
 		cmocka_unit_test(test_full_measure),
 		cmocka_unit_test(test_canonical_round_trip),
 		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_law_fields),
+		cmocka_unit_test(test_law_rejections),
 		cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -171,13 +171,13 @@ static const struct bad bads[] = {
 	{"rule x cite \"c\" explain \"e\"\n  when party.category = diplomat forbid end",
 	 "t.rules:2:25: unknown category 'diplomat' (expected one of diplomatic_agent, diplomatic_family, "
 	 "admin_technical_staff, service_staff, private_servant, consular_officer, consular_employee, io_official, "
-	 "mep, member_of_parliament, refugee, lawyer, physician, journalist, mission, consular_post, io_premises)"},
+	 "mep, member_of_parliament, refugee, lawyer, physician, journalist, mission, consular_post, io_premises, head_of_state, special_mission)"},
 	{"rule x cite \"c\" explain \"e\" when measure.kindd = search forbid end",
 	 "t.rules:1:34: unknown attribute 'measure.kindd'"},
 	{"rule x cite \"c\" explain \"e\" require judge end",
 	 "t.rules:1:37: unknown role 'judge' (expected one of foreign_affairs, investigating_judge, prosecutor, "
 	 "bim_commission, service_head, central_authority, data_protection_officer, bar_president, medical_order, "
-	 "parliament_president, comite_r)"},
+	 "parliament_president, comite_r, first_president, supervisory_authority)"},
 	{"rule vcdr.29 cite \"c\" explain \"e\" forbid end\nrule vcdr.29 cite \"c\" explain \"e\" forbid end",
 	 "t.rules:2:6: duplicate rule id 'vcdr.29'"},
 	{"\n\nrule x explain \"e\" forbid end", "t.rules:3:1: rule 'x' has no cite"},
@@ -219,7 +219,7 @@ static const struct bad bads[] = {
 	{"rule x cite \"c\" explain \"e\" condition shortest end",
 	 "t.rules:1:39: unknown condition 'shortest' (expected max_days or minimise)"},
 	{"rule x cite \"c\" explain \"e\" forbid", "t.rules:1:35: expected a clause (cite, explain, when, forbid, "
-					     "require, notify, condition, reject) or 'end' in rule 'x', found end of file"},
+					     "require, notify, condition, reject, confirm) or 'end' in rule 'x', found end of file"},
 	{"rule x cite \"c\" explain \"e\" when measure.kind in [search forbid end",
 	 "t.rules:1:58: expected ',' or ']', found 'forbid'"},
 	{"rule x cite \"c\" explain \"e\" when (measure.grave_crime forbid end",
@@ -250,6 +250,32 @@ static const struct bad bads[] = {
 	 "t.rules:1:10: unknown kind 'diplomatic_agent' (expected one of interception, it_intrusion, "
 	 "audio_surveillance, observation, search, data_access, data_transfer, mla_request, intelligence_exchange) "
 	 "(in set 'd', used with measure.kind at t.rules:2:34)"},
+	/* confirm: an asserted flag and the role that confirms it */
+	{"rule x cite \"c\" explain \"e\" require investigating_judge confirm measure.grave_crime by prosecutor end",
+	 "t.rules:1:57: rule 'x' asks prosecutor to confirm measure.grave_crime but does not require prosecutor"},
+	{"rule x cite \"c\" explain \"e\" require foreign_affairs confirm measure.kind by foreign_affairs end",
+	 "t.rules:1:61: confirm reads a flag: measure.kind is a kind, not a bool or string"},
+	{"rule x cite \"c\" explain \"e\" require foreign_affairs confirm not party.waiver by foreign_affairs end",
+	 "t.rules:1:65: confirm reads a flag: party.waiver is a string, not a bool"},
+	{"rule x cite \"c\" explain \"e\" require foreign_affairs confirm party.waiver foreign_affairs end",
+	 "t.rules:1:74: expected 'by' and the confirming role, found 'foreign_affairs'"},
+	{"rule x cite \"c\" explain \"e\" require foreign_affairs confirm party.waiver by judge end",
+	 "t.rules:1:77: unknown role 'judge' (expected one of foreign_affairs, investigating_judge, prosecutor, "
+	 "bim_commission, service_head, central_authority, data_protection_officer, bar_president, medical_order, "
+	 "parliament_president, comite_r, first_president, supervisory_authority)"},
+	{"rule x cite \"c\" explain \"e\" require foreign_affairs confirm party.waiver by foreign_affairs "
+	 "confirm party.waiver by foreign_affairs end",
+	 "t.rules:1:93: party.waiver confirmed twice in rule 'x'"},
+	{"rule x cite \"c\" explain \"e\" when measure.place = inside forbid end",
+	 "t.rules:1:50: unknown place 'inside' (expected one of private, public)"},
+	{"rule x cite \"c\" explain \"e\" when measure.diplomatic_bag = true forbid end",
+	 "t.rules:1:59: cannot compare measure.diplomatic_bag (bag) with true"},
+	{"set eu = [FR from \"1958-13-01\"]", "t.rules:1:19: expected a date \"YYYY-MM-DD\" after 'from'"},
+	{"set eu = [FR from \"2000-01-01\" to \"1999-01-01\"]", "t.rules:1:14: 'to' is before 'from'"},
+	{"set k = [search from \"2000-01-01\"]\nrule x cite \"c\" explain \"e\" when measure.kind in k forbid end",
+	 "t.rules:1:10: only a country may carry dates (from, to)"},
+	{"rule x cite \"c\" explain \"e\" when measure.diplomatic_bag = none forbid end",
+	 "t.rules:1:59: unknown bag 'none' (expected one of diplomatic, consular)"},
 };
 
 static void test_errors(void **state)
@@ -593,6 +619,145 @@ static void test_per_party(void **state)
 	assert_int_equal(fire_count("set s = [party.nationality]\n" R("x", "measure.requesting_state in s", "forbid"),
 				    &m, NULL, 0),
 			 0);
+}
+
+/*
+ * Asserted facts: a waiver counts only for the party it names and only from
+ * that party's sending state; a finding that rests on it lists the
+ * assertion and the role that must confirm it, once per (flag, party, role).
+ */
+static void test_assertions(void **state)
+{
+	const char *rules = R("w", "party.waiver", "require foreign_affairs confirm party.waiver by foreign_affairs")
+		R("nw", "not party.waiver", "forbid")
+			R("pi", "measure.personal_involvement", "require investigating_judge confirm measure.personal_involvement by investigating_judge")
+				R("pi2", "measure.personal_involvement", "require investigating_judge, prosecutor confirm measure.personal_involvement by investigating_judge");
+	custos_measure m = measure(CUSTOS_KIND_DATA_TRANSFER);
+	custos_party a = party("A", CUSTOS_CAT_DIPLOMATIC_AGENT, "QA"), b = party("B", CUSTOS_CAT_DIPLOMATIC_AGENT, "MR"),
+		     c = party("C", CUSTOS_CAT_DIPLOMATIC_AGENT, "QA");
+	custos_grant w[2] = {{"A", "QA", "NV 40"}, {"C", "MR", "NV 41"}};
+	custos_subject s[3] = {{&a, CUSTOS_STATUS_ACTIVE, 0, 0}, {&b, CUSTOS_STATUS_ACTIVE, 0, 0},
+			       {&c, CUSTOS_STATUS_ACTIVE, 0, 0}};
+	custos_decision d;
+	(void)state;
+	memcpy(a.sending_state, "QA", 3);
+	memcpy(b.sending_state, "MR", 3);
+	memcpy(c.sending_state, "QA", 3);
+	m.waivers = w;
+	m.nwaivers = 2;
+	m.personal_involvement = true;
+	d = decide(rules, &m, s, 3);
+	/* A's waiver lifts A only; B has none; C's comes from the wrong state */
+	assert_int_equal(d.outcome, CUSTOS_OUTCOME_FORBIDDEN);
+	assert_int_equal(d.nassertions, 2);
+	assert_string_equal(d.assertions[0].flag, "waiver");
+	assert_string_equal(d.assertions[0].value, "NV 40");
+	assert_string_equal(d.assertions[0].party, "A");
+	assert_string_equal(d.assertions[0].rule, "w");
+	assert_int_equal(d.assertions[0].confirm_by, CUSTOS_ROLE_FOREIGN_AFFAIRS);
+	assert_string_equal(d.assertions[1].flag, "personal_involvement");
+	assert_string_equal(d.assertions[1].value, "true");
+	assert_null(d.assertions[1].party);
+	assert_string_equal(d.assertions[1].rule, "pi"); /* pi2 rests on the same fact: listed once */
+	assert_int_equal(d.assertions[1].confirm_by, CUSTOS_ROLE_INVESTIGATING_JUDGE);
+	assert_int_equal(d.nfindings, 6); /* w(A), nw(B), nw(C), pi, pi2 x2 */
+	done(&d);
+
+	/* without the flags nothing is asserted */
+	m.nwaivers = 0;
+	m.personal_involvement = false;
+	d = decide(rules, &m, s, 1);
+	assert_int_equal(d.nassertions, 0);
+	assert_null(d.assertions);
+	done(&d);
+
+	/* a ground confirmed absent: asserted only while the flag is false */
+	{
+		const char *neg = R("g", "measure.kind = data_transfer",
+				    "require central_authority confirm not measure.political_offence by central_authority");
+		d = decide(neg, &m, NULL, 0);
+		assert_int_equal(d.nassertions, 1);
+		assert_string_equal(d.assertions[0].flag, "political_offence");
+		assert_string_equal(d.assertions[0].value, "false");
+		done(&d);
+		m.political_offence = true;
+		d = decide(neg, &m, NULL, 0);
+		assert_int_equal(d.nassertions, 0);
+		done(&d);
+		m.political_offence = false;
+		kept = parse(neg);
+		assert_non_null(strstr(custos_rules_canonical(kept, NULL), "  confirm not measure.political_offence by central_authority\n"));
+		custos_ruleset_free(kept);
+		kept = NULL;
+	}
+
+	/* the canonical form keeps the confirm clause */
+	kept = parse(rules);
+	assert_non_null(strstr(custos_rules_canonical(kept, NULL), "  require foreign_affairs\n  confirm party.waiver by foreign_affairs\nend\n"));
+	custos_ruleset_free(kept);
+	kept = NULL;
+}
+
+/* A dated list member counts only if it is a member on every day of the measure's period. */
+static void test_dated_lists(void **state)
+{
+	const char *rules = "set eu = [FR, GB from \"1973-01-01\" to \"2020-01-31\", HR from \"2013-07-01\"]\n" R(
+		"member", "measure.requesting_state in eu", "notify comite_r") R("out", "measure.requesting_state not in eu", "forbid");
+	custos_measure m = measure(CUSTOS_KIND_DATA_TRANSFER);
+	struct {
+		const char *state, *from, *to;
+		const char *rule;
+	} cases[] = {
+		{"FR", "1950-01-01", "1950-01-02", "member"}, {"GB", "2019-01-01", "2019-12-31", "member"},
+		{"GB", "2020-01-15", "2020-02-15", "out"},    {"GB", "2021-01-01", "2021-01-01", "out"},
+		{"HR", "2013-06-30", "2013-07-01", "out"},    {"HR", "2013-07-01", "2013-07-01", "member"},
+		{"US", "2013-07-01", "2013-07-01", "out"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		custos_decision d;
+		memcpy(m.requesting_state, cases[i].state, 3);
+		assert_int_equal(custos_date_parse(&m.from, cases[i].from), 0);
+		assert_int_equal(custos_date_parse(&m.to, cases[i].to), 0);
+		d = decide(rules, &m, NULL, 0);
+		if (d.nfindings != 1 || strcmp(d.findings[0].rule, cases[i].rule) != 0)
+			fail_msg("case %zu: %s %s..%s: want %s", i, cases[i].state, cases[i].from, cases[i].to, cases[i].rule);
+		done(&d);
+	}
+	kept = parse(rules);
+	assert_non_null(strstr(custos_rules_canonical(kept, NULL),
+			       "set eu = [FR, GB from \"1973-01-01\" to \"2020-01-31\", HR from \"2013-07-01\"]\n"));
+	custos_ruleset_free(kept);
+	kept = NULL;
+}
+
+/* custos rules check's analysis: rules that never fire, shadowed ones, forbids that disagree with a lifted protection. */
+static void test_analysis(void **state)
+{
+	const char *rules =
+		"set eu = [FR, HR from \"2013-07-01\"]\n"
+		R("never.kind", "measure.kind = search and measure.kind = interception", "forbid")
+		R("never.scope", "measure.kind = search and measure.scope = content", "require prosecutor")
+		R("never.dated", "measure.requesting_state in eu and measure.requesting_state not in eu", "notify comite_r")
+		R("never.attrs", "party.nationality = measure.requesting_state and party.nationality != measure.requesting_state",
+		  "forbid")
+		R("sometimes.dated", "measure.requesting_state = HR and measure.requesting_state not in eu", "forbid")
+		R("lawyer.forbid", "party.category = lawyer and not measure.personal_involvement", "forbid")
+		R("lawyer.bar", "party.category = lawyer and not measure.personal_involvement and measure.kind = search",
+		  "notify bar_president")
+		R("lawyer.ok", "party.category = lawyer and measure.personal_involvement",
+		  "require investigating_judge confirm measure.personal_involvement by investigating_judge")
+		"rule mandate cite \"other source\" explain \"e\" when party.category = lawyer and measure.concerns_mandate forbid end\n";
+	custos_ruleset *rs = parse(rules);
+	char *json = NULL;
+	(void)state;
+	assert_int_equal(custos_rules_analyse(rs, &json), 0);
+	assert_string_equal(json, "{\"never_fires\":[\"never.kind\",\"never.scope\",\"never.dated\",\"never.attrs\"],"
+				  "\"shadowed\":[{\"rule\":\"lawyer.bar\",\"by\":\"lawyer.forbid\"}],"
+				  "\"disagree\":[{\"forbid\":\"mandate\",\"lifts\":\"lawyer.ok\",\"cites\":[\"other source\",\"c\"]}],"
+				  "\"unsearched\":0}");
+	free(json);
+	custos_ruleset_free(rs);
 }
 
 static void test_nulls(void **state)
@@ -981,6 +1146,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_constructs),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_assertions),
+		cmocka_unit_test(test_dated_lists),
+		cmocka_unit_test(test_analysis),
 		cmocka_unit_test(test_multi_source),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_canonical),

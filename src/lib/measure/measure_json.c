@@ -11,7 +11,8 @@ static const char *const measure_fields[] = {
 	"kind", "scope", "framework", "requested_by", "requesting_state", "targets", "persons", "offence",
 	"political_offence", "period", "grounds", "grave_crime", "personal_involvement", "concerns_mandate",
 	"political_motivation", "essential_interests", "reciprocity", "treaty", "transfer_basis", "waiver",
-	"requested_measure", "diplomatic_bag", NULL,
+	"requested_measure", "diplomatic_bag", "place", "concerns_official_acts", "prevents_grave_threat",
+	"suspects_use_means", "originating_state", "originating_authorisation", "consent", NULL,
 };
 
 static int known_field(const char *const *fields, const char *key)
@@ -188,6 +189,64 @@ static int decode_persons(custos_measure *m, json_t *root)
 	return 0;
 }
 
+/*
+ * "waiver" / "consent": one object or an array of them, each
+ * {"party": ID, "sending_state": "XX", "reference": "..."} (LAW.md §1:
+ * a waiver is per party and comes from that party's sending state). The
+ * old form of "waiver", a bare reference string, stays valid and names no
+ * party, so it lifts nothing.
+ */
+static int decode_grants(custos_grant **out, size_t *n, json_t *root, const char *field)
+{
+	static const char *const grant_fields[] = {"party", "sending_state", "reference", NULL};
+	json_t *v = json_object_get(root, field), *g;
+	size_t i, count;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_array(v) && !json_is_object(v))
+		return custos_error_set(CUSTOS_EINVALID,
+					"%s: expected {\"party\": ID, \"sending_state\": \"XX\", \"reference\": \"...\"} or an array of them",
+					field);
+	count = json_is_array(v) ? json_array_size(v) : 1;
+	if (count > CUSTOS_MEASURE_TARGETS_MAX)
+		return custos_error_set(CUSTOS_ELIMIT, "%s: more than %d", field, CUSTOS_MEASURE_TARGETS_MAX);
+	if (!count)
+		return 0;
+	if (!(*out = calloc(count, sizeof(**out))))
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	for (i = 0; i < count; i++) {
+		char where[48];
+		custos_grant *c = &(*out)[i];
+		int rc;
+		g = json_is_array(v) ? json_array_get(v, i) : v;
+		if (json_is_array(v))
+			snprintf(where, sizeof(where), "%s[%zu]", field, i);
+		else
+			snprintf(where, sizeof(where), "%s", field);
+		if (!json_is_object(g))
+			return custos_error_set(CUSTOS_EINVALID, "%s: expected an object with party, sending_state and reference",
+						where);
+		(*n)++;
+		{
+			char w2[56];
+			snprintf(w2, sizeof(w2), "%s.", where);
+			if ((rc = check_fields(g, grant_fields, w2)))
+				return rc;
+			if ((rc = get_string(&c->party, g, "party", 1)) || (rc = get_string(&c->reference, g, "reference", 1)))
+				return custos_error_prefix(rc, "%s", where);
+			if (!json_object_get(g, "sending_state") || json_is_null(json_object_get(g, "sending_state")))
+				return custos_error_set(CUSTOS_EINVALID, "%s.sending_state: required (the state that gave it)",
+							where);
+			if ((rc = get_country(c->state, g, "sending_state", w2)))
+				return rc;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (strcmp((*out)[k].party, c->party) == 0)
+				return custos_error_set(CUSTOS_EINVALID, "%s.party: '%s' is named twice", where, c->party);
+	}
+	return 0;
+}
+
 static int decode_period(custos_measure *m, json_t *root)
 {
 	static const char *const period_fields[] = {"from", "to", NULL};
@@ -218,9 +277,10 @@ static int decode_period(custos_measure *m, json_t *root)
 
 int custos_measure_decode(custos_measure *out, const char *json, size_t len)
 {
-	static const char *const flags[] = {"grave_crime", "personal_involvement", "concerns_mandate",
-					    "political_offence", "political_motivation", "essential_interests",
-					    "reciprocity", "diplomatic_bag"};
+	static const char *const flags[] = {"grave_crime",	    "personal_involvement",  "concerns_mandate",
+					    "political_offence",    "political_motivation",  "essential_interests",
+					    "reciprocity",	    "concerns_official_acts", "prevents_grave_threat",
+					    "suspects_use_means"};
 	custos_measure m;
 	json_error_t jerr;
 	json_t *root = NULL;
@@ -253,13 +313,37 @@ int custos_measure_decode(custos_measure *out, const char *json, size_t len)
 	}
 	if ((rc = get_string(&m.requested_by, root, "requested_by", 1)) ||
 	    (rc = get_string(&m.offence, root, "offence", 0)) || (rc = get_string(&m.grounds, root, "grounds", 0)) ||
-	    (rc = get_string(&m.treaty, root, "treaty", 0)) || (rc = get_string(&m.waiver, root, "waiver", 0)) ||
-	    (rc = get_country(m.requesting_state, root, "requesting_state", "")))
+	    (rc = get_string(&m.treaty, root, "treaty", 0)) ||
+	    (rc = get_string(&m.originating_authorisation, root, "originating_authorisation", 0)) ||
+	    (rc = get_country(m.requesting_state, root, "requesting_state", "")) ||
+	    (rc = get_country(m.originating_state, root, "originating_state", "")))
 		goto out;
+	GET_ENUM(custos_place, place, &m.place, root, "place", 0, CUSTOS_PLACE__COUNT);
+	if (m.place == CUSTOS_PLACE__COUNT)
+		m.place = CUSTOS_PLACE_PRIVATE;
 	{
-		bool *dst[] = {&m.grave_crime,	       &m.personal_involvement, &m.concerns_mandate,
-			       &m.political_offence,   &m.political_motivation, &m.essential_interests,
-			       &m.reciprocity,	       &m.diplomatic_bag};
+		json_t *w = json_object_get(root, "waiver"), *bag = json_object_get(root, "diplomatic_bag");
+		if (json_is_string(w))
+			rc = get_string(&m.waiver, root, "waiver", 0);
+		else
+			rc = decode_grants(&m.waivers, &m.nwaivers, root, "waiver");
+		if (rc || (rc = decode_grants(&m.consents, &m.nconsents, root, "consent")))
+			goto out;
+		/* true is the old form of "diplomatic" */
+		if (json_is_boolean(bag))
+			m.diplomatic_bag = json_is_true(bag) ? CUSTOS_BAG_DIPLOMATIC : CUSTOS_BAG_NONE;
+		else if (bag && !json_is_null(bag) &&
+			 (!json_is_string(bag) || custos_bag_from_name(&m.diplomatic_bag, json_string_value(bag)) ||
+			  m.diplomatic_bag == CUSTOS_BAG_NONE)) {
+			rc = custos_error_set(CUSTOS_EINVALID, "diplomatic_bag: unknown value (expected \"diplomatic\", \"consular\" or false)");
+			goto out;
+		}
+	}
+	{
+		bool *dst[] = {&m.grave_crime,		&m.personal_involvement,   &m.concerns_mandate,
+			       &m.political_offence,	&m.political_motivation,   &m.essential_interests,
+			       &m.reciprocity,		&m.concerns_official_acts, &m.prevents_grave_threat,
+			       &m.suspects_use_means};
 		for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 			if ((rc = get_bool(dst[i], root, flags[i])))
 				goto out;
@@ -291,6 +375,16 @@ int custos_measure_decode(custos_measure *out, const char *json, size_t len)
 		rc = custos_error_set(CUSTOS_EINVALID, "transfer_basis: only for a data_transfer");
 		goto out;
 	}
+	if ((m.originating_state[0] || m.originating_authorisation) && m.kind != CUSTOS_KIND_DATA_TRANSFER) {
+		rc = custos_error_set(CUSTOS_EINVALID, "%s: only for a data_transfer",
+				      m.originating_state[0] ? "originating_state" : "originating_authorisation");
+		goto out;
+	}
+	if (m.originating_authorisation && !m.originating_state[0]) {
+		rc = custos_error_set(CUSTOS_EINVALID,
+				      "originating_authorisation: names no state (set originating_state, the Member State the data came from)");
+		goto out;
+	}
 	if (m.ntargets == 0 && m.npersons == 0) {
 		rc = custos_error_set(CUSTOS_EINVALID, "targets: a measure names at least one target or person");
 		goto out;
@@ -313,6 +407,15 @@ static json_t *str_or_null(const char *s)
 static json_t *country_or_null(const char *c)
 {
 	return c[0] ? json_string(c) : json_null();
+}
+
+static json_t *grants_json(const custos_grant *g, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "party", g[i].party, "sending_state", g[i].state,
+						   "reference", g[i].reference));
+	return a;
 }
 
 int custos_measure_encode(char **out, const custos_measure *m)
@@ -368,11 +471,28 @@ int custos_measure_encode(char **out, const custos_measure *m)
 			    m->transfer_basis == CUSTOS_BASIS_NONE
 				    ? json_null()
 				    : json_string(custos_transfer_basis_name(m->transfer_basis)));
-	json_object_set_new(root, "waiver", str_or_null(m->waiver));
+	json_object_set_new(root, "waiver", m->nwaivers ? grants_json(m->waivers, m->nwaivers) : str_or_null(m->waiver));
 	json_object_set_new(root, "requested_measure",
 			    m->requested_measure < 0 ? json_null()
 						     : json_string(custos_kind_name((custos_kind)m->requested_measure)));
-	json_object_set_new(root, "diplomatic_bag", json_boolean(m->diplomatic_bag));
+	/* the fields LAW.md added are written only when set, so every older measure keeps its bytes */
+	json_object_set_new(root, "diplomatic_bag", m->diplomatic_bag == CUSTOS_BAG_CONSULAR
+							    ? json_string("consular")
+							    : json_boolean(m->diplomatic_bag == CUSTOS_BAG_DIPLOMATIC));
+	if (m->place != CUSTOS_PLACE_PRIVATE)
+		json_object_set_new(root, "place", json_string(custos_place_name(m->place)));
+	if (m->concerns_official_acts)
+		json_object_set_new(root, "concerns_official_acts", json_true());
+	if (m->prevents_grave_threat)
+		json_object_set_new(root, "prevents_grave_threat", json_true());
+	if (m->suspects_use_means)
+		json_object_set_new(root, "suspects_use_means", json_true());
+	if (m->originating_state[0])
+		json_object_set_new(root, "originating_state", json_string(m->originating_state));
+	if (m->originating_authorisation)
+		json_object_set_new(root, "originating_authorisation", json_string(m->originating_authorisation));
+	if (m->nconsents)
+		json_object_set_new(root, "consent", grants_json(m->consents, m->nconsents));
 
 	*out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!*out)

@@ -8,7 +8,7 @@
 static const char *const category_names[CUSTOS_CAT__COUNT] = {
 	"diplomatic_agent", "diplomatic_family", "admin_technical_staff", "service_staff", "private_servant",
 	"consular_officer", "consular_employee", "io_official", "mep", "member_of_parliament", "refugee",
-	"lawyer", "physician", "journalist", "mission", "consular_post", "io_premises",
+	"lawyer", "physician", "journalist", "mission", "consular_post", "io_premises", "head_of_state", "special_mission",
 };
 static const char *const kind_names[CUSTOS_KIND__COUNT] = {
 	"interception", "it_intrusion", "audio_surveillance", "observation", "search",
@@ -21,8 +21,10 @@ static const char *const transfer_basis_names[CUSTOS_BASIS__COUNT] = {"none", "a
 static const char *const role_names[CUSTOS_ROLE__COUNT] = {
 	"foreign_affairs", "investigating_judge", "prosecutor", "bim_commission",
 	"service_head", "central_authority", "data_protection_officer", "bar_president",
-	"medical_order", "parliament_president", "comite_r",
+	"medical_order", "parliament_president", "comite_r", "first_president", "supervisory_authority",
 };
+static const char *const place_names[CUSTOS_PLACE__COUNT] = {"private", "public"};
+static const char *const bag_names[CUSTOS_BAG__COUNT] = {"none", "diplomatic", "consular"};
 static const char *const status_names[CUSTOS_STATUS__COUNT] = {"active", "grace", "former", "future"};
 static const char *const outcome_names[] = {"permitted", "needs_approval", "forbidden"};
 static const char *const effect_names[CUSTOS_EFFECT__COUNT] = {"forbid", "require", "notify", "condition",
@@ -57,6 +59,8 @@ VOCAB(custos_scope, scope, scope_names)
 VOCAB(custos_framework, framework, framework_names)
 VOCAB(custos_transfer_basis, transfer_basis, transfer_basis_names)
 VOCAB(custos_role, role, role_names)
+VOCAB(custos_place, place, place_names)
+VOCAB(custos_bag, bag, bag_names)
 VOCAB(custos_status, status, status_names)
 VOCAB(custos_outcome, outcome, outcome_names)
 VOCAB(custos_effect, effect, effect_names)
@@ -98,5 +102,16 @@ void custos_measure_dispose(custos_measure *m)
 	free(m->grounds);
 	free(m->treaty);
 	free(m->waiver);
+	for (size_t i = 0; i < m->nwaivers; i++) {
+		free(m->waivers[i].party);
+		free(m->waivers[i].reference);
+	}
+	free(m->waivers);
+	for (size_t i = 0; i < m->nconsents; i++) {
+		free(m->consents[i].party);
+		free(m->consents[i].reference);
+	}
+	free(m->consents);
+	free(m->originating_authorisation);
 	memset(m, 0, sizeof(*m));
 }

@@ -45,6 +45,16 @@ static int put_list(custos_buf *b, const rules_value *vals, size_t n)
 			rc = custos_buf_puts(b, ", ");
 		if (!rc)
 			rc = put_value(b, &vals[i]);
+		if (!rc && vals[i].dated && vals[i].from != CUSTOS_DATE_NONE) {
+			char d[11];
+			custos_date_format(d, vals[i].from);
+			rc = custos_buf_printf(b, " from \"%s\"", d);
+		}
+		if (!rc && vals[i].dated && vals[i].to != CUSTOS_DATE_NONE) {
+			char d[11];
+			custos_date_format(d, vals[i].to);
+			rc = custos_buf_printf(b, " to \"%s\"", d);
+		}
 	}
 	return rc ? rc : custos_buf_puts(b, "]");
 }
@@ -132,6 +142,9 @@ static int put_effects(custos_buf *b, const rules_rule *r)
 			rc = CUSTOS_ERROR;
 		}
 	}
+	for (size_t i = 0; !rc && i < r->nconfirms; i++)
+		rc = custos_buf_printf(b, "  confirm %s%s by %s\n", r->confirms[i].negated ? "not " : "",
+				       rules_attrs[r->confirms[i].attr].name, custos_role_name(r->confirms[i].role));
 	return rc;
 }
 

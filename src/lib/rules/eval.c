@@ -34,18 +34,59 @@ static void measure_values(rules_rt *v, const custos_measure *m)
 	v[RA_POLITICAL_MOTIVATION].i = m->political_motivation;
 	v[RA_ESSENTIAL_INTERESTS].i = m->essential_interests;
 	v[RA_RECIPROCITY].i = m->reciprocity;
-	v[RA_DIPLOMATIC_BAG].i = m->diplomatic_bag;
+	v[RA_DIPLOMATIC_BAG].i = m->diplomatic_bag == CUSTOS_BAG_NONE ? -1 : (int32_t)m->diplomatic_bag;
+	v[RA_PLACE].i = (int32_t)m->place;
+	v[RA_CONCERNS_OFFICIAL_ACTS].i = m->concerns_official_acts;
+	v[RA_PREVENTS_GRAVE_THREAT].i = m->prevents_grave_threat;
+	v[RA_SUSPECTS_USE_MEANS].i = m->suspects_use_means;
+	v[RA_ORIGINATING_STATE].i = country_rt(m->originating_state);
+	v[RA_ORIGINATING_AUTHORISATION].s = m->originating_authorisation;
+	v[RA_PERIOD_FROM].i = m->from;
+	v[RA_PERIOD_TO].i = m->to;
+}
+
+/*
+ * A dated member counts only if it is a member on every day of the
+ * measure's period: so `in` a dated list holds for the whole period, and
+ * `not in` holds if on any day the state was not a member.
+ */
+static bool member_on_every_day(const rules_member *m, size_t i, const rules_rt *vals)
+{
+	if (!m->int_from)
+		return true;
+	return (m->int_from[i] == CUSTOS_DATE_NONE || m->int_from[i] <= vals[RA_PERIOD_FROM].i) &&
+	       (m->int_to[i] == CUSTOS_DATE_NONE || m->int_to[i] >= vals[RA_PERIOD_TO].i);
+}
+
+/*
+ * The reference of the grant (waiver or consent) the measure carries for
+ * party p, or NULL. A grant counts only for the party it names and only
+ * when it comes from that party's sending state (VCDR 32: a waiver for one
+ * state's diplomat covers no other); a party without a sending state (an
+ * MEP, whose immunity the Parliament waives) is matched on its id alone.
+ */
+static const char *grant_for(const custos_grant *g, size_t n, const custos_party *p)
+{
+	if (!p->id)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(g[i].party, p->id) == 0 && (!p->sending_state[0] || strcmp(g[i].state, p->sending_state) == 0))
+			return g[i].reference;
+	return NULL;
 }
 
 /* A subject's attribute values (the party's, with the status computed for this measure). */
-static void party_values(rules_rt *v, const custos_subject *s)
+static void party_values(rules_rt *v, const custos_subject *s, const custos_measure *m)
 {
 	static const custos_party none = {.category = (custos_category)-1};
 	const custos_party *p = s->party ? s->party : &none;
 	v[RA_P_STATUS].i = (int32_t)s->status;
 	v[RA_P_ID].s = p->id;
 	v[RA_P_MISSION].s = p->mission;
-	v[RA_P_WAIVER].s = p->waiver;
+	v[RA_P_WAIVER].s = grant_for(m->waivers, m->nwaivers, p);
+	if (!v[RA_P_WAIVER].s)
+		v[RA_P_WAIVER].s = p->waiver; /* a waiver the registry records for the party */
+	v[RA_P_CONSENT].s = grant_for(m->consents, m->nconsents, p);
 	v[RA_P_CATEGORY].i = (int32_t)p->category;
 	v[RA_P_NATIONALITY].i = country_rt(p->nationality);
 	v[RA_P_SENDING_STATE].i = country_rt(p->sending_state);
@@ -86,7 +127,7 @@ static bool member(const rules_node *n, const rules_rt *vals)
 		if (v->i < 64 && ((m->mask >> v->i) & 1))
 			return true;
 		for (size_t i = 0; i < m->nints; i++)
-			if (v->i == m->ints[i])
+			if (v->i == m->ints[i] && member_on_every_day(m, i, vals))
 				return true;
 	}
 	for (size_t i = 0; i < m->nattrs; i++)
@@ -108,6 +149,13 @@ static bool equal(const rules_node *n, const rules_rt *vals)
 			return v->s && strcmp(v->s, n->rhs_const.s) == 0;
 		return v->i == n->rhs_const.i;
 	}
+}
+
+static bool holds(const rules_node *n, const rules_rt *vals);
+
+bool rules_holds(const rules_node *n, const rules_rt *vals)
+{
+	return holds(n, vals);
 }
 
 /* Recursion is bounded by RULES_MAX_DEPTH (the parser refuses deeper nesting). */
@@ -203,8 +251,37 @@ typedef struct collector {
 	custos_finding *f;
 	size_t n, cap;
 	custos_finding *heap;
+	custos_assertion *a; /* asserted facts (heap; rare) */
+	size_t na, capa;
 	int rc;
 } collector;
+
+/* Records the asserted facts a firing rule rests on, each (flag, party, role) once. */
+static void assert_facts(collector *c, const rules_rule *r, const char *party, const rules_rt *vals)
+{
+	for (size_t i = 0; i < r->nconfirms && !c->rc; i++) {
+		const rules_confirm *k = &r->confirms[i];
+		const char *value = k->negated ? (vals[k->attr].i == 1 ? NULL : "false")
+				    : rules_attrs[k->attr].type == RT_STRING ? vals[k->attr].s
+				    : vals[k->attr].i == 1		     ? "true"
+									     : NULL;
+		const char *who = k->attr >= RA__MEASURE_COUNT ? party : NULL;
+		size_t j;
+		if (!value)
+			continue; /* the rule held without the flag (or, negated, with it): nothing rests on it */
+		for (j = 0; j < c->na; j++)
+			if (c->a[j].flag == k->flag && c->a[j].confirm_by == k->role &&
+			    (c->a[j].party == who || (who && c->a[j].party && strcmp(c->a[j].party, who) == 0)))
+				break;
+		if (j < c->na)
+			continue;
+		if (custos_array_reserve(&c->a, &c->capa, c->na, sizeof(*c->a), 4)) {
+			c->rc = CUSTOS_ENOMEM;
+			return;
+		}
+		c->a[c->na++] = (custos_assertion){k->flag, value, r->id, k->role, who};
+	}
+}
 
 static void emit(collector *c, const rules_rule *r, const char *party)
 {
@@ -251,7 +328,7 @@ int custos_rules_evaluate(custos_decision *out, const custos_ruleset *rs, const 
 {
 	rules_rt mvals[RA__COUNT], svals_stack[8][RA__COUNT], (*svals)[RA__COUNT] = svals_stack;
 	custos_finding stack[128];
-	collector c = {stack, 0, sizeof(stack) / sizeof(stack[0]), NULL, 0};
+	collector c = {stack, 0, sizeof(stack) / sizeof(stack[0]), NULL, NULL, 0, 0, 0};
 	uint32_t required = 0, notified = 0;
 	size_t nmin = 0, nappr = 0, reject = (size_t)-1;
 	int max_days = 0;
@@ -272,23 +349,31 @@ int custos_rules_evaluate(custos_decision *out, const custos_ruleset *rs, const 
 	/* each subject sees the measure's values and its own */
 	for (size_t s = 0; s < nsubjects; s++) {
 		memcpy(svals[s], mvals, RA__MEASURE_COUNT * sizeof(rules_rt));
-		party_values(svals[s], &subjects[s]);
+		party_values(svals[s], &subjects[s], m);
 	}
 	for (size_t j = 0; j < nidx && !c.rc; j++) {
 		const rules_rule *r = &rs->rules[idx[j]];
 		if (!r->per_party) {
-			if (!r->when || holds(r->when, mvals))
+			if (!r->when || holds(r->when, mvals)) {
 				emit(&c, r, NULL);
+				if (r->nconfirms)
+					assert_facts(&c, r, NULL, mvals);
+			}
 			continue;
 		}
 		for (size_t s = 0; s < nsubjects && !c.rc; s++)
-			if (((r->categories >> (svals[s][RA_P_CATEGORY].i & 63)) & 1) && holds(r->when, svals[s]))
-				emit(&c, r, subjects[s].party ? subjects[s].party->id : NULL);
+			if (((r->categories >> (svals[s][RA_P_CATEGORY].i & 63)) & 1) && holds(r->when, svals[s])) {
+				const char *pid = subjects[s].party ? subjects[s].party->id : NULL;
+				emit(&c, r, pid);
+				if (r->nconfirms)
+					assert_facts(&c, r, pid, svals[s]);
+			}
 	}
 	if (svals != svals_stack)
 		free(svals);
 	if (c.rc) {
 		free(c.heap);
+		free(c.a);
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
 	}
 	if (c.n == 0)
@@ -323,12 +408,21 @@ int custos_rules_evaluate(custos_decision *out, const custos_ruleset *rs, const 
 	for (int r = 0; r < CUSTOS_ROLE__COUNT; r++)
 		nappr += ((required | notified) >> r) & 1;
 
-	size_t sz = c.n * sizeof(custos_finding) + nmin * sizeof(const char *) + nappr * sizeof(custos_approval);
+	size_t sz = c.n * sizeof(custos_finding) + nmin * sizeof(const char *) + nappr * sizeof(custos_approval) +
+		    c.na * sizeof(custos_assertion);
 	unsigned char *block = malloc(sz);
 	if (!block) {
 		free(c.heap);
+		free(c.a);
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
 	}
+	if (c.na) {
+		out->assertions = (custos_assertion *)(block + c.n * sizeof(custos_finding) +
+						       nmin * sizeof(const char *) + nappr * sizeof(custos_approval));
+		memcpy(out->assertions, c.a, c.na * sizeof(custos_assertion));
+		out->nassertions = c.na;
+	}
+	free(c.a);
 	out->findings = (custos_finding *)block;
 	memcpy(out->findings, c.f, c.n * sizeof(custos_finding));
 	out->nfindings = c.n;

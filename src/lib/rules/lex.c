@@ -9,7 +9,7 @@ static const char *const keywords[] = {
 	[TK_CONDITION] = "condition", [TK_REJECT] = "reject", [TK_SET] = "set",	       [TK_GRACE_DAYS] = "grace_days",
 	[TK_NAME_MATCH] = "name_match",
 	[TK_AND] = "and",	    [TK_OR] = "or",	       [TK_NOT] = "not",       [TK_IN] = "in",
-	[TK_TRUE] = "true",	    [TK_FALSE] = "false",      [TK_NULL] = "null",
+	[TK_TRUE] = "true",	    [TK_FALSE] = "false",      [TK_NULL] = "null",     [TK_CONFIRM] = "confirm",
 };
 
 const char *rules_tok_name(rules_tok_kind k)

@@ -112,6 +112,16 @@ static int enum_lookup(rules_type t, const char *name)
 		rc = custos_status_from_name(&v, name) ? -1 : (int)v;
 		break;
 	}
+	case RT_PLACE: {
+		custos_place v;
+		rc = custos_place_from_name(&v, name) ? -1 : (int)v;
+		break;
+	}
+	case RT_BAG: {
+		custos_bag v;
+		rc = custos_bag_from_name(&v, name) || v == CUSTOS_BAG_NONE ? -1 : (int)v;
+		break;
+	}
 	default:
 		break;
 	}
@@ -144,6 +154,12 @@ static const char *enum_expected(rules_type t, char *buf, size_t n)
 			break;
 		case RT_STATUS:
 			name = i < CUSTOS_STATUS__COUNT ? custos_status_name((custos_status)i) : NULL;
+			break;
+		case RT_PLACE:
+			name = i < CUSTOS_PLACE__COUNT ? custos_place_name((custos_place)i) : NULL;
+			break;
+		case RT_BAG:
+			name = i < CUSTOS_BAG__COUNT ? custos_bag_name((custos_bag)i) : NULL;
 			break;
 		default:
 			name = NULL;
@@ -223,6 +239,42 @@ static int parse_value(parser *P, rules_value *v)
 	return next(P);
 }
 
+/* One date of a dated member: a STRING "YYYY-MM-DD" after 'from' or 'to'. */
+static int parse_date(parser *P, custos_date *out, const char *what)
+{
+	int rc;
+	if ((rc = next(P)))
+		return rc;
+	if (P->tok.kind != TK_STRING || custos_date_parse(out, P->tok.text))
+		return perr(P, P->tok.pos, "expected a date \"YYYY-MM-DD\" after '%s'", what);
+	return next(P);
+}
+
+/*
+ * A member's dates: value [ 'from' DATE ] [ 'to' DATE ] — the days it is a
+ * member (both inclusive), for lists of countries that change over time
+ * (EU membership, adequacy decisions).
+ */
+static int parse_dates(parser *P, rules_value *v)
+{
+	rules_pos at = P->tok.pos;
+	int rc;
+	v->from = v->to = CUSTOS_DATE_NONE;
+	if (P->tok.kind == TK_WORD && !P->tok.dotted && P->tok.len == 4 && memcmp(P->tok.text, "from", 4) == 0) {
+		v->dated = true;
+		if ((rc = parse_date(P, &v->from, "from")))
+			return rc;
+	}
+	if (P->tok.kind == TK_WORD && !P->tok.dotted && P->tok.len == 2 && memcmp(P->tok.text, "to", 2) == 0) {
+		v->dated = true;
+		if ((rc = parse_date(P, &v->to, "to")))
+			return rc;
+	}
+	if (v->dated && v->from != CUSTOS_DATE_NONE && v->to != CUSTOS_DATE_NONE && v->to < v->from)
+		return perr(P, at, "'to' is before 'from'");
+	return 0;
+}
+
 /* list := '[' [ value { ',' value } ] ']' — the values go to the arena. */
 static int parse_list(parser *P, rules_value **out, size_t *nout)
 {
@@ -248,7 +300,7 @@ static int parse_list(parser *P, rules_value **out, size_t *nout)
 				big = vals = p;
 				cap *= 2;
 			}
-			if ((rc = parse_value(P, &vals[n])))
+			if ((rc = parse_value(P, &vals[n])) || (rc = parse_dates(P, &vals[n])))
 				goto out;
 			n++;
 			if (P->tok.kind != TK_COMMA)
@@ -372,6 +424,19 @@ static int compile_member(parser *P, rules_node *n)
 		rules_rt c;
 		if ((rc = check_value(P, n->attr, v, &c, n->set_name, n->pos)))
 			return rc;
+		if (v->dated && (t != RT_COUNTRY || (v->kind != RV_IDENT && v->kind != RV_STRING)))
+			return perr(P, v->pos, "only a country may carry dates (from, to)");
+		if (v->dated && !m->int_from) {
+			if (!(m->int_from = rules_alloc(a, cnt * sizeof(*m->int_from))) ||
+			    !(m->int_to = rules_alloc(a, cnt * sizeof(*m->int_to))))
+				return CUSTOS_ENOMEM;
+			for (size_t k = 0; k < cnt; k++)
+				m->int_from[k] = m->int_to[k] = CUSTOS_DATE_NONE;
+		}
+		if (v->dated) {
+			m->int_from[m->nints] = v->from;
+			m->int_to[m->nints] = v->to;
+		}
 		if (v->kind == RV_NULL)
 			m->has_null = true;
 		else if (v->kind == RV_ATTR)
@@ -646,6 +711,44 @@ static int parse_condition(parser *P)
 	return next(P);
 }
 
+/*
+ * confirm := 'confirm' [ 'not' ] attr 'by' ROLE — the rule's findings rest
+ * on the requester's word for attr (a bool or string: a flag), or with
+ * 'not' on its word that a bool flag (a ground of refusal) does not apply,
+ * which ROLE must confirm in its signed approval. ROLE must be one the rule
+ * requires.
+ */
+static int parse_confirm(parser *P, rules_confirm *out)
+{
+	custos_role role;
+	char name[72], exp[512];
+	rules_pos at = P->tok.pos;
+	int rc;
+	out->negated = P->tok.kind == TK_NOT;
+	if (out->negated && (rc = next(P)))
+		return rc;
+	at = P->tok.pos;
+	if ((rc = parse_attr_word(P, &out->attr)))
+		return rc;
+	if (rules_attrs[out->attr].type != RT_BOOL && (out->negated || rules_attrs[out->attr].type != RT_STRING))
+		return perr(P, at, "confirm reads a flag: %s is a %s, not a bool%s", rules_attrs[out->attr].name,
+			    rules_type_name(rules_attrs[out->attr].type), out->negated ? "" : " or string");
+	if (out->attr >= RA__MEASURE_COUNT)
+		P->reads_party = true;
+	out->flag = strchr(rules_attrs[out->attr].name, '.') + 1;
+	if (P->tok.kind != TK_WORD || P->tok.len != 2 || memcmp(P->tok.text, "by", 2) != 0)
+		return expected(P, "'by' and the confirming role");
+	if ((rc = next(P)))
+		return rc;
+	if (P->tok.kind != TK_WORD || P->tok.dotted)
+		return expected(P, "a role");
+	snprintf(name, sizeof(name), "%.*s", (int)(P->tok.len > 64 ? 64 : P->tok.len), P->tok.text);
+	if (P->tok.len > 64 || custos_role_from_name(&role, name))
+		return perr(P, P->tok.pos, "unknown role '%s' (expected one of %s)", name, role_expected(exp, sizeof(exp)));
+	out->role = role;
+	return next(P);
+}
+
 /* Reads a clause's STRING into *out (arena); `what` names the clause for "given twice". */
 static int parse_text_clause(parser *P, const char **out, const char *what, const char *rule)
 {
@@ -669,6 +772,10 @@ static int parse_rule(parser *P)
 	rules_rule r;
 	rules_pos pos = P->tok.pos;
 	int rc;
+
+	rules_confirm confirms[16];
+	rules_pos confirm_pos[16];
+	size_t nconfirms = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.pos = pos;
@@ -721,13 +828,23 @@ static int parse_rule(parser *P)
 			if ((rc = next(P)) || (rc = parse_condition(P)))
 				return rc;
 			break;
+		case TK_CONFIRM: {
+			rules_pos at = P->tok.pos;
+			if (nconfirms == sizeof(confirms) / sizeof(confirms[0]))
+				return perr(P, at, "more than %zu confirm clauses in rule '%s'",
+					    sizeof(confirms) / sizeof(confirms[0]), r.id);
+			if ((rc = next(P)) || (rc = parse_confirm(P, &confirms[nconfirms])))
+				return rc;
+			confirm_pos[nconfirms++] = at;
+			break;
+		}
 		case TK_END:
 			done = true;
 			break;
 		default: {
 			char b[96];
 			return perr(P, P->tok.pos,
-				    "expected a clause (cite, explain, when, forbid, require, notify, condition, reject) or "
+				    "expected a clause (cite, explain, when, forbid, require, notify, condition, reject, confirm) or "
 				    "'end' in rule '%s', found %s",
 				    r.id, tok_desc(&P->tok, b, sizeof(b)));
 		}
@@ -743,6 +860,25 @@ static int parse_rule(parser *P)
 		return CUSTOS_ENOMEM;
 	memcpy(r.effects, P->effects, P->neffects * sizeof(*r.effects));
 	r.neffects = P->neffects;
+	for (size_t i = 0; i < nconfirms; i++) {
+		bool required = false;
+		for (size_t k = 0; k < r.neffects; k++)
+			required |= r.effects[k].kind == CUSTOS_EFFECT_REQUIRE && r.effects[k].role == confirms[i].role;
+		if (!required)
+			return perr(P, confirm_pos[i], "rule '%s' asks %s to confirm %s but does not require %s", r.id,
+				    custos_role_name(confirms[i].role), rules_attrs[confirms[i].attr].name,
+				    custos_role_name(confirms[i].role));
+		for (size_t k = 0; k < i; k++)
+			if (confirms[k].attr == confirms[i].attr)
+				return perr(P, confirm_pos[i], "%s confirmed twice in rule '%s'",
+					    rules_attrs[confirms[i].attr].name, r.id);
+	}
+	if (nconfirms) {
+		if (!(r.confirms = rules_alloc(&rs->arena, nconfirms * sizeof(*r.confirms))))
+			return CUSTOS_ENOMEM;
+		memcpy(r.confirms, confirms, nconfirms * sizeof(*r.confirms));
+		r.nconfirms = nconfirms;
+	}
 	r.per_party = P->reads_party;
 	r.kinds = rules_feasible(r.when, RA_KIND);
 	r.categories = rules_feasible(r.when, RA_P_CATEGORY);

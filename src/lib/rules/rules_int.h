@@ -39,6 +39,8 @@ typedef enum {
 	RT_COUNTRY,
 	RT_STRING,
 	RT_BOOL,
+	RT_PLACE,
+	RT_BAG,
 	RT__COUNT
 } rules_type;
 
@@ -62,6 +64,14 @@ typedef enum {
 	RA_ESSENTIAL_INTERESTS,
 	RA_RECIPROCITY,
 	RA_DIPLOMATIC_BAG,
+	RA_PLACE,
+	RA_CONCERNS_OFFICIAL_ACTS,
+	RA_PREVENTS_GRAVE_THREAT,
+	RA_SUSPECTS_USE_MEANS,
+	RA_ORIGINATING_STATE,
+	RA_ORIGINATING_AUTHORISATION,
+	RA_PERIOD_FROM, /* hidden: the measure's period, for dated lists (no name a rule can write) */
+	RA_PERIOD_TO,
 	RA__MEASURE_COUNT, /* party attributes follow */
 	RA_P_ID = RA__MEASURE_COUNT,
 	RA_P_MISSION,
@@ -72,6 +82,7 @@ typedef enum {
 	RA_P_SENDING_STATE,
 	RA_P_COUNTRY_OF_ORIGIN,
 	RA_P_PERMANENT_RESIDENT,
+	RA_P_CONSENT,
 	RA__COUNT
 } rules_attr;
 
@@ -119,6 +130,7 @@ typedef enum {
 	TK_TRUE,
 	TK_FALSE,
 	TK_NULL,
+	TK_CONFIRM,
 	TK__COUNT
 } rules_tok_kind;
 
@@ -156,6 +168,9 @@ typedef struct rules_value {
 	const char *text; /* RV_IDENT, RV_STRING (arena, NUL-terminated) */
 	long num;
 	rules_pos pos;
+	/* a dated member (lists of countries only): "GB from "1973-01-01" to "2020-01-31"" */
+	bool dated;
+	custos_date from, to; /* CUSTOS_DATE_NONE: open */
 } rules_value;
 
 typedef struct rules_set {
@@ -183,6 +198,7 @@ typedef struct rules_member {
 	uint64_t mask;       /* enum and bool codes */
 	int32_t *ints;       /* countries */
 	size_t nints;
+	custos_date *int_from, *int_to; /* per country, when the list is dated (else NULL) */
 	const char **strs;   /* strings */
 	size_t nstrs;
 	int *attrs;
@@ -216,6 +232,14 @@ typedef struct rules_effect {
 	const char *json_head, *json_tail; /* the finding it makes, as JSON around its party (custos_finding) */
 } rules_effect;
 
+/* `confirm ATTR by ROLE`: the rule's findings rest on an asserted fact that ROLE must confirm. */
+typedef struct rules_confirm {
+	int attr;
+	bool negated;     /* `confirm not FLAG`: the flag's absence is asserted (a ground that does not apply) */
+	custos_role role;
+	const char *flag; /* the attribute's name without "measure." / "party." */
+} rules_confirm;
+
 typedef struct rules_rule {
 	const char *id;
 	const char *cite;
@@ -223,6 +247,8 @@ typedef struct rules_rule {
 	rules_node *when; /* NULL: always */
 	rules_effect *effects;
 	size_t neffects;
+	rules_confirm *confirms;
+	size_t nconfirms;
 	bool per_party;
 	uint64_t kinds;      /* measure kinds for which `when` can hold (a pre-filter) */
 	uint64_t categories; /* party categories for which `when` can hold */
@@ -266,6 +292,9 @@ void rules_strtab_free(rules_strtab *t);
 
 /* The codes of enum attribute `attr` for which `n` can hold (conservative: all bits when unsure). */
 uint64_t rules_feasible(const rules_node *n, int attr);
+
+/* Whether `n` holds for the attribute values `vals` (RA__COUNT of them). */
+bool rules_holds(const rules_node *n, const rules_rt *vals);
 
 /* Builds the canonical text and hash of a checked rule set. */
 int rules_canonicalise(custos_ruleset *rs);

@@ -137,7 +137,13 @@ const rules_attr_def rules_attrs[RA__COUNT] = {
 	[RA_POLITICAL_MOTIVATION] = {"measure.political_motivation", RT_BOOL},
 	[RA_ESSENTIAL_INTERESTS] = {"measure.essential_interests", RT_BOOL},
 	[RA_RECIPROCITY] = {"measure.reciprocity", RT_BOOL},
-	[RA_DIPLOMATIC_BAG] = {"measure.diplomatic_bag", RT_BOOL},
+	[RA_DIPLOMATIC_BAG] = {"measure.diplomatic_bag", RT_BAG},
+	[RA_PLACE] = {"measure.place", RT_PLACE},
+	[RA_CONCERNS_OFFICIAL_ACTS] = {"measure.concerns_official_acts", RT_BOOL},
+	[RA_PREVENTS_GRAVE_THREAT] = {"measure.prevents_grave_threat", RT_BOOL},
+	[RA_SUSPECTS_USE_MEANS] = {"measure.suspects_use_means", RT_BOOL},
+	[RA_ORIGINATING_STATE] = {"measure.originating_state", RT_COUNTRY},
+	[RA_ORIGINATING_AUTHORISATION] = {"measure.originating_authorisation", RT_STRING},
 	[RA_P_ID] = {"party.id", RT_STRING},
 	[RA_P_MISSION] = {"party.mission", RT_STRING},
 	[RA_P_WAIVER] = {"party.waiver", RT_STRING},
@@ -147,12 +153,16 @@ const rules_attr_def rules_attrs[RA__COUNT] = {
 	[RA_P_SENDING_STATE] = {"party.sending_state", RT_COUNTRY},
 	[RA_P_COUNTRY_OF_ORIGIN] = {"party.country_of_origin", RT_COUNTRY},
 	[RA_P_PERMANENT_RESIDENT] = {"party.permanent_resident", RT_BOOL},
+	[RA_P_CONSENT] = {"party.consent", RT_STRING},
+	[RA_PERIOD_FROM] = {"(period from)", RT__COUNT},
+	[RA_PERIOD_TO] = {"(period to)", RT__COUNT},
 };
 
 const char *rules_type_name(rules_type t)
 {
 	static const char *const names[RT__COUNT] = {"kind",     "scope",  "framework", "transfer_basis", "category",
-						     "status",   "country", "string",   "bool"};
+						     "status",   "country", "string",   "bool",
+						     "place",    "bag"};
 	return (size_t)t < RT__COUNT ? names[t] : "?";
 }
 

@@ -209,6 +209,73 @@ static int audit_principal_record(void *ctx, const char *id, const char *body)
 	return rc;
 }
 
+/*
+ * The asserted facts of a life are those of its round's decision as logged
+ * (none dropped, none changed), and an approval's signed statement lists
+ * every fact its role confirmed: so no protection was lifted on the
+ * requester's word alone. A confirmed fact needs its role's approval.
+ */
+static int audit_assertions(audit *a, const char *id, const json_t *life, const json_t *ap, const custos_statement *s)
+{
+	const json_t *as = json_object_get(life, "assertions"), *x;
+	const char *want = strcmp(wf_jstr(ap, "state"), "approved") == 0 ? "confirmed" : "refused";
+	char line[CUSTOS_CONFIRM_LINE], what[CUSTOS_CONFIRM_LINE + 128];
+	size_t i;
+	(void)a;
+	if (strcmp(want, "confirmed") == 0 && (x = wf_assertion_unlisted(as, s))) {
+		wf_assertion_line(line, sizeof(line), x);
+		snprintf(what, sizeof(what), "%s approved without confirming the asserted fact '%s'", s->role, line);
+		return bad_record("life", id, what);
+	}
+	json_array_foreach(as, i, x)
+	{
+		if (strcmp(wf_jstr(x, "confirm_by"), s->role) != 0 || strcmp(wf_jstr(x, "state"), want) == 0)
+			continue;
+		wf_assertion_line(line, sizeof(line), x);
+		snprintf(what, sizeof(what), "asserted fact '%s' is %s, but %s %s", line, wf_jstr(x, "state"), s->role,
+			 wf_jstr(ap, "state"));
+		return bad_record("life", id, what);
+	}
+	return 0;
+}
+
+/* The life's asserted facts against the decision its round logged. */
+static int audit_life_decision(audit *a, const char *id, const json_t *life)
+{
+	const json_t *have = json_object_get(life, "assertions"), *want, *x, *y;
+	json_t *d = NULL;
+	custos_store_event e;
+	size_t i;
+	int rc = 0;
+	if (!json_is_integer(json_object_get(life, "decision_index")))
+		return 0;
+	if (custos_store_event_get(a->st, json_integer_value(json_object_get(life, "decision_index")), &e))
+		return bad_record("life", id, "points at a decision the log does not hold");
+	if (e.payload[0] && (strcmp(e.type, "measure.decided") == 0 || strcmp(e.type, "measure.extension_decided") == 0 ||
+			     strcmp(e.type, "measure.rescreened") == 0) &&
+	    !(d = json_loads(e.payload, 0, NULL)))
+		rc = bad_record("life", id, "its decision does not parse");
+	custos_store_event_dispose(&e);
+	if (rc || !d)
+		return rc; /* a sealed decision: nothing to compare */
+	want = json_object_get(d, "assertions");
+	if (json_array_size(want) != json_array_size(have))
+		rc = bad_record("life", id, "its asserted facts are not those of its decision");
+	json_array_foreach(want, i, x)
+	{
+		char l1[CUSTOS_CONFIRM_LINE], l2[CUSTOS_CONFIRM_LINE];
+		if (rc)
+			break;
+		y = json_array_get(have, i);
+		wf_assertion_line(l1, sizeof(l1), x);
+		wf_assertion_line(l2, sizeof(l2), y);
+		if (strcmp(l1, l2) != 0 || strcmp(wf_jstr(x, "confirm_by"), wf_jstr(y, "confirm_by")) != 0)
+			rc = bad_record("life", id, "its asserted facts are not those of its decision");
+	}
+	json_decref(d);
+	return rc;
+}
+
 /* Every signed approval of a life must point at a logged statement by that principal for that role. */
 static int audit_life_record(void *ctx, const char *id, const char *body)
 {
@@ -218,6 +285,10 @@ static int audit_life_record(void *ctx, const char *id, const char *body)
 	int rc = 0;
 	if (!life)
 		return bad_record("life", id, "does not parse");
+	if ((rc = audit_life_decision(a, id, life))) {
+		json_decref(life);
+		return rc;
+	}
 	json_array_foreach(json_object_get(life, "approvals"), i, ap)
 	{
 		const char *sid = json_string_value(json_object_get(ap, "statement"));
@@ -247,6 +318,8 @@ static int audit_life_record(void *ctx, const char *id, const char *body)
 			}
 			if (!ok)
 				rc = bad_record("life", id, what);
+			else
+				rc = audit_assertions(a, id, life, ap, &s);
 		}
 		json_decref(srec);
 		if (rc)

@@ -45,6 +45,10 @@ static int expected_list(char **out, json_t *expect, const char *field, const ch
 	const char **items;
 	size_t i;
 	int rc;
+	if (!arr && strcmp(field, "assertions") == 0) {
+		const char *none[1] = {NULL};
+		return join_sorted(out, none, 0); /* absent: the case expects no asserted fact */
+	}
 	if (!json_is_array(arr))
 		return custos_error_set(CUSTOS_EINVALID, "%s: expect.%s: expected an array of strings", where, field);
 	items = calloc(json_array_size(arr) + 1, sizeof(*items));
@@ -102,6 +106,7 @@ static int run_case(case_run *run, json_t *c, json_t *file_registry, const char 
 	custos_measure m;
 	custos_verdict v;
 	char *mjson = NULL, *want_rules = NULL, *got_rules = NULL, *want_appr = NULL, *got_appr = NULL;
+	char *want_asrt = NULL, *got_asrt = NULL, (*asrt)[160] = NULL;
 	const char **items = NULL;
 	char (*appr)[48] = NULL;
 	const char *want_outcome = json_string_value(json_object_get(expect, "outcome"));
@@ -128,11 +133,13 @@ static int run_case(case_run *run, json_t *c, json_t *file_registry, const char 
 	if ((rc = custos_decide(&v, run->rs, reg, &m)))
 		goto out;
 	if ((rc = expected_list(&want_rules, expect, "rules", where)) ||
-	    (rc = expected_list(&want_appr, expect, "approvals", where)))
+	    (rc = expected_list(&want_appr, expect, "approvals", where)) ||
+	    (rc = expected_list(&want_asrt, expect, "assertions", where)))
 		goto out;
-	items = calloc(v.decision.nfindings + v.decision.napprovals + 1, sizeof(*items));
+	items = calloc(v.decision.nfindings + v.decision.napprovals + v.decision.nassertions + 1, sizeof(*items));
 	appr = calloc(v.decision.napprovals + 1, sizeof(*appr));
-	if (!items || !appr) {
+	asrt = calloc(v.decision.nassertions + 1, sizeof(*asrt));
+	if (!items || !appr || !asrt) {
 		rc = CUSTOS_ENOMEM;
 		goto out;
 	}
@@ -151,10 +158,19 @@ static int run_case(case_run *run, json_t *c, json_t *file_registry, const char 
 	}
 	if ((rc = join_sorted(&got_appr, items, v.decision.napprovals)))
 		goto out;
+	/* an asserted fact reads "flag@party:role" ("flag:role" for the measure's own; "flag=false:role" for a ground that does not apply) */
+	for (size_t i = 0; i < v.decision.nassertions; i++) {
+		const custos_assertion *a = &v.decision.assertions[i];
+		snprintf(asrt[i], sizeof(asrt[i]), "%s%s%s%s:%s", a->flag, strcmp(a->value, "false") == 0 ? "=false" : "",
+			 a->party ? "@" : "", a->party ? a->party : "", custos_role_name(a->confirm_by));
+		items[i] = asrt[i];
+	}
+	if ((rc = join_sorted(&got_asrt, items, v.decision.nassertions)))
+		goto out;
 	{
 		const char *got_outcome = v.decision.reject ? "rejected" : custos_outcome_name(v.decision.outcome);
 		ok = strcmp(got_outcome, want_outcome) == 0 && strcmp(got_rules, want_rules) == 0 &&
-		     strcmp(got_appr, want_appr) == 0 &&
+		     strcmp(got_appr, want_appr) == 0 && strcmp(got_asrt, want_asrt) == 0 &&
 		     (!want_days || json_integer_value(want_days) == v.decision.max_days);
 		if (ok) {
 			run->pass++;
@@ -164,10 +180,11 @@ static int run_case(case_run *run, json_t *c, json_t *file_registry, const char 
 			rc = custos_buf_printf(&run->report,
 					       "FAIL %s (%s)\n     outcome   want %s, got %s\n     rules     want "
 					       "[%s]\n               got  [%s]\n     approvals want [%s]\n               "
-					       "got  [%s]\n     max_days  want %lld, got %d\n",
+					       "got  [%s]\n     assertions want [%s]\n               got  [%s]\n"
+					       "     max_days  want %lld, got %d\n",
 					       name, where, want_outcome, got_outcome, want_rules, got_rules, want_appr,
-					       got_appr, want_days ? (long long)json_integer_value(want_days) : 0LL,
-					       v.decision.max_days);
+					       got_appr, want_asrt, got_asrt,
+					       want_days ? (long long)json_integer_value(want_days) : 0LL, v.decision.max_days);
 		}
 	}
 out:
@@ -179,6 +196,9 @@ out:
 	free(got_rules);
 	free(want_appr);
 	free(got_appr);
+	free(want_asrt);
+	free(got_asrt);
+	free(asrt);
 	free(items);
 	free(appr);
 	return rc;

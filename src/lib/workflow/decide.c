@@ -214,7 +214,26 @@ static int put_verdict(custos_buf *b, const custos_verdict *v, const char *id, i
 								 : ",\"kind\":\"approve\",\"state\":\"pending\"}");
 	}
 	if (!rc)
-		rc = custos_buf_puts(b, "],\"conditions\":[");
+		rc = custos_buf_puts(b, "]");
+	/* asserted facts the findings rest on (LAW.md); absent when there are none */
+	for (size_t i = 0; !rc && i < d->nassertions; i++) {
+		const custos_assertion *a = &d->assertions[i];
+		rc = put_str(b, i ? ",{\"flag\":" : ",\"assertions\":[{\"flag\":", a->flag);
+		if (!rc)
+			rc = strcmp(a->value, "true") == 0    ? custos_buf_puts(b, ",\"value\":true")
+			     : strcmp(a->value, "false") == 0 ? custos_buf_puts(b, ",\"value\":false")
+							      : put_str(b, ",\"value\":", a->value);
+		if (!rc)
+			rc = put_str(b, ",\"rule\":", a->rule);
+		if (!rc)
+			rc = put_str(b, ",\"confirm_by\":", custos_role_name(a->confirm_by));
+		if (!rc)
+			rc = put_str(b, ",\"party\":", a->party);
+		if (!rc)
+			rc = custos_buf_puts(b, i + 1 == d->nassertions ? "}]" : "}");
+	}
+	if (!rc)
+		rc = custos_buf_puts(b, ",\"conditions\":[");
 	if (!rc && d->max_days && !(rc = custos_buf_printf(b, "{\"max_days\":%d}", d->max_days)))
 		nconds++;
 	for (size_t i = 0; !rc && i < d->nminimise; i++)

@@ -219,6 +219,22 @@ static int round_open(json_t *life, const char *kind, const char *decision_text,
 	json_object_set_new(life, "period", json_pack("{s:s, s:s}", "from", from, "to", to));
 	json_object_set_new(life, "approvals", approvals ? approvals : json_array());
 	json_object_set_new(life, "subjects", finding_parties(d));
+	/* the asserted facts the round's decision rests on, each to be confirmed (absent when none) */
+	json_object_del(life, "assertions");
+	if (json_array_size(json_object_get(d, "assertions"))) {
+		json_t *as = json_array(), *x;
+		size_t i;
+		json_array_foreach(json_object_get(d, "assertions"), i, x)
+		{
+			json_t *c = json_deep_copy(x);
+			if (!c || json_object_set_new(c, "state", json_string("pending")) || json_array_append_new(as, c)) {
+				json_decref(as);
+				json_decref(d);
+				return oom();
+			}
+		}
+		json_object_set_new(life, "assertions", as);
+	}
 	json_decref(d);
 	return 0;
 }
@@ -318,6 +334,24 @@ static int authorize(custos_store *st, json_t *life, const json_t *decision, con
 			goto out;
 		}
 		a.log_size = (uint64_t)size + 1;
+	}
+	/* the asserted facts confirmed for this round, with the role that confirmed each */
+	json_array_foreach(json_object_get(life, "assertions"), i, c)
+	{
+		char line[CUSTOS_CONFIRM_LINE], full[CUSTOS_CONFIRM_LINE + 40];
+		char **grown = realloc(a.confirmed, (a.nconfirmed + 1) * sizeof(*a.confirmed));
+		if (!grown) {
+			rc = oom();
+			goto out;
+		}
+		a.confirmed = grown;
+		wf_assertion_line(line, sizeof(line), c);
+		snprintf(full, sizeof(full), "%s %s", wf_jstr(c, "confirm_by"), line);
+		if (!(a.confirmed[a.nconfirmed] = custos_strdup(full))) {
+			rc = oom();
+			goto out;
+		}
+		a.nconfirmed++;
 	}
 	if ((rc = token_conditions(&a, decision)) || (rc = custos_authorization_format(&text, &a)) ||
 	    (rc = custos_log_signer(st, &signer)) ||
@@ -497,7 +531,101 @@ static int all_approved(const json_t *life)
 		if (strcmp(wf_jstr(a, "kind"), "approve") == 0 && strcmp(wf_jstr(a, "state"), "approved") != 0)
 			return 0;
 	}
+	json_array_foreach(json_object_get(life, "assertions"), i, a) if (strcmp(wf_jstr(a, "state"), "confirmed") != 0) return 0;
 	return 1;
+}
+
+void wf_assertion_line(char *out, size_t n, const json_t *a)
+{
+	const json_t *v = json_object_get(a, "value");
+	const char *party = json_string_value(json_object_get(a, "party"));
+	snprintf(out, n, "%s %s %s", wf_jstr(a, "flag"), party ? party : "-",
+		 json_is_string(v) ? json_string_value(v) : json_is_false(v) ? "false" : "true");
+}
+
+/* "waiver for D1 (NV 40)" or "personal_involvement": an asserted fact in words for a message. */
+static void assertion_words(char *out, size_t n, const json_t *a)
+{
+	const json_t *v = json_object_get(a, "value");
+	const char *party = json_string_value(json_object_get(a, "party"));
+	snprintf(out, n, "%s%s%s%s%s%s%s", json_is_false(v) ? "no " : "", wf_jstr(a, "flag"), party ? " for " : "",
+		 party ? party : "", json_is_string(v) ? " (" : "", json_is_string(v) ? json_string_value(v) : "",
+		 json_is_string(v) ? ")" : "");
+}
+
+/*
+ * An approval confirms exactly the asserted facts the decision asks its
+ * role to confirm (LAW.md, "Asserted facts"): each "confirm" line must be
+ * one of them, and none may be left out. Another role's fact, or one the
+ * decision does not assert, is refused by name.
+ */
+static int check_confirms(const json_t *life, const custos_statement *s)
+{
+	const json_t *as = json_object_get(life, "assertions"), *x;
+	char line[CUSTOS_CONFIRM_LINE], words[CUSTOS_CONFIRM_LINE + 16];
+	size_t i;
+	for (unsigned k = 0; k < s->nconfirms; k++) {
+		const json_t *hit = NULL;
+		json_array_foreach(as, i, x)
+		{
+			wf_assertion_line(line, sizeof(line), x);
+			if (strcmp(line, s->confirms[k]) == 0) {
+				hit = x;
+				break;
+			}
+		}
+		if (!hit)
+			return custos_error_set(CUSTOS_EINVALID, "confirm: the decision of measure %s (round %u) asserts no fact '%s'",
+						s->measure, s->round, s->confirms[k]);
+		if (strcmp(wf_jstr(hit, "confirm_by"), s->role) != 0) {
+			assertion_words(words, sizeof(words), hit);
+			return custos_error_set(CUSTOS_EINVALID, "confirm: %s is for %s to confirm, not %s", words,
+						wf_jstr(hit, "confirm_by"), s->role);
+		}
+	}
+	if ((x = wf_assertion_unlisted(as, s))) {
+		wf_assertion_line(line, sizeof(line), x);
+		assertion_words(words, sizeof(words), x);
+		return custos_error_set(CUSTOS_EINVALID,
+					"confirm: approving measure %s as %s confirms the asserted fact %s (rule %s); list it "
+					"('confirm %s') or refuse",
+					s->measure, s->role, words, wf_jstr(x, "rule"), line);
+	}
+	return 0;
+}
+
+const json_t *wf_assertion_unlisted(const json_t *assertions, const custos_statement *s)
+{
+	const json_t *x;
+	size_t i;
+	json_array_foreach(assertions, i, x)
+	{
+		char line[CUSTOS_CONFIRM_LINE];
+		unsigned k;
+		if (strcmp(wf_jstr(x, "confirm_by"), s->role) != 0)
+			continue;
+		wf_assertion_line(line, sizeof(line), x);
+		for (k = 0; k < s->nconfirms && strcmp(line, s->confirms[k]) != 0; k++)
+			;
+		if (k == s->nconfirms)
+			return x;
+	}
+	return NULL;
+}
+
+/* Marks the asserted facts `role` answers for as confirmed (or refused) by its statement. */
+static void answer_assertions(json_t *life, const custos_statement *s, const char *principal, const char *sid)
+{
+	json_t *x;
+	size_t i;
+	json_array_foreach(json_object_get(life, "assertions"), i, x)
+	{
+		if (strcmp(wf_jstr(x, "confirm_by"), s->role) != 0)
+			continue;
+		json_object_set_new(x, "state", json_string(s->action == CUSTOS_ACT_APPROVE ? "confirmed" : "refused"));
+		json_object_set_new(x, "principal", json_string(principal));
+		json_object_set_new(x, "statement", json_string(sid));
+	}
 }
 
 static int count_row(void *ctx, const char *id, const char *body)
@@ -575,6 +703,13 @@ static int apply_signature(custos_store *st, json_t *life, const custos_statemen
 		return custos_error_set(CUSTOS_EINVALID,
 					"principal %s already signed measure %s as %s; one principal cannot sign two roles",
 					p->id, s->measure, other);
+	if (s->action == CUSTOS_ACT_APPROVE) {
+		int rc = check_confirms(life, s);
+		if (rc)
+			return rc;
+	}
+	if (s->action != CUSTOS_ACT_ACKNOWLEDGE)
+		answer_assertions(life, s, p->id, sid);
 	json_object_set_new(a, "state",
 			    json_string(s->action == CUSTOS_ACT_APPROVE	  ? "approved"
 					: s->action == CUSTOS_ACT_REFUSE ? "refused"
@@ -846,9 +981,62 @@ int custos_measure_act(custos_store *st, const char *id, custos_action action, c
 	return rc;
 }
 
+/*
+ * The "confirm" lines of an approval: `confirm` NULL lists every asserted
+ * fact the decision asks the role to confirm; "none" lists none; otherwise
+ * "FLAG[@PARTY],..." names the facts (of any role: the submission checks them).
+ */
+static int statement_confirms(custos_statement *s, const json_t *life, const char *confirm)
+{
+	const json_t *as = json_object_get(life, "assertions"), *x;
+	size_t i;
+	if (confirm && strcmp(confirm, "none") == 0)
+		return 0;
+	if (!confirm) {
+		json_array_foreach(as, i, x)
+		{
+			if (strcmp(wf_jstr(x, "confirm_by"), s->role) != 0)
+				continue;
+			if (s->nconfirms == CUSTOS_CONFIRM_MAX)
+				return custos_error_set(CUSTOS_ELIMIT, "confirm: more than %d asserted facts", CUSTOS_CONFIRM_MAX);
+			wf_assertion_line(s->confirms[s->nconfirms++], CUSTOS_CONFIRM_LINE, x);
+		}
+		return 0;
+	}
+	for (const char *c = confirm; *c;) {
+		const char *end = strchr(c, ','), *at;
+		size_t n = end ? (size_t)(end - c) : strlen(c);
+		const json_t *hit = NULL;
+		char want[CUSTOS_CONFIRM_LINE];
+		if (n == 0 || n >= sizeof(want))
+			return custos_error_set(CUSTOS_EINVALID, "confirm: expected FLAG[@PARTY],... or none");
+		memcpy(want, c, n);
+		want[n] = '\0';
+		at = strchr(want, '@');
+		json_array_foreach(as, i, x)
+		{
+			const char *party = json_string_value(json_object_get(x, "party"));
+			size_t fl = at ? (size_t)(at - want) : n;
+			if (strlen(wf_jstr(x, "flag")) == fl && strncmp(wf_jstr(x, "flag"), want, fl) == 0 &&
+			    (at ? party && strcmp(party, at + 1) == 0 : !party)) {
+				hit = x;
+				break;
+			}
+		}
+		if (!hit)
+			return custos_error_set(CUSTOS_EINVALID, "confirm: measure %s asserts no fact '%s'", s->measure, want);
+		if (s->nconfirms == CUSTOS_CONFIRM_MAX)
+			return custos_error_set(CUSTOS_ELIMIT, "confirm: more than %d asserted facts", CUSTOS_CONFIRM_MAX);
+		wf_assertion_line(s->confirms[s->nconfirms++], CUSTOS_CONFIRM_LINE, hit);
+		c += n + (end ? 1 : 0);
+	}
+	return 0;
+}
+
 /* The statement for `action` on measure id by principal p: its current round and decision, now. */
 static int statement_build(custos_store *st, const char *id, custos_action action, const char *role,
-			   const char *reason, const char *until, const custos_principal *p, custos_statement *s)
+			   const char *reason, const char *until, const char *confirm, const custos_principal *p,
+			   custos_statement *s)
 {
 	json_t *life = NULL;
 	int rc;
@@ -871,6 +1059,10 @@ static int statement_build(custos_store *st, const char *id, custos_action actio
 	snprintf(s->principal, sizeof(s->principal), "%s", p->id);
 	if (until)
 		snprintf(s->until, sizeof(s->until), "%s", until);
+	if (action == CUSTOS_ACT_APPROVE && (rc = statement_confirms(s, life, confirm))) {
+		json_decref(life);
+		return rc;
+	}
 	json_decref(life);
 	if (reason && strlen(reason) > CUSTOS_REASON_MAX)
 		return custos_error_set(CUSTOS_EINVALID, "reason: longer than %d bytes", CUSTOS_REASON_MAX);
@@ -889,10 +1081,33 @@ int custos_measure_statement(custos_store *st, const char *id, custos_action act
 	memset(&p, 0, sizeof(p));
 	*note = NULL;
 	if (!(rc = custos_signer_vkey(key, &vkey)) && !(rc = custos_principal_by_key(st, vkey, &p)) &&
-	    !(rc = statement_build(st, id, action, role, reason, until, &p, &s)))
+	    !(rc = statement_build(st, id, action, role, reason, until, NULL, &p, &s)))
 		rc = custos_statement_sign(note, &s, key);
 	free(vkey);
 	custos_principal_dispose(&p);
+	return rc;
+}
+
+int custos_measure_approve(custos_store *st, const char *id, const char *role, const char *confirm, int print_only,
+			   const custos_signer *key, const char *actor, char **result)
+{
+	custos_statement s;
+	custos_principal p;
+	char *vkey = NULL, *note = NULL;
+	int rc;
+	memset(&p, 0, sizeof(p));
+	*result = NULL;
+	if (!(rc = custos_signer_vkey(key, &vkey)) && !(rc = custos_principal_by_key(st, vkey, &p)) &&
+	    !(rc = statement_build(st, id, CUSTOS_ACT_APPROVE, role, NULL, NULL, confirm, &p, &s)))
+		rc = custos_statement_sign(&note, &s, key);
+	free(vkey);
+	custos_principal_dispose(&p);
+	if (rc || print_only) {
+		*result = note;
+		return rc;
+	}
+	rc = custos_statement_submit(st, note, strlen(note), actor, result);
+	free(note);
 	return rc;
 }
 
@@ -905,7 +1120,7 @@ int custos_measure_statement_text(custos_store *st, const char *id, custos_actio
 	*text = NULL;
 	if ((rc = custos_principal_get(st, principal, &p)))
 		return rc;
-	if (!(rc = statement_build(st, id, action, role, reason, until, &p, &s)))
+	if (!(rc = statement_build(st, id, action, role, reason, until, NULL, &p, &s)))
 		rc = custos_statement_format(text, &s);
 	custos_principal_dispose(&p);
 	return rc;
@@ -1030,6 +1245,28 @@ static int collect_live(void *vctx, const char *id, const char *body)
 	return 0;
 }
 
+/* True when every asserted fact of `want` (a decision's) is among the confirmed ones of `have` (a life's). */
+static int assertions_confirmed(const json_t *want, const json_t *have)
+{
+	const json_t *x, *y;
+	size_t i, j;
+	json_array_foreach(want, i, x)
+	{
+		char l1[CUSTOS_CONFIRM_LINE], l2[CUSTOS_CONFIRM_LINE];
+		int found = 0;
+		wf_assertion_line(l1, sizeof(l1), x);
+		json_array_foreach(have, j, y)
+		{
+			wf_assertion_line(l2, sizeof(l2), y);
+			found |= strcmp(l1, l2) == 0 && strcmp(wf_jstr(x, "confirm_by"), wf_jstr(y, "confirm_by")) == 0 &&
+				 strcmp(wf_jstr(y, "state"), "confirmed") == 0;
+		}
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
 /* Screens one authorised measure again; suspends it when the new registry changes what it touches. */
 static int rescreen_one(rescreen_ctx *c, const char *id)
 {
@@ -1060,6 +1297,8 @@ static int rescreen_one(rescreen_ctx *c, const char *id)
 		why = "needs a role that did not approve it";
 	else if (!subset(parties, json_object_get(life, "subjects")))
 		why = "touches a protected party it did not touch";
+	else if (!assertions_confirmed(json_object_get(d, "assertions"), json_object_get(life, "assertions")))
+		why = "rests on an asserted fact nobody confirmed";
 	if (!why)
 		goto out;
 	/* suspend: the authorisation is withdrawn at once, and a new round asks the roles concerned */

@@ -160,7 +160,31 @@ static int statement_check(const custos_statement *s)
 	for (const char *c = s->reason; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			return custos_error_set(CUSTOS_EINVALID, "statement: reason: one line, no control characters");
+	if (s->nconfirms > CUSTOS_CONFIRM_MAX)
+		return custos_error_set(CUSTOS_EINVALID, "statement: confirm: more than %d", CUSTOS_CONFIRM_MAX);
+	if (s->nconfirms && s->action != CUSTOS_ACT_APPROVE)
+		return custos_error_set(CUSTOS_EINVALID, "statement: confirm: only an approval confirms asserted facts");
+	for (unsigned i = 0; i < s->nconfirms; i++)
+		if (!wf_confirm_valid(s->confirms[i]))
+			return custos_error_set(CUSTOS_EINVALID,
+						"statement: confirm: '%.80s' is not FLAG PARTY VALUE (PARTY - for the whole measure)",
+						s->confirms[i]);
 	return 0;
+}
+
+/* "FLAG PARTY VALUE": a flag of a-z and _, a party without spaces, a value on the rest of the line. */
+int wf_confirm_valid(const char *c)
+{
+	const char *sp1 = strchr(c, ' '), *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+	if (!sp1 || sp1 == c || !sp2 || sp2 == sp1 + 1 || !sp2[1] || strlen(c) >= CUSTOS_CONFIRM_LINE)
+		return 0;
+	for (const char *p = c; p < sp1; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+			return 0;
+	for (const char *p = c; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
 }
 
 int custos_statement_format(char **out, const custos_statement *s)
@@ -178,6 +202,8 @@ int custos_statement_format(char **out, const custos_statement *s)
 			  s->time);
 	if (s->until[0])
 		custos_buf_printf(&b, "until %s\n", s->until);
+	for (unsigned i = 0; i < s->nconfirms; i++)
+		custos_buf_printf(&b, "confirm %s\n", s->confirms[i]);
 	if (s->reason[0])
 		custos_buf_printf(&b, "reason %s\n", s->reason);
 	if (!(*out = custos_buf_detach(&b)))
@@ -215,8 +241,19 @@ int custos_statement_parse(custos_statement *out, const char *text, size_t len)
 	    (rc = wf_lines_field(&r, "role", out->role, sizeof(out->role), 0)) ||
 	    (rc = wf_lines_field(&r, "principal", out->principal, sizeof(out->principal), 0)) ||
 	    (rc = wf_lines_field(&r, "time", out->time, sizeof(out->time), 0)) ||
-	    (rc = wf_lines_field(&r, "until", out->until, sizeof(out->until), 1)) ||
-	    (rc = wf_lines_field(&r, "reason", out->reason, sizeof(out->reason), 1)) || (rc = wf_lines_end(&r)))
+	    (rc = wf_lines_field(&r, "until", out->until, sizeof(out->until), 1)))
+		return rc;
+	for (;;) {
+		char line[CUSTOS_CONFIRM_LINE];
+		if ((rc = wf_lines_field(&r, "confirm", line, sizeof(line), 1)))
+			return rc;
+		if (!line[0])
+			break;
+		if (out->nconfirms == CUSTOS_CONFIRM_MAX)
+			return custos_error_set(CUSTOS_EINVALID, "statement: confirm: more than %d", CUSTOS_CONFIRM_MAX);
+		memcpy(out->confirms[out->nconfirms++], line, strlen(line) + 1);
+	}
+	if ((rc = wf_lines_field(&r, "reason", out->reason, sizeof(out->reason), 1)) || (rc = wf_lines_end(&r)))
 		return rc;
 	return statement_check(out);
 }
@@ -250,6 +287,9 @@ void custos_authorization_dispose(custos_authorization *a)
 	for (size_t i = 0; i < a->nconditions; i++)
 		free(a->conditions[i]);
 	free(a->conditions);
+	for (size_t i = 0; i < a->nconfirmed; i++)
+		free(a->confirmed[i]);
+	free(a->confirmed);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -272,6 +312,8 @@ int custos_authorization_format(char **text, const custos_authorization *a)
 		custos_buf_printf(&b, "selector %s\n", a->selectors[i]);
 	for (size_t i = 0; i < a->nconditions; i++)
 		custos_buf_printf(&b, "condition %s\n", a->conditions[i]);
+	for (size_t i = 0; i < a->nconfirmed; i++)
+		custos_buf_printf(&b, "confirmed %s\n", a->confirmed[i]);
 	if (!(*text = custos_buf_detach(&b)))
 		return custos_error_set(CUSTOS_ELIMIT, "authorisation: token too large");
 	return 0;
@@ -330,7 +372,8 @@ int custos_authorization_parse(custos_authorization *out, const char *text, size
 	    (rc = wf_lines_field(&r, "decision", out->decision, sizeof(out->decision), 0)) ||
 	    (rc = wf_lines_field(&r, "log_size", log_size, sizeof(log_size), 1)) ||
 	    (rc = read_list(&r, "selector", &out->selectors, &out->nselectors)) ||
-	    (rc = read_list(&r, "condition", &out->conditions, &out->nconditions)) || (rc = wf_lines_end(&r)))
+	    (rc = read_list(&r, "condition", &out->conditions, &out->nconditions)) ||
+	    (rc = read_list(&r, "confirmed", &out->confirmed, &out->nconfirmed)) || (rc = wf_lines_end(&r)))
 		goto fail;
 	if (!wf_measure_id_valid(out->measure) || strncmp(out->id, out->measure, strlen(out->measure)) != 0 ||
 	    out->id[strlen(out->measure)] != '.') {

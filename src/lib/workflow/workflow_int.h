@@ -25,7 +25,12 @@ int wf_lines_end(wf_lines *r);
 /* The string member `key` of a JSON object, or "" when absent or not a string. */
 struct json_t;
 const char *wf_jstr(const struct json_t *o, const char *key);
+/* An asserted fact of a life or decision as a statement's "confirm" value: "FLAG PARTY VALUE" (PARTY "-": none). */
+void wf_assertion_line(char *out, size_t n, const struct json_t *a);
+/* The first asserted fact that statement s's role confirms but s does not list, or NULL. */
+const struct json_t *wf_assertion_unlisted(const struct json_t *assertions, const custos_statement *s);
 
+int wf_confirm_valid(const char *c);  /* a statement's "confirm" value: FLAG PARTY VALUE */
 int wf_hash_valid(const char *s);       /* "sha256:" + 64 lower-case hex */
 int wf_measure_id_valid(const char *s); /* "M-" + digits */
 
