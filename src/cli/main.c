@@ -26,7 +26,7 @@ static const cli_verb verbs[] = {
 	{"measure", "revoke", cmd_measure_revoke, "ID --key K --reason T", "comite_r stops a measure"},
 	{"measure", "extend", cmd_measure_extend, "ID --key K --until D", "ask for a longer window (new decision)"},
 	{"measure", "end", cmd_measure_end, "ID --key K [--reason T]", "the requesting authority ends its measure"},
-	{NULL, "approve", cmd_approve, "ID --role R --key K [--refuse --reason T]",
+	{NULL, "approve", cmd_approve, "ID --role R --key K [--confirm F,..] [--refuse --reason T]",
 	 "sign an approval, refusal (or --acknowledge)"},
 	{"key", "generate", cmd_key_generate, "FILE [--name N]", "new Ed25519 key file (0600); prints its public key"},
 	{"principal", "add", cmd_principal_add, "ID --name N --authority A --role R... --pubkey K",

@@ -289,12 +289,17 @@ static int sq_bind(sq_store *s, sqlite3_stmt *q, int i, const char *v)
 /*
  * Column i's text, borrowed until the next step: NULL for an SQL NULL. -1
  * when SQLite could not make the text (out of memory): sqlite3_column_text
- * says NULL for both, the column's type tells them apart.
+ * says NULL for both, the column's type, read before it, tells them apart.
  */
 static int sq_text(sqlite3_stmt *q, int i, const char **out)
 {
+	/* the type first: after an allocation failure inside sqlite3_column_text the value reads as NULL */
+	if (sqlite3_column_type(q, i) == SQLITE_NULL) {
+		*out = NULL;
+		return 0;
+	}
 	*out = (const char *)sqlite3_column_text(q, i);
-	return !*out && sqlite3_column_type(q, i) != SQLITE_NULL ? -1 : 0;
+	return *out ? 0 : -1;
 }
 
 /* The two text columns of a row of a table whose columns are NOT NULL; CUSTOS_ENOMEM if SQLite could not make one. */
