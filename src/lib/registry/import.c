@@ -205,17 +205,19 @@ static int import_collisions(char **out, custos_store *st, const import_entry *e
 static int import_payload(char **out, const char *source, const import_entry *entries, size_t n, const char *hash,
 			  const char *collisions)
 {
-	json_t *obj = json_object(), *ids = json_array();
+	json_t *obj = json_object(), *ids = json_array(), *lines = json_array();
 	int rc = 0;
 	*out = NULL;
-	if (!obj || !ids)
+	if (!obj || !ids || !lines)
 		goto nomem;
 	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(ids, json_string(entries[i].party.id)))
+		if (json_array_append_new(ids, json_string(entries[i].party.id)) ||
+		    json_array_append_new(lines, json_string(entries[i].canonical)))
 			goto nomem;
+	/* the parties' canonical lines: the registry is a projection of these events (log verify replays them) */
 	if (json_object_set_new(obj, "source", json_string(source)) ||
 	    json_object_set_new(obj, "count", json_integer((json_int_t)n)) || json_object_set(obj, "ids", ids) ||
-	    json_object_set_new(obj, "registry_hash", json_string(hash)))
+	    json_object_set_new(obj, "registry_hash", json_string(hash)) || json_object_set(obj, "parties", lines))
 		goto nomem;
 	if (collisions && json_object_set_new(obj, "name_collisions", json_loads(collisions, 0, NULL)))
 		goto nomem;
@@ -225,6 +227,7 @@ static int import_payload(char **out, const char *source, const import_entry *en
 nomem:
 	rc = custos_error_set(CUSTOS_ENOMEM, "registry import: cannot build the event (out of memory or bad UTF-8)");
 out:
+	json_decref(lines);
 	json_decref(ids);
 	json_decref(obj);
 	return rc;

@@ -16,6 +16,8 @@ typedef struct {
 	json_t *principals; /* id -> principal JSON as the log last had it */
 	json_t *statements; /* sha256 hex of a logged statement note -> event index */
 	json_t *tokens;	    /* authorisation id -> token */
+	json_t *parties;    /* party id -> {"line": its canonical line, "index": the import event that set it} */
+	int64_t registry_unknown; /* an import whose parties the log does not hold (older format, erased), or -1 */
 	uint64_t checked;
 } audit;
 
@@ -118,11 +120,96 @@ static int audit_token(audit *a, const custos_store_event *e, json_t *payload)
 	return 0;
 }
 
+/* A registry import: the lines it set, replayed into the registry the log holds. */
+static int audit_import(audit *a, const custos_store_event *e)
+{
+	json_t *payload, *lines, *line;
+	size_t i;
+	int rc = 0;
+	if (!e->payload[0]) { /* erased: what it set can no longer be replayed */
+		if (a->registry_unknown < 0)
+			a->registry_unknown = e->index;
+		return 0;
+	}
+	if (!(payload = json_loads(e->payload, 0, NULL)))
+		return bad(e->index, "registry.import: payload is not JSON");
+	if (!json_is_array(lines = json_object_get(payload, "parties"))) {
+		if (a->registry_unknown < 0) /* written before imports carried their lines */
+			a->registry_unknown = e->index;
+		json_decref(payload);
+		return 0;
+	}
+	json_array_foreach(lines, i, line)
+	{
+		json_t *party = json_loads(json_string_value(line) ? json_string_value(line) : "", 0, NULL);
+		const char *id = json_string_value(json_object_get(party, "id"));
+		if (!id)
+			rc = bad(e->index, "registry.import: parties[%zu] is not a party line", i);
+		else if (json_object_set_new(a->parties, id,
+					     json_pack("{s:O, s:I}", "line", line, "index", (json_int_t)e->index)))
+			rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
+		json_decref(party);
+		if (rc)
+			break;
+	}
+	json_decref(payload);
+	return rc;
+}
+
+/* The first top-level field in which two party lines differ ("" if they parse to the same). */
+static void first_difference(char *out, size_t cap, const char *want, const char *have)
+{
+	json_t *w = json_loads(want, 0, NULL), *h = json_loads(have, 0, NULL), *v;
+	const char *key;
+	snprintf(out, cap, "%s", w && h ? "" : "the line");
+	json_object_foreach(w, key, v) if (!*out && !json_equal(v, json_object_get(h, key))) snprintf(out, cap, "%s", key);
+	json_object_foreach(h, key, v) if (!*out && !json_object_get(w, key)) snprintf(out, cap, "%s", key);
+	if (!*out && strcmp(want, have) != 0)
+		snprintf(out, cap, "the line's bytes");
+	json_decref(w);
+	json_decref(h);
+}
+
+/* A row of the parties table against the registry the log holds. */
+static int audit_party_row(void *ctx, const char *id, const char *line)
+{
+	audit *a = ctx;
+	json_t *want = json_object_get(a->parties, id);
+	const char *wline = json_string_value(json_object_get(want, "line"));
+	char field[64];
+	if (!want)
+		return custos_error_set(CUSTOS_EINVALID, "table parties, key %s: no import in the log set it", id);
+	first_difference(field, sizeof(field), wline, line);
+	if (*field)
+		return custos_error_set(CUSTOS_EINVALID, "table parties, key %s, field %s: differs from what event %lld imported",
+					id, field, (long long)json_integer_value(json_object_get(want, "index")));
+	json_object_set_new(want, "seen", json_true());
+	return 0;
+}
+
+/* The parties table is the registry the log's imports make: every row, no more, no less, byte for byte. */
+static int audit_registry(audit *a)
+{
+	const char *id;
+	json_t *want;
+	int rc;
+	if (a->registry_unknown >= 0)
+		return 0; /* an import before its lines were logged (or erased since): the rows it set cannot be replayed */
+	if ((rc = custos_store_party_each(a->st, audit_party_row, a)))
+		return rc;
+	json_object_foreach(a->parties, id, want) if (!json_object_get(want, "seen")) return custos_error_set(
+		CUSTOS_EINVALID, "table parties, key %s: missing (event %lld imported it)", id,
+		(long long)json_integer_value(json_object_get(want, "index")));
+	return 0;
+}
+
 static int audit_event(void *ctx, const custos_store_event *e)
 {
 	audit *a = ctx;
 	json_t *payload;
 	int rc = 0;
+	if (strcmp(e->type, "registry.import") == 0)
+		return audit_import(a, e);
 	if (strncmp(e->type, "principal.", 10) != 0 && strncmp(e->type, "measure.", 8) != 0 &&
 	    strcmp(e->type, "authorization.issued") != 0)
 		return 0;
@@ -331,11 +418,11 @@ static int audit_life_record(void *ctx, const char *id, const char *body)
 
 int custos_workflow_audit(custos_store *st, uint64_t *checked)
 {
-	audit a = {st, NULL, json_object(), json_object(), json_object(), 0};
+	audit a = {st, NULL, json_object(), json_object(), json_object(), json_object(), -1, 0};
 	char *vkey = NULL;
 	int rc, began = 0;
 	*checked = 0;
-	if (!a.principals || !a.statements || !a.tokens) {
+	if (!a.principals || !a.statements || !a.tokens || !a.parties) {
 		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -349,7 +436,7 @@ int custos_workflow_audit(custos_store *st, uint64_t *checked)
 	    (rc = custos_store_record_each(st, "principal", NULL, audit_principal_record, &a)) ||
 	    (rc = custos_store_record_each(st, WF_STATEMENT, NULL, audit_statement_record, &a)) ||
 	    (rc = custos_store_record_each(st, WF_AUTHORIZATION, NULL, audit_token_record, &a)) ||
-	    (rc = custos_store_record_each(st, WF_LIFE, NULL, audit_life_record, &a)))
+	    (rc = custos_store_record_each(st, WF_LIFE, NULL, audit_life_record, &a)) || (rc = audit_registry(&a)))
 		goto out;
 	*checked = a.checked;
 out:
@@ -360,5 +447,6 @@ out:
 	json_decref(a.principals);
 	json_decref(a.statements);
 	json_decref(a.tokens);
+	json_decref(a.parties);
 	return rc;
 }
