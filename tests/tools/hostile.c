@@ -108,7 +108,7 @@ static int flood(struct in_addr src, int idle, int bursts, int burst)
 				close(bf[i]);
 		free(bf);
 	}
-	usleep(500 * 1000);
+	usleep(1500 * 1000); /* time for the server to have taken up (or refused) every connection still queued */
 	for (int i = 0; i < idle; i++)
 		if (fds[i] >= 0) {
 			held += !ended(fds[i]);
