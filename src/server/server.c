@@ -543,7 +543,7 @@ static int listen_on(custos_server *s, const struct sockaddr_in *addr)
 	int one = 1;
 	s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s->listen_fd < 0 || setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(s->listen_fd, (const struct sockaddr *)addr, sizeof(*addr)) || listen(s->listen_fd, 1024) ||
+	    bind(s->listen_fd, (const struct sockaddr *)addr, sizeof(*addr)) || listen(s->listen_fd, 4096) ||
 	    getsockname(s->listen_fd, (struct sockaddr *)&bound, &len)) {
 		fprintf(stderr, "custos serve: cannot listen on %s:%u: %s\n", s->opt.host ? s->opt.host : "",
 			s->opt.port, strerror(errno));
