@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "server_int.h"
@@ -26,13 +25,6 @@
  * socket: the duplicate keeps the socket alive until libmicrohttpd reports
  * the connection closed, so a descriptor number reused meanwhile is never hit.
  */
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* ---- connections per client: open addressing, linear probing, backward-shift deletion ---- */
 
@@ -133,7 +125,7 @@ srv_guard_verdict srv_guard_admit(srv_guard *g, int fd, uint32_t client)
 	} else {
 		c->fd = fd;
 		c->client = client;
-		c->ready_since = mono();
+		c->ready_since = srv_now_seconds();
 		c->next = &g->list;
 		c->prev = g->list.prev;
 		c->prev->next = c;
@@ -183,26 +175,30 @@ void srv_guard_closed(srv_guard *g, srv_guard_conn *c)
 	pthread_mutex_unlock(&g->lock);
 }
 
+/*
+ * Only the connection's own worker calls this (and before libmicrohttpd
+ * reports it closed), and the sweep only reads the two fields: atomics, and
+ * no lock on every request's path.
+ */
 void srv_guard_busy(srv_guard *g, srv_guard_conn *c, int busy)
 {
+	(void)g;
 	if (!c)
 		return;
-	pthread_mutex_lock(&g->lock);
-	c->busy = busy;
-	if (!busy)
-		c->ready_since = mono(); /* the answer, or the next request, gets a whole deadline */
-	pthread_mutex_unlock(&g->lock);
+	if (!busy) /* the answer, or the next request, gets a whole deadline */
+		atomic_store(&c->ready_since, srv_now_seconds());
+	atomic_store(&c->busy, busy);
 }
 
 unsigned srv_guard_sweep(srv_guard *g)
 {
-	double now = mono();
+	double now = srv_now_seconds();
 	unsigned cut = 0;
 	srv_guard_conn *c, *next;
 	pthread_mutex_lock(&g->lock);
 	for (c = g->list.next; c != &g->list; c = next) {
 		next = c->next;
-		if (c->busy || c->cut || now - c->ready_since <= g->deadline)
+		if (atomic_load(&c->busy) || c->cut || now - atomic_load(&c->ready_since) <= g->deadline)
 			continue;
 		if (!c->started) { /* handed over long ago and never taken up: libmicrohttpd dropped it */
 			unlink_conn(g, c);

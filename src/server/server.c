@@ -19,7 +19,7 @@
 #include "custos/workflow.h"
 #include "server_int.h"
 
-static double now_seconds(void)
+double srv_now_seconds(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -129,7 +129,7 @@ srv_snapshot *srv_snapshot_get(srv_ctx *ctx, srv_response *rs)
 {
 	custos_server *s = ctx->srv;
 	srv_snapshot *snap = NULL, *fresh, *old = NULL;
-	double now = now_seconds();
+	double now = srv_now_seconds();
 	uint64_t seen, upto = 0;
 	int look = 0, rc;
 
@@ -221,7 +221,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	(void)c;
 	if (cn) {
 		cn->srv = cls;
-		cn->t0 = now_seconds();
+		cn->t0 = srv_now_seconds();
 		cn->uri = strdup(uri);
 	}
 	if (query)
@@ -417,7 +417,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	srv_guard_busy(&s->guard, guard_conn(c), 0); /* the next request on this connection gets a whole deadline */
 	if (cn->done)
 		srv_metrics_record(s, cn->rq.route ? cn->rq.route_index : srv_nroutes, cn->status,
-				   now_seconds() - cn->t0);
+				   srv_now_seconds() - cn->t0);
 	srv_request_dispose(&cn->rq);
 	free(cn->body);
 	free(cn->uri);
@@ -474,16 +474,16 @@ static void refuse(int fd, srv_guard_verdict v)
 static void *accept_loop(void *arg)
 {
 	custos_server *s = arg;
-	double swept = now_seconds();
+	double swept = srv_now_seconds();
 	while (!atomic_load(&s->stopping)) {
 		struct sockaddr_storage sa;
 		socklen_t len = sizeof(sa);
 		struct pollfd p = {s->listen_fd, POLLIN, 0};
 		srv_guard_verdict v;
 		int fd;
-		if (now_seconds() - swept >= 0.25) {
+		if (srv_now_seconds() - swept >= 0.25) {
 			srv_guard_sweep(&s->guard);
-			swept = now_seconds();
+			swept = srv_now_seconds();
 		}
 		if (poll(&p, 1, 250) <= 0)
 			continue;

@@ -174,6 +174,9 @@ typedef struct srv_snapshot {
 extern const int srv_status_codes[SRV_STATUSES];
 extern const double srv_buckets[SRV_BUCKETS];
 
+/* Seconds on the monotonic clock (durations and deadlines, never dates). */
+double srv_now_seconds(void);
+
 /* ---- the connection guard (guard.c): limits checked before a socket is handed over; request deadlines ---- */
 
 typedef struct srv_guard_conn srv_guard_conn;
@@ -182,9 +185,9 @@ struct srv_guard_conn {
 	int ref;	    /* the guard's duplicate of the socket */
 	int fd;		    /* libmicrohttpd's descriptor */
 	uint32_t client;    /* IPv4 address, network order */
-	double ready_since; /* accepted, or its last answer done: the request deadline counts from here */
+	_Atomic double ready_since; /* accepted, or its last answer done: the request deadline counts from here */
 	int started;	    /* libmicrohttpd has taken the connection up */
-	int busy;	    /* a handler is running for it: never cut */
+	atomic_int busy;	    /* a handler is running for it: never cut */
 	int cut;
 };
 typedef enum { SRV_GUARD_ADMITTED, SRV_GUARD_FULL, SRV_GUARD_CLIENT_FULL } srv_guard_verdict;

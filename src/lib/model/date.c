@@ -70,6 +70,12 @@ void custos_date_format(char buf[11], custos_date day)
 	buf[10] = '\0';
 }
 
+/* The day an instant falls on (floor division: before 1970 too). */
+static custos_date day_of(int64_t secs)
+{
+	return (custos_date)(secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400));
+}
+
 /* The installed clock: the system clock unless the caller installed another. */
 static int64_t system_clock(void *ctx)
 {
@@ -146,8 +152,7 @@ int custos_clock_pin(const char *setting)
 
 custos_date custos_date_today(void)
 {
-	int64_t t = custos_clock_now();
-	return (custos_date)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
+	return day_of(custos_clock_now());
 }
 
 int custos_time_parse(int64_t *secs, const char *s)
@@ -180,9 +185,9 @@ int custos_time_parse(int64_t *secs, const char *s)
 void custos_time_format(char out[21], int64_t secs)
 {
 	char day[11], tmp[32];
-	int64_t d = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-	int64_t r = secs - d * 86400;
-	custos_date_format(day, (custos_date)d);
+	custos_date d = day_of(secs);
+	int64_t r = secs - (int64_t)d * 86400;
+	custos_date_format(day, d);
 	snprintf(tmp, sizeof(tmp), "%sT%02d:%02d:%02dZ", day, (int)(r / 3600), (int)(r / 60 % 60), (int)(r % 60));
 	memcpy(out, tmp, 20);
 	out[20] = '\0';

@@ -383,9 +383,7 @@ int custos_store_measure_each_visible(custos_store *st, const char *after, const
 {
 	if (nwho > 64)
 		return custos_error_set(CUSTOS_EINVALID, "access: at most 64 keys, not %zu", nwho);
-	if (!nwho)
-		return after ? st->ops->measure_each_visible(st->impl, after, who, 0, fn, ctx) : 0;
-	return st->ops->measure_each_visible(st->impl, after, who, nwho, fn, ctx);
+	return st->ops->measure_each_visible(st->impl, after, who, nwho, fn, ctx); /* no keys: nothing, `after` checked */
 }
 
 void custos_store_measure_dispose(custos_store_measure *m)
