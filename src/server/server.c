@@ -275,8 +275,6 @@ static enum MHD_Result send_response(struct MHD_Connection *c, srv_conn *cn, srv
 static void dispatch(custos_server *s, srv_request *rq, const char *body, size_t len, srv_response *rs)
 {
 	srv_ctx ctx;
-	if (rs->status) /* answered by the caller already */
-		return;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.srv = s;
 	rq->body = body;
