@@ -254,4 +254,26 @@ int custos_registry_import_rescreen(custos_store *st, const char *text, size_t l
  */
 int custos_workflow_audit(custos_store *st, uint64_t *checked);
 
+/*
+ * Replays the log from its first event into projections of its own (in
+ * memory) and checks every row of the store's against them, byte for byte:
+ * the first row missing, extra or different is named by table, key and field
+ * (CUSTOS_EINVALID). *rows receives the number of rows checked.
+ */
+int custos_workflow_replay_check(custos_store *st, uint64_t *rows);
+/*
+ * Verifies the log, then empties every projection and folds the log into
+ * them again, in one transaction; *events receives the events replayed.
+ */
+int custos_workflow_rebuild(custos_store *st, int64_t *events);
+/*
+ * Erases the payload of event `index` at the end of its retention (a
+ * log.erase event records it) and what the projections kept of it: a measure
+ * any of whose events is erased keeps its id, number and filing time, and its
+ * authorisations their ids and windows (a valid one withdrawn as "erased");
+ * the rest of it goes. Registry imports and rule sets are never erased.
+ */
+int custos_workflow_erase(custos_store *st, uint64_t index, const char *reason, const char *actor,
+			  int64_t *erase_index);
+
 #endif

@@ -165,4 +165,12 @@ int custos_registry_load(custos_store *st, custos_registry **out);
 /* The stored line of party `id` (CUSTOS_ENOTFOUND "no party 'ID'"); *line is malloc'd. */
 int custos_registry_show(custos_store *st, const char *id, char **line);
 
+/*
+ * Applies a registry.import event's payload to the store's parties (the
+ * registry is a projection of these events): every line it imported, by id.
+ * *legacy is set, and nothing changes, when the payload does not hold its
+ * lines (erased, or written before imports carried them).
+ */
+int custos_registry_project(custos_store *st, const char *payload, int *legacy);
+
 #endif

@@ -83,8 +83,8 @@ typedef int (*custos_store_row_fn)(void *ctx, const char *key, const char *value
 int custos_store_party_each(custos_store *st, custos_store_row_fn fn, void *ctx);
 int64_t custos_store_party_count(custos_store *st);
 
-/* Rule sets ever loaded, by hash, with their canonical text. */
-int custos_store_rules_put(custos_store *st, const char *hash, const char *canonical);
+/* Rule sets ever loaded, by hash, with their canonical text and when first loaded (a second put keeps the first). */
+int custos_store_rules_put(custos_store *st, const char *hash, const char *canonical, const char *loaded_at);
 int custos_store_rules_get(custos_store *st, const char *hash, char **canonical); /* ENOTFOUND if unknown */
 
 /* Measures: the filed JSON, the decision JSON and the life-cycle state. */
@@ -96,10 +96,18 @@ typedef struct custos_store_measure {
 	char *filed_at; /* RFC 3339 UTC */
 } custos_store_measure;
 
-/* Assigns the next id ("M-000001", ...) into *id_out (malloc'd) and stores the row. */
-int custos_store_measure_insert(custos_store *st, char **id_out, const char *measure, const char *decision,
-				const char *state);
-int custos_store_measure_update_decision(custos_store *st, const char *id, const char *decision);
+/*
+ * The id the next measure filed takes ("M-000001", ...): the number after
+ * the last measure.filed event's, so that it comes from the log, never from
+ * the table (a deleted row gives its id to nobody).
+ */
+int custos_store_measure_next_id(custos_store *st, char id[16]);
+/*
+ * Stores the row of measure `id` ("M-" and its filing number, which is also
+ * its place in filing order), or replaces its measure, decision and state.
+ */
+int custos_store_measure_put(custos_store *st, const char *id, const char *measure, const char *decision,
+			     const char *state, const char *filed_at);
 /* Sets the life-cycle state of a measure (ENOTFOUND if there is no such measure). */
 int custos_store_measure_set_state(custos_store *st, const char *id, const char *state);
 int custos_store_measure_get(custos_store *st, custos_store_measure *out, const char *id);
@@ -118,6 +126,8 @@ void custos_store_measure_dispose(custos_store_measure *m);
  * once asked stays): the reader's exact rights are checked on what it reads.
  */
 int custos_store_access_add(custos_store *st, const char *id, const char *who);
+/* Forgets every key of measure `id` (its data erased). */
+int custos_store_access_clear(custos_store *st, const char *id);
 /* The measures after `after` (NULL: from the first) that one of the nwho keys was added for, in filing order. */
 int custos_store_measure_each_visible(custos_store *st, const char *after, const char *const *who, size_t nwho,
 				      custos_store_measure_fn fn, void *ctx);
@@ -130,6 +140,8 @@ int custos_store_measure_each_visible(custos_store *st, const char *after, const
  */
 int custos_store_event_append(custos_store *st, const char *type, const char *actor, const char *ref,
 			      const char *payload, int64_t *index_out);
+/* The time (RFC 3339 UTC) recorded on the last event this handle appended ("" before any). */
+const char *custos_store_event_time(const custos_store *st);
 typedef struct custos_store_event {
 	int64_t index;
 	char *type, *time, *actor, *ref, *payload, *payload_hash;
@@ -177,6 +189,9 @@ int custos_store_event_erase(custos_store *st, int64_t index);
 /* Signed checkpoints, newest last; a size is signed at most once. */
 int custos_store_checkpoint_put(custos_store *st, uint64_t size, const char *note);
 int custos_store_checkpoint_latest(custos_store *st, uint64_t *size, char **note); /* ENOTFOUND if none */
+/* Every stored checkpoint, smallest size first; a non-zero return from fn stops and is returned. */
+typedef int (*custos_store_checkpoint_fn)(void *ctx, uint64_t size, const char *note);
+int custos_store_checkpoint_each(custos_store *st, custos_store_checkpoint_fn fn, void *ctx);
 /* Witness cosignature lines received for the checkpoint of `size`. */
 int custos_store_cosignature_put(custos_store *st, uint64_t size, const char *witness, const char *line);
 int custos_store_cosignature_each(custos_store *st, uint64_t size, custos_store_row_fn fn, void *ctx);
@@ -197,5 +212,25 @@ int custos_store_record_get(custos_store *st, const char *kind, const char *id, 
 /* Calls fn(ctx, id, body) for each record of `kind` whose id starts with `prefix` (NULL: all), by id. */
 int custos_store_record_each(custos_store *st, const char *kind, const char *prefix, custos_store_row_fn fn,
 			     void *ctx);
+/* Deletes record (kind, id); with `prefix` set, every record of `kind` whose id starts with `id`. */
+int custos_store_record_delete(custos_store *st, const char *kind, const char *id, int prefix);
+
+/*
+ * The projections: every table custos reads as state (registry, rule sets,
+ * measures, records, the access index, the rule set in force) is a fold of
+ * the log's events, rebuilt by `custos store rebuild` and checked row for row
+ * by `custos log verify`. These name them, in the order they are checked.
+ */
+extern const char *const custos_store_projections[];
+/*
+ * Each row of projection `table`, ordered by key (bytewise): its key and its
+ * fields (names and values, as text); a non-zero return from fn stops.
+ */
+typedef int (*custos_store_projection_fn)(void *ctx, const char *key, const char *const *names,
+					  const char *const *values, size_t n);
+int custos_store_projection_each(custos_store *st, const char *table, custos_store_projection_fn fn, void *ctx);
+/* Empties every projection (inside a write transaction), for a rebuild; the registry too unless flags say keep it. */
+#define CUSTOS_STORE_KEEP_PARTIES 1u
+int custos_store_projection_clear(custos_store *st, unsigned flags);
 
 #endif

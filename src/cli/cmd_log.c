@@ -155,14 +155,17 @@ int cmd_log_consistency(cli_ctx *ctx, int argc, char **argv)
 
 static int do_verify(custos_store *st, void *arg)
 {
-	uint64_t checked = 0, signatures = 0;
+	uint64_t checked = 0, signatures = 0, rows = 0;
 	int rc = custos_log_verify(st, &checked);
 	(void)arg;
-	/* then the workflow: every approval's and authorisation's signature again, every record against the log */
+	/* then the workflow: every approval's and authorisation's signature again; every projection against the replay */
 	if (!rc)
 		rc = custos_workflow_audit(st, &signatures);
 	if (!rc)
-		printf("{\"verified\":true,\"events\":%" PRIu64 ",\"signatures\":%" PRIu64 "}\n", checked, signatures);
+		rc = custos_workflow_replay_check(st, &rows);
+	if (!rc)
+		printf("{\"verified\":true,\"events\":%" PRIu64 ",\"signatures\":%" PRIu64 ",\"rows\":%" PRIu64 "}\n",
+		       checked, signatures, rows);
 	return rc;
 }
 
@@ -214,7 +217,7 @@ static int do_erase(custos_store *st, void *arg)
 {
 	erase_args *e = arg;
 	int64_t at = -1;
-	int rc = custos_log_erase(st, e->index, e->reason, e->actor, &at);
+	int rc = custos_workflow_erase(st, e->index, e->reason, e->actor, &at);
 	if (!rc)
 		printf("{\"erased\":%" PRIu64 ",\"log_index\":%lld}\n", e->index, (long long)at);
 	return rc;

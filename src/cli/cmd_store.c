@@ -1,4 +1,4 @@
-/* cmd_store.c — verbs on the store: init, registry import/export/show, events. */
+/* cmd_store.c — verbs on the store: init, registry import/export/show, events, rebuild and dump of the projections. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,4 +147,55 @@ int cmd_events(cli_ctx *ctx, int argc, char **argv)
 	rc = custos_store_event_each(st, print_event, NULL);
 	custos_store_close(st);
 	return rc ? cli_fail(rc, "events") : CLI_OK;
+}
+
+int cmd_store_rebuild(cli_ctx *ctx, int argc, char **argv)
+{
+	custos_store *st;
+	int64_t events = 0;
+	int rc;
+	(void)argv;
+	if (argc != 0)
+		return cli_usage(ctx, "store rebuild takes no arguments");
+	ctx->unpinned = 1; /* the log's verify, which rebuild runs first, names a rolled-back store */
+	if (cli_open_store(ctx, &st, 0))
+		return CLI_REFUSED;
+	rc = custos_workflow_rebuild(st, &events);
+	custos_store_close(st);
+	if (rc)
+		return cli_fail(rc, "store rebuild");
+	printf("{\"rebuilt\":true,\"events\":%lld}\n", (long long)events);
+	return CLI_OK;
+}
+
+static int dump_row(void *ctx, const char *key, const char *const *names, const char *const *values, size_t n)
+{
+	json_t *o = json_pack("{s:s, s:s, s:{}}", "table", (const char *)ctx, "key", key, "fields");
+	char *text;
+	for (size_t i = 0; o && i < n; i++)
+		if (names[i][0])
+			json_object_set_new(json_object_get(o, "fields"), names[i], json_string(values[i]));
+	text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (!text)
+		return CUSTOS_ENOMEM;
+	puts(text);
+	free(text);
+	return 0;
+}
+
+int cmd_store_dump(cli_ctx *ctx, int argc, char **argv)
+{
+	custos_store *st;
+	int rc = 0;
+	(void)argv;
+	if (argc != 0)
+		return cli_usage(ctx, "store dump takes no arguments");
+	if (cli_open_store(ctx, &st, 0))
+		return CLI_REFUSED;
+	for (size_t i = 0; !rc && custos_store_projections[i]; i++)
+		rc = custos_store_projection_each(st, custos_store_projections[i], dump_row,
+						  (void *)custos_store_projections[i]);
+	custos_store_close(st);
+	return rc ? cli_fail(rc, "store dump") : CLI_OK;
 }

@@ -264,8 +264,14 @@ static int count_measure(void *ctx, const custos_store_measure *m)
 /* A measure row and its measure.filed event, as the workflow writes them: the next id follows the log's last filing. */
 static int insert_filed(custos_store *st, char **id, const char *measure, const char *decision, const char *state)
 {
-	int rc = custos_store_measure_insert(st, id, measure, decision, state);
-	return rc ? rc : custos_store_event_append(st, "measure.filed", NULL, *id, measure, NULL);
+	char next[16];
+	int rc = custos_store_measure_next_id(st, next);
+	if (!rc)
+		rc = custos_store_measure_put(st, next, measure, decision, state, "2026-11-24T09:30:00Z");
+	if (!rc)
+		rc = custos_store_event_append(st, "measure.filed", NULL, next, measure, NULL);
+	*id = rc ? NULL : strdup(next);
+	return rc;
 }
 
 static void test_measures(void **state)
@@ -293,7 +299,7 @@ static void test_measures(void **state)
 	assert_string_equal(m.filed_at, "2026-11-24T09:30:00Z");
 	custos_store_measure_dispose(&m);
 
-	assert_int_equal(custos_store_measure_update_decision(st, "M-000002", "{\"x\":1}"), 0);
+	assert_int_equal(custos_store_measure_put(st, "M-000002", "{}", "{\"x\":1}", "pending", "2030-01-01T00:00:00Z"), 0);
 	assert_int_equal(custos_store_measure_set_state(st, "M-000002", "authorised"), 0);
 	assert_int_equal(custos_store_measure_get(st, &m, "M-000002"), 0);
 	assert_string_equal(m.decision, "{\"x\":1}");
@@ -302,7 +308,7 @@ static void test_measures(void **state)
 
 	assert_int_equal(custos_store_measure_get(st, &m, "M-000009"), CUSTOS_ENOTFOUND);
 	assert_string_equal(custos_error_last(), "no measure 'M-000009'");
-	assert_int_equal(custos_store_measure_update_decision(st, "M-000009", "{}"), CUSTOS_ENOTFOUND);
+	assert_int_equal(custos_store_measure_put(st, "X-1", "{}", "{}", "pending", "2030-01-01T00:00:00Z"), CUSTOS_EINVALID);
 	assert_int_equal(custos_store_measure_set_state(st, "M-000009", "x"), CUSTOS_ENOTFOUND);
 
 	assert_int_equal(custos_store_measure_each(st, count_measure, &n), 0);
@@ -414,7 +420,7 @@ static void test_transactions(void **state)
 	assert_int_equal(custos_store_event_append(st, "t", NULL, NULL, "{}", NULL), 0);
 	assert_int_equal(insert_filed(st, &id, "{}", "{}", "pending"), 0);
 	free(id);
-	assert_int_equal(custos_store_rules_put(st, "sha256:00", "rules"), 0);
+	assert_int_equal(custos_store_rules_put(st, "sha256:00", "rules", "2026-11-24T09:30:00Z"), 0);
 	assert_int_equal(custos_store_party_count(st), 1); /* visible inside */
 	assert_int_equal(custos_store_rollback(st), 0);
 	assert_int_equal(custos_store_party_count(st), 0);
@@ -442,9 +448,9 @@ static void test_rules(void **state)
 {
 	char path[512];
 	custos_store *st = open_new(path, sizeof(path));
-	assert_int_equal(custos_store_rules_put(st, "sha256:ab", "rule a"), 0);
-	assert_int_equal(custos_store_rules_put(st, "sha256:ab", "rule a"), 0); /* idempotent */
-	assert_int_equal(custos_store_rules_put(st, "sha256:cd", "rule c"), 0);
+	assert_int_equal(custos_store_rules_put(st, "sha256:ab", "rule a", "2026-11-24T09:30:00Z"), 0);
+	assert_int_equal(custos_store_rules_put(st, "sha256:ab", "rule a", "2026-11-25T09:30:00Z"), 0); /* idempotent */
+	assert_int_equal(custos_store_rules_put(st, "sha256:cd", "rule c", "2026-11-24T09:30:00Z"), 0);
 	custos_store_close(st);
 	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM rulesets"), 2);
 }

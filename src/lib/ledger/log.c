@@ -383,7 +383,7 @@ int custos_log_consistency(custos_store *st, uint64_t old_size, uint64_t new_siz
 int custos_log_erase(custos_store *st, uint64_t index, const char *reason, const char *actor, int64_t *erase_index)
 {
 	custos_buf payload, ref;
-	int rc;
+	int rc, began = 0;
 	if (!reason || !*reason)
 		return custos_error_set(CUSTOS_EINVALID, "erase: a reason is required (--reason)");
 	custos_buf_init(&payload, 8192);
@@ -407,14 +407,20 @@ int custos_log_erase(custos_store *st, uint64_t index, const char *reason, const
 		rc = custos_buf_printf(&ref, "event:%llu", (unsigned long long)index);
 	if (rc)
 		goto out;
-	if ((rc = custos_store_begin(st)))
-		goto out;
+	/* inside a caller's transaction (custos_workflow_erase, which folds the projections again), the caller commits */
+	if (!custos_store_in_transaction(st)) {
+		if ((rc = custos_store_begin(st)))
+			goto out;
+		began = 1;
+	}
 	if ((rc = custos_store_event_erase(st, (int64_t)index)) ||
 	    (rc = custos_store_event_append(st, "log.erase", actor, ref.ptr, payload.ptr, erase_index))) {
-		custos_store_rollback(st);
+		if (began)
+			custos_store_rollback(st);
 		goto out;
 	}
-	rc = custos_store_commit(st);
+	if (began)
+		rc = custos_store_commit(st);
 out:
 	custos_buf_dispose(&payload);
 	custos_buf_dispose(&ref);

@@ -183,31 +183,37 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The latest checkpoint: signed by the log's key, and its root that of the recomputed tree of its size. */
-static int check_checkpoint(verify_ctx *v)
+/*
+ * Every stored checkpoint, not only the latest: signed by the log's key, for
+ * its own size, and its root that of the recomputed tree of that size (so each
+ * is consistent with every other, and with the log as it is).
+ */
+typedef struct {
+	verify_ctx *v;
+	custos_verifier *ver;
+	const char *vkey;
+} ckpt_ctx;
+
+static int check_one_checkpoint(void *vctx, uint64_t size, const char *text)
 {
+	ckpt_ctx *c = vctx;
+	verify_ctx *v = c->v;
 	custos_checkpoint cp = {0};
-	custos_verifier *ver = NULL;
 	custos_note note = {0};
 	custos_hash root;
-	uint64_t size = 0;
-	char *text = NULL, *vkey = NULL;
-	int rc = custos_log_latest_signed(v->st, &size, &text, &cp), have_note = 0;
-	if (rc == CUSTOS_ENOTFOUND)
-		return 0; /* nothing signed yet */
-	if (rc) {
-		flag(v, NONE - 1, "the latest checkpoint is malformed: %s", custos_error_last());
-		return 0;
-	}
-	if ((rc = custos_log_vkey(v->st, &vkey)) || (rc = custos_verifier_new(&ver, vkey)))
-		goto out;
-	if (custos_note_parse(&note, text, strlen(text)) == 0)
-		have_note = 1;
-	if (!have_note || custos_note_verify(&note, ver) != 0) {
+	int rc = 0, have_note = custos_note_parse(&note, text, strlen(text)) == 0, have_cp = 0;
+	if (!have_note || custos_note_verify(&note, c->ver) != 0) {
 		flag(v, size ? size - 1 : 0, "the checkpoint of size %llu is not signed by the log's key %s",
-		     (unsigned long long)size, vkey);
+		     (unsigned long long)size, c->vkey);
 		goto out;
 	}
+	if (custos_checkpoint_parse(&cp, note.text, note.text_len) || cp.size != size) {
+		have_cp = 1;
+		flag(v, size ? size - 1 : 0, "the checkpoint stored for size %llu is not a checkpoint of that size",
+		     (unsigned long long)size);
+		goto out;
+	}
+	have_cp = 1;
 	if (size > v->next) {
 		flag(v, v->next, "the checkpoint of size %llu covers events missing from %llu on",
 		     (unsigned long long)size, (unsigned long long)v->next);
@@ -223,9 +229,28 @@ static int check_checkpoint(verify_ctx *v)
 out:
 	if (have_note)
 		custos_note_dispose(&note);
-	custos_checkpoint_dispose(&cp);
-	custos_verifier_free(ver);
-	free(text);
+	if (have_cp)
+		custos_checkpoint_dispose(&cp);
+	return rc;
+}
+
+static int check_checkpoint(verify_ctx *v)
+{
+	ckpt_ctx c = {v, NULL, NULL};
+	char *vkey = NULL;
+	int rc = custos_store_checkpoint_latest(v->st, &(uint64_t){0}, &vkey);
+	free(vkey);
+	vkey = NULL;
+	if (rc == CUSTOS_ENOTFOUND)
+		return 0; /* nothing signed yet */
+	if (rc)
+		return rc;
+	if ((rc = custos_log_vkey(v->st, &vkey)) || (rc = custos_verifier_new(&c.ver, vkey)))
+		goto out;
+	c.vkey = vkey;
+	rc = custos_store_checkpoint_each(v->st, check_one_checkpoint, &c);
+out:
+	custos_verifier_free(c.ver);
 	free(vkey);
 	return rc;
 }

@@ -257,6 +257,10 @@ int custos_registry_import(custos_store *st, const char *text, size_t len, const
 			goto out;
 		began = 1;
 	}
+	/*
+	 * The lines are put first: the event records the registry's hash and the names that collide once they are in.
+	 * Its payload holds exactly these lines and ids, so custos_registry_project, which replays it, puts the same.
+	 */
 	for (size_t i = 0; i < n; i++)
 		if ((rc = custos_store_party_put(st, entries[i].party.id, entries[i].canonical)))
 			goto out;
@@ -275,6 +279,29 @@ out:
 	free(payload);
 	free(collisions);
 	entries_free(entries, n);
+	return rc;
+}
+
+int custos_registry_project(custos_store *st, const char *payload, int *legacy)
+{
+	json_t *o = payload[0] ? json_loads(payload, 0, NULL) : NULL;
+	json_t *ids = json_object_get(o, "ids"), *lines = json_object_get(o, "parties");
+	int rc = 0;
+	*legacy = 0;
+	if (payload[0] && !o)
+		return custos_error_set(CUSTOS_EINVALID, "payload is not JSON");
+	if (!json_is_array(lines) || json_array_size(lines) != json_array_size(ids)) {
+		*legacy = 1; /* erased, or imported before the lines went into the log: its parties cannot be told */
+		json_decref(o);
+		return 0;
+	}
+	for (size_t i = 0; !rc && i < json_array_size(lines); i++) {
+		const char *id = json_string_value(json_array_get(ids, i));
+		const char *line = json_string_value(json_array_get(lines, i));
+		rc = id && line ? custos_store_party_put(st, id, line)
+				: custos_error_set(CUSTOS_EINVALID, "party %zu: no id or line", i + 1);
+	}
+	json_decref(o);
 	return rc;
 }
 

@@ -158,8 +158,8 @@ enum {
 	Q_PARTY_COUNT,
 	Q_RULES_PUT,
 	Q_RULES_GET,
-	Q_MEASURE_INSERT,
-	Q_MEASURE_DECISION,
+	Q_MEASURE_NEXT,
+	Q_MEASURE_PUT,
 	Q_MEASURE_STATE,
 	Q_MEASURE_GET,
 	Q_EVENT_APPEND,
@@ -194,17 +194,17 @@ static const char *const query_sql[Q__COUNT] = {
 			" ON CONFLICT(hash) DO NOTHING",
 	[Q_RULES_GET] = "SELECT canonical FROM rulesets WHERE hash = ?1",
 	/*
-	 * One statement, so the sequence number and the id are taken atomically.
 	 * The number follows the last measure the log filed (its measure.filed
 	 * event, found walking back from the log's end), not the measures table:
 	 * a row deleted from the table never gives its id to another measure.
 	 */
-	[Q_MEASURE_INSERT] = "INSERT INTO measures(seq, id, measure, decision, state, filed_at)"
-			     " SELECT s, printf('M-%06d', s), ?1, ?2, ?3, ?4"
-			     " FROM (SELECT COALESCE((SELECT CAST(substr(ref, 3) AS INTEGER) FROM events"
-			     "   WHERE type = 'measure.filed' ORDER BY idx DESC LIMIT 1), 0) + 1 AS s)"
-			     " RETURNING id",
-	[Q_MEASURE_DECISION] = "UPDATE measures SET decision = ?2 WHERE id = ?1",
+	[Q_MEASURE_NEXT] = "SELECT printf('M-%06d', COALESCE((SELECT CAST(substr(ref, 3) AS INTEGER) FROM events"
+			   "   WHERE type = 'measure.filed' ORDER BY idx DESC LIMIT 1), 0) + 1)",
+	/* the id's number is the row's place in filing order; a second put keeps when it was filed */
+	[Q_MEASURE_PUT] = "INSERT INTO measures(seq, id, measure, decision, state, filed_at)"
+			  " VALUES(CAST(substr(?1, 3) AS INTEGER), ?1, ?2, ?3, ?4, ?5)"
+			  " ON CONFLICT(id) DO UPDATE SET measure = excluded.measure, decision = excluded.decision,"
+			  " state = excluded.state",
 	[Q_MEASURE_STATE] = "UPDATE measures SET state = ?2 WHERE id = ?1",
 	[Q_MEASURE_GET] = "SELECT id, measure, decision, state, filed_at FROM measures WHERE id = ?1",
 	/* the index comes from the caller's right edge; the primary key and the dense trigger check it */
@@ -716,29 +716,37 @@ static int sq_rules_get(void *impl, const char *hash, char **canonical)
 	return rc;
 }
 
-static int sq_measure_insert(void *impl, char **id_out, const char *measure, const char *decision, const char *state,
-			     const char *now)
+static int sq_measure_next_id(void *impl, char id[16])
+{
+	sq_store *s = impl;
+	char *v = NULL;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if ((rc = sq_stmt(s, Q_MEASURE_NEXT, &q)))
+		return rc;
+	if (sqlite3_step(q) != SQLITE_ROW)
+		rc = sq_fail(s, "store: next measure id");
+	else if (sq_col(q, 0, &v))
+		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	sqlite3_reset(q);
+	if (!rc && strlen(v) >= 16)
+		rc = custos_error_set(CUSTOS_ELIMIT, "store: measure numbers are exhausted");
+	if (!rc)
+		memcpy(id, v, strlen(v) + 1);
+	free(v);
+	return rc;
+}
+
+static int sq_measure_put(void *impl, const char *id, const char *measure, const char *decision, const char *state,
+			  const char *filed_at)
 {
 	sq_store *s = impl;
 	sqlite3_stmt *q = NULL;
-	int rc, st;
-	if ((rc = sq_stmt(s, Q_MEASURE_INSERT, &q)) || (rc = sq_bind(s, q, 1, measure)) ||
-	    (rc = sq_bind(s, q, 2, decision)) || (rc = sq_bind(s, q, 3, state)) || (rc = sq_bind(s, q, 4, now)))
+	int rc;
+	if ((rc = sq_stmt(s, Q_MEASURE_PUT, &q)) || (rc = sq_bind(s, q, 1, id)) || (rc = sq_bind(s, q, 2, measure)) ||
+	    (rc = sq_bind(s, q, 3, decision)) || (rc = sq_bind(s, q, 4, state)) || (rc = sq_bind(s, q, 5, filed_at)))
 		return rc;
-	st = sqlite3_step(q);
-	if (st == SQLITE_ROW)
-		rc = sq_col(q, 0, id_out) ? CUSTOS_ENOMEM : 0;
-	else
-		rc = sq_fail(s, "store: measure insert");
-	/* Step to the end so that the insert is complete before the reset. */
-	if (st == SQLITE_ROW && sqlite3_step(q) != SQLITE_DONE && !rc)
-		rc = sq_fail(s, "store: measure insert");
-	sqlite3_reset(q);
-	if (rc) {
-		free(*id_out);
-		*id_out = NULL;
-	}
-	return rc;
+	return sq_run(s, q, "store: measure put");
 }
 
 static int sq_measure_update(sq_store *s, int which, const char *id, const char *value, const char *what)
@@ -752,11 +760,6 @@ static int sq_measure_update(sq_store *s, int which, const char *id, const char 
 	if (sqlite3_changes(s->db) == 0)
 		return custos_error_set(CUSTOS_ENOTFOUND, "no measure '%s'", id);
 	return 0;
-}
-
-static int sq_measure_update_decision(void *impl, const char *id, const char *decision)
-{
-	return sq_measure_update(impl, Q_MEASURE_DECISION, id, decision, "store: measure update");
 }
 
 static int sq_measure_set_state(void *impl, const char *id, const char *state)
@@ -860,6 +863,20 @@ static int sq_access_add(void *impl, const char *id, const char *who)
 		return sq_fail(s, "store: access add");
 	if (!(rc = sq_bind(s, q, 1, who)) && !(rc = sq_bind(s, q, 2, id)) && sqlite3_step(q) != SQLITE_DONE)
 		rc = sq_fail(s, "store: access add");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_access_clear(void *impl, const char *id)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM measure_access WHERE seq = (SELECT seq FROM measures WHERE id = ?1)",
+			       -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, "store: access clear");
+	if (!(rc = sq_bind(s, q, 1, id)) && sqlite3_step(q) != SQLITE_DONE)
+		rc = sq_fail(s, "store: access clear");
 	sqlite3_finalize(q);
 	return rc;
 }
@@ -1191,6 +1208,28 @@ static int sq_checkpoint_latest(void *impl, uint64_t *size, char **note)
 	return rc;
 }
 
+static int sq_checkpoint_each(void *impl, custos_store_checkpoint_fn fn, void *ctx)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc = 0, st;
+	if (sqlite3_prepare_v2(s->db, "SELECT size, note FROM checkpoints ORDER BY size", -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, "store: checkpoints");
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *note = (const char *)sqlite3_column_text(q, 1);
+		if (!note) {
+			rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
+			break;
+		}
+		if ((rc = fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), note)))
+			break;
+	}
+	if (!rc && st != SQLITE_DONE)
+		rc = sq_fail(s, "store: checkpoints");
+	sqlite3_finalize(q);
+	return rc;
+}
+
 static int sq_cosignature_put(void *impl, uint64_t size, const char *witness, const char *line, const char *now)
 {
 	sq_store *s = impl;
@@ -1349,6 +1388,84 @@ static int sq_record_each(void *impl, const char *kind, const char *prefix, cust
 	return rc;
 }
 
+static int sq_record_delete(void *impl, const char *kind, const char *id, int prefix)
+{
+	sq_store *s = impl;
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if (sqlite3_prepare_v2(s->db,
+			       prefix ? "DELETE FROM records WHERE kind = ?1 AND substr(id, 1, length(?2)) = ?2"
+				      : "DELETE FROM records WHERE kind = ?1 AND id = ?2",
+			       -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, "store: record delete");
+	if (!(rc = sq_bind(s, q, 1, kind)) && !(rc = sq_bind(s, q, 2, id)) && sqlite3_step(q) != SQLITE_DONE)
+		rc = sq_fail(s, "store: record delete");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/*
+ * The projections as rows: a key, ordered bytewise (ORDER BY 1 under the
+ * BINARY collation, which is strcmp's order), and named text fields.
+ */
+static const struct projection_sql {
+	const char *table, *sql;
+	size_t n;
+	const char *names[5];
+} projection_sql[] = {
+	{"meta", "SELECT key, value FROM meta WHERE key = 'rules_hash' ORDER BY 1", 1, {"value"}},
+	{"rulesets", "SELECT hash, canonical, loaded_at FROM rulesets ORDER BY 1", 2, {"canonical", "loaded_at"}},
+	{"parties", "SELECT id, line FROM parties ORDER BY 1", 1, {"line"}},
+	{"measures", "SELECT id, CAST(seq AS TEXT), measure, decision, state, filed_at FROM measures ORDER BY 1", 5,
+	 {"seq", "measure", "decision", "state", "filed_at"}},
+	{"records", "SELECT kind || ' ' || id, body FROM records ORDER BY 1", 1, {"body"}},
+	{"measure_access",
+	 "SELECT who || ' ' || COALESCE((SELECT id FROM measures m WHERE m.seq = a.seq), '#' || a.seq), '' FROM measure_access a ORDER BY 1",
+	 1, {""}},
+};
+
+static int sq_projection_each(void *impl, const char *table, custos_store_projection_fn fn, void *ctx)
+{
+	sq_store *s = impl;
+	const struct projection_sql *p = NULL;
+	sqlite3_stmt *q = NULL;
+	int rc = 0, st;
+	for (size_t i = 0; i < sizeof(projection_sql) / sizeof(projection_sql[0]); i++)
+		if (strcmp(projection_sql[i].table, table) == 0)
+			p = &projection_sql[i];
+	if (!p)
+		return custos_error_set(CUSTOS_EINVALID, "store: no projection '%s'", table);
+	if (sqlite3_prepare_v2(s->db, p->sql, -1, &q, NULL) != SQLITE_OK)
+		return sq_fail(s, "store: projection");
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *values[5], *key = (const char *)sqlite3_column_text(q, 0);
+		for (size_t i = 0; i < p->n; i++)
+			if (!(values[i] = (const char *)sqlite3_column_text(q, (int)i + 1)))
+				values[i] = "";
+		if (!key) {
+			rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
+			break;
+		}
+		if ((rc = fn(ctx, key, p->names, values, p->n)))
+			break;
+	}
+	if (!rc && st != SQLITE_DONE)
+		rc = sq_fail(s, "store: projection");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_projection_clear(void *impl, unsigned flags)
+{
+	return sq_exec(impl,
+		       flags & CUSTOS_STORE_KEEP_PARTIES
+			       ? "DELETE FROM meta WHERE key = 'rules_hash'; DELETE FROM measure_access; DELETE FROM records;"
+				 " DELETE FROM measures; DELETE FROM rulesets;"
+			       : "DELETE FROM meta WHERE key = 'rules_hash'; DELETE FROM measure_access; DELETE FROM records;"
+				 " DELETE FROM measures; DELETE FROM rulesets; DELETE FROM parties;",
+		       "store: clearing the projections");
+}
+
 const custos_store_ops custos_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1366,8 +1483,8 @@ const custos_store_ops custos_store_sqlite_ops = {
 	.party_count = sq_party_count,
 	.rules_put = sq_rules_put,
 	.rules_get = sq_rules_get,
-	.measure_insert = sq_measure_insert,
-	.measure_update_decision = sq_measure_update_decision,
+	.measure_next_id = sq_measure_next_id,
+	.measure_put = sq_measure_put,
 	.measure_set_state = sq_measure_set_state,
 	.measure_get = sq_measure_get,
 	.measure_each = sq_measure_each,
@@ -1382,14 +1499,19 @@ const custos_store_ops custos_store_sqlite_ops = {
 	.tile_each = sq_tile_each,
 	.checkpoint_put = sq_checkpoint_put,
 	.checkpoint_latest = sq_checkpoint_latest,
+	.checkpoint_each = sq_checkpoint_each,
 	.cosignature_put = sq_cosignature_put,
 	.cosignature_each = sq_cosignature_each,
 	.witness_get = sq_witness_get,
 	.witness_put = sq_witness_put,
 	.request_claim = sq_request_claim,
 	.access_add = sq_access_add,
+	.access_clear = sq_access_clear,
 	.measure_each_visible = sq_measure_each_visible,
 	.record_put = sq_record_put,
 	.record_get = sq_record_get,
 	.record_each = sq_record_each,
+	.record_delete = sq_record_delete,
+	.projection_each = sq_projection_each,
+	.projection_clear = sq_projection_clear,
 };

@@ -64,6 +64,7 @@ struct custos_store {
 	tile **cache;
 	int64_t now_t; /* the second now_s was formatted for */
 	char now_s[21];
+	char last_time[21]; /* the time of the last event appended */
 	char request[72]; /* a signed request the next write transaction claims (custos_store_set_request) */
 };
 
@@ -310,15 +311,11 @@ int64_t custos_store_party_count(custos_store *st)
 	return st->ops->party_count(st->impl);
 }
 
-int custos_store_rules_put(custos_store *st, const char *hash, const char *canonical)
+int custos_store_rules_put(custos_store *st, const char *hash, const char *canonical, const char *loaded_at)
 {
-	char now[21];
-	int rc;
-	if (!hash || !canonical)
-		return custos_error_set(CUSTOS_EINVALID, "rules: hash and text are required");
-	if ((rc = custos_time_now(now)))
-		return rc;
-	return st->ops->rules_put(st->impl, hash, canonical, now);
+	if (!hash || !canonical || !loaded_at)
+		return custos_error_set(CUSTOS_EINVALID, "rules: hash, text and time are required");
+	return st->ops->rules_put(st->impl, hash, canonical, loaded_at);
 }
 
 int custos_store_rules_get(custos_store *st, const char *hash, char **canonical)
@@ -328,24 +325,20 @@ int custos_store_rules_get(custos_store *st, const char *hash, char **canonical)
 	return st->ops->rules_get(st->impl, hash, canonical);
 }
 
-int custos_store_measure_insert(custos_store *st, char **id_out, const char *measure, const char *decision,
-				const char *state)
+int custos_store_measure_next_id(custos_store *st, char id[16])
 {
-	char now[21];
-	int rc;
-	*id_out = NULL;
-	if (!measure || !decision || !state)
-		return custos_error_set(CUSTOS_EINVALID, "measure: measure, decision and state are required");
-	if ((rc = custos_time_now(now)))
-		return rc;
-	return st->ops->measure_insert(st->impl, id_out, measure, decision, state, now);
+	return st->ops->measure_next_id(st->impl, id);
 }
 
-int custos_store_measure_update_decision(custos_store *st, const char *id, const char *decision)
+int custos_store_measure_put(custos_store *st, const char *id, const char *measure, const char *decision,
+			     const char *state, const char *filed_at)
 {
-	if (!id || !decision)
-		return custos_error_set(CUSTOS_EINVALID, "measure: id and decision are required");
-	return st->ops->measure_update_decision(st->impl, id, decision);
+	if (!id || !measure || !decision || !state || !filed_at)
+		return custos_error_set(CUSTOS_EINVALID, "measure: id, measure, decision, state and time are required");
+	if (strncmp(id, "M-", 2) != 0 || strlen(id) < 3 || strspn(id + 2, "0123456789") != strlen(id + 2) ||
+	    strlen(id) > 15)
+		return custos_error_set(CUSTOS_EINVALID, "measure: id '%s' is not M- and a number", id);
+	return st->ops->measure_put(st->impl, id, measure, decision, state, filed_at);
 }
 
 int custos_store_measure_set_state(custos_store *st, const char *id, const char *state)
@@ -369,6 +362,11 @@ int custos_store_measure_each(custos_store *st, custos_store_measure_fn fn, void
 int custos_store_measure_each_after(custos_store *st, const char *after, custos_store_measure_fn fn, void *ctx)
 {
 	return st->ops->measure_each(st->impl, after, fn, ctx);
+}
+
+int custos_store_access_clear(custos_store *st, const char *id)
+{
+	return st->ops->access_clear(st->impl, id);
 }
 
 int custos_store_access_add(custos_store *st, const char *id, const char *who)
@@ -503,6 +501,11 @@ static int log_append_leaf(custos_store *st, int64_t idx, const char *type, cons
  * SHA-256 is stored beside it as "sha256:<hex>". Its index is the size of
  * the right edge, checked against the stored log once per transaction.
  */
+const char *custos_store_event_time(const custos_store *st)
+{
+	return st->last_time;
+}
+
 int custos_store_event_append(custos_store *st, const char *type, const char *actor, const char *ref,
 			      const char *payload, int64_t *index_out)
 {
@@ -546,6 +549,7 @@ int custos_store_event_append(custos_store *st, const char *type, const char *ac
 	}
 	if (own_tx && (rc = custos_store_commit(st)))
 		return rc;
+	memcpy(st->last_time, now, sizeof(st->last_time));
 	if (index_out)
 		*index_out = idx;
 	return 0;
@@ -749,4 +753,34 @@ int custos_store_record_each(custos_store *st, const char *kind, const char *pre
 	if (!kind)
 		return custos_error_set(CUSTOS_EINVALID, "record: kind is required");
 	return st->ops->record_each(st->impl, kind, prefix, fn, ctx);
+}
+
+int custos_store_record_delete(custos_store *st, const char *kind, const char *id, int prefix)
+{
+	if (!kind || !id)
+		return custos_error_set(CUSTOS_EINVALID, "record: kind and id are required");
+	return st->ops->record_delete(st->impl, kind, id, prefix);
+}
+
+int custos_store_checkpoint_each(custos_store *st, custos_store_checkpoint_fn fn, void *ctx)
+{
+	return st->ops->checkpoint_each(st->impl, fn, ctx);
+}
+
+const char *const custos_store_projections[] = {"meta", "rulesets", "parties", "measures", "records",
+						"measure_access", NULL};
+
+int custos_store_projection_each(custos_store *st, const char *table, custos_store_projection_fn fn, void *ctx)
+{
+	for (size_t i = 0; custos_store_projections[i]; i++)
+		if (strcmp(custos_store_projections[i], table) == 0)
+			return st->ops->projection_each(st->impl, table, fn, ctx);
+	return custos_error_set(CUSTOS_EINVALID, "store: no projection '%s'", table);
+}
+
+int custos_store_projection_clear(custos_store *st, unsigned flags)
+{
+	if (!st->in_write)
+		return custos_error_set(CUSTOS_ERROR, "store: a rebuild needs a write transaction");
+	return st->ops->projection_clear(st->impl, flags);
 }

@@ -66,17 +66,18 @@ typedef struct custos_store_ops {
 	int (*party_each)(void *impl, custos_store_row_fn fn, void *ctx);
 	int64_t (*party_count)(void *impl);
 
-	int (*rules_put)(void *impl, const char *hash, const char *canonical, const char *now);
+	int (*rules_put)(void *impl, const char *hash, const char *canonical, const char *loaded_at);
 	int (*rules_get)(void *impl, const char *hash, char **canonical);
 
-	int (*measure_insert)(void *impl, char **id_out, const char *measure, const char *decision, const char *state,
-			      const char *now);
-	int (*measure_update_decision)(void *impl, const char *id, const char *decision);
+	int (*measure_next_id)(void *impl, char id[16]);
+	int (*measure_put)(void *impl, const char *id, const char *measure, const char *decision, const char *state,
+			   const char *filed_at);
 	int (*measure_set_state)(void *impl, const char *id, const char *state);
 	int (*measure_get)(void *impl, custos_store_measure *out, const char *id);
 	/* in filing order; after != NULL: only those filed after that measure (ENOTFOUND if it does not exist) */
 	int (*measure_each)(void *impl, const char *after, custos_store_measure_fn fn, void *ctx);
 	int (*access_add)(void *impl, const char *id, const char *who);
+	int (*access_clear)(void *impl, const char *id);
 	int (*measure_each_visible)(void *impl, const char *after, const char *const *who, size_t nwho,
 				    custos_store_measure_fn fn, void *ctx);
 
@@ -96,6 +97,7 @@ typedef struct custos_store_ops {
 	int (*tile_each)(void *impl, custos_store_tile_fn fn, void *ctx);
 	int (*checkpoint_put)(void *impl, uint64_t size, const char *note, const char *now);
 	int (*checkpoint_latest)(void *impl, uint64_t *size, char **note);
+	int (*checkpoint_each)(void *impl, custos_store_checkpoint_fn fn, void *ctx);
 	int (*cosignature_put)(void *impl, uint64_t size, const char *witness, const char *line, const char *now);
 	int (*cosignature_each)(void *impl, uint64_t size, custos_store_row_fn fn, void *ctx);
 	int (*witness_get)(void *impl, const char *origin, char **vkey, uint64_t *size, uint8_t root[32]);
@@ -105,6 +107,10 @@ typedef struct custos_store_ops {
 	int (*record_put)(void *impl, const char *kind, const char *id, const char *body);
 	int (*record_get)(void *impl, const char *kind, const char *id, char **body);
 	int (*record_each)(void *impl, const char *kind, const char *prefix, custos_store_row_fn fn, void *ctx);
+	int (*record_delete)(void *impl, const char *kind, const char *id, int prefix);
+	/* the projections (custos_store_projections): rows by key, and emptying them for a rebuild */
+	int (*projection_each)(void *impl, const char *table, custos_store_projection_fn fn, void *ctx);
+	int (*projection_clear)(void *impl, unsigned flags);
 } custos_store_ops;
 
 extern const custos_store_ops custos_store_sqlite_ops;

@@ -10,9 +10,6 @@
 #include "util/util.h"
 #include "workflow/workflow_int.h"
 
-/* Meta key holding the hash of the rule set in force. */
-#define META_RULES "rules_hash"
-
 int custos_workflow_rules_load(custos_store *st, const custos_ruleset *rs, const char *source, const char *actor)
 {
 	size_t clen;
@@ -25,15 +22,16 @@ int custos_workflow_rules_load(custos_store *st, const custos_ruleset *rs, const
 	json_object_set_new(payload, "source", json_string(source));
 	json_object_set_new(payload, "rules_hash", json_string(hash));
 	json_object_set_new(payload, "rules", json_integer((json_int_t)custos_rules_count(rs)));
+	/* the text itself: the rule sets table is a projection of these events */
+	json_object_set_new(payload, "canonical", json_stringn(canon, clen));
 	text = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(payload);
 	if (!text)
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
 	if ((rc = custos_store_begin(st)))
 		goto out;
-	if ((rc = custos_store_rules_put(st, hash, canon)) || (rc = custos_store_meta_set(st, META_RULES, hash)) ||
-	    (rc = custos_store_event_append(st, "rules.loaded", actor, hash, text, NULL))) {
-		custos_store_rollback(st);
+	if ((rc = wf_append(st, "rules.loaded", actor, hash, text, NULL, NULL))) {
+		custos_store_abort(st, rc);
 		goto out;
 	}
 	rc = custos_store_commit(st);
@@ -58,7 +56,7 @@ int custos_workflow_init(custos_store *st, const char *store_uri, const char *or
 	free(dflt_key);
 	if (rc)
 		return rc;
-	rc = custos_store_meta_get(st, META_RULES, &cur);
+	rc = custos_store_meta_get(st, WF_META_RULES, &cur);
 	free(cur);
 	if (rc == 0)
 		return 0; /* already initialised: init is idempotent */
@@ -82,7 +80,7 @@ int custos_workflow_rules_current(custos_store *st, custos_ruleset **out)
 {
 	char *hash = NULL, *canon = NULL;
 	custos_rules_source src;
-	int rc = custos_store_meta_get(st, META_RULES, &hash);
+	int rc = custos_store_meta_get(st, WF_META_RULES, &hash);
 	if (rc == CUSTOS_ENOTFOUND)
 		return custos_error_set(CUSTOS_ENOTFOUND, "no rule set loaded in the store (run 'custos init')");
 	if (rc)
@@ -101,18 +99,6 @@ out:
 	free(hash);
 	free(canon);
 	return rc;
-}
-
-static const char *state_for(custos_outcome o)
-{
-	switch (o) {
-	case CUSTOS_OUTCOME_FORBIDDEN:
-		return "forbidden";
-	case CUSTOS_OUTCOME_NEEDS_APPROVAL:
-		return "pending";
-	default:
-		return "permitted";
-	}
 }
 
 /* The principal filing must be active, a requester, and of the authority the measure names. */
@@ -203,9 +189,9 @@ int custos_measure_file_on(custos_store *st, const custos_filing_basis *basis, c
 {
 	custos_measure m;
 	filing f;
-	char *canon = NULL, *id = NULL, *printed = NULL;
+	char *canon = NULL, *id = NULL, *printed = NULL, next[16];
 	int64_t index = -1, seen = basis ? basis->seen : custos_store_log_size(st);
-	int rc, in_tx = 0;
+	int rc, in_tx = 0, complete = 0;
 
 	memset(&f, 0, sizeof(f));
 	*id_out = NULL;
@@ -235,20 +221,29 @@ int custos_measure_file_on(custos_store *st, const custos_filing_basis *basis, c
 		if ((rc = filing_decide(st, &f, &m)))
 			goto out;
 	}
-	if ((rc = custos_store_measure_insert(st, &id, canon, f.undecided, state_for(f.v.decision.outcome))) ||
-	    (rc = custos_store_event_append(st, "measure.filed", actor, id, canon, NULL)) ||
-	    (rc = custos_store_event_append(st, "measure.decided", actor, id, f.undecided, &index)) ||
-	    (rc = custos_verdict_encode(&printed, &f.v, id, index)) ||
-	    (rc = custos_store_measure_update_decision(st, id, printed)) ||
-	    (rc = wf_life_filed(st, id, &m, f.undecided, index, principal, actor)) || (rc = custos_store_commit(st)))
+	/*
+	 * The events, and what they make of the tables: the row and the life come from the events alone (a
+	 * principal who files is the filing's actor, so the log says who may not sign for it).
+	 */
+	if ((rc = custos_store_measure_next_id(st, next)) ||
+	    (rc = wf_append(st, "measure.filed", principal ? principal : actor, next, canon, NULL, NULL)) ||
+	    (rc = wf_append(st, "measure.decided", actor, next, f.undecided, &index, &complete)) ||
+	    (complete && (rc = wf_authorize(st, next, actor))) ||
+	    (rc = wf_decision_placed(&printed, f.undecided, next, index)))
 		goto out;
+	if (!(id = custos_strdup(next))) {
+		rc = wf_oom();
+		goto out;
+	}
 	in_tx = 0;
+	if ((rc = custos_store_commit(st)))
+		goto out;
 	*id_out = id;
 	*decision_json = printed;
 	id = printed = NULL;
 out:
 	if (in_tx)
-		custos_store_rollback(st);
+		custos_store_abort(st, rc);
 	filing_dispose(&f);
 	custos_measure_dispose(&m);
 	free(canon);

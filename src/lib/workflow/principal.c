@@ -7,6 +7,7 @@
 #include "custos/model.h"
 #include "custos/principal.h"
 #include "util/util.h"
+#include "workflow/workflow_int.h"
 
 #define KIND "principal"
 
@@ -293,7 +294,7 @@ int custos_principal_by_key(custos_store *st, const char *vkey, custos_principal
 	return custos_error_set(CUSTOS_ENOTFOUND, "no active principal holds the key %s", vkey);
 }
 
-/* Appends the event and writes the record, in the caller's transaction. */
+/* Appends the event, in the caller's transaction; the record is what the event makes of it (project.c). */
 static int principal_store(custos_store *st, const custos_principal *p, const char *event, const char *payload,
 			   const char *actor)
 {
@@ -301,8 +302,7 @@ static int principal_store(custos_store *st, const custos_principal *p, const ch
 	int rc;
 	if ((rc = custos_principal_encode(&body, p)))
 		return rc;
-	if (!(rc = custos_store_record_put(st, KIND, p->id, body)))
-		rc = custos_store_event_append(st, event, actor, p->id, payload ? payload : body, NULL);
+	rc = wf_append(st, event, actor, p->id, payload ? payload : body, NULL, NULL);
 	free(body);
 	return rc;
 }

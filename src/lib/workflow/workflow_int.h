@@ -5,6 +5,8 @@
 #include <stddef.h>
 
 #include "custos/lifecycle.h"
+#include "custos/registry.h"
+#include "custos/store.h"
 #include "custos/workflow.h"
 
 /* Reads a signed text line by line; messages say "<what>: line N: ...". */
@@ -38,14 +40,56 @@ int wf_measure_id_valid(const char *s); /* "M-" + digits */
 #define WF_LIFE "life"
 #define WF_STATEMENT "statement"
 #define WF_AUTHORIZATION "authorization"
+#define WF_PRINCIPAL "principal"
+/* Meta key holding the hash of the rule set in force. */
+#define WF_META_RULES "rules_hash"
+
+/* ---- the projections (project.c, life.c) ----------------------------------------------------------- */
+
+struct json_t;
+typedef struct wf_apply {
+	custos_store *st; /* where the projections are read and written */
+	int strict;	  /* replaying to check: an event the commands would have refused is an error */
+	int complete;	  /* out: the event completed a round (the live command then issues its token) */
+	int legacy;	  /* out: an event of an older format whose payload lacks what it set was met */
+	const struct json_t *legacy_rules; /* hash -> text of rule sets loaded before their text went into the log */
+} wf_apply;
+
+/* Applies one event of the log to the projections: the one way any of them changes. */
+int wf_apply_event(wf_apply *a, const custos_store_event *e);
+/* The measure events' part: the life, statements, authorisations (life.c). */
+int wf_life_apply(wf_apply *a, const custos_store_event *e);
+/*
+ * Appends an event and applies it, inside the caller's write transaction;
+ * *complete (optional) is set when it completed a round of approvals.
+ */
+int wf_append(custos_store *st, const char *type, const char *actor, const char *ref, const char *payload,
+	      int64_t *index, int *complete);
+/* Empties the projections and folds the whole log into them again (inside the caller's write transaction). */
+int wf_rebuild(custos_store *st, int64_t *events);
+/* The decision as answered for measure id at log index: {"id":..., <the logged decision>, "log_index":...}. */
+int wf_decision_placed(char **out, const char *undecided, const char *id, int64_t index);
+
+char *wf_jdump(const struct json_t *o); /* compact, keys in order; NULL when out of memory */
+int wf_oom(void);
+/* The life of measure id (CUSTOS_ENOTFOUND: no such measure). */
+int wf_life_load(custos_store *st, const char *id, struct json_t **out);
+/* The state to show, reading an authorised window against `today` ("active", "expired", ...). */
+const char *wf_life_effective(const struct json_t *life, custos_date today);
+/* The approval entry of `role` in the current round, or NULL. */
+struct json_t *wf_approval_of(const struct json_t *life, const char *role);
+/* The party ids a decision's findings turned on (a new array). */
+struct json_t *wf_finding_parties(const struct json_t *decision);
 
 /*
- * Starts the life of a measure just filed (in the filing's transaction): its
- * first round of approvals for the decision logged at decision_index
- * (decision_text, as logged), authorised at once when permitted.
+ * Issues the authorisation of the round of measure id just completed (its
+ * token signed with the log key, logged as authorization.issued).
  */
-int wf_life_filed(custos_store *st, const char *id, const custos_measure *m, const char *decision_text,
-		  int64_t decision_index, const char *filed_by, const char *actor);
+int wf_authorize(custos_store *st, const char *id, const char *actor);
+/* Decides measure id again (current rules, and reg or the stored registry) for from..to; *text is the decision. */
+
+int wf_decide_again(custos_store *st, const char *id, const custos_registry *reg, custos_date from,
+		    custos_date to, char **text);
 /* The event type of a statement's action ("measure.approved", ...). */
 const char *wf_action_event(custos_action a);
 

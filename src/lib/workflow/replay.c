@@ -1,0 +1,279 @@
+/* replay.c — the log replayed from its first event: every projection checked against it, or rebuilt from it. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "custos/lifecycle.h"
+#include "custos/log.h"
+#include "util/util.h"
+#include "workflow/workflow_int.h"
+
+/* The rule sets kept whose text has their hash: what an old rules.loaded event (without its text) loaded. */
+static int legacy_rule(void *ctx, const char *key, const char *const *names, const char *const *values, size_t n)
+{
+	uint8_t digest[32];
+	char hash[72];
+	(void)names;
+	(void)n;
+	custos_sha256(digest, values[0], strlen(values[0]));
+	custos_sha256_label(hash, digest);
+	if (strcmp(hash, key) != 0)
+		return 0;
+	return json_object_set_new(ctx, key, json_string(values[0])) ? wf_oom() : 0;
+}
+
+typedef struct {
+	wf_apply *a;
+	int64_t events;
+} replay_ctx;
+
+static int replay_event(void *vctx, const custos_store_event *e)
+{
+	replay_ctx *r = vctx;
+	int rc = wf_apply_event(r->a, e);
+	r->events++;
+	if (rc && !strstr(custos_error_last(), "event "))
+		custos_error_prefix(rc, "event %lld (%s)", (long long)e->index, e->type);
+	return rc;
+}
+
+/* Replays every event of `log` into the projections of a->st. */
+static int replay(custos_store *log, wf_apply *a, int64_t *events)
+{
+	replay_ctx r = {a, 0};
+	int rc = custos_store_event_each(log, replay_event, &r);
+	if (events)
+		*events = r.events;
+	return rc;
+}
+
+/* ---- comparing ------------------------------------------------------------------------------------------ */
+
+typedef struct row {
+	char *key;
+	char **values;
+} row;
+
+typedef struct {
+	row *rows;
+	size_t n, cap, nfields;
+	const char *const *names;
+} table;
+
+static int collect(void *ctx, const char *key, const char *const *names, const char *const *values, size_t n)
+{
+	table *t = ctx;
+	row *r;
+	int rc;
+	if ((rc = custos_array_reserve(&t->rows, &t->cap, t->n, sizeof(*t->rows), 64)))
+		return rc;
+	r = &t->rows[t->n];
+	t->names = names;
+	t->nfields = n;
+	if (!(r->key = custos_strdup(key)) || !(r->values = calloc(n, sizeof(*r->values)))) {
+		free(r->key);
+		return wf_oom();
+	}
+	t->n++;
+	for (size_t i = 0; i < n; i++)
+		if (!(r->values[i] = custos_strdup(values[i])))
+			return wf_oom();
+	return 0;
+}
+
+static void table_dispose(table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		for (size_t j = 0; j < t->nfields; j++)
+			free(t->rows[i].values[j]);
+		free(t->rows[i].values);
+		free(t->rows[i].key);
+	}
+	free(t->rows);
+}
+
+/* The first top-level member of two JSON objects that differs, into out; 0 when they are not both objects. */
+static int json_member_differs(char *out, size_t cap, const char *want, const char *have)
+{
+	json_t *w = json_loads(want, 0, NULL), *h = json_loads(have, 0, NULL), *v;
+	const char *k;
+	int found = 0;
+	if (json_is_object(w) && json_is_object(h)) {
+		json_object_foreach(w, k, v) if (!found && !json_equal(v, json_object_get(h, k)))
+		{
+			snprintf(out, cap, "%s", k);
+			found = 1;
+		}
+		json_object_foreach(h, k, v) if (!found && !json_object_get(w, k))
+		{
+			snprintf(out, cap, "%s", k);
+			found = 1;
+		}
+		if (!found) {
+			snprintf(out, cap, "(the order of its members)");
+			found = 1;
+		}
+	}
+	json_decref(w);
+	json_decref(h);
+	return found;
+}
+
+typedef struct {
+	const char *table;
+	const table *want;
+	size_t at; /* the next row of want to meet */
+	uint64_t checked;
+} compare_ctx;
+
+static int differs(const char *tname, const char *key, const char *field, const char *want, const char *have)
+{
+	char member[128];
+	/* a JSON cell names the member that differs ("table parties, key P-1, field valid_to") */
+	if (json_member_differs(member, sizeof(member), want, have))
+		return custos_error_set(CUSTOS_EINVALID,
+					"table %s, key %s, field %s%s%s: differs from what the log's events make of it",
+					tname, key, strcmp(tname, "parties") && strcmp(tname, "records") ? field : "",
+					strcmp(tname, "parties") && strcmp(tname, "records") ? "." : "", member);
+	return custos_error_set(CUSTOS_EINVALID, "table %s, key %s, field %s: differs from what the log's events make of it",
+				tname, key, field);
+}
+
+static int compare_row(void *vctx, const char *key, const char *const *names, const char *const *values, size_t n)
+{
+	compare_ctx *c = vctx;
+	const table *w = c->want;
+	if (c->at < w->n && strcmp(w->rows[c->at].key, key) < 0)
+		return custos_error_set(CUSTOS_EINVALID, "table %s, key %s: missing (the log's events make it)", c->table,
+					w->rows[c->at].key);
+	if (c->at >= w->n || strcmp(w->rows[c->at].key, key) > 0)
+		return custos_error_set(CUSTOS_EINVALID, "table %s, key %s: no event of the log makes it", c->table, key);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(w->rows[c->at].values[i], values[i]) != 0)
+			return differs(c->table, key, names[i], w->rows[c->at].values[i], values[i]);
+	c->at++;
+	c->checked++;
+	return 0;
+}
+
+/* Every row of every projection of `st` against the replay's (`want`), in key order. */
+static int compare(custos_store *st, custos_store *want, int skip_parties, uint64_t *checked)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && custos_store_projections[i]; i++) {
+		const char *name = custos_store_projections[i];
+		table t = {0};
+		compare_ctx c = {name, &t, 0, 0};
+		if (skip_parties && strcmp(name, "parties") == 0)
+			continue; /* an import older than its lines in the log: the registry cannot be told (docs/LOG.md) */
+		if (!(rc = custos_store_projection_each(want, name, collect, &t)) &&
+		    !(rc = custos_store_projection_each(st, name, compare_row, &c)) && c.at < t.n)
+			rc = custos_error_set(CUSTOS_EINVALID, "table %s, key %s: missing (the log's events make it)", name,
+					      t.rows[c.at].key);
+		*checked += c.checked;
+		table_dispose(&t);
+	}
+	return rc;
+}
+
+int custos_workflow_replay_check(custos_store *st, uint64_t *rows)
+{
+	custos_store *scratch = NULL;
+	json_t *legacy = json_object();
+	wf_apply a = {NULL, 1, 0, 0, legacy};
+	int rc, began = 0;
+	*rows = 0;
+	if (!legacy)
+		return wf_oom();
+	if (!custos_store_in_transaction(st)) {
+		if ((rc = custos_store_begin_read(st)))
+			goto out;
+		began = 1;
+	}
+	/* the replay's projections, in a store of its own in memory */
+	if ((rc = custos_store_open(&scratch, ":memory:", 1)) || (rc = custos_store_begin(scratch)))
+		goto out;
+	a.st = scratch;
+	if ((rc = custos_store_projection_each(st, "rulesets", legacy_rule, legacy)) || (rc = replay(st, &a, NULL)) ||
+	    (rc = compare(st, scratch, a.legacy, rows)))
+		goto out;
+out:
+	if (scratch)
+		custos_store_close(scratch); /* never committed */
+	if (began)
+		custos_store_rollback(st);
+	json_decref(legacy);
+	return rc;
+}
+
+/* Whether a registry import of the log does not carry its lines (the registry then stays as it is). */
+static int legacy_imports(custos_store *st, int *legacy)
+{
+	int64_t at = 0;
+	int rc;
+	*legacy = 0;
+	while (!*legacy && (rc = custos_store_event_find(st, at, "registry.import", &at)) == 0) {
+		custos_store_event e;
+		if ((rc = custos_store_event_get(st, at, &e)))
+			return rc;
+		*legacy = !e.payload[0] || !strstr(e.payload, "\"parties\":");
+		custos_store_event_dispose(&e);
+		at++;
+	}
+	return rc == CUSTOS_ENOTFOUND || rc == 0 ? 0 : rc;
+}
+
+int wf_rebuild(custos_store *st, int64_t *events)
+{
+	json_t *legacy = json_object();
+	wf_apply a = {st, 1, 0, 0, legacy};
+	int rc, old_imports = 0;
+	if (!legacy)
+		return wf_oom();
+	if ((rc = legacy_imports(st, &old_imports)) ||
+	    (rc = custos_store_projection_each(st, "rulesets", legacy_rule, legacy)) ||
+	    (rc = custos_store_projection_clear(st, old_imports ? CUSTOS_STORE_KEEP_PARTIES : 0)))
+		goto out;
+	rc = replay(st, &a, events);
+out:
+	json_decref(legacy);
+	return rc;
+}
+
+int custos_workflow_rebuild(custos_store *st, int64_t *events)
+{
+	uint64_t checked = 0;
+	int rc;
+	*events = 0;
+	/* the log first: a projection is rebuilt only from a log that is what it says */
+	if ((rc = custos_log_verify(st, &checked)))
+		return custos_error_prefix(rc, "the log itself fails verification, nothing rebuilt");
+	if ((rc = custos_store_begin(st)))
+		return rc;
+	if ((rc = wf_rebuild(st, events)))
+		return custos_store_abort(st, custos_error_prefix(rc, "rebuild"));
+	return custos_store_commit(st);
+}
+
+int custos_workflow_erase(custos_store *st, uint64_t index, const char *reason, const char *actor,
+			  int64_t *erase_index)
+{
+	custos_store_event e;
+	int64_t n;
+	int rc;
+	if ((rc = custos_store_begin(st)))
+		return rc;
+	if ((rc = custos_store_event_get(st, (int64_t)index, &e)))
+		return custos_store_abort(st, rc);
+	if (strcmp(e.type, "registry.import") == 0 || strcmp(e.type, "rules.loaded") == 0)
+		rc = custos_error_set(CUSTOS_EINVALID,
+				      "event %llu is a %s: the registry and the rules in force are folded from such "
+				      "events, so their payload is kept",
+				      (unsigned long long)index, e.type);
+	custos_store_event_dispose(&e);
+	/* the payload goes, and with it what the projections kept of it: they are folded again from the log */
+	if (rc || (rc = custos_log_erase(st, index, reason, actor, erase_index)) || (rc = wf_rebuild(st, &n)))
+		return custos_store_abort(st, rc);
+	return custos_store_commit(st);
+}
