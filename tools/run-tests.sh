@@ -78,6 +78,11 @@ for script in "$root"/tests/api/*.sh; do
 	[ -x "$script" ] && run_checks "$script" "api/$(basename "$script" .sh)-setup"
 done
 
+# 3b. the store as a database administrator leaves it (tests/store/*.sh): tampering caught and repaired, replay equals live
+for script in "$root"/tests/store/*.sh; do
+	[ -x "$script" ] && run_checks "$script" "store/$(basename "$script" .sh)-setup"
+done
+
 # 4. fuzz corpus and regression inputs, replayed under the sanitisers
 for r in "$root/$tree"/replay/fuzz_*; do
 	[ -x "$r" ] || continue

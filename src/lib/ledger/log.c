@@ -203,6 +203,19 @@ static int sign_if_grown(custos_store *st, uint64_t *size_out, char **note_out)
 		custos_error_prefix(rc, "refusing to sign (run 'custos log verify')");
 		goto out;
 	}
+	/* signed and kept beside the key, but not in the store (its commit failed, or the row was deleted): again */
+	if (pin.have && (!have_last || pin.cp.size > last_size)) {
+		if (have_last)
+			custos_checkpoint_dispose(&last);
+		free(last_note);
+		last_note = NULL;
+		if ((rc = custos_store_checkpoint_put(st, pin.cp.size, pin.note)) ||
+		    (rc = custos_log_latest_signed(st, &last_size, &last_note, &last))) {
+			have_last = 0;
+			goto out;
+		}
+		have_last = 1;
+	}
 	if (have_last && last_size == size) {
 		if (memcmp(last.root.b, next.root.b, sizeof(next.root.b)) != 0) {
 			rc = custos_error_set(CUSTOS_ERROR,
@@ -213,7 +226,7 @@ static int sign_if_grown(custos_store *st, uint64_t *size_out, char **note_out)
 		}
 		/* signed before checkpoints were kept beside the key, or the copy there is older */
 		if (!pin.have || pin.cp.size < size) {
-			if ((rc = log_pin_write(&pin, last_note)))
+			if ((rc = log_pin_write(&pin, last_note)) || (rc = log_chain_write(&pin, st)))
 				goto out;
 		}
 		*note_out = last_note;
@@ -243,7 +256,8 @@ static int sign_if_grown(custos_store *st, uint64_t *size_out, char **note_out)
 	next.size = size;
 	if ((rc = custos_checkpoint_format(&body, &next)) ||
 	    (rc = custos_note_sign(note_out, body, strlen(body), &signer, 1)) ||
-	    (rc = custos_store_checkpoint_put(st, size, *note_out)) || (rc = log_pin_write(&pin, *note_out)))
+	    (rc = custos_store_checkpoint_put(st, size, *note_out)) || (rc = log_pin_write(&pin, *note_out)) ||
+	    (rc = log_chain_write(&pin, st)))
 		goto out;
 	*size_out = size;
 out:

@@ -9,6 +9,8 @@
 #define LOG_META_KEY_PATH "log.key_path"
 /* The latest signed checkpoint is kept as the key file's path with this suffix (pin.c). */
 #define LOG_PIN_SUFFIX ".checkpoint"
+/* ... and the chain of every checkpoint signed, beside it with this further suffix (pin.c). */
+#define LOG_CHAIN_SUFFIX ".chain"
 
 /* A custos_hash_reader over the store's log_nodes (ctx is the custos_store). */
 int custos_log_node_reader(void *ctx, unsigned level, uint64_t index, custos_hash *out);
@@ -40,6 +42,12 @@ void log_pin_dispose(log_pin *p);
 int log_pin_check(const log_pin *p, uint64_t size, const custos_hash *root, custos_hash_reader rd, void *ctx);
 /* Replaces the pinned checkpoint by `note`, atomically and durably. */
 int log_pin_write(const log_pin *p, const char *note);
+/* The count and running hash of every checkpoint the store holds, in size order (pin.c). */
+int log_chain_compute(custos_store *st, uint64_t *count, uint8_t chain[32]);
+/* Writes the chain of the checkpoints the store holds beside the pinned checkpoint (atomically, durably). */
+int log_chain_write(const log_pin *p, custos_store *st);
+/* CUSTOS_EINVALID (naming the file) if the store's checkpoints are not those the kept chain counts. */
+int log_chain_check(const log_pin *p, custos_store *st);
 /* For a new log (custos_log_setup): removes the checkpoint kept beside a key file just made (another key's). */
 int log_pin_forget(const char *key_path);
 /* For a new log reusing key file `key_path`: CUSTOS_EEXISTS if that key signed checkpoints of another store. */

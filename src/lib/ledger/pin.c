@@ -32,12 +32,17 @@ static int pin_path_of(const char *key_path, char **out)
 	return 0;
 }
 
+static int chain_path(const log_pin *p, char **out);
+
 int log_pin_forget(const char *key_path)
 {
-	char *pin = NULL;
+	char *pin = NULL, *chain = NULL;
 	int rc = pin_path_of(key_path, &pin);
 	if (!rc && unlink(pin) != 0 && errno != ENOENT)
 		rc = custos_error_set(CUSTOS_ERROR, "cannot remove %s: %s", pin, strerror(errno));
+	if (!rc && !(rc = chain_path(&(log_pin){.path = pin}, &chain)) && unlink(chain) != 0 && errno != ENOENT)
+		rc = custos_error_set(CUSTOS_ERROR, "cannot remove %s: %s", chain, strerror(errno));
+	free(chain);
 	free(pin);
 	return rc;
 }
@@ -168,18 +173,17 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-int log_pin_write(const log_pin *p, const char *note)
+/* Replaces file `path` by `text`: a temporary file, fsync, rename, fsync of the directory. */
+static int write_durably(const char *path, const char *note)
 {
 	char *tmp = NULL, *dir = NULL;
 	custos_buf b;
 	int fd = -1, dfd, rc = 0;
-	if (!p->path)
-		return 0; /* no key file, nothing signed with it */
 	custos_buf_init(&b, 8192);
-	if (custos_buf_printf(&b, "%s.XXXXXX", p->path) || !(tmp = custos_buf_detach(&b)))
+	if (custos_buf_printf(&b, "%s.XXXXXX", path) || !(tmp = custos_buf_detach(&b)))
 		return custos_error_set(CUSTOS_ELIMIT, "log key path too long");
 	if ((fd = mkstemp(tmp)) < 0) {
-		rc = custos_error_set(CUSTOS_ERROR, "cannot write %s: %s", p->path, strerror(errno));
+		rc = custos_error_set(CUSTOS_ERROR, "cannot write %s: %s", path, strerror(errno));
 		free(tmp);
 		return rc;
 	}
@@ -188,18 +192,18 @@ int log_pin_write(const log_pin *p, const char *note)
 		close(fd);
 		goto out;
 	}
-	if (close(fd) != 0 || rename(tmp, p->path) != 0) {
-		rc = custos_error_set(CUSTOS_ERROR, "cannot write %s: %s", p->path, strerror(errno));
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		rc = custos_error_set(CUSTOS_ERROR, "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
 	/* the rename itself must be durable before the checkpoint is handed out */
-	if ((dir = custos_strdup(p->path)) && (dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY)) >= 0) {
+	if ((dir = custos_strdup(path)) && (dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY)) >= 0) {
 		if (fsync(dfd) != 0)
-			rc = custos_error_set(CUSTOS_ERROR, "cannot sync the directory of %s: %s", p->path,
+			rc = custos_error_set(CUSTOS_ERROR, "cannot sync the directory of %s: %s", path,
 					      strerror(errno));
 		close(dfd);
 	} else {
-		rc = custos_error_set(CUSTOS_ERROR, "cannot sync the directory of %s: %s", p->path,
+		rc = custos_error_set(CUSTOS_ERROR, "cannot sync the directory of %s: %s", path,
 				      dir ? strerror(errno) : "out of memory");
 	}
 	free(dir);
@@ -208,6 +212,104 @@ int log_pin_write(const log_pin *p, const char *note)
 out:
 	unlink(tmp);
 	free(tmp);
+	return rc;
+}
+
+int log_pin_write(const log_pin *p, const char *note)
+{
+	if (!p->path)
+		return 0; /* no key file, nothing signed with it */
+	return write_durably(p->path, note);
+}
+
+/*
+ * The chain of every checkpoint custos signed, kept beside the pinned one
+ * ("<key file>.checkpoint" LOG_CHAIN_SUFFIX): how many, and a running hash
+ * over their notes in the order of their sizes,
+ *   chain(0) = 32 zero bytes, chain(i) = SHA-256(chain(i-1) || SHA-256(note i)).
+ * The store holds the notes; a deleted or edited one changes the chain.
+ */
+typedef struct {
+	uint64_t count;
+	uint8_t chain[32];
+} chain_ctx;
+
+static int chain_one(void *vctx, uint64_t size, const char *note)
+{
+	chain_ctx *c = vctx;
+	uint8_t buf[64];
+	(void)size;
+	memcpy(buf, c->chain, 32);
+	custos_sha256(buf + 32, note, strlen(note));
+	custos_sha256(c->chain, buf, sizeof(buf));
+	c->count++;
+	return 0;
+}
+
+int log_chain_compute(custos_store *st, uint64_t *count, uint8_t chain[32])
+{
+	chain_ctx c = {0, {0}};
+	int rc = custos_store_checkpoint_each(st, chain_one, &c);
+	*count = c.count;
+	memcpy(chain, c.chain, 32);
+	return rc;
+}
+
+static int chain_path(const log_pin *p, char **out)
+{
+	custos_buf b;
+	custos_buf_init(&b, 8192);
+	if (custos_buf_printf(&b, "%s" LOG_CHAIN_SUFFIX, p->path) || !(*out = custos_buf_detach(&b)))
+		return custos_error_set(CUSTOS_ELIMIT, "log key path too long");
+	return 0;
+}
+
+int log_chain_write(const log_pin *p, custos_store *st)
+{
+	uint64_t count;
+	uint8_t chain[32];
+	char hex[65], line[128], *path = NULL;
+	int rc;
+	if (!p->path)
+		return 0;
+	if ((rc = log_chain_compute(st, &count, chain)) || (rc = chain_path(p, &path)))
+		return rc;
+	custos_hex(hex, chain, 32);
+	snprintf(line, sizeof(line), "custos-checkpoint-chain/v1\ncount %llu\nchain %s\n", (unsigned long long)count,
+		 hex);
+	rc = write_durably(path, line);
+	free(path);
+	return rc;
+}
+
+int log_chain_check(const log_pin *p, custos_store *st)
+{
+	uint64_t count, want_count;
+	uint8_t chain[32];
+	char hex[65], want[65], *path = NULL, *text = NULL;
+	int rc;
+	if (!p->path)
+		return 0;
+	if ((rc = chain_path(p, &path)))
+		return rc;
+	rc = custos_file_read(&text, NULL, path, 4096);
+	if (rc == CUSTOS_ENOTFOUND) {
+		free(path);
+		return 0; /* signed before the chain was kept: the next checkpoint starts it */
+	}
+	if (!rc && sscanf(text, "custos-checkpoint-chain/v1\ncount %llu\nchain %64[0-9a-f]\n",
+			  (unsigned long long *)&want_count, want) != 2)
+		rc = custos_error_set(CUSTOS_ERROR, "%s: not a checkpoint chain", path);
+	if (!rc && !(rc = log_chain_compute(st, &count, chain))) {
+		custos_hex(hex, chain, 32);
+		if (count != want_count || strcmp(hex, want) != 0)
+			rc = custos_error_set(CUSTOS_EINVALID,
+					      "the store holds %llu checkpoints, not the %llu custos signed (%s): one was "
+					      "deleted, changed or added",
+					      (unsigned long long)count, (unsigned long long)want_count, path);
+	}
+	free(text);
+	free(path);
 	return rc;
 }
 

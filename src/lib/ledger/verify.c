@@ -255,6 +255,25 @@ out:
 	return rc;
 }
 
+typedef struct {
+	const log_pin *pin;
+	int found;
+} pin_find;
+
+static int pin_match(void *vctx, uint64_t size, const char *note)
+{
+	pin_find *f = vctx;
+	if (size == f->pin->cp.size && strcmp(note, f->pin->note) == 0)
+		f->found = 1;
+	return 0;
+}
+
+static int pin_stored(custos_store *st, const log_pin *pin)
+{
+	pin_find f = {pin, 0};
+	return custos_store_checkpoint_each(st, pin_match, &f) == 0 && f.found;
+}
+
 /*
  * The checkpoint kept beside the log key: a store holding fewer events, or a tree that does not extend it,
  * was rolled back (every hash inside the store can agree with every other; only this copy can tell).
@@ -275,6 +294,19 @@ static int check_pin(verify_ctx *v)
 			goto out;
 		if (log_pin_check(&pin, v->next, &root, memory_reader, v))
 			flag(v, v->next < pin.cp.size ? v->next : pin.cp.size - 1, "%s", custos_error_last());
+		/* the checkpoint kept beside the key is in the store (it is the latest custos signed) */
+		if (v->bad == NONE && !pin_stored(v->st, &pin))
+			flag(v, pin.cp.size ? pin.cp.size - 1 : 0,
+			     "the checkpoint custos signed at size %llu (%s) is not in the store: deleted, or its "
+			     "signing did not commit ('custos log checkpoint' stores it again)",
+			     (unsigned long long)pin.cp.size, pin.path);
+	}
+	/* and every checkpoint custos signed, none deleted, changed or added: their chain kept beside it */
+	if (v->bad == NONE && pin.path && (rc = log_chain_check(&pin, v->st))) {
+		if (rc != CUSTOS_EINVALID)
+			goto out;
+		rc = 0;
+		flag(v, v->next ? v->next - 1 : 0, "%s", custos_error_last());
 	}
 out:
 	log_pin_dispose(&pin);

@@ -121,6 +121,8 @@ static int splice(custos_buf *b, const char *key, const char *text, const char *
 {
 	size_t n = text ? strlen(text) : 0;
 	int rc;
+	if (n == 0) /* erased at the end of its retention */
+		return (rc = custos_buf_puts(b, key)) ? rc : custos_buf_puts(b, "null");
 	if (n < 2 || text[0] != '{' || text[n - 1] != '}')
 		return custos_error_set(CUSTOS_ERROR, "measure %s: the stored %s is not a JSON object", id, what);
 	if ((rc = custos_buf_puts(b, key)))
@@ -172,17 +174,22 @@ json_t *custos_report_measure(custos_store *st, const custos_store_measure *m, c
 	return o;
 }
 
-static json_t *summary(const custos_store_measure *m, const char *state)
+/* One line of a listing: what the measure is, and where its life stands (its current round's outcome and approvals). */
+static json_t *summary(const custos_store_measure *m, const json_t *life, const char *state)
 {
-	json_t *d = json_loads(m->decision, 0, NULL), *mj = json_loads(m->measure, 0, NULL);
+	json_t *mj = json_loads(m->measure, 0, NULL), *d = NULL;
 	json_t *o = json_object();
-	json_object_set_new(o, "id", json_string(m->id));
-	json_object_set_new(o, "state", json_string(state));
-	json_object_set_new(o, "outcome", json_incref(json_object_get(d, "outcome")));
-	json_object_set_new(o, "filed_at", json_string(m->filed_at));
-	json_object_set_new(o, "kind", json_incref(json_object_get(mj, "kind")));
-	json_object_set_new(o, "requested_by", json_incref(json_object_get(mj, "requested_by")));
-	json_object_set_new(o, "approvals", json_incref(json_object_get(d, "approvals")));
+	if (!life) /* erased: no life is kept, and the row holds no decision */
+		d = json_loads(m->decision, 0, NULL);
+	if (o) {
+		json_object_set_new(o, "id", json_string(m->id));
+		json_object_set_new(o, "state", json_string(state));
+		json_object_set_new(o, "outcome", json_incref(json_object_get(life ? life : d, "outcome")));
+		json_object_set_new(o, "filed_at", json_string(m->filed_at));
+		json_object_set_new(o, "kind", json_incref(json_object_get(mj, "kind")));
+		json_object_set_new(o, "requested_by", json_incref(json_object_get(mj, "requested_by")));
+		json_object_set_new(o, "approvals", json_incref(json_object_get(life ? life : d, "approvals")));
+	}
 	json_decref(mj);
 	json_decref(d);
 	return o;
@@ -199,15 +206,21 @@ typedef struct {
 static int list_one(void *vctx, const custos_store_measure *m)
 {
 	list_ctx *l = vctx;
-	char state[16];
-	json_t *o;
-	if (custos_measure_state(l->st, m->id, l->today, state))
-		snprintf(state, sizeof(state), "%s", m->state);
-	if (l->state && strcmp(l->state, state) != 0)
+	char *text = NULL;
+	const char *state = m->state;
+	json_t *life = NULL, *o;
+	if (custos_measure_life(l->st, m->id, l->today, &text) == 0)
+		life = json_loads(text, 0, NULL);
+	free(text);
+	if (json_is_string(json_object_get(life, "state")))
+		state = json_string_value(json_object_get(life, "state"));
+	if ((l->state && strcmp(l->state, state) != 0) || (l->role && !custos_measure_waits_for(l->st, m->id, l->role))) {
+		json_decref(life);
 		return 0;
-	if (l->role && !custos_measure_waits_for(l->st, m->id, l->role))
-		return 0;
-	if (!(o = summary(m, state)))
+	}
+	o = summary(m, life, state);
+	json_decref(life);
+	if (!o)
 		return CUSTOS_ENOMEM;
 	return l->fn(l->ctx, o);
 }
