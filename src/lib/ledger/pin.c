@@ -297,9 +297,24 @@ int log_chain_check(const log_pin *p, custos_store *st)
 		free(path);
 		return 0; /* signed before the chain was kept: the next checkpoint starts it */
 	}
-	if (!rc && sscanf(text, "custos-checkpoint-chain/v1\ncount %llu\nchain %64[0-9a-f]\n",
-			  (unsigned long long *)&want_count, want) != 2)
-		rc = custos_error_set(CUSTOS_ERROR, "%s: not a checkpoint chain", path);
+	if (!rc) {
+		/* "custos-checkpoint-chain/v1\ncount N\nchain HEX\n" */
+		static const char head[] = "custos-checkpoint-chain/v1\ncount ";
+		const char *at = text, *c;
+		char *end = NULL;
+		want_count = 0;
+		if (strncmp(at, head, sizeof(head) - 1) == 0) {
+			at += sizeof(head) - 1;
+			want_count = strtoull(at, &end, 10);
+		}
+		if (!end || end == at || strncmp(end, "\nchain ", 7) != 0 || strlen(c = end + 7) != 65 || c[64] != '\n' ||
+		    strspn(c, "0123456789abcdef") != 64)
+			rc = custos_error_set(CUSTOS_ERROR, "%s: not a checkpoint chain", path);
+		if (!rc) {
+			memcpy(want, c, 64);
+			want[64] = '\0';
+		}
+	}
 	if (!rc && !(rc = log_chain_compute(st, &count, chain))) {
 		custos_hex(hex, chain, 32);
 		if (count != want_count || strcmp(hex, want) != 0)
