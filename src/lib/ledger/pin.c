@@ -300,7 +300,7 @@ int log_chain_check(const log_pin *p, custos_store *st)
 	if (!rc) {
 		/* "custos-checkpoint-chain/v1\ncount N\nchain HEX\n" */
 		static const char head[] = "custos-checkpoint-chain/v1\ncount ";
-		const char *at = text, *c;
+		const char *at = text, *c = NULL;
 		char *end = NULL;
 		want_count = 0;
 		if (strncmp(at, head, sizeof(head) - 1) == 0) {
