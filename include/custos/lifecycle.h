@@ -245,22 +245,16 @@ int custos_registry_import_rescreen(custos_store *st, const char *text, size_t l
 /* ---- audit ---------------------------------------------------------------------------- */
 
 /*
- * Re-checks the workflow against the log: every principal statement's
- * signature under the key its principal had at that point of the log, the
- * role it signed under, every authorisation's signature by the log key, and
- * that every stored record (principal, statement, authorisation) matches
- * what the log holds. Names the first bad event index or record.
- * *checked counts the signatures verified.
+ * `custos log verify`, in one pass over the log: the log itself
+ * (custos_log_verify), every statement's and token's signature again under
+ * the keys of their time, and every event replayed, from the first, into
+ * projections of its own (in memory), against which every row of the
+ * store's projections is then checked byte for byte. Returns 0, or
+ * CUSTOS_EINVALID naming the first problem: the log's ("event 17: ..."), a
+ * signature's, or a row missing, extra or different ("table parties, key
+ * P-1, field valid_to: ..."). The counts are those checked.
  */
-int custos_workflow_audit(custos_store *st, uint64_t *checked);
-
-/*
- * Replays the log from its first event into projections of its own (in
- * memory) and checks every row of the store's against them, byte for byte:
- * the first row missing, extra or different is named by table, key and field
- * (CUSTOS_EINVALID). *rows receives the number of rows checked.
- */
-int custos_workflow_replay_check(custos_store *st, uint64_t *rows);
+int custos_workflow_verify(custos_store *st, uint64_t *events, uint64_t *signatures, uint64_t *rows);
 /*
  * Verifies the log, then empties every projection and folds the log into
  * them again, in one transaction; *events receives the events replayed.

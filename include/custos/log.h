@@ -63,6 +63,13 @@ int custos_log_format_proof(char **out, const custos_hash *proof, size_t n);
  * *checked receives the number of events checked.
  */
 int custos_log_verify(custos_store *st, uint64_t *checked);
+/*
+ * The same, calling fn for each event in the one scan of the log, after
+ * checking it: so that whatever else reads every event (the workflow's
+ * replay) costs no second pass. The log's own findings come first; then the
+ * first non-zero return of fn (its message kept), which also stops the calls.
+ */
+int custos_log_verify_each(custos_store *st, uint64_t *checked, custos_store_event_fn fn, void *ctx);
 
 /* A C2SP tlog-proof receipt for leaf `index` against the latest checkpoint (signed first if needed). */
 int custos_log_receipt(custos_store *st, uint64_t index, char **out);

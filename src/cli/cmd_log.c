@@ -156,13 +156,9 @@ int cmd_log_consistency(cli_ctx *ctx, int argc, char **argv)
 static int do_verify(custos_store *st, void *arg)
 {
 	uint64_t checked = 0, signatures = 0, rows = 0;
-	int rc = custos_log_verify(st, &checked);
+	/* the log, every approval's and authorisation's signature again, every projection against the replay */
+	int rc = custos_workflow_verify(st, &checked, &signatures, &rows);
 	(void)arg;
-	/* then the workflow: every approval's and authorisation's signature again; every projection against the replay */
-	if (!rc)
-		rc = custos_workflow_audit(st, &signatures);
-	if (!rc)
-		rc = custos_workflow_replay_check(st, &rows);
 	if (!rc)
 		printf("{\"verified\":true,\"events\":%" PRIu64 ",\"signatures\":%" PRIu64 ",\"rows\":%" PRIu64 "}\n",
 		       checked, signatures, rows);

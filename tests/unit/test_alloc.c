@@ -260,11 +260,8 @@ static int step_approve(custos_store *st)
 
 static int step_verify(custos_store *st)
 {
-	uint64_t checked = 0;
-	int rc = custos_log_verify(st, &checked);
-	if (!rc)
-		rc = custos_workflow_audit(st, &checked);
-	return rc ? rc : custos_workflow_replay_check(st, &checked);
+	uint64_t checked = 0, signatures = 0, rows = 0;
+	return custos_workflow_verify(st, &checked, &signatures, &rows);
 }
 
 static int step_rebuild(custos_store *st)

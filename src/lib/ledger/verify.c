@@ -31,6 +31,10 @@ typedef struct verify_ctx {
 	char why[640];
 	char leaf[CUSTOS_LEAF_MAX];
 	int stop; /* the scan cannot go on (a missing row shifts everything after it) */
+	custos_store_event_fn also; /* called for each event checked (custos_log_verify_each) */
+	void *also_ctx;
+	int also_rc; /* its first failure, with its message in also_why */
+	char also_why[640];
 } verify_ctx;
 
 /* Records a problem at `index`, keeping the lowest index seen. */
@@ -99,6 +103,11 @@ static int check_event(void *ctx, const custos_store_event *e)
 		if ((rc = custos_array_reserve(&v->lvl[l], &v->caplvl[l], v->nlvl[l], sizeof(custos_hash), 256)))
 			return rc;
 		v->lvl[l][v->nlvl[l]++] = nodes[i].hash;
+	}
+	if (v->also && !v->also_rc && (v->also_rc = v->also(v->also_ctx, e))) {
+		if (v->also_rc == CUSTOS_ENOMEM)
+			return v->also_rc;
+		snprintf(v->also_why, sizeof(v->also_why), "%s", custos_error_last());
 	}
 	return 0;
 }
@@ -315,12 +324,19 @@ out:
 
 int custos_log_verify(custos_store *st, uint64_t *checked)
 {
+	return custos_log_verify_each(st, checked, NULL, NULL);
+}
+
+int custos_log_verify_each(custos_store *st, uint64_t *checked, custos_store_event_fn fn, void *ctx)
+{
 	verify_ctx *v = calloc(1, sizeof(*v));
 	node_count nc;
 	int rc;
 	if (!v)
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
 	v->st = st;
+	v->also = fn;
+	v->also_ctx = ctx;
 	v->bad = NONE;
 	*checked = 0;
 	rc = custos_store_event_each(st, check_event, v);
@@ -348,6 +364,8 @@ int custos_log_verify(custos_store *st, uint64_t *checked)
 	*checked = v->next;
 	if (v->bad != NONE)
 		rc = custos_error_set(CUSTOS_EINVALID, "%s", v->why);
+	else if (v->also_rc)
+		rc = custos_error_set(v->also_rc, "%s", v->also_why);
 out:
 	for (unsigned l = 0; l < 64; l++) {
 		free(v->lvl[l]);

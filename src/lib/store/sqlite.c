@@ -174,6 +174,10 @@ enum {
 	Q_COSIG_PUT,
 	Q_WITNESS_GET,
 	Q_WITNESS_PUT,
+	Q_RECORD_PUT,
+	Q_RECORD_GET,
+	Q_RECORD_RANGE,
+	Q_ACCESS_ADD,
 	Q__COUNT
 };
 
@@ -223,6 +227,12 @@ static const char *const query_sql[Q__COUNT] = {
 	[Q_CKPT_LATEST] = "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
 	[Q_COSIG_PUT] = "INSERT INTO cosignatures(size, witness, line, received_at) VALUES(?1, ?2, ?3, ?4)"
 			" ON CONFLICT(size, witness) DO UPDATE SET line = excluded.line, received_at = excluded.received_at",
+	[Q_RECORD_PUT] = "INSERT INTO records(kind, id, body) VALUES(?1, ?2, ?3)"
+			  " ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body",
+	[Q_RECORD_GET] = "SELECT body FROM records WHERE kind = ?1 AND id = ?2",
+	/* the records whose id starts with a prefix: a range of the primary key, not a scan */
+	[Q_RECORD_RANGE] = "SELECT id, body FROM records WHERE kind = ?1 AND id >= ?2 AND id < ?3 ORDER BY id",
+	[Q_ACCESS_ADD] = "INSERT OR IGNORE INTO measure_access(who, seq) SELECT ?1, seq FROM measures WHERE id = ?2",
 	[Q_WITNESS_GET] = "SELECT vkey, size, root FROM witnessed_logs WHERE origin = ?1",
 	[Q_WITNESS_PUT] = "INSERT INTO witnessed_logs(origin, vkey, size, root, updated_at) VALUES(?1, ?2, ?3, ?4, ?5)"
 			  " ON CONFLICT(origin) DO UPDATE SET vkey = excluded.vkey, size = excluded.size,"
@@ -857,14 +867,9 @@ static int sq_access_add(void *impl, const char *id, const char *who)
 	sq_store *s = impl;
 	sqlite3_stmt *q = NULL;
 	int rc;
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT OR IGNORE INTO measure_access(who, seq) SELECT ?1, seq FROM measures WHERE id = ?2",
-			       -1, &q, NULL) != SQLITE_OK)
-		return sq_fail(s, "store: access add");
-	if (!(rc = sq_bind(s, q, 1, who)) && !(rc = sq_bind(s, q, 2, id)) && sqlite3_step(q) != SQLITE_DONE)
-		rc = sq_fail(s, "store: access add");
-	sqlite3_finalize(q);
-	return rc;
+	if ((rc = sq_stmt(s, Q_ACCESS_ADD, &q)) || (rc = sq_bind(s, q, 1, who)) || (rc = sq_bind(s, q, 2, id)))
+		return rc;
+	return sq_run(s, q, "store: access add");
 }
 
 static int sq_access_clear(void *impl, const char *id)
@@ -1332,16 +1337,10 @@ static int sq_record_put(void *impl, const char *kind, const char *id, const cha
 	sq_store *s = impl;
 	sqlite3_stmt *q = NULL;
 	int rc;
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO records(kind, id, body) VALUES(?1, ?2, ?3)"
-			       " ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body",
-			       -1, &q, NULL) != SQLITE_OK)
-		return sq_fail(s, "store: record put");
-	if (!(rc = sq_bind(s, q, 1, kind)) && !(rc = sq_bind(s, q, 2, id)) && !(rc = sq_bind(s, q, 3, body)) &&
-	    sqlite3_step(q) != SQLITE_DONE)
-		rc = sq_fail(s, "store: record put");
-	sqlite3_finalize(q);
-	return rc;
+	if ((rc = sq_stmt(s, Q_RECORD_PUT, &q)) || (rc = sq_bind(s, q, 1, kind)) || (rc = sq_bind(s, q, 2, id)) ||
+	    (rc = sq_bind(s, q, 3, body)))
+		return rc;
+	return sq_run(s, q, "store: record put");
 }
 
 static int sq_record_get(void *impl, const char *kind, const char *id, char **body)
@@ -1349,42 +1348,62 @@ static int sq_record_get(void *impl, const char *kind, const char *id, char **bo
 	sq_store *s = impl;
 	sqlite3_stmt *q = NULL;
 	int rc, st;
-	if (sqlite3_prepare_v2(s->db, "SELECT body FROM records WHERE kind = ?1 AND id = ?2", -1, &q, NULL) !=
-	    SQLITE_OK)
-		return sq_fail(s, "store: record get");
-	if (!(rc = sq_bind(s, q, 1, kind)) && !(rc = sq_bind(s, q, 2, id))) {
-		st = sqlite3_step(q);
-		if (st == SQLITE_ROW)
-			rc = sq_col(q, 0, body) ? custos_error_set(CUSTOS_ENOMEM, "out of memory") : 0;
-		else if (st == SQLITE_DONE)
-			rc = custos_error_set(CUSTOS_ENOTFOUND, "no %s '%s'", kind, id);
-		else
-			rc = sq_fail(s, "store: record get");
-	}
-	sqlite3_finalize(q);
+	if ((rc = sq_stmt(s, Q_RECORD_GET, &q)) || (rc = sq_bind(s, q, 1, kind)) || (rc = sq_bind(s, q, 2, id)))
+		return rc;
+	st = sqlite3_step(q);
+	if (st == SQLITE_ROW)
+		rc = sq_col(q, 0, body) ? custos_error_set(CUSTOS_ENOMEM, "out of memory") : 0;
+	else if (st == SQLITE_DONE)
+		rc = custos_error_set(CUSTOS_ENOTFOUND, "no %s '%s'", kind, id);
+	else
+		rc = sq_fail(s, "store: record get");
+	sqlite3_reset(q);
 	return rc;
+}
+
+/* The first id after every id starting with prefix: the prefix with its last byte one higher (0 if it cannot be). */
+static int prefix_end(const char *prefix, char *out, size_t cap)
+{
+	size_t n = strlen(prefix);
+	if (n == 0 || n >= cap || (unsigned char)prefix[n - 1] == 0xff)
+		return 0;
+	memcpy(out, prefix, n + 1);
+	out[n - 1] = (char)((unsigned char)out[n - 1] + 1);
+	return 1;
 }
 
 static int sq_record_each(void *impl, const char *kind, const char *prefix, custos_store_row_fn fn, void *ctx)
 {
 	sq_store *s = impl;
 	sqlite3_stmt *q = NULL;
-	int rc, st = SQLITE_DONE;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT id, body FROM records WHERE kind = ?1"
-			       " AND substr(id, 1, length(?2)) = ?2 ORDER BY id",
-			       -1, &q, NULL) != SQLITE_OK)
+	char end[256];
+	/* the cached range statement, unless a caller's callback is walking with it already */
+	int rc, st = SQLITE_DONE, range = prefix && prefix_end(prefix, end, sizeof(end)) &&
+					  !(s->q[Q_RECORD_RANGE] && sqlite3_stmt_busy(s->q[Q_RECORD_RANGE]));
+	if (range) {
+		if ((rc = sq_stmt(s, Q_RECORD_RANGE, &q)) || (rc = sq_bind(s, q, 1, kind)) || (rc = sq_bind(s, q, 2, prefix)) ||
+		    (rc = sq_bind(s, q, 3, end)))
+			return rc;
+	} else if (sqlite3_prepare_v2(s->db,
+				      "SELECT id, body FROM records WHERE kind = ?1"
+				      " AND substr(id, 1, length(?2)) = ?2 ORDER BY id",
+				      -1, &q, NULL) != SQLITE_OK) {
 		return sq_fail(s, "store: record list");
-	if (!(rc = sq_bind(s, q, 1, kind)) && !(rc = sq_bind(s, q, 2, prefix ? prefix : ""))) {
-		while ((st = sqlite3_step(q)) == SQLITE_ROW) {
-			const char *a, *b;
-			if ((rc = sq_two(q, &a, &b)) || (rc = fn(ctx, a, b)))
-				break;
-		}
-		if (!rc && st != SQLITE_DONE)
-			rc = sq_fail(s, "store: record list");
+	} else if ((rc = sq_bind(s, q, 1, kind)) || (rc = sq_bind(s, q, 2, prefix ? prefix : ""))) {
+		sqlite3_finalize(q);
+		return rc;
 	}
-	sqlite3_finalize(q);
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *a, *b;
+		if ((rc = sq_two(q, &a, &b)) || (rc = fn(ctx, a, b)))
+			break;
+	}
+	if (!rc && st != SQLITE_DONE)
+		rc = sq_fail(s, "store: record list");
+	if (range)
+		sqlite3_reset(q);
+	else
+		sqlite3_finalize(q);
 	return rc;
 }
 

@@ -10,12 +10,13 @@
 #include "util/util.h"
 #include "workflow/workflow_int.h"
 
-typedef struct {
+struct wf_audit {
 	custos_store *st;
 	custos_verifier *log_key;
 	json_t *principals; /* id -> principal JSON as the log last had it */
 	uint64_t checked;
-} audit;
+};
+typedef struct wf_audit audit;
 
 static int bad(int64_t index, const char *fmt, ...) CUSTOS_PRINTF(2, 3);
 static int bad(int64_t index, const char *fmt, ...)
@@ -105,7 +106,7 @@ static int audit_token(audit *a, const custos_store_event *e, json_t *payload)
 	return 0;
 }
 
-static int audit_event(void *ctx, const custos_store_event *e)
+int wf_audit_event(void *ctx, const custos_store_event *e)
 {
 	audit *a = ctx;
 	json_t *payload;
@@ -140,30 +141,37 @@ static int audit_event(void *ctx, const custos_store_event *e)
 	return rc;
 }
 
-int custos_workflow_audit(custos_store *st, uint64_t *checked)
+int wf_audit_new(wf_audit **out, custos_store *st)
 {
-	audit a = {st, NULL, json_object(), 0};
+	audit *a = calloc(1, sizeof(*a));
 	char *vkey = NULL;
-	int rc, began = 0;
-	*checked = 0;
-	if (!a.principals) {
-		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
-		goto out;
+	int rc;
+	*out = NULL;
+	if (!a || !(a->principals = json_object())) {
+		free(a);
+		return wf_oom();
 	}
-	if (!custos_store_in_transaction(st)) {
-		if ((rc = custos_store_begin_read(st)))
-			goto out;
-		began = 1;
+	a->st = st;
+	if ((rc = custos_log_vkey(st, &vkey)) || (rc = custos_verifier_new(&a->log_key, vkey))) {
+		free(vkey);
+		wf_audit_free(a);
+		return rc;
 	}
-	if ((rc = custos_log_vkey(st, &vkey)) || (rc = custos_verifier_new(&a.log_key, vkey)) ||
-	    (rc = custos_store_event_each(st, audit_event, &a)))
-		goto out;
-	*checked = a.checked;
-out:
-	if (began)
-		custos_store_rollback(st);
-	custos_verifier_free(a.log_key);
 	free(vkey);
-	json_decref(a.principals);
-	return rc;
+	*out = a;
+	return 0;
+}
+
+uint64_t wf_audit_signatures(const wf_audit *a)
+{
+	return a->checked;
+}
+
+void wf_audit_free(wf_audit *a)
+{
+	if (!a)
+		return;
+	custos_verifier_free(a->log_key);
+	json_decref(a->principals);
+	free(a);
 }

@@ -177,30 +177,51 @@ static int compare(custos_store *st, custos_store *want, int skip_parties, uint6
 	return rc;
 }
 
-int custos_workflow_replay_check(custos_store *st, uint64_t *rows)
+/* Each event of the one scan: audited, then applied to the replay's projections. */
+typedef struct {
+	wf_audit *audit;
+	wf_apply *apply;
+} verify_ctx;
+
+static int verify_event(void *vctx, const custos_store_event *e)
+{
+	verify_ctx *v = vctx;
+	int rc = wf_audit_event(v->audit, e);
+	if (!rc && (rc = wf_apply_event(v->apply, e)) && !strstr(custos_error_last(), "event "))
+		custos_error_prefix(rc, "event %lld (%s)", (long long)e->index, e->type);
+	return rc;
+}
+
+int custos_workflow_verify(custos_store *st, uint64_t *events, uint64_t *signatures, uint64_t *rows)
 {
 	custos_store *scratch = NULL;
 	json_t *legacy = json_object();
 	wf_apply a = {NULL, 1, 0, 0, legacy};
+	verify_ctx v = {NULL, &a};
 	int rc, began = 0;
-	*rows = 0;
+	*events = *signatures = *rows = 0;
 	if (!legacy)
 		return wf_oom();
+	/* one snapshot for all of it */
 	if (!custos_store_in_transaction(st)) {
 		if ((rc = custos_store_begin_read(st)))
 			goto out;
 		began = 1;
 	}
-	/* the replay's projections, in a store of its own in memory */
-	if ((rc = custos_store_open(&scratch, ":memory:", 1)) || (rc = custos_store_begin(scratch)))
+	/* the replay's projections, in a store of its own in memory, never committed */
+	if ((rc = custos_store_open(&scratch, ":memory:", 1)) || (rc = custos_store_begin(scratch)) ||
+	    (rc = wf_audit_new(&v.audit, st)))
 		goto out;
 	a.st = scratch;
-	if ((rc = custos_store_projection_each(st, "rulesets", legacy_rule, legacy)) || (rc = replay(st, &a, NULL)) ||
-	    (rc = compare(st, scratch, a.legacy, rows)))
+	if ((rc = custos_store_projection_each(st, "rulesets", legacy_rule, legacy)) ||
+	    (rc = custos_log_verify_each(st, events, verify_event, &v)))
 		goto out;
+	*signatures = wf_audit_signatures(v.audit);
+	rc = compare(st, scratch, a.legacy, rows);
 out:
+	wf_audit_free(v.audit);
 	if (scratch)
-		custos_store_close(scratch); /* never committed */
+		custos_store_close(scratch);
 	if (began)
 		custos_store_rollback(st);
 	json_decref(legacy);

@@ -65,6 +65,17 @@ int wf_life_apply(wf_apply *a, const custos_store_event *e);
  */
 int wf_append(custos_store *st, const char *type, const char *actor, const char *ref, const char *payload,
 	      int64_t *index, int *complete);
+/*
+ * The audit of the log's workflow events (audit.c), one event at a time in
+ * log order: every statement's signature under the key its principal had at
+ * that point, its role, every token's signature by the log's key.
+ */
+typedef struct wf_audit wf_audit;
+int wf_audit_new(wf_audit **out, custos_store *st);
+int wf_audit_event(void *a, const custos_store_event *e); /* a custos_store_event_fn */
+uint64_t wf_audit_signatures(const wf_audit *a);	   /* how many signatures it checked */
+void wf_audit_free(wf_audit *a);
+
 /* Empties the projections and folds the whole log into them again (inside the caller's write transaction). */
 int wf_rebuild(custos_store *st, int64_t *events);
 /* The decision as answered for measure id at log index: {"id":..., <the logged decision>, "log_index":...}. */
