@@ -26,6 +26,10 @@ int custos_authorization_get(custos_store *st, const char *id, char **token)
 	}
 	rec = json_loads(body, 0, NULL);
 	free(body);
+	if (rec && !*wf_jstr(rec, "token")) {
+		json_decref(rec);
+		return custos_error_set(CUSTOS_ENOTFOUND, "authorisation '%s' was erased with its measure's data", id);
+	}
 	if (rec)
 		*token = custos_strdup(wf_jstr(rec, "token"));
 	json_decref(rec);

@@ -410,6 +410,54 @@ static int measure_erase(custos_store *st, const custos_store_event *e)
 	return rc ? rc : custos_store_measure_put(st, e->ref, "", "", "erased", e->time);
 }
 
+static int count_row_any(void *ctx, const char *id, const char *body)
+{
+	(void)id;
+	(void)body;
+	(*(unsigned *)ctx)++;
+	return 0;
+}
+
+/*
+ * authorization.issued for a measure whose data is erased: the token is kept
+ * as a withdrawn id (and window, when its payload is still there), so that
+ * revocation lists name it; nothing else of it.
+ */
+static int erased_token(wf_apply *a, const custos_store_event *e)
+{
+	json_t *payload = e->payload[0] ? json_loads(e->payload, 0, NULL) : NULL, *rec;
+	const char *note = json_string_value(json_object_get(payload, "token"));
+	custos_authorization t;
+	custos_note n;
+	char id[40] = "", from[11] = "", to[11] = "", prefix[24], *body;
+	unsigned count = 0;
+	int rc = 0;
+	memset(&t, 0, sizeof(t));
+	if (note && custos_note_parse(&n, note, strlen(note)) == 0) {
+		if (custos_authorization_parse(&t, n.text, n.text_len) == 0) {
+			snprintf(id, sizeof(id), "%s", t.id);
+			custos_date_format(from, t.from);
+			custos_date_format(to, t.to);
+		}
+		custos_note_dispose(&n);
+		custos_authorization_dispose(&t);
+	}
+	json_decref(payload);
+	if (!id[0]) { /* the token's own payload erased: its id is the next of the measure's */
+		snprintf(prefix, sizeof(prefix), "%s.", e->ref);
+		if ((rc = custos_store_record_each(a->st, WF_AUTHORIZATION, prefix, count_row_any, &count)))
+			return rc;
+		snprintf(id, sizeof(id), "%s.%u", e->ref, count + 1);
+	}
+	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "id", id, "measure", e->ref, "state", "erased",
+			"from", from, "to", to, "token", "", "index", (json_int_t)e->index, "changed_at", e->time);
+	body = rec ? wf_jdump(rec) : NULL;
+	json_decref(rec);
+	rc = body ? custos_store_record_put(a->st, WF_AUTHORIZATION, id, body) : wf_oom();
+	free(body);
+	return rc;
+}
+
 /* measure.filed: the measure's row, and its life before any round. */
 static int on_filed(wf_apply *a, const custos_store_event *e)
 {
@@ -665,11 +713,14 @@ int wf_life_apply(wf_apply *a, const custos_store_event *e)
 	if (rc == 0) {
 		int erased = strcmp(m.state, "erased") == 0;
 		custos_store_measure_dispose(&m);
-		if (erased)
-			return 0; /* its data erased: nothing more is kept of it */
+		if (erased) /* its data erased: nothing more is kept of it but its tokens' ids */
+			return strcmp(e->type, "authorization.issued") == 0 ? erased_token(a, e) : 0;
 	}
-	if (!e->payload[0])
-		return measure_erase(a->st, e);
+	if (!e->payload[0]) {
+		if ((rc = measure_erase(a->st, e)))
+			return rc;
+		return strcmp(e->type, "authorization.issued") == 0 ? erased_token(a, e) : 0;
+	}
 	if (strcmp(e->type, "measure.filed") == 0)
 		return rc == 0 ? refused(a, e, "measure %s was filed before", e->ref) : on_filed(a, e);
 	if (rc == CUSTOS_ENOTFOUND)
