@@ -8,6 +8,7 @@
 #include "custos/log.h"
 #include "ledger/log_int.h"
 #include "util/util.h"
+#include "workflow/life.h"
 #include "workflow/workflow_int.h"
 
 /* The conditions of the decision of the current round, as token lines ("max_days 60"). */
@@ -42,15 +43,14 @@ static int token_conditions(custos_authorization *a, const json_t *decision)
  * Issues the authorisation for the current round: its window is the round's
  * period, cut to the decision's max_days; signed with the log key.
  */
-static int authorize(custos_store *st, json_t *life, const json_t *decision, const char *actor)
+static int authorize(custos_store *st, const wf_life *life, const json_t *decision, const char *actor)
 {
 	custos_store_measure m;
 	custos_authorization a;
 	custos_signer *signer = NULL;
-	json_t *me = NULL, *auths = json_object_get(life, "authorizations"), *t, *c;
+	json_t *me = NULL, *t, *c;
 	char *text = NULL, *note = NULL;
-	const json_t *period = json_object_get(life, "period");
-	const char *id = wf_jstr(life, "measure");
+	const char *id = life->measure;
 	int64_t index;
 	size_t i;
 	int rc, max_days = 0;
@@ -65,17 +65,15 @@ static int authorize(custos_store *st, json_t *life, const json_t *decision, con
 	}
 	if ((rc = custos_log_origin(st, &a.origin)))
 		goto out;
-	snprintf(a.id, sizeof(a.id), "%s.%zu", id, json_array_size(auths) + 1);
+	snprintf(a.id, sizeof(a.id), "%s.%zu", id, life->nauthorizations + 1);
 	snprintf(a.measure, sizeof(a.measure), "%s", id);
 	snprintf(a.kind, sizeof(a.kind), "%s", wf_jstr(me, "kind"));
 	snprintf(a.scope, sizeof(a.scope), "%s", wf_jstr(me, "scope"));
 	snprintf(a.framework, sizeof(a.framework), "%s", wf_jstr(me, "framework"));
 	snprintf(a.requested_by, sizeof(a.requested_by), "%s", wf_jstr(me, "requested_by"));
-	snprintf(a.decision, sizeof(a.decision), "%s", wf_jstr(life, "decision"));
-	if (custos_date_parse(&a.from, wf_jstr(period, "from")) || custos_date_parse(&a.to, wf_jstr(period, "to"))) {
-		rc = custos_error_set(CUSTOS_ERROR, "measure %s: round without a period", id);
-		goto out;
-	}
+	snprintf(a.decision, sizeof(a.decision), "%s", life->decision ? life->decision : "");
+	a.from = life->from;
+	a.to = life->to;
 	json_array_foreach(json_object_get(decision, "conditions"), i, c)
 	{
 		int d = (int)json_integer_value(json_object_get(c, "max_days"));
@@ -107,8 +105,7 @@ static int authorize(custos_store *st, json_t *life, const json_t *decision, con
 		a.log_size = (uint64_t)size + 1;
 	}
 	/* the asserted facts confirmed for this round, with the role that confirmed each */
-	json_array_foreach(json_object_get(life, "assertions"), i, c)
-	{
+	for (i = 0; i < life->nassertions; i++) {
 		char line[CUSTOS_CONFIRM_LINE], full[CUSTOS_CONFIRM_LINE + 40];
 		char **grown = realloc(a.confirmed, (a.nconfirmed + 1) * sizeof(*a.confirmed));
 		if (!grown) {
@@ -116,8 +113,8 @@ static int authorize(custos_store *st, json_t *life, const json_t *decision, con
 			goto out;
 		}
 		a.confirmed = grown;
-		wf_assertion_line(line, sizeof(line), c);
-		snprintf(full, sizeof(full), "%s %s", wf_jstr(c, "confirm_by"), line);
+		wf_fact_line(line, sizeof(line), &life->assertions[i]);
+		snprintf(full, sizeof(full), "%s %s", life->assertions[i].confirm_by, line);
 		if (!(a.confirmed[a.nconfirmed] = custos_strdup(full))) {
 			rc = wf_oom();
 			goto out;
@@ -151,14 +148,14 @@ out:
 }
 
 /* The current round's decision JSON, from the event that logged it. */
-static int round_decision(custos_store *st, const json_t *life, json_t **out)
+static int round_decision(custos_store *st, const wf_life *life, json_t **out)
 {
 	custos_store_event e;
-	json_int_t index = json_integer_value(json_object_get(life, "decision_index"));
+	int64_t index = life->decision_index;
 	int rc;
 	*out = NULL;
-	if (!json_is_integer(json_object_get(life, "decision_index")))
-		return custos_error_set(CUSTOS_ERROR, "measure %s: no decision in its life", wf_jstr(life, "measure"));
+	if (index < 0)
+		return custos_error_set(CUSTOS_ERROR, "measure %s: no decision in its life", life->measure);
 	if ((rc = custos_store_event_get(st, index, &e)))
 		return rc;
 	if (!e.payload[0])
@@ -172,11 +169,12 @@ static int round_decision(custos_store *st, const json_t *life, json_t **out)
 
 int wf_authorize(custos_store *st, const char *id, const char *actor)
 {
-	json_t *life = NULL, *decision = NULL;
+	wf_life life;
+	json_t *decision = NULL;
 	int rc;
-	if (!(rc = wf_life_load(st, id, &life)) && !(rc = round_decision(st, life, &decision)))
-		rc = authorize(st, life, decision, actor);
+	if (!(rc = wf_life_load(st, id, &life)) && !(rc = round_decision(st, &life, &decision)))
+		rc = authorize(st, &life, decision, actor);
 	json_decref(decision);
-	json_decref(life);
+	wf_life_dispose(&life);
 	return rc;
 }

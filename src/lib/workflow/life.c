@@ -1,4 +1,4 @@
-/* life.c — the life of a measure as a fold of its events: one transition per event, and the records it moves. */
+/* life.c — the life of a measure as a fold of its events: the one pure transition, and the records it moves. */
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,21 +8,16 @@
 #include "custos/lifecycle.h"
 #include "custos/note.h"
 #include "util/util.h"
+#include "workflow/life.h"
 #include "workflow/workflow_int.h"
 
 /*
- * One record per measure (kind "life"):
- *   {"measure", "requested_by", "filed_by", "state", "round", "round_kind",
- *    "round_open", "outcome", "decision", "period": {"from","to"}, "approvals": [...],
- *    "subjects": [party ids the round's findings turned on], "assertions": [...],
- *    "signers": {principal: role}, "window": {"from","to"} | null,
- *    "authorizations": [...], "extensions": n, "extension_until": date (asked, not yet decided),
- *    "history": [{"time","what","index",...}], "decision_index"}
- * Nothing here reads the clock or decides anything the log does not say: every
- * field is what the measure's events make of it (the event's own time and
- * index included), so `store rebuild` writes byte for byte what the live
- * commands wrote. The commands (lifecycle.c) check a statement before its
- * event is appended; these transitions only apply what was appended.
+ * wf_life_step is the life's whole logic: nothing in it reads the clock, the
+ * store or anything but the event (its type, time, index and payload), so
+ * that `store rebuild` writes byte for byte what the live commands wrote.
+ * The commands (lifecycle.c) check a statement before its event is appended;
+ * the transition only applies what was appended, and refuses (as a replay
+ * must) an event the commands would have refused.
  */
 
 char *wf_jdump(const json_t *o)
@@ -35,12 +30,353 @@ int wf_oom(void)
 	return custos_error_set(CUSTOS_ENOMEM, "out of memory");
 }
 
-int wf_life_load(custos_store *st, const char *id, json_t **out)
+static int refuse(const custos_store_event *e, const char *fmt, ...) CUSTOS_PRINTF(2, 3);
+static int refuse(const custos_store_event *e, const char *fmt, ...)
+{
+	char what[320];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return custos_error_set(CUSTOS_EINVALID, "event %lld: %s on %s: %s", (long long)e->index, e->type,
+				e->ref ? e->ref : "-", what);
+}
+
+/* *dst = a copy of src (NULL stays NULL); the old value freed. */
+static int set_str(char **dst, const char *src)
+{
+	char *c = src ? custos_strdup(src) : NULL;
+	if (src && !c)
+		return wf_oom();
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
+static int history_add(wf_life *l, const custos_store_event *e, const char *what, const char *detail)
+{
+	wf_history *h = realloc(l->history, (l->nhistory + 1) * sizeof(*h));
+	if (!h)
+		return wf_oom();
+	l->history = h;
+	h = &h[l->nhistory];
+	memset(h, 0, sizeof(*h));
+	h->index = e->index;
+	if (set_str(&h->time, e->time) || set_str(&h->what, what) || set_str(&h->detail, detail)) {
+		free(h->time);
+		free(h->what);
+		free(h->detail);
+		return wf_oom();
+	}
+	l->nhistory++;
+	return 0;
+}
+
+static int add_string(char ***arr, size_t *n, const char *s)
+{
+	char **grown = realloc(*arr, (*n + 1) * sizeof(**arr));
+	if (!grown)
+		return wf_oom();
+	*arr = grown;
+	if (!(grown[*n] = custos_strdup(s)))
+		return wf_oom();
+	(*n)++;
+	return 0;
+}
+
+/* The principal's role among the signers, added or replaced. */
+static int add_signer(wf_life *l, const char *principal, const char *role)
+{
+	wf_signer *s;
+	for (size_t i = 0; i < l->nsigners; i++)
+		if (strcmp(l->signers[i].principal, principal) == 0)
+			return set_str(&l->signers[i].role, role);
+	if (!(s = realloc(l->signers, (l->nsigners + 1) * sizeof(*s))))
+		return wf_oom();
+	l->signers = s;
+	s = &s[l->nsigners];
+	s->principal = custos_strdup(principal);
+	s->role = custos_strdup(role);
+	if (!s->principal || !s->role) {
+		free(s->principal);
+		free(s->role);
+		return wf_oom();
+	}
+	l->nsigners++;
+	return 0;
+}
+
+/* Starts round `kind` for a decision (its JSON text as logged) over from..to. */
+static int round_open(wf_life *l, const custos_store_event *e, wf_round_kind kind, custos_date from, custos_date to)
+{
+	json_t *d = json_loads(e->payload, 0, NULL), *f;
+	uint8_t digest[32];
+	char hash[72];
+	size_t i;
+	int rc;
+	if (!json_is_object(d)) {
+		json_decref(d);
+		return refuse(e, "its decision does not parse");
+	}
+	wf_life_free_round(l);
+	if (custos_outcome_from_name(&l->outcome, wf_jstr(d, "outcome"))) {
+		json_decref(d);
+		return refuse(e, "its decision has no outcome");
+	}
+	custos_sha256(digest, e->payload, strlen(e->payload));
+	custos_sha256_label(hash, digest);
+	if ((rc = set_str(&l->decision, hash)) || (rc = wf_life_decode_approvals(l, json_object_get(d, "approvals"))) ||
+	    (rc = wf_life_decode_assertions(l, json_object_get(d, "assertions")))) {
+		json_decref(d);
+		return rc == CUSTOS_ENOMEM ? rc : refuse(e, "%s", custos_error_last());
+	}
+	/* the party ids the findings turned on, once each */
+	json_array_foreach(json_object_get(d, "findings"), i, f)
+	{
+		const char *p = json_string_value(json_object_get(f, "party"));
+		size_t j;
+		if (!p)
+			continue;
+		for (j = 0; j < l->nsubjects && strcmp(l->subjects[j], p) != 0; j++)
+			;
+		if (j == l->nsubjects && (rc = add_string(&l->subjects, &l->nsubjects, p))) {
+			json_decref(d);
+			return rc;
+		}
+	}
+	json_decref(d);
+	l->round++;
+	l->round_kind = kind;
+	l->round_open = l->outcome == CUSTOS_OUTCOME_NEEDS_APPROVAL;
+	l->from = from;
+	l->to = to;
+	l->decision_index = e->index;
+	return 0;
+}
+
+/* Every approval given and every asserted fact confirmed: the round closes, the measure is authorised. */
+static int all_approved(const wf_life *l)
+{
+	for (size_t i = 0; i < l->napprovals; i++)
+		if (!l->approvals[i].notify && l->approvals[i].state != WF_ASK_APPROVED)
+			return 0;
+	for (size_t i = 0; i < l->nassertions; i++)
+		if (l->assertions[i].state != WF_FACT_CONFIRMED)
+			return 0;
+	return 1;
+}
+
+static void round_complete(wf_life *l, wf_effects *fx)
+{
+	l->round_open = 0;
+	if (l->round_kind == WF_ROUND_EXTENSION)
+		l->extensions++;
+	l->state = l->extensions > 0 ? WF_LIFE_EXTENDED : WF_LIFE_AUTHORISED;
+	fx->complete = 1;
+}
+
+static int on_filed(wf_life *l, const custos_store_event *e, const wf_step_in *in)
+{
+	json_t *m = json_loads(e->payload, 0, NULL), *period = json_object_get(m, "period");
+	int rc;
+	if (!json_is_object(m) || custos_date_parse(&l->from, wf_jstr(period, "from")) ||
+	    custos_date_parse(&l->to, wf_jstr(period, "to"))) {
+		json_decref(m);
+		return refuse(e, "the measure does not parse");
+	}
+	rc = set_str(&l->measure, e->ref);
+	if (!rc)
+		rc = set_str(&l->requested_by, wf_jstr(m, "requested_by"));
+	/* filed by a principal: its id is the event's actor, and it may sign nothing for the measure */
+	if (!rc)
+		rc = set_str(&l->filed_by, in->actor_is_principal ? e->actor : NULL);
+	json_decref(m);
+	l->state = WF_LIFE_PENDING;
+	l->decision_index = -1;
+	return rc;
+}
+
+static int on_decided(wf_life *l, const custos_store_event *e, wf_effects *fx)
+{
+	int rc;
+	if (strcmp(e->type, "measure.decided") == 0) {
+		if (l->round != 0)
+			return refuse(e, "the measure was decided before");
+		if ((rc = round_open(l, e, WF_ROUND_FILING, l->from, l->to)) ||
+		    (rc = history_add(l, e, "filed", custos_outcome_name(l->outcome))))
+			return rc;
+		if (l->outcome == CUSTOS_OUTCOME_FORBIDDEN)
+			l->state = WF_LIFE_FORBIDDEN;
+		else if (l->outcome == CUSTOS_OUTCOME_PERMITTED)
+			round_complete(l, fx);
+		return 0;
+	}
+	if (!l->has_window)
+		return refuse(e, "the measure has no authorised window");
+	if (strcmp(e->type, "measure.extension_decided") == 0) {
+		custos_date until = l->extension_until;
+		if (!until)
+			return refuse(e, "no extension was asked for");
+		l->extension_until = 0;
+		if ((rc = round_open(l, e, WF_ROUND_EXTENSION, l->window_to + 1, until)) ||
+		    (rc = history_add(l, e, "extension", custos_outcome_name(l->outcome))))
+			return rc;
+		if (l->outcome == CUSTOS_OUTCOME_FORBIDDEN)
+			l->round_open = 0; /* the extension is forbidden; the window stays */
+		else if (l->outcome == CUSTOS_OUTCOME_PERMITTED)
+			round_complete(l, fx);
+		return 0;
+	}
+	/* measure.rescreened: decided again from the day of the event on, the measure suspended meanwhile */
+	{
+		int64_t secs;
+		custos_date day;
+		if (custos_time_parse(&secs, e->time))
+			return refuse(e, "its time does not parse");
+		day = (custos_date)(secs / 86400);
+		if ((rc = round_open(l, e, WF_ROUND_RESCREEN, l->window_from > day ? l->window_from : day, l->window_to)))
+			return rc;
+		l->state = WF_LIFE_SUSPENDED;
+		if (l->outcome != CUSTOS_OUTCOME_NEEDS_APPROVAL)
+			l->round_open = 0;
+		return 0;
+	}
+}
+
+/* Approve, refuse or acknowledge under a role of the current round. */
+static int on_answer(wf_life *l, const custos_store_event *e, const custos_statement *s, const char *sid,
+		     wf_effects *fx)
+{
+	wf_approval *a = NULL;
+	int rc;
+	for (size_t i = 0; i < l->napprovals && !a; i++)
+		if (strcmp(l->approvals[i].role, s->role) == 0)
+			a = &l->approvals[i];
+	if (!a || a->state != WF_ASK_PENDING)
+		return refuse(e, "role %s has no pending approval", s->role);
+	if (s->round != l->round)
+		return refuse(e, "the statement signs round %u, not %u", s->round, l->round);
+	if (s->action == CUSTOS_ACT_APPROVE && wf_fact_unlisted(l, s))
+		return refuse(e, "%s approved without confirming every asserted fact its role confirms", s->role);
+	if (s->action != CUSTOS_ACT_ACKNOWLEDGE)
+		for (size_t i = 0; i < l->nassertions; i++) {
+			wf_assertion *x = &l->assertions[i];
+			if (strcmp(x->confirm_by, s->role) != 0)
+				continue;
+			x->state = s->action == CUSTOS_ACT_APPROVE ? WF_FACT_CONFIRMED : WF_FACT_REFUSED;
+			if ((rc = set_str(&x->principal, s->principal)) || (rc = set_str(&x->statement, sid)))
+				return rc;
+		}
+	a->state = s->action == CUSTOS_ACT_APPROVE  ? WF_ASK_APPROVED
+		   : s->action == CUSTOS_ACT_REFUSE ? WF_ASK_REFUSED
+						    : WF_ASK_ACKNOWLEDGED;
+	if ((rc = set_str(&a->principal, s->principal)) || (rc = set_str(&a->time, s->time)) ||
+	    (rc = set_str(&a->statement, sid)) || (rc = set_str(&a->reason, s->reason[0] ? s->reason : NULL)) ||
+	    (rc = add_signer(l, s->principal, s->role)) ||
+	    (rc = history_add(l, e, custos_action_name(s->action), s->role)))
+		return rc;
+	if (s->action == CUSTOS_ACT_REFUSE) {
+		l->round_open = 0;
+		if (l->round_kind != WF_ROUND_EXTENSION)
+			l->state = WF_LIFE_REFUSED;
+		/* a refused extension: the measure goes on in its window */
+	} else if (s->action == CUSTOS_ACT_APPROVE && all_approved(l)) {
+		round_complete(l, fx);
+	}
+	return 0;
+}
+
+static int on_statement(wf_life *l, const custos_store_event *e, const char *sid, wf_effects *fx)
+{
+	json_t *payload = json_loads(e->payload, 0, NULL);
+	const char *note = json_string_value(json_object_get(payload, "statement"));
+	custos_note n;
+	custos_statement s;
+	int rc;
+	if (!note || custos_note_parse(&n, note, strlen(note))) {
+		json_decref(payload);
+		return refuse(e, "no signed statement in its payload");
+	}
+	rc = custos_statement_parse(&s, n.text, n.text_len);
+	custos_note_dispose(&n);
+	json_decref(payload);
+	if (rc)
+		return refuse(e, "%s", custos_error_last());
+	if (strcmp(s.measure, e->ref) != 0)
+		return refuse(e, "the statement is on %s", s.measure);
+	switch (s.action) {
+	case CUSTOS_ACT_APPROVE:
+	case CUSTOS_ACT_REFUSE:
+	case CUSTOS_ACT_ACKNOWLEDGE:
+		return on_answer(l, e, &s, sid, fx);
+	case CUSTOS_ACT_REVOKE:
+	case CUSTOS_ACT_END:
+		l->state = s.action == CUSTOS_ACT_REVOKE ? WF_LIFE_REVOKED : WF_LIFE_ENDED;
+		l->round_open = 0;
+		fx->withdraw = wf_life_state_name(l->state);
+		return history_add(l, e, wf_life_state_name(l->state), s.reason[0] ? s.reason : NULL);
+	case CUSTOS_ACT_EXTEND:
+		return custos_date_parse(&l->extension_until, s.until) ? refuse(e, "until: not a date") : 0;
+	default:
+		return refuse(e, "an unknown action");
+	}
+}
+
+static int on_token(wf_life *l, const custos_store_event *e)
+{
+	json_t *payload = json_loads(e->payload, 0, NULL);
+	const char *note = json_string_value(json_object_get(payload, "token"));
+	custos_authorization t;
+	custos_note n;
+	int rc;
+	memset(&t, 0, sizeof(t));
+	if (!note || custos_note_parse(&n, note, strlen(note))) {
+		json_decref(payload);
+		return refuse(e, "no token in its payload");
+	}
+	rc = custos_authorization_parse(&t, n.text, n.text_len);
+	custos_note_dispose(&n);
+	json_decref(payload);
+	if (rc)
+		return refuse(e, "%s", custos_error_last());
+	if (!(rc = add_string(&l->authorizations, &l->nauthorizations, t.id))) {
+		/* the window runs from the first token's start to the last one's end */
+		l->window_from = l->has_window && l->window_from < t.from ? l->window_from : t.from;
+		l->window_to = t.to;
+		l->has_window = 1;
+		rc = history_add(l, e, "authorised", t.id);
+	}
+	custos_authorization_dispose(&t);
+	return rc;
+}
+
+int wf_life_step(wf_life *l, const custos_store_event *e, const wf_step_in *in, wf_effects *fx)
+{
+	memset(fx, 0, sizeof(*fx));
+	if (strcmp(e->type, "measure.filed") == 0)
+		return on_filed(l, e, in);
+	if (strcmp(e->type, "measure.decided") == 0 || strcmp(e->type, "measure.extension_decided") == 0 ||
+	    strcmp(e->type, "measure.rescreened") == 0)
+		return on_decided(l, e, fx);
+	if (strcmp(e->type, "measure.suspended") == 0) {
+		json_t *payload = json_loads(e->payload, 0, NULL);
+		int rc = history_add(l, e, "suspended", json_string_value(json_object_get(payload, "reason")));
+		json_decref(payload);
+		fx->withdraw = "suspended"; /* the new round is the measure.rescreened that follows */
+		return rc;
+	}
+	if (strcmp(e->type, "authorization.issued") == 0)
+		return on_token(l, e);
+	return on_statement(l, e, in->statement_id, fx);
+}
+
+/* ---- the records a life moves -------------------------------------------------------------------------- */
+
+int wf_life_load(custos_store *st, const char *id, wf_life *out)
 {
 	char *body = NULL;
-	json_error_t err;
 	int rc;
-	*out = NULL;
+	memset(out, 0, sizeof(*out));
 	if (!wf_measure_id_valid(id))
 		return custos_error_set(CUSTOS_ENOTFOUND, "no measure '%s'", id);
 	if ((rc = custos_store_record_get(st, WF_LIFE, id, &body))) {
@@ -48,257 +384,63 @@ int wf_life_load(custos_store *st, const char *id, json_t **out)
 			custos_error_set(rc, "no measure '%s'", id);
 		return rc;
 	}
-	*out = json_loads(body, 0, &err);
+	rc = wf_life_decode(out, body);
 	free(body);
-	if (!json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		return custos_error_set(CUSTOS_ERROR, "measure %s: stored life record does not parse: %s", id, err.text);
-	}
-	return 0;
+	return rc ? custos_error_prefix(rc == CUSTOS_ENOMEM ? rc : CUSTOS_ERROR, "measure %s: stored life", id) : 0;
 }
 
 /* Who may be shown the measure now (custos_store_access_add): its authority, the roles asked, its signers. */
-static int life_index(custos_store *st, const json_t *life)
+static int life_index(custos_store *st, const wf_life *l)
 {
-	const char *id = wf_jstr(life, "measure"), *key;
 	char who[320];
-	json_t *a, *v;
-	size_t i;
 	int rc;
-	snprintf(who, sizeof(who), "authority:%.300s", wf_jstr(life, "requested_by"));
-	if ((rc = custos_store_access_add(st, id, who)))
+	snprintf(who, sizeof(who), "authority:%.300s", l->requested_by);
+	if ((rc = custos_store_access_add(st, l->measure, who)))
 		return rc;
-	json_array_foreach(json_object_get(life, "approvals"), i, a)
-	{
-		snprintf(who, sizeof(who), "role:%.300s", wf_jstr(a, "role"));
-		if ((rc = custos_store_access_add(st, id, who)))
+	for (size_t i = 0; i < l->napprovals; i++) {
+		snprintf(who, sizeof(who), "role:%.300s", l->approvals[i].role);
+		if ((rc = custos_store_access_add(st, l->measure, who)))
 			return rc;
 	}
-	json_object_foreach((json_t *)json_object_get(life, "signers"), key, v)
-	{
-		snprintf(who, sizeof(who), "principal:%.300s", key);
-		if ((rc = custos_store_access_add(st, id, who)))
+	for (size_t i = 0; i < l->nsigners; i++) {
+		snprintf(who, sizeof(who), "principal:%.300s", l->signers[i].principal);
+		if ((rc = custos_store_access_add(st, l->measure, who)))
 			return rc;
 	}
 	return 0;
 }
 
-/* Writes the life, the measure row's state that mirrors it, and who may read it. */
-static int life_save(custos_store *st, json_t *life)
+/* Writes the life (the storage edge), the measure row's state that mirrors it, and who may read it. */
+static int life_save(custos_store *st, const wf_life *l)
 {
-	char *body = wf_jdump(life);
-	const char *id = wf_jstr(life, "measure");
+	char *body = NULL;
 	int rc;
-	if (!body)
-		return wf_oom();
-	if (!(rc = custos_store_record_put(st, WF_LIFE, id, body)) &&
-	    !(rc = custos_store_measure_set_state(st, id, wf_jstr(life, "state"))))
-		rc = life_index(st, life);
+	if (!(rc = wf_life_encode(&body, l, NULL)) && !(rc = custos_store_record_put(st, WF_LIFE, l->measure, body)) &&
+	    !(rc = custos_store_measure_set_state(st, l->measure, wf_life_state_name(l->state))))
+		rc = life_index(st, l);
 	free(body);
 	return rc;
 }
 
-static int history_add(json_t *life, const custos_store_event *e, const char *what, const char *detail)
-{
-	json_t *h = json_pack("{s:s, s:s, s:I}", "time", e->time, "what", what, "index", (json_int_t)e->index);
-	if (!h)
-		return wf_oom();
-	if (detail && json_object_set_new(h, "detail", json_string(detail))) {
-		json_decref(h);
-		return wf_oom();
-	}
-	return json_array_append_new(json_object_get(life, "history"), h) ? wf_oom() : 0;
-}
-
-const char *wf_life_effective(const json_t *life, custos_date today)
-{
-	const char *s = wf_jstr(life, "state");
-	const json_t *w = json_object_get(life, "window");
-	custos_date from, to;
-	if (strcmp(s, "authorised") != 0 && strcmp(s, "extended") != 0)
-		return s;
-	if (!json_is_object(w) || custos_date_parse(&from, wf_jstr(w, "from")) || custos_date_parse(&to, wf_jstr(w, "to")))
-		return s;
-	if (today < from)
-		return "authorised";
-	if (today > to)
-		return "expired";
-	return strcmp(s, "extended") == 0 ? "extended" : "active";
-}
-
-json_t *wf_finding_parties(const json_t *decision)
-{
-	json_t *out = json_array(), *f;
-	size_t i;
-	if (!out)
-		return NULL;
-	json_array_foreach(json_object_get(decision, "findings"), i, f)
-	{
-		const char *p = json_string_value(json_object_get(f, "party"));
-		int seen = 0;
-		json_t *x;
-		size_t j;
-		if (!p)
-			continue;
-		json_array_foreach(out, j, x) seen |= strcmp(json_string_value(x), p) == 0;
-		if (!seen && json_array_append_new(out, json_string(p))) {
-			json_decref(out);
-			return NULL;
-		}
-	}
-	return out;
-}
-
-/* Starts round `kind` for a decision (JSON text as logged) over period from..to. */
-static int round_open(json_t *life, const char *kind, const char *decision_text, const char *from, const char *to)
-{
-	json_t *d = json_loads(decision_text, 0, NULL), *approvals, *subjects;
-	uint8_t digest[32];
-	char hash[72];
-	const char *outcome;
-	if (!d)
-		return custos_error_set(CUSTOS_EINVALID, "decision does not parse");
-	custos_sha256(digest, decision_text, strlen(decision_text));
-	custos_sha256_label(hash, digest);
-	outcome = wf_jstr(d, "outcome");
-	approvals = json_deep_copy(json_object_get(d, "approvals"));
-	subjects = wf_finding_parties(d);
-	/* every set runs, so that each value is handed over (or freed) even when one fails */
-	int fail = json_object_set_new(life, "round", json_integer(json_integer_value(json_object_get(life, "round")) + 1));
-	fail |= json_object_set_new(life, "round_kind", json_string(kind));
-	fail |= json_object_set_new(life, "round_open", json_boolean(strcmp(outcome, "needs_approval") == 0));
-	fail |= json_object_set_new(life, "outcome", json_string(outcome));
-	fail |= json_object_set_new(life, "decision", json_string(hash));
-	fail |= json_object_set_new(life, "period", json_pack("{s:s, s:s}", "from", from, "to", to));
-	fail |= json_object_set_new(life, "approvals", approvals);
-	fail |= json_object_set_new(life, "subjects", subjects);
-	if (fail) {
-		json_decref(d);
-		return wf_oom();
-	}
-	/* the asserted facts the round's decision rests on, each to be confirmed (absent when none) */
-	json_object_del(life, "assertions");
-	if (json_array_size(json_object_get(d, "assertions"))) {
-		json_t *as = json_array(), *x;
-		size_t i;
-		json_array_foreach(json_object_get(d, "assertions"), i, x)
-		{
-			json_t *c = json_deep_copy(x);
-			if (!as || !c || json_object_set_new(c, "state", json_string("pending")) ||
-			    json_array_append_new(as, c)) {
-				json_decref(as);
-				json_decref(d);
-				return wf_oom();
-			}
-		}
-		if (json_object_set_new(life, "assertions", as)) {
-			json_decref(d);
-			return wf_oom();
-		}
-	}
-	json_decref(d);
-	return 0;
-}
-
-/* Closes the current round with every approval given: the measure is authorised (its token is the next event). */
-static void round_complete(wf_apply *a, json_t *life)
-{
-	json_object_set_new(life, "round_open", json_false());
-	if (strcmp(wf_jstr(life, "round_kind"), "extension") == 0)
-		json_object_set_new(life, "extensions",
-				    json_integer(json_integer_value(json_object_get(life, "extensions")) + 1));
-	json_object_set_new(life, "state",
-			    json_string(json_integer_value(json_object_get(life, "extensions")) > 0 ? "extended"
-												  : "authorised"));
-	a->complete = 1;
-}
-
-json_t *wf_approval_of(const json_t *life, const char *role)
-{
-	json_t *x;
-	size_t i;
-	json_array_foreach(json_object_get(life, "approvals"), i, x) if (strcmp(wf_jstr(x, "role"), role) == 0) return x;
-	return NULL;
-}
-
-static int all_approved(const json_t *life)
-{
-	json_t *x;
-	size_t i;
-	json_array_foreach(json_object_get(life, "approvals"), i, x)
-	{
-		if (strcmp(wf_jstr(x, "kind"), "approve") == 0 && strcmp(wf_jstr(x, "state"), "approved") != 0)
-			return 0;
-	}
-	json_array_foreach(json_object_get(life, "assertions"), i, x) if (strcmp(wf_jstr(x, "state"), "confirmed") != 0) return 0;
-	return 1;
-}
-
-void wf_assertion_line(char *out, size_t n, const json_t *x)
-{
-	const json_t *v = json_object_get(x, "value");
-	const char *party = json_string_value(json_object_get(x, "party"));
-	snprintf(out, n, "%s %s %s", wf_jstr(x, "flag"), party ? party : "-",
-		 json_is_string(v) ? json_string_value(v) : json_is_false(v) ? "false" : "true");
-}
-
-const json_t *wf_assertion_unlisted(const json_t *assertions, const custos_statement *s)
-{
-	const json_t *x;
-	size_t i;
-	json_array_foreach(assertions, i, x)
-	{
-		char line[CUSTOS_CONFIRM_LINE];
-		unsigned k;
-		if (strcmp(wf_jstr(x, "confirm_by"), s->role) != 0)
-			continue;
-		wf_assertion_line(line, sizeof(line), x);
-		for (k = 0; k < s->nconfirms && strcmp(line, s->confirms[k]) != 0; k++)
-			;
-		if (k == s->nconfirms)
-			return x;
-	}
-	return NULL;
-}
-
-/* Marks the asserted facts `role` answers for as confirmed (or refused) by its statement. */
-static void answer_assertions(json_t *life, const custos_statement *s, const char *sid)
-{
-	json_t *x;
-	size_t i;
-	json_array_foreach(json_object_get(life, "assertions"), i, x)
-	{
-		if (strcmp(wf_jstr(x, "confirm_by"), s->role) != 0)
-			continue;
-		json_object_set_new(x, "state", json_string(s->action == CUSTOS_ACT_APPROVE ? "confirmed" : "refused"));
-		json_object_set_new(x, "principal", json_string(s->principal));
-		json_object_set_new(x, "statement", json_string(sid));
-	}
-}
-
 /* Sets the state of every authorisation of the measure that is "valid" to `state`, at the event's time. */
-static int withdraw_authorizations(custos_store *st, json_t *life, const char *state, const char *time)
+static int withdraw_authorizations(custos_store *st, const wf_life *l, const char *state, const char *time)
 {
-	json_t *id;
-	size_t i;
-	json_array_foreach(json_object_get(life, "authorizations"), i, id)
-	{
+	for (size_t i = 0; i < l->nauthorizations; i++) {
 		char *body = NULL, *out = NULL;
 		json_t *rec;
-		int rc = custos_store_record_get(st, WF_AUTHORIZATION, json_string_value(id), &body);
+		int rc = custos_store_record_get(st, WF_AUTHORIZATION, l->authorizations[i], &body);
 		if (rc)
 			return rc;
 		rec = json_loads(body, 0, NULL);
 		free(body);
 		if (!rec)
 			return custos_error_set(CUSTOS_ERROR, "authorisation %s: stored record does not parse",
-						json_string_value(id));
+						l->authorizations[i]);
 		if (strcmp(wf_jstr(rec, "state"), "valid") == 0) {
 			json_object_set_new(rec, "state", json_string(state));
 			json_object_set_new(rec, "changed_at", json_string(time));
 			out = wf_jdump(rec);
-			rc = out ? custos_store_record_put(st, WF_AUTHORIZATION, json_string_value(id), out) : wf_oom();
+			rc = out ? custos_store_record_put(st, WF_AUTHORIZATION, l->authorizations[i], out) : wf_oom();
 			free(out);
 		}
 		json_decref(rec);
@@ -316,42 +458,58 @@ static int count_row(void *ctx, const char *id, const char *body)
 	return 0;
 }
 
-/* Keeps the statement as a record "M-000001/0001" (the n-th statement the log holds on the measure). */
-static int statement_keep(custos_store *st, const char *measure, const char *note, int64_t index, char *sid,
-			  size_t cap)
+/* How many records of `kind` the measure has under "<id><sep>" (its statements, its tokens). */
+static int count_of(custos_store *st, const char *kind, const char *id, char sep, unsigned *n)
 {
-	char prefix[24], *body;
-	unsigned n = 0;
-	json_t *rec;
-	int rc;
-	snprintf(prefix, sizeof(prefix), "%s/", measure);
-	if ((rc = custos_store_record_each(st, WF_STATEMENT, prefix, count_row, &n)))
-		return rc;
-	snprintf(sid, cap, "%s/%04u", measure, n + 1);
-	rec = json_pack("{s:s, s:s, s:I}", "id", sid, "statement", note, "index", (json_int_t)index);
-	body = rec ? wf_jdump(rec) : NULL;
+	char prefix[24];
+	*n = 0;
+	snprintf(prefix, sizeof(prefix), "%s%c", id, sep);
+	return custos_store_record_each(st, kind, prefix, count_row, n);
+}
+
+/* A record as JSON, put under (kind, id). */
+static int record_put_json(custos_store *st, const char *kind, const char *id, json_t *rec)
+{
+	char *body = rec ? wf_jdump(rec) : NULL;
+	int rc = body ? custos_store_record_put(st, kind, id, body) : wf_oom();
 	json_decref(rec);
-	if (!body)
-		return wf_oom();
-	rc = custos_store_record_put(st, WF_STATEMENT, sid, body);
 	free(body);
 	return rc;
 }
 
-/* ---- one transition per event ---------------------------------------------------------------------- */
-
-/* An event the commands would have refused, met while replaying: an error when checking, else ignored. */
-static int refused(const wf_apply *a, const custos_store_event *e, const char *fmt, ...) CUSTOS_PRINTF(3, 4);
-static int refused(const wf_apply *a, const custos_store_event *e, const char *fmt, ...)
+/* The token of an authorization.issued event, kept as its record. */
+static int token_keep(custos_store *st, const custos_store_event *e, const char *state)
 {
-	char what[256];
-	va_list ap;
-	if (!a->strict)
-		return 0;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return custos_error_set(CUSTOS_EINVALID, "event %lld: %s: %s", (long long)e->index, e->type, what);
+	json_t *payload = e->payload[0] ? json_loads(e->payload, 0, NULL) : NULL;
+	const char *note = json_string_value(json_object_get(payload, "token"));
+	custos_authorization t;
+	custos_note n;
+	char id[40] = "", from[11] = "", to[11] = "";
+	int rc = 0, erased = strcmp(state, "erased") == 0;
+	memset(&t, 0, sizeof(t));
+	if (note && custos_note_parse(&n, note, strlen(note)) == 0) {
+		if (custos_authorization_parse(&t, n.text, n.text_len) == 0) {
+			snprintf(id, sizeof(id), "%s", t.id);
+			custos_date_format(from, t.from);
+			custos_date_format(to, t.to);
+		}
+		custos_note_dispose(&n);
+		custos_authorization_dispose(&t);
+	}
+	if (!id[0]) { /* the token's own payload erased: its id is the next of the measure's */
+		unsigned count;
+		if ((rc = count_of(st, WF_AUTHORIZATION, e->ref, '.', &count))) {
+			json_decref(payload);
+			return rc;
+		}
+		snprintf(id, sizeof(id), "%s.%u", e->ref, count + 1);
+	}
+	rc = record_put_json(st, WF_AUTHORIZATION, id,
+			     json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s?}", "id", id, "measure", e->ref, "state",
+				       state, "from", from, "to", to, "token", erased ? "" : note, "index",
+				       (json_int_t)e->index, "changed_at", erased ? e->time : NULL));
+	json_decref(payload);
+	return rc;
 }
 
 /*
@@ -364,28 +522,27 @@ static int refused(const wf_apply *a, const custos_store_event *e, const char *f
 static int measure_erase(custos_store *st, const custos_store_event *e)
 {
 	custos_store_measure m;
-	json_t *life = NULL, *id;
-	size_t i;
+	wf_life l;
+	char prefix[24];
 	int rc = custos_store_measure_get(st, &m, e->ref);
 	if (rc == CUSTOS_ENOTFOUND)
 		return custos_store_measure_put(st, e->ref, "", "", "erased", e->time);
 	if (rc)
 		return rc;
 	custos_store_measure_dispose(&m);
-	if ((rc = wf_life_load(st, e->ref, &life)) && rc != CUSTOS_ENOTFOUND)
+	if ((rc = wf_life_load(st, e->ref, &l)) && rc != CUSTOS_ENOTFOUND)
 		return rc;
 	rc = 0;
-	json_array_foreach(json_object_get(life, "authorizations"), i, id)
-	{
-		char *body = NULL, *out;
+	for (size_t i = 0; !rc && i < l.nauthorizations; i++) {
+		char *body = NULL;
 		json_t *rec;
-		if ((rc = custos_store_record_get(st, WF_AUTHORIZATION, json_string_value(id), &body)))
+		if ((rc = custos_store_record_get(st, WF_AUTHORIZATION, l.authorizations[i], &body)))
 			break;
 		rec = json_loads(body, 0, NULL);
 		free(body);
 		if (!rec) {
 			rc = custos_error_set(CUSTOS_ERROR, "authorisation %s: stored record does not parse",
-					      json_string_value(id));
+					      l.authorizations[i]);
 			break;
 		}
 		if (strcmp(wf_jstr(rec, "state"), "valid") == 0) {
@@ -393,351 +550,103 @@ static int measure_erase(custos_store *st, const custos_store_event *e)
 			json_object_set_new(rec, "changed_at", json_string(e->time));
 		}
 		json_object_set_new(rec, "token", json_string(""));
-		out = wf_jdump(rec);
-		json_decref(rec);
-		rc = out ? custos_store_record_put(st, WF_AUTHORIZATION, json_string_value(id), out) : wf_oom();
-		free(out);
-		if (rc)
-			break;
+		rc = record_put_json(st, WF_AUTHORIZATION, l.authorizations[i], rec);
 	}
-	json_decref(life);
+	wf_life_dispose(&l);
+	snprintf(prefix, sizeof(prefix), "%s/", e->ref);
 	if (!rc && !(rc = custos_store_access_clear(st, e->ref)) &&
-	    !(rc = custos_store_record_delete(st, WF_LIFE, e->ref, 0))) {
-		char prefix[24];
-		snprintf(prefix, sizeof(prefix), "%s/", e->ref);
+	    !(rc = custos_store_record_delete(st, WF_LIFE, e->ref, 0)))
 		rc = custos_store_record_delete(st, WF_STATEMENT, prefix, 1);
-	}
 	return rc ? rc : custos_store_measure_put(st, e->ref, "", "", "erased", e->time);
 }
 
-static int count_row_any(void *ctx, const char *id, const char *body)
+/* The row of a measure filed, and (measure.decided) its decision as answered. */
+static int measure_row(custos_store *st, const custos_store_event *e)
 {
-	(void)id;
-	(void)body;
-	(*(unsigned *)ctx)++;
-	return 0;
-}
-
-/*
- * authorization.issued for a measure whose data is erased: the token is kept
- * as a withdrawn id (and window, when its payload is still there), so that
- * revocation lists name it; nothing else of it.
- */
-static int erased_token(wf_apply *a, const custos_store_event *e)
-{
-	json_t *payload = e->payload[0] ? json_loads(e->payload, 0, NULL) : NULL, *rec;
-	const char *note = json_string_value(json_object_get(payload, "token"));
-	custos_authorization t;
-	custos_note n;
-	char id[40] = "", from[11] = "", to[11] = "", prefix[24], *body;
-	unsigned count = 0;
-	int rc = 0;
-	memset(&t, 0, sizeof(t));
-	if (note && custos_note_parse(&n, note, strlen(note)) == 0) {
-		if (custos_authorization_parse(&t, n.text, n.text_len) == 0) {
-			snprintf(id, sizeof(id), "%s", t.id);
-			custos_date_format(from, t.from);
-			custos_date_format(to, t.to);
-		}
-		custos_note_dispose(&n);
-		custos_authorization_dispose(&t);
-	}
-	json_decref(payload);
-	if (!id[0]) { /* the token's own payload erased: its id is the next of the measure's */
-		snprintf(prefix, sizeof(prefix), "%s.", e->ref);
-		if ((rc = custos_store_record_each(a->st, WF_AUTHORIZATION, prefix, count_row_any, &count)))
-			return rc;
-		snprintf(id, sizeof(id), "%s.%u", e->ref, count + 1);
-	}
-	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "id", id, "measure", e->ref, "state", "erased",
-			"from", from, "to", to, "token", "", "index", (json_int_t)e->index, "changed_at", e->time);
-	body = rec ? wf_jdump(rec) : NULL;
-	json_decref(rec);
-	rc = body ? custos_store_record_put(a->st, WF_AUTHORIZATION, id, body) : wf_oom();
-	free(body);
-	return rc;
-}
-
-/* measure.filed: the measure's row, and its life before any round. */
-static int on_filed(wf_apply *a, const custos_store_event *e)
-{
-	custos_principal p;
-	json_t *m = json_loads(e->payload, 0, NULL), *life;
-	const char *filed_by = NULL;
+	custos_store_measure m;
+	char *printed = NULL;
 	int rc;
-	if (!m)
-		return custos_error_set(CUSTOS_EINVALID, "event %lld: measure.filed: payload is not JSON",
-					(long long)e->index);
-	/* filed by a principal: its id is the event's actor, and it may not sign for the measure */
-	memset(&p, 0, sizeof(p));
-	rc = e->actor ? custos_principal_get(a->st, e->actor, &p) : CUSTOS_ENOTFOUND;
-	if (rc && rc != CUSTOS_ENOTFOUND) {
-		json_decref(m);
+	if (strcmp(e->type, "measure.filed") == 0)
+		return custos_store_measure_put(st, e->ref, e->payload, "", "pending", e->time);
+	if ((rc = custos_store_measure_get(st, &m, e->ref)))
 		return rc;
-	}
-	if (rc == 0)
-		filed_by = e->actor;
-	life = json_pack("{s:s, s:s, s:s?, s:s, s:i, s:[], s:{}, s:n, s:[], s:i, s:[]}", "measure", e->ref,
-			 "requested_by", wf_jstr(m, "requested_by"), "filed_by", filed_by, "state", "pending", "round", 0,
-			 "approvals", "signers", "window", "authorizations", "extensions", 0, "history");
-	custos_principal_dispose(&p);
-	rc = life ? custos_store_measure_put(a->st, e->ref, e->payload, "", "pending", e->time) : wf_oom();
-	if (!rc) {
-		char *body = wf_jdump(life);
-		rc = body ? custos_store_record_put(a->st, WF_LIFE, e->ref, body) : wf_oom();
-		free(body);
-	}
-	json_decref(life);
-	json_decref(m);
-	return rc;
-}
-
-/* measure.decided, measure.extension_decided, measure.rescreened: a new round for the decision. */
-static int on_decided(wf_apply *a, const custos_store_event *e, json_t *life)
-{
-	char from[11], to[11];
-	const char *kind = strcmp(e->type, "measure.decided") == 0		? "filing"
-			   : strcmp(e->type, "measure.extension_decided") == 0 ? "extension"
-									       : "rescreen";
-	const json_t *w = json_object_get(life, "window");
-	const char *outcome;
-	int rc;
-	if (strcmp(kind, "filing") == 0) {
-		custos_store_measure m;
-		json_t *me;
-		char *printed = NULL;
-		if ((rc = custos_store_measure_get(a->st, &m, e->ref)))
-			return rc;
-		me = json_loads(m.measure, 0, NULL);
-		snprintf(from, sizeof(from), "%s", wf_jstr(json_object_get(me, "period"), "from"));
-		snprintf(to, sizeof(to), "%s", wf_jstr(json_object_get(me, "period"), "to"));
-		json_decref(me);
-		/* the decision as answered: its measure's id first, its place in the log last */
-		if (!(rc = wf_decision_placed(&printed, e->payload, e->ref, e->index)))
-			rc = custos_store_measure_put(a->st, e->ref, m.measure, printed, m.state, m.filed_at);
-		free(printed);
-		custos_store_measure_dispose(&m);
-		if (rc)
-			return rc;
-	} else {
-		custos_date wfrom, wto, day;
-		int64_t secs;
-		if (!json_is_object(w) || custos_date_parse(&wfrom, wf_jstr(w, "from")) ||
-		    custos_date_parse(&wto, wf_jstr(w, "to")) || custos_time_parse(&secs, e->time))
-			return refused(a, e, "measure %s has no authorised window", e->ref);
-		if (strcmp(kind, "extension") == 0) {
-			if (!json_is_string(json_object_get(life, "extension_until")))
-				return refused(a, e, "no extension of measure %s was asked for", e->ref);
-			custos_date_format(from, wto + 1);
-			snprintf(to, sizeof(to), "%s", wf_jstr(life, "extension_until"));
-			json_object_del(life, "extension_until");
-		} else {
-			/* screened again from the day of the event on */
-			day = (custos_date)(secs / 86400);
-			custos_date_format(from, wfrom > day ? wfrom : day);
-			custos_date_format(to, wto);
-		}
-	}
-	if ((rc = round_open(life, kind, e->payload, from, to)))
-		return rc;
-	if (json_object_set_new(life, "decision_index", json_integer(e->index)))
-		return wf_oom();
-	outcome = wf_jstr(life, "outcome");
-	if (strcmp(kind, "filing") == 0) {
-		if ((rc = history_add(life, e, "filed", outcome)))
-			return rc;
-		if (strcmp(outcome, "forbidden") == 0)
-			json_object_set_new(life, "state", json_string("forbidden"));
-		else if (strcmp(outcome, "permitted") == 0)
-			round_complete(a, life);
-	} else if (strcmp(kind, "extension") == 0) {
-		if ((rc = history_add(life, e, "extension", outcome)))
-			return rc;
-		if (strcmp(outcome, "forbidden") == 0)
-			json_object_set_new(life, "round_open", json_false()); /* the extension is forbidden; the window stays */
-		else if (strcmp(outcome, "permitted") == 0)
-			round_complete(a, life);
-	} else {
-		json_object_set_new(life, "state", json_string("suspended"));
-		if (strcmp(outcome, "needs_approval") != 0)
-			json_object_set_new(life, "round_open", json_false());
-	}
-	return 0;
-}
-
-/* A signed statement's event: the statement kept, and its action applied to the life. */
-static int on_statement(wf_apply *a, const custos_store_event *e, json_t *life)
-{
-	json_t *payload = json_loads(e->payload, 0, NULL), *x, *signers = json_object_get(life, "signers");
-	const char *note = json_string_value(json_object_get(payload, "statement"));
-	custos_note n;
-	custos_statement s;
-	char sid[32];
-	int rc;
-	if (!note) {
-		json_decref(payload);
-		return custos_error_set(CUSTOS_EINVALID, "event %lld: %s: payload without its statement",
-					(long long)e->index, e->type);
-	}
-	if ((rc = custos_note_parse(&n, note, strlen(note)))) {
-		json_decref(payload);
-		return custos_error_set(CUSTOS_EINVALID, "event %lld: %s: the statement is not a signed note",
-					(long long)e->index, e->type);
-	}
-	rc = custos_statement_parse(&s, n.text, n.text_len);
-	custos_note_dispose(&n);
-	if (rc) {
-		json_decref(payload);
-		return custos_error_prefix(CUSTOS_EINVALID, "event %lld: %s", (long long)e->index, e->type);
-	}
-	rc = statement_keep(a->st, e->ref, note, e->index, sid, sizeof(sid));
-	json_decref(payload);
-	if (rc)
-		return rc;
-	switch (s.action) {
-	case CUSTOS_ACT_APPROVE:
-	case CUSTOS_ACT_REFUSE:
-	case CUSTOS_ACT_ACKNOWLEDGE:
-		if (!(x = wf_approval_of(life, s.role)) || strcmp(wf_jstr(x, "state"), "pending") != 0)
-			return refused(a, e, "role %s has no pending approval", s.role);
-		if (s.action == CUSTOS_ACT_APPROVE && wf_assertion_unlisted(json_object_get(life, "assertions"), &s))
-			return refused(a, e, "%s approved without confirming every asserted fact its role confirms",
-				       s.role);
-		if (s.action != CUSTOS_ACT_ACKNOWLEDGE)
-			answer_assertions(life, &s, sid);
-		json_object_set_new(x, "state",
-				    json_string(s.action == CUSTOS_ACT_APPROVE	 ? "approved"
-						: s.action == CUSTOS_ACT_REFUSE ? "refused"
-										: "acknowledged"));
-		json_object_set_new(x, "principal", json_string(s.principal));
-		json_object_set_new(x, "time", json_string(s.time));
-		json_object_set_new(x, "statement", json_string(sid));
-		if (s.reason[0])
-			json_object_set_new(x, "reason", json_string(s.reason));
-		json_object_set_new(signers, s.principal, json_string(s.role));
-		if ((rc = history_add(life, e, custos_action_name(s.action), s.role)))
-			return rc;
-		if (s.action == CUSTOS_ACT_REFUSE) {
-			json_object_set_new(life, "round_open", json_false());
-			if (strcmp(wf_jstr(life, "round_kind"), "extension") != 0)
-				json_object_set_new(life, "state", json_string("refused"));
-			/* a refused extension: the measure goes on in its window */
-		} else if (s.action == CUSTOS_ACT_APPROVE && all_approved(life)) {
-			round_complete(a, life);
-		}
-		return 0;
-	case CUSTOS_ACT_REVOKE:
-	case CUSTOS_ACT_END: {
-		const char *to = s.action == CUSTOS_ACT_REVOKE ? "revoked" : "ended";
-		json_object_set_new(life, "state", json_string(to));
-		json_object_set_new(life, "round_open", json_false());
-		if ((rc = withdraw_authorizations(a->st, life, to, e->time)))
-			return rc;
-		return history_add(life, e, to, s.reason[0] ? s.reason : NULL);
-	}
-	case CUSTOS_ACT_EXTEND:
-		return json_object_set_new(life, "extension_until", json_string(s.until)) ? wf_oom() : 0;
-	default:
-		return refused(a, e, "unknown action in the statement on %s", e->ref);
-	}
-}
-
-/* measure.suspended: its authorisations withdrawn at once (the new round is the measure.rescreened that follows). */
-static int on_suspended(wf_apply *a, const custos_store_event *e, json_t *life)
-{
-	json_t *payload = json_loads(e->payload, 0, NULL);
-	int rc = withdraw_authorizations(a->st, life, "suspended", e->time);
-	if (!rc)
-		rc = history_add(life, e, "suspended", wf_jstr(payload, "reason"));
-	json_decref(payload);
-	return rc;
-}
-
-/* authorization.issued: the token kept as a record, its window the measure's. */
-static int on_token(wf_apply *a, const custos_store_event *e, json_t *life)
-{
-	json_t *payload = json_loads(e->payload, 0, NULL), *rec = NULL, *w;
-	const char *note = json_string_value(json_object_get(payload, "token"));
-	custos_authorization t;
-	custos_note n;
-	char from[11], to[11], *body = NULL;
-	const char *wfrom;
-	int rc;
-	memset(&t, 0, sizeof(t));
-	if (!note || custos_note_parse(&n, note, strlen(note))) {
-		json_decref(payload);
-		return custos_error_set(CUSTOS_EINVALID, "event %lld: authorization.issued: payload without a token",
-					(long long)e->index);
-	}
-	rc = custos_authorization_parse(&t, n.text, n.text_len);
-	custos_note_dispose(&n);
-	if (rc) {
-		json_decref(payload);
-		return custos_error_prefix(CUSTOS_EINVALID, "event %lld: authorization.issued", (long long)e->index);
-	}
-	custos_date_format(from, t.from);
-	custos_date_format(to, t.to);
-	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:n}", "id", t.id, "measure", e->ref, "state", "valid",
-			"from", from, "to", to, "token", note, "index", (json_int_t)e->index, "changed_at");
-	if (!rec || !(body = wf_jdump(rec)))
-		rc = wf_oom();
-	else if (!(rc = custos_store_record_put(a->st, WF_AUTHORIZATION, t.id, body)) &&
-		 json_array_append_new(json_object_get(life, "authorizations"), json_string(t.id)))
-		rc = wf_oom();
-	if (!rc) {
-		w = json_object_get(life, "window");
-		wfrom = json_is_object(w) ? wf_jstr(w, "from") : from;
-		if (json_object_set_new(life, "window",
-					json_pack("{s:s, s:s}", "from", strcmp(wfrom, from) < 0 ? wfrom : from, "to", to)))
-			rc = wf_oom();
-		else
-			rc = history_add(life, e, "authorised", t.id);
-	}
-	free(body);
-	json_decref(rec);
-	json_decref(payload);
-	custos_authorization_dispose(&t);
+	/* the decision as answered: its measure's id first, its place in the log last */
+	if (!(rc = wf_decision_placed(&printed, e->payload, e->ref, e->index)))
+		rc = custos_store_measure_put(st, e->ref, m.measure, printed, m.state, m.filed_at);
+	free(printed);
+	custos_store_measure_dispose(&m);
 	return rc;
 }
 
 int wf_life_apply(wf_apply *a, const custos_store_event *e)
 {
 	custos_store_measure m;
-	json_t *life = NULL;
-	int rc;
+	wf_life l;
+	wf_effects fx;
+	wf_step_in in = {0, NULL};
+	char sid[40] = "";
+	int rc, filed = strcmp(e->type, "measure.filed") == 0, exists;
 	if (!e->ref || !wf_measure_id_valid(e->ref))
-		return refused(a, e, "no measure '%s'", e->ref ? e->ref : "");
+		return custos_error_set(CUSTOS_EINVALID, "event %lld: %s: no measure '%s'", (long long)e->index, e->type,
+					e->ref ? e->ref : "");
 	rc = custos_store_measure_get(a->st, &m, e->ref);
 	if (rc && rc != CUSTOS_ENOTFOUND)
 		return rc;
-	if (rc == 0) {
+	if ((exists = rc == 0)) {
 		int erased = strcmp(m.state, "erased") == 0;
 		custos_store_measure_dispose(&m);
 		if (erased) /* its data erased: nothing more is kept of it but its tokens' ids */
-			return strcmp(e->type, "authorization.issued") == 0 ? erased_token(a, e) : 0;
+			return strcmp(e->type, "authorization.issued") == 0 ? token_keep(a->st, e, "erased") : 0;
 	}
 	if (!e->payload[0]) {
 		if ((rc = measure_erase(a->st, e)))
 			return rc;
-		return strcmp(e->type, "authorization.issued") == 0 ? erased_token(a, e) : 0;
+		return strcmp(e->type, "authorization.issued") == 0 ? token_keep(a->st, e, "erased") : 0;
 	}
-	if (strcmp(e->type, "measure.filed") == 0)
-		return rc == 0 ? refused(a, e, "measure %s was filed before", e->ref) : on_filed(a, e);
-	if (rc == CUSTOS_ENOTFOUND)
-		return refused(a, e, "no measure %s was filed", e->ref);
-	if ((rc = wf_life_load(a->st, e->ref, &life)))
+	if (filed == exists)
+		return custos_error_set(CUSTOS_EINVALID, "event %lld: %s: measure %s %s", (long long)e->index, e->type,
+					e->ref, filed ? "was filed before" : "was never filed");
+	/* the two facts the log holds elsewhere: a filing principal, and the number of a statement */
+	if (filed) {
+		custos_principal p;
+		rc = e->actor ? custos_principal_get(a->st, e->actor, &p) : CUSTOS_ENOTFOUND;
+		if (rc && rc != CUSTOS_ENOTFOUND)
+			return rc;
+		if ((in.actor_is_principal = rc == 0))
+			custos_principal_dispose(&p);
+		memset(&l, 0, sizeof(l));
+	} else if ((rc = wf_life_load(a->st, e->ref, &l))) {
 		return rc;
-	if (strcmp(e->type, "measure.decided") == 0 || strcmp(e->type, "measure.extension_decided") == 0 ||
-	    strcmp(e->type, "measure.rescreened") == 0)
-		rc = on_decided(a, e, life);
-	else if (strcmp(e->type, "measure.suspended") == 0)
-		rc = on_suspended(a, e, life);
-	else if (strcmp(e->type, "authorization.issued") == 0)
-		rc = on_token(a, e, life);
-	else
-		rc = on_statement(a, e, life);
-	if (!rc)
-		rc = life_save(a->st, life);
-	json_decref(life);
+	}
+	if (strncmp(e->type, "measure.", 8) == 0 && strcmp(e->type, "measure.filed") && strcmp(e->type, "measure.decided") &&
+	    strcmp(e->type, "measure.extension_decided") && strcmp(e->type, "measure.rescreened") &&
+	    strcmp(e->type, "measure.suspended")) {
+		unsigned n;
+		if ((rc = count_of(a->st, WF_STATEMENT, e->ref, '/', &n))) {
+			wf_life_dispose(&l);
+			return rc;
+		}
+		snprintf(sid, sizeof(sid), "%s/%04u", e->ref, n + 1);
+		in.statement_id = sid;
+	}
+	if (!(rc = wf_life_step(&l, e, &in, &fx))) {
+		a->complete = fx.complete;
+		if (filed || strcmp(e->type, "measure.decided") == 0)
+			rc = measure_row(a->st, e);
+		if (!rc && sid[0]) {
+			json_t *payload = json_loads(e->payload, 0, NULL);
+			rc = record_put_json(a->st, WF_STATEMENT, sid,
+					     json_pack("{s:s, s:O, s:I}", "id", sid, "statement",
+						       json_object_get(payload, "statement"), "index", (json_int_t)e->index));
+			json_decref(payload);
+		}
+		if (!rc && strcmp(e->type, "authorization.issued") == 0)
+			rc = token_keep(a->st, e, "valid");
+		if (!rc && fx.withdraw)
+			rc = withdraw_authorizations(a->st, &l, fx.withdraw, e->time);
+		if (!rc)
+			rc = life_save(a->st, &l);
+	}
+	wf_life_dispose(&l);
 	return rc;
 }

@@ -7,19 +7,19 @@
 #include "custos/lifecycle.h"
 #include "custos/log.h"
 #include "util/util.h"
+#include "workflow/life.h"
 #include "workflow/workflow_int.h"
 
 /* A statement's time may differ from custos' clock by at most this much. */
 #define STATEMENT_SKEW 300
 
 /* "waiver for D1 (NV 40)" or "personal_involvement": an asserted fact in words for a message. */
-static void assertion_words(char *out, size_t n, const json_t *a)
+static void assertion_words(char *out, size_t n, const wf_assertion *a)
 {
-	const json_t *v = json_object_get(a, "value");
-	const char *party = json_string_value(json_object_get(a, "party"));
-	snprintf(out, n, "%s%s%s%s%s%s%s", json_is_false(v) ? "no " : "", wf_jstr(a, "flag"), party ? " for " : "",
-		 party ? party : "", json_is_string(v) ? " (" : "", json_is_string(v) ? json_string_value(v) : "",
-		 json_is_string(v) ? ")" : "");
+	int is_false = !a->value_is_string && strcmp(a->value, "false") == 0;
+	snprintf(out, n, "%s%s%s%s%s%s%s", is_false ? "no " : "", a->flag, a->party ? " for " : "",
+		 a->party ? a->party : "", a->value_is_string ? " (" : "", a->value_is_string ? a->value : "",
+		 a->value_is_string ? ")" : "");
 }
 
 /*
@@ -28,37 +28,33 @@ static void assertion_words(char *out, size_t n, const json_t *a)
  * one of them, and none may be left out. Another role's fact, or one the
  * decision does not assert, is refused by name.
  */
-static int check_confirms(const json_t *life, const custos_statement *s)
+static int check_confirms(const wf_life *life, const custos_statement *s)
 {
-	const json_t *as = json_object_get(life, "assertions"), *x;
+	const wf_assertion *x;
 	char line[CUSTOS_CONFIRM_LINE], words[CUSTOS_CONFIRM_LINE + 16];
-	size_t i;
 	for (unsigned k = 0; k < s->nconfirms; k++) {
-		const json_t *hit = NULL;
-		json_array_foreach(as, i, x)
-		{
-			wf_assertion_line(line, sizeof(line), x);
-			if (strcmp(line, s->confirms[k]) == 0) {
-				hit = x;
-				break;
-			}
+		const wf_assertion *hit = NULL;
+		for (size_t i = 0; i < life->nassertions && !hit; i++) {
+			wf_fact_line(line, sizeof(line), &life->assertions[i]);
+			if (strcmp(line, s->confirms[k]) == 0)
+				hit = &life->assertions[i];
 		}
 		if (!hit)
 			return custos_error_set(CUSTOS_EINVALID, "confirm: the decision of measure %s (round %u) asserts no fact '%s'",
 						s->measure, s->round, s->confirms[k]);
-		if (strcmp(wf_jstr(hit, "confirm_by"), s->role) != 0) {
+		if (strcmp(hit->confirm_by, s->role) != 0) {
 			assertion_words(words, sizeof(words), hit);
 			return custos_error_set(CUSTOS_EINVALID, "confirm: %s is for %s to confirm, not %s", words,
-						wf_jstr(hit, "confirm_by"), s->role);
+						hit->confirm_by, s->role);
 		}
 	}
-	if ((x = wf_assertion_unlisted(as, s))) {
-		wf_assertion_line(line, sizeof(line), x);
+	if ((x = wf_fact_unlisted(life, s))) {
+		wf_fact_line(line, sizeof(line), x);
 		assertion_words(words, sizeof(words), x);
 		return custos_error_set(CUSTOS_EINVALID,
 					"confirm: approving measure %s as %s confirms the asserted fact %s (rule %s); list it "
 					"('confirm %s') or refuse",
-					s->measure, s->role, words, wf_jstr(x, "rule"), line);
+					s->measure, s->role, words, x->rule, line);
 	}
 	return 0;
 }
@@ -74,34 +70,35 @@ const char *wf_action_event(custos_action a)
 	return (unsigned)a < CUSTOS_ACT__COUNT ? event_of_action[a] : NULL;
 }
 
-/* Approve, refuse or acknowledge: */
 /* Whether p may approve, refuse or acknowledge under a role of the current round (life.c applies it). */
-static int check_signature(const json_t *life, const custos_statement *s, const custos_principal *p)
+static int check_signature(const wf_life *life, const custos_statement *s, const custos_principal *p)
 {
-	const json_t *a = wf_approval_of(life, s->role), *signers = json_object_get(life, "signers");
-	const char *state = wf_jstr(life, "state"), *kind, *filed_by = json_string_value(json_object_get(life, "filed_by"));
-	const char *other = json_string_value(json_object_get(signers, p->id));
-	int open = json_is_true(json_object_get(life, "round_open"));
+	static const char *const ask_names[] = {"pending", "approved", "refused", "acknowledged"};
+	const wf_approval *a = wf_life_approval(life, s->role);
+	const char *state = wf_life_state_name(life->state), *other = NULL;
+	for (size_t i = 0; i < life->nsigners; i++)
+		if (strcmp(life->signers[i].principal, p->id) == 0)
+			other = life->signers[i].role;
 
-	if (strcmp(state, "forbidden") == 0)
+	if (life->state == WF_LIFE_FORBIDDEN)
 		return custos_error_set(CUSTOS_EINVALID, "measure %s is forbidden: it can never be authorised", s->measure);
 	if (!a)
 		return custos_error_set(CUSTOS_EINVALID, "role: the decision of measure %s (round %u) does not ask %s",
 					s->measure, s->round, s->role);
-	kind = wf_jstr(a, "kind");
-	if (s->action == CUSTOS_ACT_ACKNOWLEDGE && strcmp(kind, "notify") != 0)
+	if (s->action == CUSTOS_ACT_ACKNOWLEDGE && !a->notify)
 		return custos_error_set(CUSTOS_EINVALID, "role: %s must approve or refuse measure %s, not acknowledge it",
 					s->role, s->measure);
-	if (s->action != CUSTOS_ACT_ACKNOWLEDGE && strcmp(kind, "notify") == 0)
+	if (s->action != CUSTOS_ACT_ACKNOWLEDGE && a->notify)
 		return custos_error_set(CUSTOS_EINVALID, "role: %s is only informed of measure %s: acknowledge it",
 					s->role, s->measure);
-	if (strcmp(wf_jstr(a, "state"), "pending") != 0)
+	if (a->state != WF_ASK_PENDING)
 		return custos_error_set(CUSTOS_EEXISTS, "role %s already %s measure %s (round %u) as %s at %s", s->role,
-					wf_jstr(a, "state"), s->measure, s->round, wf_jstr(a, "principal"), wf_jstr(a, "time"));
+					ask_names[a->state], s->measure, s->round, a->principal ? a->principal : "",
+					a->time ? a->time : "");
 	/* a round is open only while pending, suspended, or authorised with an extension asked for */
-	if (s->action != CUSTOS_ACT_ACKNOWLEDGE && !open)
+	if (s->action != CUSTOS_ACT_ACKNOWLEDGE && !life->round_open)
 		return custos_error_set(CUSTOS_EINVALID, "measure %s is %s: nothing waits for approval", s->measure, state);
-	if (filed_by && strcmp(filed_by, p->id) == 0)
+	if (life->filed_by && strcmp(life->filed_by, p->id) == 0)
 		return custos_error_set(CUSTOS_EINVALID, "principal %s filed measure %s and cannot sign for it", p->id,
 					s->measure);
 	if (other && strcmp(other, s->role) != 0)
@@ -112,64 +109,54 @@ static int check_signature(const json_t *life, const custos_statement *s, const 
 }
 
 /* The requesting authority's principal: requester or service_head of the measure's authority. */
-static int check_own_authority(const json_t *life, const custos_statement *s, const custos_principal *p)
+static int check_own_authority(const wf_life *life, const custos_statement *s, const custos_principal *p)
 {
 	if (strcmp(s->role, "requester") != 0 && strcmp(s->role, "service_head") != 0)
 		return custos_error_set(CUSTOS_EINVALID, "role: to %s a measure sign as requester or service_head, not %s",
 					custos_action_name(s->action), s->role);
-	if (strcmp(p->authority, wf_jstr(life, "requested_by")) != 0)
+	if (strcmp(p->authority, life->requested_by) != 0)
 		return custos_error_set(CUSTOS_EINVALID, "principal %s (authority %s) cannot %s a measure of %s", p->id,
-					p->authority, custos_action_name(s->action), wf_jstr(life, "requested_by"));
-	return 0;
-}
-
-static int is_state(const char *s, const char *const *set)
-{
-	for (; *set; set++)
-		if (strcmp(s, *set) == 0)
-			return 1;
+					p->authority, custos_action_name(s->action), life->requested_by);
 	return 0;
 }
 
 /* Whether p may revoke (comite_r) or end (the requesting authority) the measure. */
-static int check_stop(const json_t *life, const custos_statement *s, const custos_principal *p)
+static int check_stop(const wf_life *life, const custos_statement *s, const custos_principal *p)
 {
-	static const char *const live[] = {"pending", "authorised", "extended", "suspended", NULL};
-	const char *state = wf_jstr(life, "state");
+	const char *state = wf_life_state_name(life->state);
 	int rc;
 	if (s->action == CUSTOS_ACT_REVOKE && strcmp(s->role, "comite_r") != 0)
 		return custos_error_set(CUSTOS_EINVALID, "role: only comite_r revokes a measure, not %s", s->role);
 	if (s->action == CUSTOS_ACT_END && (rc = check_own_authority(life, s, p)))
 		return rc;
-	if (!is_state(state, live))
+	if (life->state != WF_LIFE_PENDING && life->state != WF_LIFE_AUTHORISED && life->state != WF_LIFE_EXTENDED &&
+	    life->state != WF_LIFE_SUSPENDED)
 		return custos_error_set(CUSTOS_EINVALID, "measure %s is %s: there is nothing to %s", s->measure, state,
 					custos_action_name(s->action));
 	return 0;
 }
 
 /* Whether p may ask to extend the measure to s->until. */
-static int check_extend(const json_t *life, const custos_statement *s, const custos_principal *p)
+static int check_extend(const wf_life *life, const custos_statement *s, const custos_principal *p)
 {
-	const char *state = wf_jstr(life, "state");
-	const json_t *w = json_object_get(life, "window");
-	custos_date wto, until, today = custos_date_today();
+	custos_date until, today = custos_date_today();
+	char wto[11];
 	int rc;
 	if ((rc = check_own_authority(life, s, p)))
 		return rc;
-	if ((strcmp(state, "authorised") != 0 && strcmp(state, "extended") != 0) || !json_is_object(w) ||
-	    custos_date_parse(&wto, wf_jstr(w, "to")))
+	if ((life->state != WF_LIFE_AUTHORISED && life->state != WF_LIFE_EXTENDED) || !life->has_window)
 		return custos_error_set(CUSTOS_EINVALID, "measure %s is %s: only an authorised measure is extended",
-					s->measure, state);
-	if (json_is_true(json_object_get(life, "round_open")))
-		return custos_error_set(CUSTOS_EINVALID, "measure %s already waits for approvals (round %lld)",
-					s->measure, (long long)json_integer_value(json_object_get(life, "round")));
-	if (today > wto)
-		return custos_error_set(CUSTOS_EINVALID, "measure %s expired on %s: file a new measure", s->measure,
-					wf_jstr(w, "to"));
+					s->measure, wf_life_state_name(life->state));
+	if (life->round_open)
+		return custos_error_set(CUSTOS_EINVALID, "measure %s already waits for approvals (round %u)", s->measure,
+					life->round);
+	custos_date_format(wto, life->window_to);
+	if (today > life->window_to)
+		return custos_error_set(CUSTOS_EINVALID, "measure %s expired on %s: file a new measure", s->measure, wto);
 	custos_date_parse(&until, s->until);
-	if (until <= wto)
+	if (until <= life->window_to)
 		return custos_error_set(CUSTOS_EINVALID, "until: %s does not extend the window, which ends on %s", s->until,
-					wf_jstr(w, "to"));
+					wto);
 	return 0;
 }
 
@@ -179,21 +166,18 @@ static int check_extend(const json_t *life, const custos_statement *s, const cus
  */
 static int extend_decide(custos_store *st, const char *id, const char *actor)
 {
-	json_t *life = NULL;
-	const json_t *w;
-	custos_date wto, until;
+	wf_life life;
 	char *decision = NULL;
 	int rc, complete = 0;
 	if ((rc = wf_life_load(st, id, &life)))
 		return rc;
-	w = json_object_get(life, "window");
-	if (custos_date_parse(&wto, wf_jstr(w, "to")) || custos_date_parse(&until, wf_jstr(life, "extension_until")))
+	if (!life.has_window || !life.extension_until)
 		rc = custos_error_set(CUSTOS_ERROR, "measure %s: an extension without its window", id);
-	if (!rc && !(rc = wf_decide_again(st, id, NULL, wto + 1, until, &decision)) &&
+	if (!rc && !(rc = wf_decide_again(st, id, NULL, life.window_to + 1, life.extension_until, &decision)) &&
 	    !(rc = wf_append(st, "measure.extension_decided", actor, id, decision, NULL, &complete)) && complete)
 		rc = wf_authorize(st, id, actor);
 	free(decision);
-	json_decref(life);
+	wf_life_dispose(&life);
 	return rc;
 }
 
@@ -203,13 +187,14 @@ int custos_statement_submit(custos_store *st, const char *note, size_t len, cons
 	custos_statement s;
 	custos_principal p;
 	custos_verifier *v = NULL;
-	json_t *life = NULL;
+	wf_life life;
 	char now[21];
 	int64_t t_now, t_stmt;
 	int rc, began = 0, complete = 0;
 
 	memset(&n, 0, sizeof(n));
 	memset(&p, 0, sizeof(p));
+	memset(&life, 0, sizeof(life));
 	*result = NULL;
 	if ((rc = custos_time_now(now)))
 		return rc;
@@ -246,26 +231,24 @@ int custos_statement_submit(custos_store *st, const char *note, size_t len, cons
 	}
 	if ((rc = wf_life_load(st, s.measure, &life)))
 		goto out;
-	if (s.round != (unsigned)json_integer_value(json_object_get(life, "round")) ||
-	    strcmp(s.decision, wf_jstr(life, "decision")) != 0) {
+	if (s.round != life.round || strcmp(s.decision, life.decision ? life.decision : "") != 0) {
 		rc = custos_error_set(CUSTOS_EINVALID,
-				      "statement: signs round %u, decision %s, but measure %s is at round %lld, decision %s",
-				      s.round, s.decision, s.measure,
-				      (long long)json_integer_value(json_object_get(life, "round")), wf_jstr(life, "decision"));
+				      "statement: signs round %u, decision %s, but measure %s is at round %u, decision %s",
+				      s.round, s.decision, s.measure, life.round, life.decision ? life.decision : "");
 		goto out;
 	}
 	switch (s.action) {
 	case CUSTOS_ACT_APPROVE:
 	case CUSTOS_ACT_REFUSE:
 	case CUSTOS_ACT_ACKNOWLEDGE:
-		rc = check_signature(life, &s, &p);
+		rc = check_signature(&life, &s, &p);
 		break;
 	case CUSTOS_ACT_REVOKE:
 	case CUSTOS_ACT_END:
-		rc = check_stop(life, &s, &p);
+		rc = check_stop(&life, &s, &p);
 		break;
 	case CUSTOS_ACT_EXTEND:
-		rc = check_extend(life, &s, &p);
+		rc = check_extend(&life, &s, &p);
 		break;
 	default:
 		rc = custos_error_set(CUSTOS_EINVALID, "statement: unknown action");
@@ -283,15 +266,10 @@ int custos_statement_submit(custos_store *st, const char *note, size_t len, cons
 	if (rc || (complete && (rc = wf_authorize(st, s.measure, actor))) ||
 	    (s.action == CUSTOS_ACT_EXTEND && (rc = extend_decide(st, s.measure, actor))))
 		goto out;
-	json_decref(life);
-	life = NULL;
-	if ((rc = wf_life_load(st, s.measure, &life)))
+	wf_life_dispose(&life);
+	if ((rc = wf_life_load(st, s.measure, &life)) ||
+	    (rc = wf_life_encode(result, &life, wf_life_shown(&life, custos_date_today()))))
 		goto out;
-	json_object_set_new(life, "state", json_string(wf_life_effective(life, custos_date_today())));
-	if (!(*result = wf_jdump(life))) {
-		rc = wf_oom();
-		goto out;
-	}
 	rc = custos_store_commit(st);
 	began = 0;
 	if (rc) {
@@ -301,7 +279,7 @@ int custos_statement_submit(custos_store *st, const char *note, size_t len, cons
 out:
 	if (began)
 		custos_store_abort(st, rc);
-	json_decref(life);
+	wf_life_dispose(&life);
 	custos_verifier_free(v);
 	custos_principal_dispose(&p);
 	custos_note_dispose(&n);
@@ -326,48 +304,42 @@ int custos_measure_act(custos_store *st, const char *id, custos_action action, c
  * fact the decision asks the role to confirm; "none" lists none; otherwise
  * "FLAG[@PARTY],..." names the facts (of any role: the submission checks them).
  */
-static int statement_confirms(custos_statement *s, const json_t *life, const char *confirm)
+static int statement_confirms(custos_statement *s, const wf_life *life, const char *confirm)
 {
-	const json_t *as = json_object_get(life, "assertions"), *x;
-	size_t i;
 	if (confirm && strcmp(confirm, "none") == 0)
 		return 0;
 	if (!confirm) {
-		json_array_foreach(as, i, x)
-		{
-			if (strcmp(wf_jstr(x, "confirm_by"), s->role) != 0)
+		for (size_t i = 0; i < life->nassertions; i++) {
+			if (strcmp(life->assertions[i].confirm_by, s->role) != 0)
 				continue;
 			if (s->nconfirms == CUSTOS_CONFIRM_MAX)
 				return custos_error_set(CUSTOS_ELIMIT, "confirm: more than %d asserted facts", CUSTOS_CONFIRM_MAX);
-			wf_assertion_line(s->confirms[s->nconfirms++], CUSTOS_CONFIRM_LINE, x);
+			wf_fact_line(s->confirms[s->nconfirms++], CUSTOS_CONFIRM_LINE, &life->assertions[i]);
 		}
 		return 0;
 	}
 	for (const char *c = confirm; *c;) {
 		const char *end = strchr(c, ','), *at;
 		size_t n = end ? (size_t)(end - c) : strlen(c);
-		const json_t *hit = NULL;
+		const wf_assertion *hit = NULL;
 		char want[CUSTOS_CONFIRM_LINE];
 		if (n == 0 || n >= sizeof(want))
 			return custos_error_set(CUSTOS_EINVALID, "confirm: expected FLAG[@PARTY],... or none");
 		memcpy(want, c, n);
 		want[n] = '\0';
 		at = strchr(want, '@');
-		json_array_foreach(as, i, x)
-		{
-			const char *party = json_string_value(json_object_get(x, "party"));
+		for (size_t i = 0; i < life->nassertions && !hit; i++) {
+			const wf_assertion *x = &life->assertions[i];
 			size_t fl = at ? (size_t)(at - want) : n;
-			if (strlen(wf_jstr(x, "flag")) == fl && strncmp(wf_jstr(x, "flag"), want, fl) == 0 &&
-			    (at ? party && strcmp(party, at + 1) == 0 : !party)) {
+			if (strlen(x->flag) == fl && strncmp(x->flag, want, fl) == 0 &&
+			    (at ? x->party && strcmp(x->party, at + 1) == 0 : !x->party))
 				hit = x;
-				break;
-			}
 		}
 		if (!hit)
 			return custos_error_set(CUSTOS_EINVALID, "confirm: measure %s asserts no fact '%s'", s->measure, want);
 		if (s->nconfirms == CUSTOS_CONFIRM_MAX)
 			return custos_error_set(CUSTOS_ELIMIT, "confirm: more than %d asserted facts", CUSTOS_CONFIRM_MAX);
-		wf_assertion_line(s->confirms[s->nconfirms++], CUSTOS_CONFIRM_LINE, hit);
+		wf_fact_line(s->confirms[s->nconfirms++], CUSTOS_CONFIRM_LINE, hit);
 		c += n + (end ? 1 : 0);
 	}
 	return 0;
@@ -378,7 +350,7 @@ static int statement_build(custos_store *st, const char *id, custos_action actio
 			   const char *reason, const char *until, const char *confirm, const custos_principal *p,
 			   custos_statement *s)
 {
-	json_t *life = NULL;
+	wf_life life;
 	int rc;
 	memset(s, 0, sizeof(*s));
 	if ((rc = wf_life_load(st, id, &life)))
@@ -393,17 +365,17 @@ static int statement_build(custos_store *st, const char *id, custos_action actio
 	}
 	s->action = action;
 	snprintf(s->measure, sizeof(s->measure), "%s", id);
-	s->round = (unsigned)json_integer_value(json_object_get(life, "round"));
-	snprintf(s->decision, sizeof(s->decision), "%s", wf_jstr(life, "decision"));
+	s->round = life.round;
+	snprintf(s->decision, sizeof(s->decision), "%s", life.decision ? life.decision : "");
 	snprintf(s->role, sizeof(s->role), "%s", role);
 	snprintf(s->principal, sizeof(s->principal), "%s", p->id);
 	if (until)
 		snprintf(s->until, sizeof(s->until), "%s", until);
-	if (action == CUSTOS_ACT_APPROVE && (rc = statement_confirms(s, life, confirm))) {
-		json_decref(life);
+	if (action == CUSTOS_ACT_APPROVE && (rc = statement_confirms(s, &life, confirm))) {
+		wf_life_dispose(&life);
 		return rc;
 	}
-	json_decref(life);
+	wf_life_dispose(&life);
 	if (reason && strlen(reason) > CUSTOS_REASON_MAX)
 		return custos_error_set(CUSTOS_EINVALID, "reason: longer than %d bytes", CUSTOS_REASON_MAX);
 	if (reason)
@@ -468,70 +440,63 @@ int custos_measure_statement_text(custos_store *st, const char *id, custos_actio
 
 int custos_measure_state(custos_store *st, const char *id, custos_date today, char state[16])
 {
-	json_t *life = NULL;
+	wf_life life;
 	int rc = wf_life_load(st, id, &life);
 	if (!rc)
-		snprintf(state, 16, "%s", wf_life_effective(life, today));
-	json_decref(life);
+		snprintf(state, 16, "%s", wf_life_shown(&life, today));
+	wf_life_dispose(&life);
 	return rc;
 }
 
 int custos_measure_life(custos_store *st, const char *id, custos_date today, char **json)
 {
-	json_t *life = NULL;
+	wf_life life;
 	int rc = wf_life_load(st, id, &life);
 	*json = NULL;
-	if (rc)
-		return rc;
-	json_object_set_new(life, "state", json_string(wf_life_effective(life, today)));
-	*json = wf_jdump(life);
-	json_decref(life);
-	return *json ? 0 : wf_oom();
+	if (!rc)
+		rc = wf_life_encode(json, &life, wf_life_shown(&life, today));
+	wf_life_dispose(&life);
+	return rc;
 }
 
 /* Whether the life waits for `role`: an open round's approval, an acknowledgement, or (comite_r) a suspension. */
-static int life_waits_for(const json_t *life, const char *role)
+static int life_waits_for(const wf_life *life, const char *role)
 {
-	static const char *const closed[] = {"forbidden", "refused", "revoked", "ended", NULL};
-	json_t *a;
-	size_t i;
-	int waits = 0, open;
-	if (is_state(wf_jstr(life, "state"), closed))
+	int waits = 0;
+	if (life->state == WF_LIFE_FORBIDDEN || life->state == WF_LIFE_REFUSED || life->state == WF_LIFE_REVOKED ||
+	    life->state == WF_LIFE_ENDED)
 		return 0;
-	open = json_is_true(json_object_get(life, "round_open"));
-	json_array_foreach(json_object_get(life, "approvals"), i, a)
-	{
-		if (strcmp(wf_jstr(a, "role"), role) != 0 || strcmp(wf_jstr(a, "state"), "pending") != 0)
-			continue;
-		if (strcmp(wf_jstr(a, "kind"), "notify") == 0 || open)
+	for (size_t i = 0; i < life->napprovals; i++) {
+		const wf_approval *a = &life->approvals[i];
+		if (strcmp(a->role, role) == 0 && a->state == WF_ASK_PENDING && (a->notify || life->round_open))
 			waits = 1;
 	}
-	if (strcmp(role, "comite_r") == 0 && strcmp(wf_jstr(life, "state"), "suspended") == 0)
+	if (strcmp(role, "comite_r") == 0 && life->state == WF_LIFE_SUSPENDED)
 		waits = 1;
 	return waits;
 }
 
 int custos_measure_waits_for(custos_store *st, const char *id, const char *role)
 {
-	json_t *life = NULL;
+	wf_life life;
 	int waits;
 	if (wf_life_load(st, id, &life))
 		return 0;
-	waits = life_waits_for(life, role);
-	json_decref(life);
+	waits = life_waits_for(&life, role);
+	wf_life_dispose(&life);
 	return waits;
 }
 
 int custos_measure_concerns(custos_store *st, const char *id, const custos_principal *p)
 {
-	json_t *life = NULL;
-	int yes;
+	wf_life life;
+	int yes = 0;
 	if (wf_life_load(st, id, &life))
 		return 0;
-	yes = json_object_get(json_object_get(life, "signers"), p->id) != NULL;
+	for (size_t i = 0; !yes && i < life.nsigners; i++)
+		yes = strcmp(life.signers[i].principal, p->id) == 0;
 	for (size_t i = 0; !yes && i < p->nroles; i++)
-		yes = life_waits_for(life, p->roles[i]);
-	json_decref(life);
+		yes = life_waits_for(&life, p->roles[i]);
+	wf_life_dispose(&life);
 	return yes;
 }
-

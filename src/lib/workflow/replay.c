@@ -196,7 +196,7 @@ int custos_workflow_verify(custos_store *st, uint64_t *events, uint64_t *signatu
 {
 	custos_store *scratch = NULL;
 	json_t *legacy = json_object();
-	wf_apply a = {NULL, 1, 0, 0, legacy};
+	wf_apply a = {NULL, 0, 0, legacy};
 	verify_ctx v = {NULL, &a};
 	int rc, began = 0;
 	*events = *signatures = *rows = 0;
@@ -248,7 +248,7 @@ static int legacy_imports(custos_store *st, int *legacy)
 int wf_rebuild(custos_store *st, int64_t *events)
 {
 	json_t *legacy = json_object();
-	wf_apply a = {st, 1, 0, 0, legacy};
+	wf_apply a = {st, 0, 0, legacy};
 	int rc, old_imports = 0;
 	if (!legacy)
 		return wf_oom();

@@ -7,6 +7,7 @@
 #include "custos/lifecycle.h"
 #include "custos/log.h"
 #include "util/util.h"
+#include "workflow/life.h"
 #include "workflow/workflow_int.h"
 
 /* The measure as filed, with its period replaced by from..to. */
@@ -60,31 +61,6 @@ out:
 
 /* ---- re-screening after a registry change ---------------------------------------------------------- */
 
-/* 1 if every string of `need` is in `have`. */
-static int subset(const json_t *need, const json_t *have)
-{
-	json_t *x, *y;
-	size_t i, j;
-	json_array_foreach(need, i, x)
-	{
-		int found = 0;
-		json_array_foreach(have, j, y) found |= json_equal(x, y);
-		if (!found)
-			return 0;
-	}
-	return 1;
-}
-
-/* The roles with state "approved" in the life's current round, and the approve roles of a decision. */
-static json_t *roles_where(const json_t *approvals, const char *field, const char *value)
-{
-	json_t *out = json_array(), *a;
-	size_t i;
-	json_array_foreach(approvals, i, a) if (strcmp(wf_jstr(a, field), value) == 0)
-		json_array_append_new(out, json_string(wf_jstr(a, "role")));
-	return out;
-}
-
 typedef struct {
 	custos_store *st;
 	const custos_registry *reg;
@@ -97,71 +73,89 @@ typedef struct {
 static int collect_live(void *vctx, const char *id, const char *body)
 {
 	rescreen_ctx *c = vctx;
-	json_t *life = json_loads(body, 0, NULL);
-	const char *state = wf_jstr(life, "state");
-	if (!life)
-		return custos_error_set(CUSTOS_ERROR, "measure %s: stored life record does not parse", id);
-	if ((strcmp(state, "authorised") == 0 || strcmp(state, "extended") == 0) &&
-	    strcmp(wf_life_effective(life, c->today), "expired") != 0)
-		json_array_append_new(c->ids, json_string(id));
-	json_decref(life);
-	return 0;
+	wf_life life;
+	int rc = wf_life_decode(&life, body);
+	if (rc)
+		return custos_error_prefix(rc == CUSTOS_ENOMEM ? rc : CUSTOS_ERROR, "measure %s: stored life", id);
+	if ((life.state == WF_LIFE_AUTHORISED || life.state == WF_LIFE_EXTENDED) &&
+	    strcmp(wf_life_shown(&life, c->today), "expired") != 0 && json_array_append_new(c->ids, json_string(id)))
+		rc = wf_oom();
+	wf_life_dispose(&life);
+	return rc;
 }
 
-/* True when every asserted fact of `want` (a decision's) is among the confirmed ones of `have` (a life's). */
-static int assertions_confirmed(const json_t *want, const json_t *have)
+/* Why the new decision d no longer covers what the life was authorised for, or NULL. */
+static const char *no_longer_covered(const wf_life *life, const json_t *d)
 {
-	const json_t *x, *y;
-	size_t i, j;
-	json_array_foreach(want, i, x)
+	const json_t *x;
+	size_t i;
+	if (strcmp(wf_jstr(d, "outcome"), "forbidden") == 0)
+		return "now forbidden";
+	/* every role it asks to approve approved the measure */
+	json_array_foreach(json_object_get(d, "approvals"), i, x)
 	{
-		char l1[CUSTOS_CONFIRM_LINE], l2[CUSTOS_CONFIRM_LINE];
-		int found = 0;
-		wf_assertion_line(l1, sizeof(l1), x);
-		json_array_foreach(have, j, y)
-		{
-			wf_assertion_line(l2, sizeof(l2), y);
-			found |= strcmp(l1, l2) == 0 && strcmp(wf_jstr(x, "confirm_by"), wf_jstr(y, "confirm_by")) == 0 &&
-				 strcmp(wf_jstr(y, "state"), "confirmed") == 0;
-		}
-		if (!found)
-			return 0;
+		const wf_approval *a = wf_life_approval(life, wf_jstr(x, "role"));
+		if (strcmp(wf_jstr(x, "kind"), "approve") == 0 && (!a || a->state != WF_ASK_APPROVED))
+			return "needs a role that did not approve it";
 	}
-	return 1;
+	/* every party its findings turn on was among those the authorised round turned on */
+	json_array_foreach(json_object_get(d, "findings"), i, x)
+	{
+		const char *p = json_string_value(json_object_get(x, "party"));
+		size_t j;
+		for (j = 0; p && j < life->nsubjects && strcmp(life->subjects[j], p) != 0; j++)
+			;
+		if (p && j == life->nsubjects)
+			return "touches a protected party it did not touch";
+	}
+	/* every fact it rests on was confirmed, by the role it asks */
+	{
+		wf_life want;
+		const char *why = NULL;
+		memset(&want, 0, sizeof(want));
+		if (wf_life_decode_assertions(&want, json_object_get(d, "assertions")))
+			why = "rests on an asserted fact nobody confirmed";
+		for (size_t k = 0; !why && k < want.nassertions; k++) {
+			char l1[CUSTOS_CONFIRM_LINE], l2[CUSTOS_CONFIRM_LINE];
+			int found = 0;
+			wf_fact_line(l1, sizeof(l1), &want.assertions[k]);
+			for (size_t j = 0; j < life->nassertions; j++) {
+				const wf_assertion *y = &life->assertions[j];
+				wf_fact_line(l2, sizeof(l2), y);
+				found |= strcmp(l1, l2) == 0 && strcmp(want.assertions[k].confirm_by, y->confirm_by) == 0 &&
+					 y->state == WF_FACT_CONFIRMED;
+			}
+			if (!found)
+				why = "rests on an asserted fact nobody confirmed";
+		}
+		wf_life_free_assertions(&want);
+		return why;
+	}
 }
 
 /* Screens one authorised measure again; suspends it when the new registry changes what it touches. */
 static int rescreen_one(rescreen_ctx *c, const char *id)
 {
-	json_t *life = NULL, *d = NULL, *approved = NULL, *needed = NULL, *parties = NULL, *w;
-	custos_date from, to;
+	wf_life life;
+	json_t *d = NULL, *needed = NULL, *x;
 	char *decision = NULL;
-	const char *why = NULL;
+	const char *why;
+	size_t i;
 	int rc;
 	if ((rc = wf_life_load(c->st, id, &life)))
 		return rc;
-	w = json_object_get(life, "window");
-	if (custos_date_parse(&from, wf_jstr(w, "from")) || custos_date_parse(&to, wf_jstr(w, "to"))) {
+	if (!life.has_window) {
 		rc = custos_error_set(CUSTOS_ERROR, "measure %s: authorised without a window", id);
 		goto out;
 	}
-	if (from < c->today)
-		from = c->today;
-	if ((rc = wf_decide_again(c->st, id, c->reg, from, to, &decision)))
+	if ((rc = wf_decide_again(c->st, id, c->reg, life.window_from < c->today ? c->today : life.window_from,
+				  life.window_to, &decision)))
 		goto out;
-	d = json_loads(decision, 0, NULL);
-	approved = roles_where(json_object_get(life, "approvals"), "state", "approved");
-	needed = roles_where(json_object_get(d, "approvals"), "kind", "approve");
-	parties = wf_finding_parties(d);
-	if (strcmp(wf_jstr(d, "outcome"), "forbidden") == 0)
-		why = "now forbidden";
-	else if (!subset(needed, approved))
-		why = "needs a role that did not approve it";
-	else if (!subset(parties, json_object_get(life, "subjects")))
-		why = "touches a protected party it did not touch";
-	else if (!assertions_confirmed(json_object_get(d, "assertions"), json_object_get(life, "assertions")))
-		why = "rests on an asserted fact nobody confirmed";
-	if (!why)
+	if (!(d = json_loads(decision, 0, NULL))) {
+		rc = custos_error_set(CUSTOS_ERROR, "measure %s: its new decision does not parse", id);
+		goto out;
+	}
+	if (!(why = no_longer_covered(&life, d)))
 		goto out;
 	/* suspend: the authorisation is withdrawn at once, and a new round asks the roles concerned (life.c) */
 	{
@@ -173,6 +167,9 @@ static int rescreen_one(rescreen_ctx *c, const char *id)
 	}
 	if (rc || (rc = wf_append(c->st, "measure.rescreened", c->actor, id, decision, NULL, NULL)))
 		goto out;
+	needed = json_array();
+	json_array_foreach(json_object_get(d, "approvals"), i, x) if (strcmp(wf_jstr(x, "kind"), "approve") == 0)
+		json_array_append_new(needed, json_string(wf_jstr(x, "role")));
 	{
 		json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:O}", "measure", id, "state", "suspended", "reason", why,
 					 "outcome", wf_jstr(d, "outcome"), "approvals", needed);
@@ -182,11 +179,9 @@ static int rescreen_one(rescreen_ctx *c, const char *id)
 		free(text);
 	}
 out:
-	json_decref(parties);
 	json_decref(needed);
-	json_decref(approved);
 	json_decref(d);
-	json_decref(life);
+	wf_life_dispose(&life);
 	free(decision);
 	return rc;
 }

@@ -27,10 +27,6 @@ int wf_lines_end(wf_lines *r);
 /* The string member `key` of a JSON object, or "" when absent or not a string. */
 struct json_t;
 const char *wf_jstr(const struct json_t *o, const char *key);
-/* An asserted fact of a life or decision as a statement's "confirm" value: "FLAG PARTY VALUE" (PARTY "-": none). */
-void wf_assertion_line(char *out, size_t n, const struct json_t *a);
-/* The first asserted fact that statement s's role confirms but s does not list, or NULL. */
-const struct json_t *wf_assertion_unlisted(const struct json_t *assertions, const custos_statement *s);
 
 int wf_confirm_valid(const char *c);  /* a statement's "confirm" value: FLAG PARTY VALUE */
 int wf_hash_valid(const char *s);       /* "sha256:" + 64 lower-case hex */
@@ -49,7 +45,6 @@ int wf_measure_id_valid(const char *s); /* "M-" + digits */
 struct json_t;
 typedef struct wf_apply {
 	custos_store *st; /* where the projections are read and written */
-	int strict;	  /* replaying to check: an event the commands would have refused is an error */
 	int complete;	  /* out: the event completed a round (the live command then issues its token) */
 	int legacy;	  /* out: an event of an older format whose payload lacks what it set was met */
 	const struct json_t *legacy_rules; /* hash -> text of rule sets loaded before their text went into the log */
@@ -83,14 +78,6 @@ int wf_decision_placed(char **out, const char *undecided, const char *id, int64_
 
 char *wf_jdump(const struct json_t *o); /* compact, keys in order; NULL when out of memory */
 int wf_oom(void);
-/* The life of measure id (CUSTOS_ENOTFOUND: no such measure). */
-int wf_life_load(custos_store *st, const char *id, struct json_t **out);
-/* The state to show, reading an authorised window against `today` ("active", "expired", ...). */
-const char *wf_life_effective(const struct json_t *life, custos_date today);
-/* The approval entry of `role` in the current round, or NULL. */
-struct json_t *wf_approval_of(const struct json_t *life, const char *role);
-/* The party ids a decision's findings turned on (a new array). */
-struct json_t *wf_finding_parties(const struct json_t *decision);
 
 /*
  * Issues the authorisation of the round of measure id just completed (its
