@@ -59,6 +59,13 @@ int custos_store_begin(custos_store *st);
  * releases the claim. The key is forgotten after that begin; NULL clears it.
  */
 int custos_store_set_request(custos_store *st, const char *key);
+/*
+ * The claim is logged: the commit of a transaction that claimed a request
+ * appends a "request.accepted" event ({"key", "first"}), so that the table of
+ * requests is a projection of the log like the others. This puts a row of it
+ * (the projection's side; CUSTOS_EEXISTS if the key is there already).
+ */
+int custos_store_request_put(custos_store *st, const char *key, int64_t first);
 /* A read-only transaction: one consistent snapshot for many reads (end it with commit or rollback). */
 int custos_store_begin_read(custos_store *st);
 /* True inside custos_store_begin or _begin_read, until commit or rollback. */

@@ -125,3 +125,17 @@ else
 	echo "ok   store/replay-equals-live"
 fi
 if custos log verify >verify.out 2>&1; then echo "ok   store/replay-verify-rebuilt"; else echo "FAIL store/replay-verify-rebuilt: $(cat verify.out)"; fi
+# a signed request's acceptance deleted (it could then be replayed): named, and put back by a rebuild
+key=$(sqlite3 custos.db "SELECT key FROM requests LIMIT 1")
+if [ -z "$key" ]; then
+	echo "FAIL store/replay-request-deleted: no signed request was accepted"
+else
+	sqlite3 custos.db "DROP TRIGGER requests_no_delete; DELETE FROM requests WHERE key = '$key'"
+	if custos log verify >verify.out 2>&1 || ! grep -q "table requests, key $key: missing" verify.out; then
+		echo "FAIL store/replay-request-deleted: $(cat verify.out)"
+	elif ! custos store rebuild >/dev/null 2>&1 || ! custos store dump | cmp -s - live.dump; then
+		echo "FAIL store/replay-request-deleted: the rebuild did not put it back"
+	else
+		echo "ok   store/replay-request-deleted"
+	fi
+fi

@@ -6,10 +6,10 @@
 # projection, byte for byte, and refuse to work on an edited log (the log itself is not repairable).
 # Prints "ok   store/tamper-TABLE.COLUMN" or "FAIL store/tamper-TABLE.COLUMN: why", one line per column.
 #
-# Not covered, and why: requests (the signed requests already accepted: a guard against replay, not state
-# custos reports; its rows point at events), cosignatures and witnessed_logs (signed by the witnesses, and
-# the witness side's own state), and the meta rows other than the rule set in force (the log's origin, key
-# and key path: configuration, which every signed checkpoint names).
+# The requests table (signed requests accepted) is covered here by a row added; tests/store/replay.sh, whose
+# store has signed requests, deletes one of them. Not covered, and why: cosignatures and witnessed_logs (signed
+# by the witnesses, and the witness side's own state), and the meta rows other than the rule set in force (the
+# log's origin, key and key path: configuration, which every signed checkpoint names).
 set -uo pipefail
 bin=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -146,6 +146,8 @@ edit measure_access.seq projection:measure_access "UPDATE measure_access SET seq
 edit measure_access.row projection:measure_access "DELETE FROM measure_access WHERE $a"
 edit measure_access.added projection:measure_access "INSERT INTO measure_access VALUES ('authority:sgrs', 2)"
 report measure_access
+edit requests.added projection:requests "INSERT INTO requests VALUES ('sha256:' || lower(hex(zeroblob(32))), 3)"
+report requests
 
 # ---- the log: verify names it; nothing rebuilds it ------------------------------------------------------
 for col in type time actor ref payload payload_hash; do

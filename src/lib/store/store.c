@@ -66,6 +66,8 @@ struct custos_store {
 	char now_s[21];
 	char last_time[21]; /* the time of the last event appended */
 	char request[72]; /* a signed request the next write transaction claims (custos_store_set_request) */
+	char claimed[72]; /* ... the one this write transaction claimed: logged at its commit */
+	int64_t claimed_first;
 };
 
 static uint64_t tile_key(unsigned tlevel, uint64_t tindex)
@@ -185,6 +187,10 @@ int custos_store_begin(custos_store *st)
 		memcpy(key, st->request, sizeof(key));
 		st->request[0] = '\0';
 		rc = size < 0 ? CUSTOS_ERROR : st->ops->request_claim(st->impl, key, size, &first);
+		if (!rc) {
+			memcpy(st->claimed, key, sizeof(st->claimed));
+			st->claimed_first = size;
+		}
 		if (rc == CUSTOS_EEXISTS)
 			custos_error_set(rc, "Signature: replayed: this signed request was accepted before (event %lld)",
 					 (long long)first);
@@ -200,8 +206,8 @@ int custos_store_set_request(custos_store *st, const char *key)
 		st->request[0] = '\0';
 		return 0;
 	}
-	if (strlen(key) >= sizeof(st->request))
-		return custos_error_set(CUSTOS_EINVALID, "request key too long");
+	if (strlen(key) >= sizeof(st->request) || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789:") != strlen(key))
+		return custos_error_set(CUSTOS_EINVALID, "request key: not sha256:<hex>");
 	memcpy(st->request, key, strlen(key) + 1);
 	return 0;
 }
@@ -237,7 +243,17 @@ static int flush_edge(custos_store *st)
 
 int custos_store_commit(custos_store *st)
 {
-	int rc = flush_edge(st);
+	int rc = 0;
+	/* a signed request accepted: the log says so, and the requests table is what such events make of it */
+	if (st->claimed[0] && st->in_write) {
+		char payload[160];
+		snprintf(payload, sizeof(payload), "{\"key\":\"%s\",\"first\":%lld}", st->claimed,
+			 (long long)st->claimed_first);
+		st->claimed[0] = '\0';
+		rc = custos_store_event_append(st, "request.accepted", NULL, NULL, payload, NULL);
+	}
+	if (!rc)
+		rc = flush_edge(st);
 	if (!rc)
 		rc = st->ops->commit(st->impl);
 	st->size_checked = 0;
@@ -256,6 +272,7 @@ int custos_store_commit(custos_store *st)
 
 int custos_store_rollback(custos_store *st)
 {
+	st->claimed[0] = '\0';
 	forget_edge(st);
 	forget_tiles(st);
 	st->in_tx = st->in_write = 0;
@@ -767,8 +784,20 @@ int custos_store_checkpoint_each(custos_store *st, custos_store_checkpoint_fn fn
 	return st->ops->checkpoint_each(st->impl, fn, ctx);
 }
 
-const char *const custos_store_projections[] = {"meta", "rulesets", "parties", "measures", "records",
-						"measure_access", NULL};
+const char *const custos_store_projections[] = {"meta",	 "rulesets",	   "parties",  "measures",
+						"records", "measure_access", "requests", NULL};
+
+int custos_store_request_put(custos_store *st, const char *key, int64_t first)
+{
+	int64_t was = -1;
+	int rc;
+	if (!key || first < 0)
+		return custos_error_set(CUSTOS_EINVALID, "request: a key and an index are required");
+	rc = st->ops->request_claim(st->impl, key, first, &was);
+	if (rc == CUSTOS_EEXISTS)
+		custos_error_set(rc, "request %s accepted twice (first at event %lld)", key, (long long)was);
+	return rc;
+}
 
 int custos_store_projection_each(custos_store *st, const char *table, custos_store_projection_fn fn, void *ctx)
 {

@@ -114,6 +114,16 @@ int wf_apply_event(wf_apply *a, const custos_store_event *e)
 		return on_principal(a, e);
 	if (strncmp(e->type, "measure.", 8) == 0 || strcmp(e->type, "authorization.issued") == 0)
 		return wf_life_apply(a, e);
+	if (strcmp(e->type, "request.accepted") == 0) {
+		json_t *payload = json_loads(e->payload, 0, NULL);
+		const char *key = json_string_value(json_object_get(payload, "key"));
+		json_t *first = json_object_get(payload, "first");
+		int rc = key && json_is_integer(first)
+				 ? custos_store_request_put(a->st, key, json_integer_value(first))
+				 : custos_error_set(CUSTOS_EINVALID, "no key and index in its payload");
+		json_decref(payload);
+		return rc ? custos_error_prefix(rc, "event %lld: request.accepted", (long long)e->index) : 0;
+	}
 	return 0; /* the log's own events (log.erase, benchmarks' and tests' events) project to nothing */
 }
 

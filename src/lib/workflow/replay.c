@@ -287,11 +287,14 @@ int custos_workflow_erase(custos_store *st, uint64_t index, const char *reason, 
 		return rc;
 	if ((rc = custos_store_event_get(st, (int64_t)index, &e)))
 		return custos_store_abort(st, rc);
-	if (strcmp(e.type, "registry.import") == 0 || strcmp(e.type, "rules.loaded") == 0)
+	if (strcmp(e.type, "registry.import") == 0 || strcmp(e.type, "rules.loaded") == 0 ||
+	    strcmp(e.type, "request.accepted") == 0)
 		rc = custos_error_set(CUSTOS_EINVALID,
-				      "event %llu is a %s: the registry and the rules in force are folded from such "
-				      "events, so their payload is kept",
-				      (unsigned long long)index, e.type);
+				      "event %llu is a %s: %s folded from such events, so their payload is kept",
+				      (unsigned long long)index, e.type,
+				      strcmp(e.type, "request.accepted") == 0 ? "the signed requests already accepted are"
+				      : strcmp(e.type, "rules.loaded") == 0   ? "the rules in force are"
+									      : "the registry is");
 	custos_store_event_dispose(&e);
 	/* the payload goes, and with it what the projections kept of it: they are folded again from the log */
 	if (rc || (rc = custos_log_erase(st, index, reason, actor, erase_index)) || (rc = wf_rebuild(st, &n)))
