@@ -83,6 +83,13 @@ int custos_log_erase(custos_store *st, uint64_t index, const char *reason, const
 /* Witness keys this log accepts cosignatures from. */
 int custos_log_witness_add(custos_store *st, const char *vkey);
 /*
+ * Applies one of the log's own events that set state beside it
+ * ("log.witness_added", "witness.log_added", "witness.cosigned": the
+ * witnesses of this log, and this store's state as a witness of others) to
+ * the tables that are their projection; other events are no-ops.
+ */
+int custos_log_apply(custos_store *st, const custos_store_event *e);
+/*
  * Stores the cosignatures in `text` (signature lines or a cosigned note) that
  * verify, under a known witness key, for the latest checkpoint. *stored gets
  * their number; none verifying is CUSTOS_EINVALID.

@@ -206,7 +206,7 @@ int custos_store_cosignature_each(custos_store *st, uint64_t size, custos_store_
 /* The witness side: per log origin, its verifier key and the last size and root cosigned. */
 int custos_store_witness_get(custos_store *st, const char *origin, char **vkey, uint64_t *size, uint8_t root[32]);
 int custos_store_witness_put(custos_store *st, const char *origin, const char *vkey, uint64_t size,
-			     const uint8_t root[32]);
+			     const uint8_t root[32], const char *at);
 
 /*
  * Records of the workflow (principals, signed statements, authorisations,

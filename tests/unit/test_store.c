@@ -677,7 +677,8 @@ static void make_schema2(const char *path, const char *tamper)
 /*
  * A signed request is claimed by the next write transaction: once. A
  * transaction that rolls back releases it; a claimed one makes the next begin
- * fail, naming the event the first one wrote, with nothing written.
+ * fail, naming the event the first one wrote, with nothing written. The
+ * commit of the first logs its acceptance.
  */
 static void test_request_claims(void **state)
 {
@@ -702,7 +703,16 @@ static void test_request_claims(void **state)
 	assert_non_null(strstr(custos_error_last(), "replayed"));
 	assert_non_null(strstr(custos_error_last(), "(event 0)"));
 	assert_false(custos_store_in_transaction(st));
-	assert_int_equal(custos_store_event_count(st), 1);
+	/* the event written, and the acceptance its commit logged (requests are a projection of the log) */
+	assert_int_equal(custos_store_event_count(st), 2);
+	{
+		custos_store_event e;
+		assert_int_equal(custos_store_event_get(st, 1, &e), 0);
+		assert_string_equal(e.type, "request.accepted");
+		assert_non_null(strstr(e.payload, key));
+		assert_non_null(strstr(e.payload, "\"first\":0"));
+		custos_store_event_dispose(&e);
+	}
 	/* the rows cannot be deleted or changed behind custos's back */
 	custos_store_close(st);
 	assert_int_equal(raw_int(path, "SELECT COUNT(*) FROM requests"), 1);

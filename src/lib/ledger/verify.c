@@ -201,7 +201,44 @@ typedef struct {
 	verify_ctx *v;
 	custos_verifier *ver;
 	const char *vkey;
+	const char *note; /* the checkpoint being checked, and its size */
+	uint64_t size;
 } ckpt_ctx;
+
+/* A stored cosignature line of the checkpoint c->note: by a witness of the log, and verifying under its key. */
+static int check_cosignature(void *vctx, const char *witness, const char *line)
+{
+	ckpt_ctx *c = vctx;
+	custos_buf b, key;
+	custos_note n = {0};
+	custos_verifier *w = NULL;
+	char *wkey = NULL;
+	uint64_t ts;
+	int rc, ok = 0, parsed = 0;
+	custos_buf_init(&b, 1u << 20);
+	custos_buf_init(&key, 1024);
+	if ((rc = custos_buf_puts(&b, c->note)) || (rc = custos_buf_puts(&b, line)) ||
+	    (rc = custos_buf_printf(&key, "log.witness.%s", witness)))
+		goto out;
+	if (custos_store_meta_get(c->v->st, key.ptr, &wkey) == 0 && custos_cosignature_verifier_new(&w, wkey) == 0 &&
+	    custos_note_parse(&n, b.ptr, b.len) == 0) {
+		parsed = 1;
+		ok = custos_cosignature_verify(&n, w, &ts) == 0;
+	}
+	if (!ok)
+		flag(c->v, c->size ? c->size - 1 : 0,
+		     "the cosignature stored for the checkpoint of size %llu by %s does not verify under a key the log "
+		     "registered for that witness",
+		     (unsigned long long)c->size, witness);
+out:
+	if (parsed)
+		custos_note_dispose(&n);
+	custos_verifier_free(w);
+	free(wkey);
+	custos_buf_dispose(&b);
+	custos_buf_dispose(&key);
+	return rc;
+}
 
 static int check_one_checkpoint(void *vctx, uint64_t size, const char *text)
 {
@@ -235,6 +272,10 @@ static int check_one_checkpoint(void *vctx, uint64_t size, const char *text)
 		     "the events up to %llu do not match the root of the checkpoint signed at that size "
 		     "(history rewritten, hashes recomputed)",
 		     (unsigned long long)size);
+	/* its witnesses' cosignatures, each under the key the log registered for that witness */
+	c->note = text;
+	c->size = size;
+	rc = custos_store_cosignature_each(v->st, size, check_cosignature, c);
 out:
 	if (have_note)
 		custos_note_dispose(&note);
@@ -245,7 +286,7 @@ out:
 
 static int check_checkpoint(verify_ctx *v)
 {
-	ckpt_ctx c = {v, NULL, NULL};
+	ckpt_ctx c = {v, NULL, NULL, NULL, 0};
 	char *vkey = NULL;
 	int rc = custos_store_checkpoint_latest(v->st, &(uint64_t){0}, &vkey);
 	free(vkey);

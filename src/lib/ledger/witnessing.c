@@ -17,16 +17,114 @@ static int witness_meta_key(custos_buf *b, const char *name)
 	return custos_buf_printf(b, META_WITNESS "%s", name);
 }
 
+/*
+ * The witness state is a projection of the log too: adding a witness of this
+ * log ("log.witness_added" {name, vkey}), witnessing another log
+ * ("witness.log_added" {origin, vkey}) and cosigning its checkpoint
+ * ("witness.cosigned" {origin, size, root}, root in hex) are events, and this
+ * applies them: live, right after appending, and in a replay.
+ */
+/* 64 lower-case hex digits into 32 bytes; -1 if they are not. */
+static int unhex32(uint8_t out[32], const char *s)
+{
+	for (int i = 0; i < 32; i++) {
+		int v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = s[2 * i + k];
+			v = v * 16 + (c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1000);
+		}
+		if (v < 0)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+int custos_log_apply(custos_store *st, const custos_store_event *e)
+{
+	custos_buf key;
+	char *vkey = NULL, *text = NULL;
+	uint64_t size = 0;
+	uint8_t root[32];
+	const char *p;
+	int rc = 0;
+	if (strcmp(e->type, "log.witness_added") != 0 && strcmp(e->type, "witness.log_added") != 0 &&
+	    strcmp(e->type, "witness.cosigned") != 0)
+		return 0;
+	if (!e->payload[0])
+		return 0; /* never erased (custos_workflow_erase refuses) */
+	/* the payloads are custos' own, flat: {"name"|"origin": S, "vkey": S} or {"origin": S, "size": N, "root": HEX} */
+	if (strcmp(e->type, "witness.cosigned") == 0) {
+		char *end = NULL;
+		if (!e->ref || !(p = strstr(e->payload, "\"size\":")) || (size = strtoull(p + 7, &end, 10), end == p + 7) ||
+		    !(p = strstr(e->payload, "\"root\":\"")) || strspn(p + 8, "0123456789abcdef") != 64 ||
+		    unhex32(root, p + 8))
+			return custos_error_set(CUSTOS_EINVALID, "event %lld: witness.cosigned: malformed payload",
+						(long long)e->index);
+		if ((rc = custos_store_witness_get(st, e->ref, &vkey, &(uint64_t){0}, (uint8_t[32]){0})))
+			return custos_error_prefix(rc, "event %lld: witness.cosigned", (long long)e->index);
+		rc = custos_store_witness_put(st, e->ref, vkey, size, root, e->time);
+		free(vkey);
+		return rc;
+	}
+	if (!e->ref || !(p = strstr(e->payload, "\"vkey\":\"")) || !strchr(p + 8, '"') ||
+	    !(text = custos_strndup(p + 8, (size_t)(strchr(p + 8, '"') - (p + 8)))))
+		return custos_error_set(CUSTOS_EINVALID, "event %lld: %s: malformed payload", (long long)e->index, e->type);
+	if (strcmp(e->type, "log.witness_added") == 0) {
+		if (!(rc = witness_meta_key(&key, e->ref)))
+			rc = custos_store_meta_set(st, key.ptr, text);
+		custos_buf_dispose(&key);
+	} else if (strcmp(e->type, "witness.log_added") == 0) {
+		custos_hash empty;
+		custos_merkle_empty_root(&empty);
+		rc = custos_store_witness_put(st, e->ref, text, 0, empty.b, e->time);
+	}
+	free(text);
+	return rc;
+}
+
+/* Appends one of these events and applies it. */
+static int log_event(custos_store *st, const char *type, const char *ref, const char *payload)
+{
+	custos_store_event e;
+	int64_t index;
+	int rc = custos_store_event_append(st, type, NULL, ref, payload, &index);
+	if (rc)
+		return rc;
+	e = (custos_store_event){index, (char *)type, (char *)custos_store_event_time(st), NULL, (char *)ref,
+				 (char *)payload, NULL};
+	return custos_log_apply(st, &e);
+}
+
 int custos_log_witness_add(custos_store *st, const char *vkey)
 {
 	custos_verifier *v = NULL;
-	custos_buf key;
-	int rc = custos_cosignature_verifier_new(&v, vkey);
+	custos_buf key, payload;
+	char *have = NULL;
+	int rc = custos_cosignature_verifier_new(&v, vkey), began = 0;
 	if (rc)
 		return custos_error_prefix(rc, "witness key");
-	if (!(rc = witness_meta_key(&key, custos_verifier_name(v))))
-		rc = custos_store_meta_set(st, key.ptr, vkey);
+	custos_buf_init(&payload, 4096);
+	if ((rc = witness_meta_key(&key, custos_verifier_name(v))))
+		goto out;
+	if (!custos_store_in_transaction(st)) {
+		if ((rc = custos_store_begin(st)))
+			goto out;
+		began = 1;
+	}
+	/* the same key again changes nothing (and logs nothing) */
+	if (custos_store_meta_get(st, key.ptr, &have) == 0 && strcmp(have, vkey) == 0)
+		goto out;
+	if (!(rc = custos_buf_puts(&payload, "{\"name\":")) && !(rc = custos_buf_json_string(&payload, custos_verifier_name(v))) &&
+	    !(rc = custos_buf_puts(&payload, ",\"vkey\":")) && !(rc = custos_buf_json_string(&payload, vkey)) &&
+	    !(rc = custos_buf_puts(&payload, "}")))
+		rc = log_event(st, "log.witness_added", custos_verifier_name(v), payload.ptr);
+out:
+	if (began)
+		rc = rc ? custos_store_abort(st, rc) : custos_store_commit(st);
+	free(have);
 	custos_buf_dispose(&key);
+	custos_buf_dispose(&payload);
 	custos_verifier_free(v);
 	return rc;
 }
@@ -170,8 +268,23 @@ int custos_witness_add_log(custos_store *st, const char *vkey)
 			rc = custos_error_set(CUSTOS_EEXISTS, "log '%s' is already witnessed with another key",
 					      custos_verifier_name(v));
 	} else if (rc == CUSTOS_ENOTFOUND) {
-		custos_merkle_empty_root(&empty);
-		rc = custos_store_witness_put(st, custos_verifier_name(v), vkey, 0, empty.b);
+		custos_buf payload;
+		int began = 0;
+		(void)empty;
+		custos_buf_init(&payload, 4096);
+		rc = 0;
+		if (!custos_store_in_transaction(st)) {
+			rc = custos_store_begin(st);
+			began = !rc;
+		}
+		if (!rc && !(rc = custos_buf_puts(&payload, "{\"origin\":")) &&
+		    !(rc = custos_buf_json_string(&payload, custos_verifier_name(v))) &&
+		    !(rc = custos_buf_puts(&payload, ",\"vkey\":")) && !(rc = custos_buf_json_string(&payload, vkey)) &&
+		    !(rc = custos_buf_puts(&payload, "}")))
+			rc = log_event(st, "witness.log_added", custos_verifier_name(v), payload.ptr);
+		if (began)
+			rc = rc ? custos_store_abort(st, rc) : custos_store_commit(st);
+		custos_buf_dispose(&payload);
 	}
 	free(have);
 	custos_verifier_free(v);
@@ -235,8 +348,19 @@ int custos_witness_handle(custos_store *st, const char *body, size_t len, char *
 		rc = CUSTOS_EINVALID;
 		goto out;
 	}
-	if ((rc = custos_store_witness_put(st, origin, vkey, next.size, next.root.b)) ||
-	    (rc = custos_store_commit(st)))
+	/* the state cosigned, logged (this witness's own record of what it signed) and applied */
+	{
+		custos_buf payload;
+		char hex[65];
+		custos_hex(hex, next.root.b, 32);
+		custos_buf_init(&payload, 4096);
+		if (!(rc = custos_buf_puts(&payload, "{\"origin\":")) && !(rc = custos_buf_json_string(&payload, origin)))
+			rc = custos_buf_printf(&payload, ",\"size\":%llu,\"root\":\"%s\"}", (unsigned long long)next.size, hex);
+		if (!rc)
+			rc = log_event(st, "witness.cosigned", origin, payload.ptr);
+		custos_buf_dispose(&payload);
+	}
+	if (rc || (rc = custos_store_commit(st)))
 		goto out;
 	in_tx = 0;
 	*status = 200;

@@ -1432,7 +1432,10 @@ static const struct projection_sql {
 	size_t n;
 	const char *names[5];
 } projection_sql[] = {
-	{"meta", "SELECT key, value FROM meta WHERE key = 'rules_hash' ORDER BY 1", 1, {"value"}},
+	{"meta", "SELECT key, value FROM meta WHERE key = 'rules_hash' OR substr(key, 1, 12) = 'log.witness.' ORDER BY 1", 1,
+	 {"value"}},
+	{"witnessed_logs", "SELECT origin, vkey, CAST(size AS TEXT), lower(hex(root)), updated_at FROM witnessed_logs ORDER BY 1",
+	 4, {"vkey", "size", "root", "updated_at"}},
 	{"rulesets", "SELECT hash, canonical, loaded_at FROM rulesets ORDER BY 1", 2, {"canonical", "loaded_at"}},
 	{"parties", "SELECT id, line FROM parties ORDER BY 1", 1, {"line"}},
 	{"measures", "SELECT id, CAST(seq AS TEXT), measure, decision, state, filed_at FROM measures ORDER BY 1", 5,
@@ -1487,10 +1490,12 @@ static int sq_projection_clear(void *impl, unsigned flags)
 		return rc;
 	return sq_exec(impl,
 		       flags & CUSTOS_STORE_KEEP_PARTIES
-			       ? "DELETE FROM meta WHERE key = 'rules_hash'; DELETE FROM measure_access; DELETE FROM records;"
-				 " DELETE FROM measures; DELETE FROM rulesets;"
-			       : "DELETE FROM meta WHERE key = 'rules_hash'; DELETE FROM measure_access; DELETE FROM records;"
-				 " DELETE FROM measures; DELETE FROM rulesets; DELETE FROM parties;",
+			       ? "DELETE FROM meta WHERE key = 'rules_hash' OR substr(key, 1, 12) = 'log.witness.';"
+				 " DELETE FROM measure_access; DELETE FROM records; DELETE FROM measures; DELETE FROM rulesets;"
+				 " DELETE FROM witnessed_logs;"
+			       : "DELETE FROM meta WHERE key = 'rules_hash' OR substr(key, 1, 12) = 'log.witness.';"
+				 " DELETE FROM measure_access; DELETE FROM records; DELETE FROM measures; DELETE FROM rulesets;"
+				 " DELETE FROM witnessed_logs; DELETE FROM parties;",
 		       "store: clearing the projections");
 }
 

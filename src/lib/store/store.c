@@ -738,15 +738,11 @@ int custos_store_witness_get(custos_store *st, const char *origin, char **vkey, 
 }
 
 int custos_store_witness_put(custos_store *st, const char *origin, const char *vkey, uint64_t size,
-			     const uint8_t root[32])
+			     const uint8_t root[32], const char *at)
 {
-	char now[21];
-	int rc;
-	if (!origin || !vkey)
-		return custos_error_set(CUSTOS_EINVALID, "witness: origin and key are required");
-	if ((rc = custos_time_now(now)))
-		return rc;
-	return st->ops->witness_put(st->impl, origin, vkey, size, root, now);
+	if (!origin || !vkey || !at)
+		return custos_error_set(CUSTOS_EINVALID, "witness: origin, key and time are required");
+	return st->ops->witness_put(st->impl, origin, vkey, size, root, at);
 }
 
 int custos_store_record_put(custos_store *st, const char *kind, const char *id, const char *body)
@@ -784,8 +780,8 @@ int custos_store_checkpoint_each(custos_store *st, custos_store_checkpoint_fn fn
 	return st->ops->checkpoint_each(st->impl, fn, ctx);
 }
 
-const char *const custos_store_projections[] = {"meta",	 "rulesets",	   "parties",  "measures",
-						"records", "measure_access", "requests", NULL};
+const char *const custos_store_projections[] = {"meta",	"rulesets", "parties",	 "measures",	   "records",
+						"measure_access", "requests", "witnessed_logs", NULL};
 
 int custos_store_request_put(custos_store *st, const char *key, int64_t first)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "custos/lifecycle.h"
+#include "custos/log.h"
 #include "custos/registry.h"
 #include "util/util.h"
 #include "workflow/workflow_int.h"
@@ -114,6 +115,8 @@ int wf_apply_event(wf_apply *a, const custos_store_event *e)
 		return on_principal(a, e);
 	if (strncmp(e->type, "measure.", 8) == 0 || strcmp(e->type, "authorization.issued") == 0)
 		return wf_life_apply(a, e);
+	if (strcmp(e->type, "log.witness_added") == 0 || strncmp(e->type, "witness.", 8) == 0)
+		return custos_log_apply(a->st, e);
 	if (strcmp(e->type, "request.accepted") == 0) {
 		json_t *payload = json_loads(e->payload, 0, NULL);
 		const char *key = json_string_value(json_object_get(payload, "key"));

@@ -288,11 +288,14 @@ int custos_workflow_erase(custos_store *st, uint64_t index, const char *reason, 
 	if ((rc = custos_store_event_get(st, (int64_t)index, &e)))
 		return custos_store_abort(st, rc);
 	if (strcmp(e.type, "registry.import") == 0 || strcmp(e.type, "rules.loaded") == 0 ||
-	    strcmp(e.type, "request.accepted") == 0)
+	    strcmp(e.type, "request.accepted") == 0 || strcmp(e.type, "log.witness_added") == 0 ||
+	    strncmp(e.type, "witness.", 8) == 0)
 		rc = custos_error_set(CUSTOS_EINVALID,
 				      "event %llu is a %s: %s folded from such events, so their payload is kept",
 				      (unsigned long long)index, e.type,
 				      strcmp(e.type, "request.accepted") == 0 ? "the signed requests already accepted are"
+				      : strcmp(e.type, "log.witness_added") == 0 || strncmp(e.type, "witness.", 8) == 0
+					      ? "the witnesses' state is"
 				      : strcmp(e.type, "rules.loaded") == 0   ? "the rules in force are"
 									      : "the registry is");
 	custos_store_event_dispose(&e);
