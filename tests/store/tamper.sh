@@ -7,9 +7,9 @@
 # Prints "ok   store/tamper-TABLE.COLUMN" or "FAIL store/tamper-TABLE.COLUMN: why", one line per column.
 #
 # The requests table (signed requests accepted) is covered here by a row added; tests/store/replay.sh, whose
-# store has signed requests, deletes one of them. Not covered, and why: cosignatures and witnessed_logs (signed
-# by the witnesses, and the witness side's own state), and the meta rows other than the rule set in force (the
-# log's origin, key and key path: configuration, which every signed checkpoint names).
+# store has signed requests, deletes one of them; golden/log-witness edits the witness state and a cosignature
+# (this store has no witness). Not covered, and why: the meta rows of the log's origin, key and key path
+# (configuration fixed at init, which every signed checkpoint names; docs/LOG.md).
 set -uo pipefail
 bin=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
