@@ -389,20 +389,35 @@ int wf_life_load(custos_store *st, const char *id, wf_life *out)
 	return rc ? custos_error_prefix(rc == CUSTOS_ENOMEM ? rc : CUSTOS_ERROR, "measure %s: stored life", id) : 0;
 }
 
-/* Who may be shown the measure now (custos_store_access_add): its authority, the roles asked, its signers. */
-static int life_index(custos_store *st, const wf_life *l)
+/* What a life was before a step: so that saving it writes only what the step changed. */
+typedef struct life_before {
+	int had; /* a life existed */
+	wf_life_state state;
+	unsigned round;
+	size_t nsigners;
+} life_before;
+
+/*
+ * Who may be shown the measure now (custos_store_access_add): its authority,
+ * the roles asked, its signers. Keys only accumulate, so only those the step
+ * may have added are written: all of them for a new life, the roles of a new
+ * round, the signers after those it had.
+ */
+static int life_index(custos_store *st, const wf_life *l, const life_before *was)
 {
 	char who[320];
 	int rc;
-	snprintf(who, sizeof(who), "authority:%.300s", l->requested_by);
-	if ((rc = custos_store_access_add(st, l->measure, who)))
-		return rc;
-	for (size_t i = 0; i < l->napprovals; i++) {
+	if (!was->had) {
+		snprintf(who, sizeof(who), "authority:%.300s", l->requested_by);
+		if ((rc = custos_store_access_add(st, l->measure, who)))
+			return rc;
+	}
+	for (size_t i = 0; (!was->had || l->round != was->round) && i < l->napprovals; i++) {
 		snprintf(who, sizeof(who), "role:%.300s", l->approvals[i].role);
 		if ((rc = custos_store_access_add(st, l->measure, who)))
 			return rc;
 	}
-	for (size_t i = 0; i < l->nsigners; i++) {
+	for (size_t i = was->had ? was->nsigners : 0; i < l->nsigners; i++) {
 		snprintf(who, sizeof(who), "principal:%.300s", l->signers[i].principal);
 		if ((rc = custos_store_access_add(st, l->measure, who)))
 			return rc;
@@ -411,13 +426,15 @@ static int life_index(custos_store *st, const wf_life *l)
 }
 
 /* Writes the life (the storage edge), the measure row's state that mirrors it, and who may read it. */
-static int life_save(custos_store *st, const wf_life *l)
+static int life_save(custos_store *st, const wf_life *l, const life_before *was)
 {
 	char *body = NULL;
 	int rc;
 	if (!(rc = wf_life_encode(&body, l, NULL)) && !(rc = custos_store_record_put(st, WF_LIFE, l->measure, body)) &&
-	    !(rc = custos_store_measure_set_state(st, l->measure, wf_life_state_name(l->state))))
-		rc = life_index(st, l);
+	    (!was->had || was->state != l->state))
+		rc = custos_store_measure_set_state(st, l->measure, wf_life_state_name(l->state));
+	if (!rc)
+		rc = life_index(st, l, was);
 	free(body);
 	return rc;
 }
@@ -584,28 +601,47 @@ int wf_life_apply(wf_apply *a, const custos_store_event *e)
 	wf_life l;
 	wf_effects fx;
 	wf_step_in in = {0, NULL};
+	life_before was;
 	char sid[40] = "";
 	int rc, filed = strcmp(e->type, "measure.filed") == 0, exists;
 	if (!e->ref || !wf_measure_id_valid(e->ref))
 		return custos_error_set(CUSTOS_EINVALID, "event %lld: %s: no measure '%s'", (long long)e->index, e->type,
 					e->ref ? e->ref : "");
-	rc = custos_store_measure_get(a->st, &m, e->ref);
+	/* a measure with a life exists and is not erased; without one, its row (if any) says which */
+	memset(&l, 0, sizeof(l));
+	if (a->last && !filed && a->last->measure && strcmp(a->last->measure, e->ref) == 0) {
+		l = *a->last; /* the replay's last life: what its record holds, already decoded */
+		memset(a->last, 0, sizeof(*a->last));
+		rc = 0;
+	} else {
+		rc = filed ? CUSTOS_ENOTFOUND : wf_life_load(a->st, e->ref, &l);
+	}
 	if (rc && rc != CUSTOS_ENOTFOUND)
 		return rc;
-	if ((exists = rc == 0)) {
-		int erased = strcmp(m.state, "erased") == 0;
-		custos_store_measure_dispose(&m);
-		if (erased) /* its data erased: nothing more is kept of it but its tokens' ids */
-			return strcmp(e->type, "authorization.issued") == 0 ? token_keep(a->st, e, "erased") : 0;
+	if ((exists = rc == 0) == 0) {
+		rc = custos_store_measure_get(a->st, &m, e->ref);
+		if (rc && rc != CUSTOS_ENOTFOUND)
+			return rc;
+		if ((exists = rc == 0)) {
+			int erased = strcmp(m.state, "erased") == 0;
+			custos_store_measure_dispose(&m);
+			if (erased) /* its data erased: nothing more is kept of it but its tokens' ids */
+				return strcmp(e->type, "authorization.issued") == 0 ? token_keep(a->st, e, "erased") : 0;
+		}
 	}
 	if (!e->payload[0]) {
+		wf_life_dispose(&l);
+		if (a->last)
+			wf_life_dispose(a->last);
 		if ((rc = measure_erase(a->st, e)))
 			return rc;
 		return strcmp(e->type, "authorization.issued") == 0 ? token_keep(a->st, e, "erased") : 0;
 	}
-	if (filed == exists)
+	if (filed == exists) {
+		wf_life_dispose(&l);
 		return custos_error_set(CUSTOS_EINVALID, "event %lld: %s: measure %s %s", (long long)e->index, e->type,
 					e->ref, filed ? "was filed before" : "was never filed");
+	}
 	/* the two facts the log holds elsewhere: a filing principal, and the number of a statement */
 	if (filed) {
 		custos_principal p;
@@ -614,9 +650,6 @@ int wf_life_apply(wf_apply *a, const custos_store_event *e)
 			return rc;
 		if ((in.actor_is_principal = rc == 0))
 			custos_principal_dispose(&p);
-		memset(&l, 0, sizeof(l));
-	} else if ((rc = wf_life_load(a->st, e->ref, &l))) {
-		return rc;
 	}
 	if (strncmp(e->type, "measure.", 8) == 0 && strcmp(e->type, "measure.filed") && strcmp(e->type, "measure.decided") &&
 	    strcmp(e->type, "measure.extension_decided") && strcmp(e->type, "measure.rescreened") &&
@@ -629,6 +662,7 @@ int wf_life_apply(wf_apply *a, const custos_store_event *e)
 		snprintf(sid, sizeof(sid), "%s/%04u", e->ref, n + 1);
 		in.statement_id = sid;
 	}
+	was = (life_before){exists && !filed, l.state, l.round, l.nsigners};
 	if (!(rc = wf_life_step(&l, e, &in, &fx))) {
 		a->complete = fx.complete;
 		if (filed || strcmp(e->type, "measure.decided") == 0)
@@ -645,8 +679,25 @@ int wf_life_apply(wf_apply *a, const custos_store_event *e)
 		if (!rc && fx.withdraw)
 			rc = withdraw_authorizations(a->st, &l, fx.withdraw, e->time);
 		if (!rc)
-			rc = life_save(a->st, &l);
+			rc = life_save(a->st, &l, &was);
+	}
+	/* a replay keeps it for the measure's next event */
+	if (!rc && a->last) {
+		wf_life_dispose(a->last);
+		*a->last = l;
+		return 0;
 	}
 	wf_life_dispose(&l);
+	if (rc && a->last)
+		wf_life_dispose(a->last);
 	return rc;
+}
+
+void wf_apply_dispose(wf_apply *a)
+{
+	if (a->last) {
+		wf_life_dispose(a->last);
+		free(a->last);
+		a->last = NULL;
+	}
 }

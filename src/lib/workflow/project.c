@@ -133,7 +133,7 @@ int wf_apply_event(wf_apply *a, const custos_store_event *e)
 int wf_append(custos_store *st, const char *type, const char *actor, const char *ref, const char *payload,
 	      int64_t *index, int *complete)
 {
-	wf_apply a = {st, 0, 0, NULL};
+	wf_apply a = {st, 0, 0, NULL, NULL};
 	custos_store_event e;
 	int64_t idx;
 	int rc;

@@ -7,6 +7,7 @@
 #include "custos/lifecycle.h"
 #include "custos/log.h"
 #include "util/util.h"
+#include "workflow/life.h"
 #include "workflow/workflow_int.h"
 
 /* The rule sets kept whose text has their hash: what an old rules.loaded event (without its text) loaded. */
@@ -196,12 +197,15 @@ int custos_workflow_verify(custos_store *st, uint64_t *events, uint64_t *signatu
 {
 	custos_store *scratch = NULL;
 	json_t *legacy = json_object();
-	wf_apply a = {NULL, 0, 0, legacy};
+	wf_apply a = {NULL, 0, 0, legacy, calloc(1, sizeof(wf_life))};
 	verify_ctx v = {NULL, &a};
 	int rc, began = 0;
 	*events = *signatures = *rows = 0;
-	if (!legacy)
+	if (!legacy || !a.last) {
+		json_decref(legacy);
+		free(a.last);
 		return wf_oom();
+	}
 	/* one snapshot for all of it */
 	if (!custos_store_in_transaction(st)) {
 		if ((rc = custos_store_begin_read(st)))
@@ -219,6 +223,7 @@ int custos_workflow_verify(custos_store *st, uint64_t *events, uint64_t *signatu
 	*signatures = wf_audit_signatures(v.audit);
 	rc = compare(st, scratch, a.legacy, rows);
 out:
+	wf_apply_dispose(&a);
 	wf_audit_free(v.audit);
 	if (scratch)
 		custos_store_close(scratch);
@@ -248,16 +253,20 @@ static int legacy_imports(custos_store *st, int *legacy)
 int wf_rebuild(custos_store *st, int64_t *events)
 {
 	json_t *legacy = json_object();
-	wf_apply a = {st, 0, 0, legacy};
+	wf_apply a = {st, 0, 0, legacy, calloc(1, sizeof(wf_life))};
 	int rc, old_imports = 0;
-	if (!legacy)
+	if (!legacy || !a.last) {
+		json_decref(legacy);
+		free(a.last);
 		return wf_oom();
+	}
 	if ((rc = legacy_imports(st, &old_imports)) ||
 	    (rc = custos_store_projection_each(st, "rulesets", legacy_rule, legacy)) ||
 	    (rc = custos_store_projection_clear(st, old_imports ? CUSTOS_STORE_KEEP_PARTIES : 0)))
 		goto out;
 	rc = replay(st, &a, events);
 out:
+	wf_apply_dispose(&a);
 	json_decref(legacy);
 	return rc;
 }

@@ -48,7 +48,10 @@ typedef struct wf_apply {
 	int complete;	  /* out: the event completed a round (the live command then issues its token) */
 	int legacy;	  /* out: an event of an older format whose payload lacks what it set was met */
 	const struct json_t *legacy_rules; /* hash -> text of rule sets loaded before their text went into the log */
+	struct wf_life *last; /* a replay's last life stepped, kept decoded (its events come in runs); NULL: none */
 } wf_apply;
+/* Frees what a replay kept (a->last). */
+void wf_apply_dispose(wf_apply *a);
 
 /* Applies one event of the log to the projections: the one way any of them changes. */
 int wf_apply_event(wf_apply *a, const custos_store_event *e);
