@@ -182,6 +182,7 @@ static int compare(custos_store *st, custos_store *want, int skip_parties, uint6
 typedef struct {
 	wf_audit *audit;
 	wf_apply *apply;
+	int64_t failed; /* the event the pass stopped at, or -1 */
 } verify_ctx;
 
 static int verify_event(void *vctx, const custos_store_event *e)
@@ -190,6 +191,8 @@ static int verify_event(void *vctx, const custos_store_event *e)
 	int rc = wf_audit_event(v->audit, e);
 	if (!rc && (rc = wf_apply_event(v->apply, e)) && !strstr(custos_error_last(), "event "))
 		custos_error_prefix(rc, "event %lld (%s)", (long long)e->index, e->type);
+	if (rc)
+		v->failed = e->index;
 	return rc;
 }
 
@@ -198,7 +201,7 @@ int custos_workflow_verify(custos_store *st, uint64_t *events, uint64_t *signatu
 	custos_store *scratch = NULL;
 	json_t *legacy = json_object();
 	wf_apply a = {NULL, 0, 0, legacy, calloc(1, sizeof(wf_life))};
-	verify_ctx v = {NULL, &a};
+	verify_ctx v = {NULL, &a, -1};
 	int rc, began = 0;
 	*events = *signatures = *rows = 0;
 	if (!legacy || !a.last) {
@@ -217,8 +220,20 @@ int custos_workflow_verify(custos_store *st, uint64_t *events, uint64_t *signatu
 	    (rc = wf_audit_new(&v.audit, st)))
 		goto out;
 	a.st = scratch;
-	if ((rc = custos_store_projection_each(st, "rulesets", legacy_rule, legacy)) ||
-	    (rc = custos_log_verify_each(st, events, verify_event, &v)))
+	if ((rc = custos_store_projection_each(st, "rulesets", legacy_rule, legacy)))
+		goto out;
+	rc = custos_log_verify_each(st, events, verify_event, &v);
+	/* the signatures checked meanwhile: a failure before the one the pass stopped at (or any) comes first */
+	{
+		int64_t bad = -1;
+		char keep[640];
+		snprintf(keep, sizeof(keep), "%s", custos_error_last());
+		if (wf_audit_finish(v.audit, &bad) && (!rc || (v.failed >= 0 && bad < v.failed)))
+			rc = CUSTOS_EINVALID; /* its message is set */
+		else if (rc)
+			custos_error_set(rc, "%s", keep);
+	}
+	if (rc)
 		goto out;
 	*signatures = wf_audit_signatures(v.audit);
 	rc = compare(st, scratch, a.legacy, rows);

@@ -71,7 +71,9 @@ int wf_append(custos_store *st, const char *type, const char *actor, const char 
 typedef struct wf_audit wf_audit;
 int wf_audit_new(wf_audit **out, custos_store *st);
 int wf_audit_event(void *a, const custos_store_event *e); /* a custos_store_event_fn */
-uint64_t wf_audit_signatures(const wf_audit *a);	   /* how many signatures it checked */
+uint64_t wf_audit_signatures(const wf_audit *a);	   /* how many signatures it checked (after finish) */
+/* Waits for the signature checks (run on a second thread); the first failure in log order, *index its event. */
+int wf_audit_finish(wf_audit *a, int64_t *index);
 void wf_audit_free(wf_audit *a);
 
 /* Empties the projections and folds the whole log into them again (inside the caller's write transaction). */
