@@ -44,7 +44,6 @@ static int on_rules(wf_apply *a, const custos_store_event *e)
 	if (!canon) {
 		/* a rule set loaded before its text went into the log: the row it left, if its text has that hash */
 		canon = json_string_value(json_object_get(a->legacy_rules, e->ref));
-		a->legacy = 1;
 	}
 	if (canon) {
 		custos_sha256(digest, canon, strlen(canon));
