@@ -88,6 +88,7 @@ typedef struct wf_life {
 } wf_life;
 
 const char *wf_life_state_name(wf_life_state s);
+const char *wf_ask_state_name(wf_ask_state s); /* "pending", "approved", ... */
 void wf_life_dispose(wf_life *l);
 /* The current round's approvals, subjects and asserted facts freed (a new round replaces them). */
 void wf_life_free_round(wf_life *l);

@@ -19,6 +19,11 @@ const char *wf_life_state_name(wf_life_state s)
 	return (unsigned)s < WF_LIFE__COUNT ? state_names[s] : "?";
 }
 
+const char *wf_ask_state_name(wf_ask_state s)
+{
+	return (unsigned)s < WF_ASK__COUNT ? ask_names[s] : "?";
+}
+
 static int name_index(const char *const *names, int n, const char *s)
 {
 	for (int i = 0; s && i < n; i++)

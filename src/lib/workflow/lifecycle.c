@@ -73,7 +73,6 @@ const char *wf_action_event(custos_action a)
 /* Whether p may approve, refuse or acknowledge under a role of the current round (life.c applies it). */
 static int check_signature(const wf_life *life, const custos_statement *s, const custos_principal *p)
 {
-	static const char *const ask_names[] = {"pending", "approved", "refused", "acknowledged"};
 	const wf_approval *a = wf_life_approval(life, s->role);
 	const char *state = wf_life_state_name(life->state), *other = NULL;
 	for (size_t i = 0; i < life->nsigners; i++)
@@ -93,7 +92,7 @@ static int check_signature(const wf_life *life, const custos_statement *s, const
 					s->role, s->measure);
 	if (a->state != WF_ASK_PENDING)
 		return custos_error_set(CUSTOS_EEXISTS, "role %s already %s measure %s (round %u) as %s at %s", s->role,
-					ask_names[a->state], s->measure, s->round, a->principal ? a->principal : "",
+					wf_ask_state_name(a->state), s->measure, s->round, a->principal ? a->principal : "",
 					a->time ? a->time : "");
 	/* a round is open only while pending, suspended, or authorised with an extension asked for */
 	if (s->action != CUSTOS_ACT_ACKNOWLEDGE && !life->round_open)
