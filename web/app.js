@@ -11,6 +11,7 @@ import {
   verifyInclusion,
   verifyNote,
 } from "./crypto.js";
+import { renderOversight } from "./oversight.js";
 
 // The signed-in principal: the key (a non-extractable CryptoKey) and who the server says it is. Memory only.
 const session = { key: null, me: null, current: null }; // current: the measure record on show
@@ -109,7 +110,7 @@ function showError(where, message) {
 
 // ---- views and navigation ---------------------------------------------------------------------------
 
-const VIEWS = ["signin", "inbox", "measure", "registry", "audit"];
+const VIEWS = ["signin", "inbox", "measure", "registry", "audit", "oversight"];
 
 let current = null;
 
@@ -142,6 +143,9 @@ async function route() {
     await openMeasure(arg);
   } else if (view === "registry") {
     show("registry");
+  } else if (view === "oversight") {
+    show("oversight");
+    await loadOversight();
   } else {
     show("inbox");
     await loadInbox();
@@ -964,6 +968,16 @@ function stopForm(rec) {
     submit.focus();
   });
   return form;
+}
+
+// ---- oversight (comite_r) -----------------------------------------------------------------------------
+
+async function loadOversight() {
+  const box = $("#oversight-body");
+  box.replaceChildren(el("p", { role: "status" }, "Counting the register…"));
+  const r = await api("GET", "/v1/oversight");
+  if (!r.ok) return showError(box, failure(r));
+  renderOversight(box, r.json, el);
 }
 
 // ---- registry -----------------------------------------------------------------------------------------

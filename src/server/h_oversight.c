@@ -1,7 +1,7 @@
+/* h_oversight.c — GET /v1/oversight: comite_r's overview, computed from the store's projections. */
 /*
- * h_oversight.c — GET /v1/oversight: comite_r's overview, computed from the store's projections (each measure,
- * its decision and its life), never stored. Every count comes with the ids of the measures behind it, so each
- * number can be checked against the register (`custos measure list`, `custos measure show`).
+ * Computed from each measure, its decision and its life (never stored). Every count comes with the ids of the
+ * measures behind it, so each number can be checked against the register (`custos measure list`, `measure show`).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,8 +171,13 @@ static int by_seconds(const void *a, const void *b)
 static void prev_month(char out[16], const char *mon)
 {
 	int y = 0, m = 0;
-	if (sscanf(mon, "%4d-%2d", &y, &m) != 2)
-		y = m = 1;
+	/* "YYYY-MM", as filed_at begins (the store wrote it) */
+	for (int i = 0; i < 4 && mon[i] >= '0' && mon[i] <= '9'; i++)
+		y = y * 10 + (mon[i] - '0');
+	if (strlen(mon) >= 7)
+		m = (mon[5] - '0') * 10 + (mon[6] - '0');
+	if (m < 1 || m > 12)
+		m = 1;
 	if (--m < 1) {
 		m = 12;
 		y--;

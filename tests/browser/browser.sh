@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# browser.sh — the web page in Debian's chromium, driven by playwright-core: file, approve, authorise, extend, revoke, end, audit.
+# browser.sh — the web page in Debian's chromium, driven by playwright-core: file, approve, authorise, extend, revoke, end, audit;
+# then the overseer's overview and axe-core on every view (views.mjs).
 # Starts `custos serve` on a free port over a fresh store with one principal per role (tests/data/life-setup.sh),
 # runs tests/browser/flow.mjs, and prints "ok   browser/NAME" or "FAIL browser/NAME: why" per check.
 # Screenshots go to build/browser/*.png. A missing chromium, node or npm is a failure (tools/deps.sh installs them).
@@ -24,12 +25,13 @@ trap cleanup EXIT
 [ -x "$chromium" ] || { echo "FAIL browser/setup: no chromium at $chromium (tools/deps.sh installs it)"; exit 1; }
 command -v node >/dev/null || { echo "FAIL browser/setup: no node (tools/deps.sh installs nodejs)"; exit 1; }
 command -v npm >/dev/null || { echo "FAIL browser/setup: no npm (tools/deps.sh installs npm)"; exit 1; }
-# playwright-core from npm, cached under build/npm (it brings no browser: it drives Debian's chromium)
+# playwright-core and axe-core from npm, cached under build/npm (no browser: it drives Debian's chromium; axe-core is
+# injected by the test, never served by custos)
 npm_dir=$root/build/npm
-if [ ! -f "$npm_dir/node_modules/playwright-core/package.json" ]; then
+if [ ! -f "$npm_dir/node_modules/playwright-core/package.json" ] || [ ! -f "$npm_dir/node_modules/axe-core/axe.min.js" ]; then
 	mkdir -p "$npm_dir"
-	npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error playwright-core@1 >"$work/npm.log" 2>&1 ||
-		{ echo "FAIL browser/setup: npm install playwright-core"; cat "$work/npm.log"; exit 1; }
+	npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error playwright-core@1 axe-core@4 >"$work/npm.log" 2>&1 ||
+		{ echo "FAIL browser/setup: npm install playwright-core axe-core"; cat "$work/npm.log"; exit 1; }
 fi
 
 # a fresh store: the demo registry and one principal per role, each with its key file in $work/keys
@@ -55,6 +57,7 @@ page_file serve-index / 200 "text/html; charset=utf-8"
 page_file serve-app-js /web/app.js 200 "text/javascript; charset=utf-8"
 page_file serve-crypto-js /web/crypto.js 200 "text/javascript; charset=utf-8"
 page_file serve-style-css /web/style.css 200 "text/css; charset=utf-8"
+page_file serve-oversight-js /web/oversight.js 200 "text/javascript; charset=utf-8"
 page_file serve-unknown-file /web/nothing.js 404 "application/json"
 page_file serve-no-traversal /web/%2e%2e%2fMakefile 404 "application/json"
 page_file serve-not-embedded /web/custos.db 404 "application/json"
@@ -76,6 +79,9 @@ mkdir -p "$root/build/browser"
 node "$root/tests/browser/flow.mjs" "http://127.0.0.1:$port" "$work/keys" "$work/s5.json" \
 	"$root/build/browser" "$chromium" "$work/profile" "$npm_dir" ${demo_port:+"http://127.0.0.1:$demo_port" "$work/demo.db.keys"}
 rc=$?
+# then the overseer's view and axe-core on every view, over the register flow.mjs left
+node "$root/tests/browser/views.mjs" "http://127.0.0.1:$port" "$work/keys" "$root/build/browser" "$chromium" \
+	"$work/profile-views" "$npm_dir" || rc=1
 kill "$demo_pid" 2>/dev/null
 wait "$demo_pid"
 drc=$?
