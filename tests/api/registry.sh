@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# registry.sh — the registrar's import over HTTP against a real server on 127.0.0.1: POST /v1/registry/preview shows
+# the parties an import adds and changes and the authorised measure it would suspend, and stores nothing; POST
+# /v1/registry then imports it and suspends that measure.
+#   tests/api/registry.sh [CUSTOS_BIN]
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/data/serve.sh"
+custos=${1:-${CUSTOS_BIN:-$root/build/san/custos}}
+sign=$(dirname "$custos")/tools/httpsign
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+export CUSTOS_STORE="$work/custos.db" CUSTOS_ACTOR=registry-test
+cd "$work" || exit 1
+fails=0
+ok() { echo "ok   api/registry-$1"; }
+bad() { echo "FAIL api/registry-$1: $2"; fails=$((fails + 1)); [ -s "$work/body" ] && head -c 400 "$work/body" | sed 's/^/  body: /'; echo; }
+[ -x "$sign" ] || { echo "FAIL api/registry-setup: no $sign"; exit 1; }
+as() {
+	local key=$1 method=$2 path=$3 bodyfile=${4:-} hdrs=() line
+	while IFS= read -r line; do hdrs+=(-H "$line"); done < <("$sign" "$key.key" "$method" "127.0.0.1:$port" "$path" $bodyfile)
+	if [ -n "$bodyfile" ]; then
+		status=$(curl -s -o "$work/body" -w '%{http_code}' -X "$method" "${hdrs[@]}" -H "Content-Type: application/jsonl" \
+			--data-binary @"$bodyfile" "$base$path")
+	else
+		status=$(curl -s -o "$work/body" -w '%{http_code}' -X "$method" "${hdrs[@]}" "$base$path")
+	fi
+}
+expect() {
+	local name=$1 want=$2 cond=${3:-}
+	if [ "$status" != "$want" ]; then bad "$name" "status $status, expected $want"; return; fi
+	if [ -n "$cond" ] && ! jq -e "$cond" "$work/body" >/dev/null 2>&1; then bad "$name" "not true: $cond"; return; fi
+	ok "$name"
+}
+# what must not change when nothing is stored: the events, every measure's state, the registry
+snapshot() { { "$custos" events | wc -l; "$custos" measure list | jq -c '{id, state}'; "$custos" registry export; } | md5sum; }
+
+"$custos" init --origin test.example/custos 2>/dev/null || { echo "FAIL api/registry-setup: init"; exit 1; }
+"$custos" registry import "$root/demo/registry.jsonl" >/dev/null
+principal() {
+	local id=$1 authority=$2
+	shift 2
+	"$custos" key generate "$id.key" >"$id.pub" && "$custos" principal add "$id" --name "Test $id" \
+		--authority "$authority" --role "$@" --pubkey "$(cat "$id.pub")" >/dev/null
+}
+principal REQ-VSSE vsse requester
+principal HEAD-VSSE vsse service_head
+principal REG registry registrar
+
+# an authorised measure on a number nobody protects yet (its period moves with the clock)
+shifted '{"kind":"interception","scope":"metadata","framework":"intelligence","requested_by":"vsse",
+ "targets":["tel:+32470555123"],"period":{"from":"2026-12-01","to":"2027-01-31"},
+ "grounds":"test: a measure on a person nobody protects yet"}' >m.json
+id=$("$custos" measure file m.json --key REQ-VSSE.key | jq -r .id)
+for r in $("$custos" measure show "$id" | jq -r '.decision.approvals[] | select(.kind == "approve") | .role'); do
+	[ "$r" = service_head ] || { echo "FAIL api/registry-setup: $id asks $r"; exit 1; }
+	"$custos" approve "$id" --role "$r" --key HEAD-VSSE.key >/dev/null
+done
+[ "$("$custos" measure show "$id" | jq -r .state)" = authorised ] || { echo "FAIL api/registry-setup: $id not authorised"; exit 1; }
+
+# the number now belongs to a newly accredited diplomat; and a party in force gets another name
+echo '{"id":"P-NEW-1","category":"diplomatic_agent","name":"Newly Accredited Diplomat","sending_state":"MR","nationality":"MR","permanent_resident":false,"valid_from":"2020-01-01","valid_to":null,"mission":"M-MR","country_of_origin":null,"waiver":null,"selectors":["tel:+32470555123"]}' >d.jsonl
+"$custos" registry export | grep '"id":"P-MR-1"' | jq -c '.name = "Renamed Ambassador"' >>d.jsonl
+[ "$(wc -l <d.jsonl)" = 2 ] || { echo "FAIL api/registry-setup: no P-MR-1 in the demo registry"; exit 1; }
+printf '%s\n' '{"id":"P-BAD","category":"nobody"}' >bad.jsonl
+
+"$custos" serve --listen 127.0.0.1:0 2>"$work/serve.log" &
+server_pid=$!
+port=$(listening_port "$work/serve.log")
+[ -n "${port:-}" ] || { echo "FAIL api/registry-setup: server did not start"; cat "$work/serve.log"; exit 1; }
+base=http://127.0.0.1:$port
+
+before=$(snapshot)
+as REQ-VSSE POST /v1/registry/preview d.jsonl; expect preview-wrong-role 403
+as REG POST /v1/registry/preview bad.jsonl
+expect preview-bad-line 400 '.line == 1 and (.error | test("^body:1: "))'
+as REG POST /v1/registry/preview d.jsonl
+expect preview 200 "([.added[].id] == [\"P-NEW-1\"]) and ([.changed[].id] == [\"P-MR-1\"])
+	and .changed[0].before.name != \"Renamed Ambassador\" and .changed[0].after.name == \"Renamed Ambassador\"
+	and .removed == [] and .count == 2 and .registry_hash.before != .registry_hash.after
+	and ([.suspended[].measure] == [\"$id\"]) and .suspended[0].reason == \"now forbidden\""
+cp body preview.json
+[ "$before" = "$(snapshot)" ] && ok preview-stores-nothing || bad preview-stores-nothing "the store changed"
+[ "$("$custos" measure show "$id" | jq -r .state)" = authorised ] && ok preview-measure-still-authorised ||
+	bad preview-measure-still-authorised "$("$custos" measure show "$id" | jq -r .state)"
+# the same preview twice is the same answer (nothing of the first stayed)
+as REG POST /v1/registry/preview d.jsonl
+cmp -s body preview.json && ok preview-repeatable || bad preview-repeatable "a second preview differs"
+
+as REG POST /v1/registry d.jsonl
+expect import 200 "(.imported == 2) and ([.suspended[].measure] == [\"$id\"])"
+[ "$("$custos" measure show "$id" | jq -r .state)" = suspended ] && ok import-suspends ||
+	bad import-suspends "$("$custos" measure show "$id" | jq -r .state)"
+[ "$("$custos" registry export | jq -r 'select(.id == "P-MR-1") | .name')" = "Renamed Ambassador" ] &&
+	ok import-changes-party || bad import-changes-party "P-MR-1 not renamed"
+# now in force: the registry hash is the one previewed, and the same file changes nothing more
+as REG POST /v1/registry/preview d.jsonl
+expect preview-after-import 200 "(.registry_hash.before == $(jq .registry_hash.after preview.json))
+	and .registry_hash.after == .registry_hash.before and .added == [] and .changed == [] and .suspended == []"
+
+kill -TERM "$server_pid"
+wait "$server_pid"
+rc=$?
+server_pid=
+[ "$rc" = 0 ] && ok server-stops-cleanly || bad server-stops-cleanly "exit $rc"
+exit $((fails > 0))
