@@ -103,6 +103,9 @@ as REG POST /v1/registry/preview d.jsonl
 expect preview-after-import 200 "(.registry_hash.before == $(jq .registry_hash.after preview.json))
 	and .registry_hash.after == .registry_hash.before and .added == [] and .changed == [] and .suspended == []"
 
+# the log replays whole: previews rolled back left no gap nor stray entry
+"$custos" log verify >/dev/null 2>"$work/verify.err" && ok log-verifies || bad log-verifies "$(head -3 "$work/verify.err")"
+
 kill -TERM "$server_pid"
 wait "$server_pid"
 rc=$?
