@@ -11,7 +11,9 @@ import {
   verifyInclusion,
   verifyNote,
 } from "./crypto.js";
+import { renderFileForm } from "./file.js";
 import { renderOversight } from "./oversight.js";
+import { renderRegistryImport } from "./registry-import.js";
 
 // The signed-in principal: the key (a non-extractable CryptoKey) and who the server says it is. Memory only.
 const session = { key: null, me: null, current: null }; // current: the measure record on show
@@ -110,7 +112,7 @@ function showError(where, message) {
 
 // ---- views and navigation ---------------------------------------------------------------------------
 
-const VIEWS = ["signin", "inbox", "measure", "registry", "audit", "oversight"];
+const VIEWS = ["signin", "inbox", "measure", "registry", "audit", "oversight", "file"];
 
 let current = null;
 
@@ -143,6 +145,13 @@ async function route() {
     await openMeasure(arg);
   } else if (view === "registry") {
     show("registry");
+    const imp = $("#registry-import-box");
+    if ((session.me.roles || []).includes("registrar")) {
+      if (!imp.firstChild) renderRegistryImport(imp, { api, el, failure });
+    } else imp.replaceChildren();
+  } else if (view === "file") {
+    show("file");
+    renderFileForm($("#file-body"), { api, el, me: session.me, failure, badge });
   } else if (view === "oversight") {
     show("oversight");
     await loadOversight();

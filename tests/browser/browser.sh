@@ -58,6 +58,8 @@ page_file serve-app-js /web/app.js 200 "text/javascript; charset=utf-8"
 page_file serve-crypto-js /web/crypto.js 200 "text/javascript; charset=utf-8"
 page_file serve-style-css /web/style.css 200 "text/css; charset=utf-8"
 page_file serve-oversight-js /web/oversight.js 200 "text/javascript; charset=utf-8"
+page_file serve-file-js /web/file.js 200 "text/javascript; charset=utf-8"
+page_file serve-registry-import-js /web/registry-import.js 200 "text/javascript; charset=utf-8"
 page_file serve-unknown-file /web/nothing.js 404 "application/json"
 page_file serve-no-traversal /web/%2e%2e%2fMakefile 404 "application/json"
 page_file serve-not-embedded /web/custos.db 404 "application/json"
@@ -79,8 +81,21 @@ mkdir -p "$root/build/browser"
 node "$root/tests/browser/flow.mjs" "http://127.0.0.1:$port" "$work/keys" "$work/s5.json" \
 	"$root/build/browser" "$chromium" "$work/profile" "$npm_dir" ${demo_port:+"http://127.0.0.1:$demo_port" "$work/demo.db.keys"}
 rc=$?
-# then the overseer's view and axe-core on every view, over the register flow.mjs left
-node "$root/tests/browser/views.mjs" "http://127.0.0.1:$port" "$work/keys" "$root/build/browser" "$chromium" \
+# then the other roles' views and axe-core on every view, over the register flow.mjs left: a registrar, an authorised
+# measure on a number nobody protects yet, and a registry file that gives that number to a newly accredited diplomat
+(
+	cd "$work/keys" || exit 1
+	custos key generate REG.key >REG.pub &&
+		custos principal add REG --name "Test principal REG" --authority registry --role registrar --pubkey "$(cat REG.pub)" &&
+		shifted '{"kind":"interception","scope":"metadata","framework":"intelligence","requested_by":"vsse",
+ "targets":["tel:+32470555123"],"period":{"from":"2026-12-01","to":"2027-01-31"},"grounds":"a person nobody protects yet"}' >m.json &&
+		id=$(custos measure file m.json --key REQ-VSSE.key | jq -r .id) &&
+		custos approve "$id" --role service_head --key HEAD-VSSE.key >/dev/null && echo "$id" >"$work/authorised.id"
+) >"$work/views-setup.log" 2>&1 || { echo "FAIL browser/views-setup"; cat "$work/views-setup.log"; }
+echo '{"id":"P-NEW-1","category":"diplomatic_agent","name":"Newly Accredited Diplomat","sending_state":"MR","nationality":"MR","permanent_resident":false,"valid_from":"2020-01-01","valid_to":null,"mission":"M-MR","country_of_origin":null,"waiver":null,"selectors":["tel:+32470555123"]}' >"$work/accredited.jsonl"
+shifted <"$root/demo/measures/s3.json" >"$work/s3.json"
+VIEWS_AUTHORISED=$(cat "$work/authorised.id" 2>/dev/null) VIEWS_IMPORT=$work/accredited.jsonl VIEWS_S3=$work/s3.json \
+	node "$root/tests/browser/views.mjs" "http://127.0.0.1:$port" "$work/keys" "$root/build/browser" "$chromium" \
 	"$work/profile-views" "$npm_dir" || rc=1
 kill "$demo_pid" 2>/dev/null
 wait "$demo_pid"

@@ -1,7 +1,8 @@
-// views.mjs — the overseer's page and axe-core on every view, in chromium (playwright-core), after flow.mjs filled the
+// views.mjs — the requester's form, the registrar's import, the overseer's page and axe-core on every view, in chromium (playwright-core), after flow.mjs filled the
 // register. comite_r's overview shows the numbers GET /v1/oversight answers, those are `custos measure list`'s, and a
 // number opens the measures behind it. axe-core (loaded from NPM_DIR, never served by custos) finds no serious or
-// critical violation on any view.
+// critical violation on any view. A requester files S3 from the form (a bad selector flagged at its field, the
+// decision shown before filing); a registrar previews an import that suspends a measure, cancels, then imports.
 // node views.mjs BASE_URL KEY_DIR SHOT_DIR CHROMIUM PROFILE_DIR NPM_DIR; prints "ok   browser/NAME" or
 // "FAIL browser/NAME: why" per check and exits non-zero if any failed. Needs `custos` on PATH and CUSTOS_STORE.
 import { createRequire } from "node:module";
@@ -103,12 +104,83 @@ try {
   await page.click("#registry-form button[type=submit]");
   await page.locator("#registry-results [role=status]").waitFor();
   await axe("registry");
-  const listed = execFileSync("custos", ["measure", "list"], { encoding: "utf8" }).trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  await page.goto(`${base}/#measure/${listed[0].id}`);
+  const first = JSON.parse(execFileSync("custos", ["measure", "list"], { encoding: "utf8" }).split("\n")[0]);
+  await page.goto(`${base}/#measure/${first.id}`);
   await page.locator("#measure-body .facts").waitFor();
   await axe("measure");
 
+  // ---- a requester files S3 from the form, seeing the decision before filing ----------------------------
+  await signIn("REQ-VSSE");
+  await page.goto(`${base}/#file`);
+  await page.locator("#file-form").waitFor();
+  await check("file-bad-selector-flagged", async () => {
+    await page.fill("#file-target-0", "mailto:bad");
+    const err = page.locator("#file-target-0-error");
+    await err.filter({ hasText: "missing '@'" }).waitFor();
+    expect((await page.getAttribute("#file-target-0", "aria-invalid")) === "true", "the target is not marked invalid");
+    await page.screenshot({ path: join(shots, "file-bad-selector.png"), fullPage: true });
+  });
+  const s3 = JSON.parse(readFileSync(process.env.VIEWS_S3, "utf8"));
+  const before = execFileSync("custos", ["measure", "list"], { encoding: "utf8" });
+  let filed = null;
+  await check("file-s3-decision-before-filing", async () => {
+    await page.selectOption("#file-kind", s3.kind);
+    await page.selectOption("#file-framework", s3.framework);
+    await page.fill("#file-requested-by", s3.requested_by);
+    await page.fill("#file-target-0", s3.targets[0]);
+    await page.fill("#file-from", s3.period.from);
+    await page.fill("#file-to", s3.period.to);
+    await page.check("#file-flag-concerns_mandate");
+    await page.fill("#file-grounds", s3.grounds);
+    await page.locator("#file-outcome", { hasText: "Forbidden" }).waitFor();
+    await page.locator("#file-target-0-hits", { hasText: "Touches" }).waitFor();
+    expect((await page.locator("#file-target-0-error").innerText()) === "", "the good selector is still flagged");
+    const cites = await page.locator("#file-findings td.cite").allInnerTexts();
+    expect(cites.length > 0 && cites.every((c) => c && c !== "—"), `findings without citations: ${cites}`);
+    // the dry run stored nothing
+    expect(execFileSync("custos", ["measure", "list"], { encoding: "utf8" }) === before, "the dry run stored a measure");
+    await page.screenshot({ path: join(shots, "file-s3-decision.png"), fullPage: true });
+    await page.click("#file-submit");
+    await page.locator("#file-filed").waitFor();
+    filed = (await page.locator("#file-filed a").innerText()).trim();
+    const shown = JSON.parse(execFileSync("custos", ["measure", "show", filed], { encoding: "utf8" }));
+    expect(shown.decision.outcome === "forbidden", `filed ${filed}: ${shown.decision.outcome}`);
+    expect(JSON.stringify(shown.measure.targets) === JSON.stringify(s3.targets.map((t) => t.toLowerCase())) && shown.measure.concerns_mandate === true,
+      `filed ${JSON.stringify(shown.measure)}`);
+  });
+  await axe("file");
+
+  // ---- a registrar previews an import that suspends a measure, cancels, then imports --------------------
+  const authorised = process.env.VIEWS_AUTHORISED;
+  const stateOf = (id) => JSON.parse(execFileSync("custos", ["measure", "show", id], { encoding: "utf8" })).state;
+  const events = () => execFileSync("custos", ["events"], { encoding: "utf8" }).split("\n").length;
+  await signIn("REG");
+  await page.goto(`${base}/#registry`);
+  await page.locator("#import-file").waitFor();
+  await check("registry-preview-then-cancel", async () => {
+    expect(authorised && stateOf(authorised) === "authorised", `no authorised measure (${authorised})`);
+    const n = events();
+    await page.setInputFiles("#import-file", process.env.VIEWS_IMPORT);
+    await page.locator("#import-suspended", { hasText: authorised }).waitFor();
+    expect((await page.locator("#import-added").innerText()).includes("P-NEW-1"), "P-NEW-1 is not shown added");
+    await page.screenshot({ path: join(shots, "registry-preview.png"), fullPage: true });
+    await axe("registry-preview");
+    await page.click("#import-cancel");
+    await page.locator("#import-status", { hasText: "Cancelled" }).waitFor();
+    expect((await page.locator("#import-preview").innerText()) === "", "the preview is still shown");
+    expect(stateOf(authorised) === "authorised" && events() === n, "the preview or the cancel changed the store");
+  });
+  await check("registry-import-suspends", async () => {
+    await page.setInputFiles("#import-file", process.env.VIEWS_IMPORT);
+    await page.locator("#import-confirm").click();
+    await page.locator("#import-done", { hasText: authorised }).waitFor();
+    expect(stateOf(authorised) === "suspended", `${authorised}: ${stateOf(authorised)}`);
+    await page.screenshot({ path: join(shots, "registry-imported.png"), fullPage: true });
+  });
+
   // ---- the overseer's overview ------------------------------------------------------------------------
+  await signIn("COMR");
+  const listed = execFileSync("custos", ["measure", "list"], { encoding: "utf8" }).trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
   await page.goto(`${base}/#oversight`);
   await page.locator("#oversight-total").waitFor();
   await page.screenshot({ path: join(shots, "oversight.png"), fullPage: true });
@@ -119,8 +191,12 @@ try {
     for (const m of listed) reg[`${m.filed_at.slice(0, 7)} ${m.outcome}`] = (reg[`${m.filed_at.slice(0, 7)} ${m.outcome}`] || 0) + 1;
     for (const m of o.months) for (const [k, c] of Object.entries(m.outcome)) api[`${m.month} ${k}`] = c.count;
     expect(JSON.stringify(Object.entries(reg).sort()) === JSON.stringify(Object.entries(api).sort()), `api ${JSON.stringify(api)} register ${JSON.stringify(reg)}`);
-    const forbidden = listed.filter((m) => m.state === "revoked").map((m) => m.id).sort();
-    expect(JSON.stringify(forbidden) === JSON.stringify(((o.states.revoked || {}).measures || []).sort()), `revoked: api ${JSON.stringify(o.states.revoked)} register ${forbidden}`);
+    for (const state of ["revoked", "suspended", "refused", "forbidden"]) {
+      const reg = listed.filter((m) => m.state === state).map((m) => m.id).sort();
+      const got = ((o.states[state] || {}).measures || []).sort();
+      expect(JSON.stringify(reg) === JSON.stringify(got), `${state}: api ${got} register ${reg}`);
+    }
+    expect((o.states.suspended || {}).count === 1, "the import's suspension is not counted");
   });
   await check("oversight-page-matches-api", async () => {
     expect((await page.locator("#oversight-total").innerText()).startsWith(`${o.total} measures`), "total");
