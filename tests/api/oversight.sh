@@ -5,41 +5,9 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/data/serve.sh"
-custos=${1:-${CUSTOS_BIN:-$root/build/san/custos}}
-sign=$(dirname "$custos")/tools/httpsign
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-export CUSTOS_STORE="$work/custos.db" CUSTOS_ACTOR=oversight-test
-cd "$work" || exit 1
-fails=0
-ok() { echo "ok   api/oversight-$1"; }
-bad() { echo "FAIL api/oversight-$1: $2"; fails=$((fails + 1)); [ -s "$work/body" ] && head -c 400 "$work/body" | sed 's/^/  body: /'; echo; }
-[ -x "$sign" ] || { echo "FAIL api/oversight-setup: no $sign"; exit 1; }
-as() {
-	local key=$1 method=$2 path=$3 hdrs=() line
-	while IFS= read -r line; do hdrs+=(-H "$line"); done < <("$sign" "$key.key" "$method" "127.0.0.1:$port" "$path")
-	status=$(curl -s -o "$work/body" -w '%{http_code}' -X "$method" "${hdrs[@]}" "$base$path")
-}
-expect() {
-	local name=$1 want=$2 cond=${3:-}
-	if [ "$status" != "$want" ]; then bad "$name" "status $status, expected $want"; return; fi
-	if [ -n "$cond" ] && ! jq -e "$cond" "$work/body" >/dev/null 2>&1; then bad "$name" "not true: $cond"; return; fi
-	ok "$name"
-}
+NAME=oversight
+. "$root/tests/api/signed.sh"
 
-"$custos" init --origin test.example/custos 2>/dev/null || { echo "FAIL api/oversight-setup: init"; exit 1; }
-"$custos" registry import "$root/demo/registry.jsonl" >/dev/null
-principal() {
-	local id=$1 authority=$2
-	shift 2
-	"$custos" key generate "$id.key" >"$id.pub" && "$custos" principal add "$id" --name "Test $id" \
-		--authority "$authority" --role "$@" --pubkey "$(cat "$id.pub")" >/dev/null
-}
 principal REQ-VSSE vsse requester
 principal HEAD-VSSE vsse service_head
 principal COMR comite_r comite_r
@@ -48,16 +16,12 @@ principal COMR comite_r comite_r
 # and the first s4 approved by the service head at once (seconds after its filing)
 file() { shifted <"$root/demo/measures/$1.json" >"$1.json" && "$custos" measure file "$1.json" | jq -r .id; }
 s1=$(file s1); s3=$(file s3); s4a=$(file s4); s4b=$(file s4); s4c=$(file s4)
-[ -n "$s1" ] && [ -n "$s4c" ] || { echo "FAIL api/oversight-setup: filing"; exit 1; }
+[ -n "$s1" ] && [ -n "$s4c" ] || setup_fail "filing"
 "$custos" approve "$s4a" --role service_head --key HEAD-VSSE.key >/dev/null ||
-	{ echo "FAIL api/oversight-setup: approve $s4a"; exit 1; }
+	setup_fail "approve $s4a"
 "$custos" measure list >list.jsonl
 
-"$custos" serve --listen 127.0.0.1:0 2>"$work/serve.log" &
-server_pid=$!
-port=$(listening_port "$work/serve.log")
-[ -n "${port:-}" ] || { echo "FAIL api/oversight-setup: server did not start"; cat "$work/serve.log"; exit 1; }
-base=http://127.0.0.1:$port
+serve
 
 status=$(curl -s -o "$work/body" -w '%{http_code}' "$base/v1/oversight"); expect unsigned 401
 as REQ-VSSE GET /v1/oversight; expect wrong-role 403
@@ -100,9 +64,4 @@ expect filing-jump 200 "[.anomalies[] | select(.kind == \"filing_jump\")] | leng
 	and (.[0].measures | sort) == ([\"$s4a\", \"$s4b\", \"$s4c\"] | sort) and (.[0].what | test(\"^vsse filed 3 \"))"
 expect nothing-renewed 200 '[.anomalies[] | select(.kind == "renewed")] == []'
 
-kill -TERM "$server_pid"
-wait "$server_pid"
-rc=$?
-server_pid=
-[ "$rc" = 0 ] && ok server-stops-cleanly || bad server-stops-cleanly "exit $rc"
-exit $((fails > 0))
+stop

@@ -6,48 +6,11 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/data/serve.sh"
-custos=${1:-${CUSTOS_BIN:-$root/build/san/custos}}
-sign=$(dirname "$custos")/tools/httpsign
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-export CUSTOS_STORE="$work/custos.db" CUSTOS_ACTOR=registry-test
-cd "$work" || exit 1
-fails=0
-ok() { echo "ok   api/registry-$1"; }
-bad() { echo "FAIL api/registry-$1: $2"; fails=$((fails + 1)); [ -s "$work/body" ] && head -c 400 "$work/body" | sed 's/^/  body: /'; echo; }
-[ -x "$sign" ] || { echo "FAIL api/registry-setup: no $sign"; exit 1; }
-as() {
-	local key=$1 method=$2 path=$3 bodyfile=${4:-} hdrs=() line
-	while IFS= read -r line; do hdrs+=(-H "$line"); done < <("$sign" "$key.key" "$method" "127.0.0.1:$port" "$path" $bodyfile)
-	if [ -n "$bodyfile" ]; then
-		status=$(curl -s -o "$work/body" -w '%{http_code}' -X "$method" "${hdrs[@]}" -H "Content-Type: application/jsonl" \
-			--data-binary @"$bodyfile" "$base$path")
-	else
-		status=$(curl -s -o "$work/body" -w '%{http_code}' -X "$method" "${hdrs[@]}" "$base$path")
-	fi
-}
-expect() {
-	local name=$1 want=$2 cond=${3:-}
-	if [ "$status" != "$want" ]; then bad "$name" "status $status, expected $want"; return; fi
-	if [ -n "$cond" ] && ! jq -e "$cond" "$work/body" >/dev/null 2>&1; then bad "$name" "not true: $cond"; return; fi
-	ok "$name"
-}
+NAME=registry
+. "$root/tests/api/signed.sh"
 # what must not change when nothing is stored: the events, every measure's state, the registry
 snapshot() { { "$custos" events | wc -l; "$custos" measure list | jq -c '{id, state}'; "$custos" registry export; } | md5sum; }
 
-"$custos" init --origin test.example/custos 2>/dev/null || { echo "FAIL api/registry-setup: init"; exit 1; }
-"$custos" registry import "$root/demo/registry.jsonl" >/dev/null
-principal() {
-	local id=$1 authority=$2
-	shift 2
-	"$custos" key generate "$id.key" >"$id.pub" && "$custos" principal add "$id" --name "Test $id" \
-		--authority "$authority" --role "$@" --pubkey "$(cat "$id.pub")" >/dev/null
-}
 principal REQ-VSSE vsse requester
 principal HEAD-VSSE vsse service_head
 principal REG registry registrar
@@ -58,22 +21,18 @@ shifted '{"kind":"interception","scope":"metadata","framework":"intelligence","r
  "grounds":"test: a measure on a person nobody protects yet"}' >m.json
 id=$("$custos" measure file m.json --key REQ-VSSE.key | jq -r .id)
 for r in $("$custos" measure show "$id" | jq -r '.decision.approvals[] | select(.kind == "approve") | .role'); do
-	[ "$r" = service_head ] || { echo "FAIL api/registry-setup: $id asks $r"; exit 1; }
+	[ "$r" = service_head ] || setup_fail "$id asks $r"
 	"$custos" approve "$id" --role "$r" --key HEAD-VSSE.key >/dev/null
 done
-[ "$("$custos" measure show "$id" | jq -r .state)" = authorised ] || { echo "FAIL api/registry-setup: $id not authorised"; exit 1; }
+[ "$("$custos" measure show "$id" | jq -r .state)" = authorised ] || setup_fail "$id not authorised"
 
 # the number now belongs to a newly accredited diplomat; and a party in force gets another name
 echo '{"id":"P-NEW-1","category":"diplomatic_agent","name":"Newly Accredited Diplomat","sending_state":"MR","nationality":"MR","permanent_resident":false,"valid_from":"2020-01-01","valid_to":null,"mission":"M-MR","country_of_origin":null,"waiver":null,"selectors":["tel:+32470555123"]}' >d.jsonl
 "$custos" registry export | grep '"id":"P-MR-1"' | jq -c '.name = "Renamed Ambassador"' >>d.jsonl
-[ "$(wc -l <d.jsonl)" = 2 ] || { echo "FAIL api/registry-setup: no P-MR-1 in the demo registry"; exit 1; }
+[ "$(wc -l <d.jsonl)" = 2 ] || setup_fail "no P-MR-1 in the demo registry"
 printf '%s\n' '{"id":"P-BAD","category":"nobody"}' >bad.jsonl
 
-"$custos" serve --listen 127.0.0.1:0 2>"$work/serve.log" &
-server_pid=$!
-port=$(listening_port "$work/serve.log")
-[ -n "${port:-}" ] || { echo "FAIL api/registry-setup: server did not start"; cat "$work/serve.log"; exit 1; }
-base=http://127.0.0.1:$port
+serve
 
 before=$(snapshot)
 as REQ-VSSE POST /v1/registry/preview d.jsonl; expect preview-wrong-role 403
@@ -106,9 +65,4 @@ expect preview-after-import 200 "(.registry_hash.before == $(jq .registry_hash.a
 # the log replays whole: previews rolled back left no gap nor stray entry
 "$custos" log verify >/dev/null 2>"$work/verify.err" && ok log-verifies || bad log-verifies "$(head -3 "$work/verify.err")"
 
-kill -TERM "$server_pid"
-wait "$server_pid"
-rc=$?
-server_pid=
-[ "$rc" = 0 ] && ok server-stops-cleanly || bad server-stops-cleanly "exit $rc"
-exit $((fails > 0))
+stop
