@@ -201,6 +201,8 @@ function signOut() {
 
 function renderWho() {
   const who = $("#who");
+  // the sections of one role (filing, oversight) are offered to those who hold it
+  for (const a of document.querySelectorAll("nav a[data-role]")) a.hidden = !(session.me && (session.me.roles || []).includes(a.dataset.role));
   if (!session.me) {
     who.replaceChildren(el("span", {}, "Not signed in"));
     return;

@@ -18,11 +18,18 @@ const FLAGS = [
 ];
 const DEBOUNCE_MS = 400;
 
-function debounce(fn, ms) {
+/*
+ * fn, DEBOUNCE_MS after the last call, while `form` is on show (a sign-out or another view drops what was pending);
+ * a request it cannot make (signed out meanwhile) is no error of the page.
+ */
+function debounce(fn, ms, form) {
   let t = null;
   return () => {
     clearTimeout(t);
-    t = setTimeout(fn, ms);
+    t = setTimeout(() => {
+      if (!form() || !form().isConnected || form().closest("[hidden]")) return;
+      fn().catch(() => {});
+    }, ms);
   };
 }
 
@@ -32,6 +39,7 @@ function debounce(fn, ms) {
 export function renderFileForm(box, ctx) {
   const { api, el, me, failure, badge } = ctx;
   let seq = 0; // the latest dry run: older answers are dropped
+  let formEl = null; // the form, once built
   const errors = new Map(); // data-field -> its error element
 
   /* A labelled field: label, control, help, and the place its error goes. */
@@ -181,7 +189,7 @@ export function renderFileForm(box, ctx) {
         ? `Touches ${hits.map((h) => `${h.party} (${h.category}, ${h.status})`).join(", ")}`
         : "Touches no protected party.";
     });
-  }, DEBOUNCE_MS);
+  }, DEBOUNCE_MS, () => formEl);
 
   const decision = el("div", { id: "file-decision", "aria-live": "polite" }, el("p", { class: "muted" }, "The law's answer appears here as you type."));
   const general = el("div", { id: "file-general" });
@@ -220,7 +228,7 @@ export function renderFileForm(box, ctx) {
     }
     renderDecision(r.json);
     checkSelectors();
-  }, DEBOUNCE_MS);
+  }, DEBOUNCE_MS, () => formEl);
 
   const submit = el("button", { type: "submit", id: "file-submit" }, "File the measure (signed)");
   const form = el(
@@ -248,6 +256,7 @@ export function renderFileForm(box, ctx) {
     el("div", { class: "actions" }, submit),
     status,
   );
+  formEl = form;
   form.addEventListener("input", (ev) => {
     if (!ev.target.closest("#file-targets")) dryRun();
   });
