@@ -11,6 +11,9 @@ import {
   verifyInclusion,
   verifyNote,
 } from "./crypto.js";
+import { renderFileForm } from "./file.js";
+import { renderOversight } from "./oversight.js";
+import { renderRegistryImport } from "./registry-import.js";
 
 // The signed-in principal: the key (a non-extractable CryptoKey) and who the server says it is. Memory only.
 const session = { key: null, me: null, current: null }; // current: the measure record on show
@@ -109,7 +112,7 @@ function showError(where, message) {
 
 // ---- views and navigation ---------------------------------------------------------------------------
 
-const VIEWS = ["signin", "inbox", "measure", "registry", "audit"];
+const VIEWS = ["signin", "inbox", "measure", "registry", "audit", "oversight", "file"];
 
 let current = null;
 
@@ -142,6 +145,16 @@ async function route() {
     await openMeasure(arg);
   } else if (view === "registry") {
     show("registry");
+    const imp = $("#registry-import-box");
+    if ((session.me.roles || []).includes("registrar")) {
+      if (!imp.firstChild) renderRegistryImport(imp, { api, el, failure });
+    } else imp.replaceChildren();
+  } else if (view === "file") {
+    show("file");
+    renderFileForm($("#file-body"), { api, el, me: session.me, failure, badge });
+  } else if (view === "oversight") {
+    show("oversight");
+    await loadOversight();
   } else {
     show("inbox");
     await loadInbox();
@@ -188,6 +201,8 @@ function signOut() {
 
 function renderWho() {
   const who = $("#who");
+  // the sections of one role (filing, oversight) are offered to those who hold it
+  for (const a of document.querySelectorAll("nav a[data-role]")) a.hidden = !(session.me && (session.me.roles || []).includes(a.dataset.role));
   if (!session.me) {
     who.replaceChildren(el("span", {}, "Not signed in"));
     return;
@@ -964,6 +979,16 @@ function stopForm(rec) {
     submit.focus();
   });
   return form;
+}
+
+// ---- oversight (comite_r) -----------------------------------------------------------------------------
+
+async function loadOversight() {
+  const box = $("#oversight-body");
+  box.replaceChildren(el("p", { role: "status" }, "Counting the register…"));
+  const r = await api("GET", "/v1/oversight");
+  if (!r.ok) return showError(box, failure(r));
+  renderOversight(box, r.json, el);
 }
 
 // ---- registry -----------------------------------------------------------------------------------------

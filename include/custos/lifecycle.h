@@ -242,6 +242,17 @@ int custos_authorization_verify(custos_authorization *out, const char *token, si
 int custos_registry_import_rescreen(custos_store *st, const char *text, size_t len, const char *source,
 				    const char *actor, size_t *count, char **report);
 
+/*
+ * What custos_registry_import_rescreen would do, done inside a transaction
+ * that is rolled back: nothing is stored. *json (malloc'd) is
+ * {"count", "registry_hash": {"before", "after"}, "added": [party...],
+ * "changed": [{"id", "before", "after"}], "removed": [party...],
+ * "unchanged": n, "suspended": [the import's report lines]}; bad lines fail
+ * as the import does (CUSTOS_EINVALID "SOURCE:LINE: field: problem").
+ */
+int custos_registry_import_preview(custos_store *st, const char *text, size_t len, const char *source,
+				   const char *actor, char **json);
+
 /* ---- audit ---------------------------------------------------------------------------- */
 
 /*

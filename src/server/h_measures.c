@@ -253,19 +253,6 @@ void srv_h_registry_search(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 	srv_snapshot_release(ctx->srv, snap);
 }
 
-void srv_h_registry_import(srv_ctx *ctx, srv_request *rq, srv_response *rs)
-{
-	size_t count = 0;
-	/* all or nothing, in one transaction (custos_registry_import) */
-	int rc = custos_registry_import(ctx->store, rq->body, rq->body_len, "body", rq->actor, &count);
-	if (rc) {
-		srv_fail(rs, rc, NULL);
-		return;
-	}
-	srv_snapshot_invalidate(ctx->srv);
-	srv_json(rs, 200, json_pack("{s:I}", "imported", (json_int_t)count));
-}
-
 void srv_h_screen(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 {
 	srv_snapshot *snap = srv_snapshot_get(ctx, rs);

@@ -88,7 +88,16 @@ static const struct {
 			   "[\"string\",\"null\"]},\"registry_hash\":{\"type\":\"string\"},\"hits\":{\"type\":\"array\","
 			   "\"items\":{\"$ref\":\"#/components/schemas/Hit\"}},\"parties\":{\"type\":\"array\",\"items\":"
 			   "{\"$ref\":\"#/components/schemas/Party\"}}}}"},
-	{"ImportResult", "{\"type\":\"object\",\"properties\":{\"imported\":{\"type\":\"integer\"}}}"},
+	{"ImportResult", "{\"type\":\"object\",\"properties\":{\"imported\":{\"type\":\"integer\"},"
+			 "\"suspended\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}}"},
+	{"ImportPreview",
+	 "{\"type\":\"object\",\"properties\":{\"count\":{\"type\":\"integer\"},\"unchanged\":{\"type\":\"integer\"},"
+	 "\"added\":{\"type\":\"array\"},\"changed\":{\"type\":\"array\"},\"removed\":{\"type\":\"array\"},"
+	 "\"suspended\":{\"type\":\"array\"},\"registry_hash\":{\"type\":\"object\"}}}"},
+	{"Oversight",
+	 "{\"type\":\"object\",\"properties\":{\"date\":{\"type\":\"string\"},\"total\":{\"type\":\"integer\"},"
+	 "\"months\":{\"type\":\"array\"},\"waits\":{\"type\":\"array\"},\"categories\":{\"type\":\"object\"},"
+	 "\"states\":{\"type\":\"object\"},\"anomalies\":{\"type\":\"array\"}}}"},
 	{"ScreenRequest", "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"selectors\"],"
 			  "\"properties\":{\"selectors\":{\"type\":\"array\",\"minItems\":1,\"maxItems\":1000,\"items\":"
 			  "{\"$ref\":\"#/components/schemas/Selector\"}},\"date\":{\"type\":\"string\",\"format\":"

@@ -51,6 +51,10 @@ const srv_route srv_routes[] = {
 	 "A signed statement (C2SP signed note by the caller's own key): approve, refuse, acknowledge, revoke, end, "
 	 "extend; answers the measure's life",
 	 SRV_BODY_TEXT, NULL, 200, JSON, NULL, {{0}}, E(400, 401, 403, 404, 409, 413, 415)},
+	{"GET", "/v1/oversight", srv_h_oversight, "comite_r", "oversight",
+	 "The overseer's overview from the projections: measures per month by outcome and service, approval waits per "
+	 "role, protected categories, suspended/revoked/refused/forbidden, anomalies; each count with its measures",
+	 SRV_BODY_NONE, NULL, 200, JSON, "Oversight", {{0}}, E(401, 403)},
 	{"GET", "/v1/me", srv_h_me, "principal", "me", "The caller's principal: id, name, authority, roles, key",
 	 SRV_BODY_NONE, NULL, 200, JSON, NULL, {{0}}, E(401, 404)},
 	{"GET", "/v1/principals", srv_h_principals, "comite_r", "listPrincipals", "Every principal, revoked ones too",
@@ -76,8 +80,13 @@ const srv_route srv_routes[] = {
 	  {"date", 0, 0, "only parties protected on this day (YYYY-MM-DD); default: whatever the dates"}},
 	 E(400, 401, 403)},
 	{"POST", "/v1/registry", srv_h_registry_import, "registrar", "importRegistry",
-	 "Import parties (JSON Lines, all or nothing: one bad line rejects the whole content)", SRV_BODY_JSONL,
-	 "RegistryLines", 200, JSON, "ImportResult", {{0}}, E(400, 401, 403, 413, 415)},
+	 "Import parties (JSON Lines, all or nothing: one bad line rejects the whole content) and screen every "
+	 "authorised measure again: those it now concerns are suspended",
+	 SRV_BODY_JSONL, "RegistryLines", 200, JSON, "ImportResult", {{0}}, E(400, 401, 403, 413, 415)},
+	{"POST", "/v1/registry/preview", srv_h_registry_preview, "registrar", "previewRegistryImport",
+	 "Dry run of an import, stored nowhere: the parties it adds, changes and removes, and the measures it would "
+	 "suspend",
+	 SRV_BODY_JSONL, "RegistryLines", 200, JSON, "ImportPreview", {{0}}, E(400, 401, 403, 413, 415)},
 	{"GET", "/v1/registry/{id}", srv_h_registry_show, "principal", "showParty", "One party of the registry",
 	 SRV_BODY_NONE, NULL, 200, JSON, "Party", {{0}}, E(401, 403, 404)},
 	{"POST", "/v1/screen", srv_h_screen, "principal", "screen", "Which protected parties selectors touch on a day",

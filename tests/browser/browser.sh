@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# browser.sh — the web page in Debian's chromium, driven by playwright-core: file, approve, authorise, extend, revoke, end, audit.
+# browser.sh — the web page in Debian's chromium, driven by playwright-core: file, approve, authorise, extend, revoke, end, audit;
+# then the overseer's overview and axe-core on every view (views.mjs).
 # Starts `custos serve` on a free port over a fresh store with one principal per role (tests/data/life-setup.sh),
 # runs tests/browser/flow.mjs, and prints "ok   browser/NAME" or "FAIL browser/NAME: why" per check.
 # Screenshots go to build/browser/*.png. A missing chromium, node or npm is a failure (tools/deps.sh installs them).
@@ -24,12 +25,13 @@ trap cleanup EXIT
 [ -x "$chromium" ] || { echo "FAIL browser/setup: no chromium at $chromium (tools/deps.sh installs it)"; exit 1; }
 command -v node >/dev/null || { echo "FAIL browser/setup: no node (tools/deps.sh installs nodejs)"; exit 1; }
 command -v npm >/dev/null || { echo "FAIL browser/setup: no npm (tools/deps.sh installs npm)"; exit 1; }
-# playwright-core from npm, cached under build/npm (it brings no browser: it drives Debian's chromium)
+# playwright-core and axe-core from npm, cached under build/npm (no browser: it drives Debian's chromium; axe-core is
+# injected by the test, never served by custos)
 npm_dir=$root/build/npm
-if [ ! -f "$npm_dir/node_modules/playwright-core/package.json" ]; then
+if [ ! -f "$npm_dir/node_modules/playwright-core/package.json" ] || [ ! -f "$npm_dir/node_modules/axe-core/axe.min.js" ]; then
 	mkdir -p "$npm_dir"
-	npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error playwright-core@1 >"$work/npm.log" 2>&1 ||
-		{ echo "FAIL browser/setup: npm install playwright-core"; cat "$work/npm.log"; exit 1; }
+	npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error playwright-core@1 axe-core@4 >"$work/npm.log" 2>&1 ||
+		{ echo "FAIL browser/setup: npm install playwright-core axe-core"; cat "$work/npm.log"; exit 1; }
 fi
 
 # a fresh store: the demo registry and one principal per role, each with its key file in $work/keys
@@ -55,6 +57,9 @@ page_file serve-index / 200 "text/html; charset=utf-8"
 page_file serve-app-js /web/app.js 200 "text/javascript; charset=utf-8"
 page_file serve-crypto-js /web/crypto.js 200 "text/javascript; charset=utf-8"
 page_file serve-style-css /web/style.css 200 "text/css; charset=utf-8"
+page_file serve-oversight-js /web/oversight.js 200 "text/javascript; charset=utf-8"
+page_file serve-file-js /web/file.js 200 "text/javascript; charset=utf-8"
+page_file serve-registry-import-js /web/registry-import.js 200 "text/javascript; charset=utf-8"
 page_file serve-unknown-file /web/nothing.js 404 "application/json"
 page_file serve-no-traversal /web/%2e%2e%2fMakefile 404 "application/json"
 page_file serve-not-embedded /web/custos.db 404 "application/json"
@@ -76,6 +81,22 @@ mkdir -p "$root/build/browser"
 node "$root/tests/browser/flow.mjs" "http://127.0.0.1:$port" "$work/keys" "$work/s5.json" \
 	"$root/build/browser" "$chromium" "$work/profile" "$npm_dir" ${demo_port:+"http://127.0.0.1:$demo_port" "$work/demo.db.keys"}
 rc=$?
+# then the other roles' views and axe-core on every view, over the register flow.mjs left: a registrar, an authorised
+# measure on a number nobody protects yet, and a registry file that gives that number to a newly accredited diplomat
+(
+	cd "$work/keys" || exit 1
+	custos key generate REG.key >REG.pub &&
+		custos principal add REG --name "Test principal REG" --authority registry --role registrar --pubkey "$(cat REG.pub)" &&
+		shifted '{"kind":"interception","scope":"metadata","framework":"intelligence","requested_by":"vsse",
+ "targets":["tel:+32470555123"],"period":{"from":"2026-12-01","to":"2027-01-31"},"grounds":"a person nobody protects yet"}' >m.json &&
+		id=$(custos measure file m.json --key REQ-VSSE.key | jq -r .id) &&
+		custos approve "$id" --role service_head --key HEAD-VSSE.key >/dev/null && echo "$id" >"$work/authorised.id"
+) >"$work/views-setup.log" 2>&1 || { echo "FAIL browser/views-setup"; cat "$work/views-setup.log"; }
+echo '{"id":"P-NEW-1","category":"diplomatic_agent","name":"Newly Accredited Diplomat","sending_state":"MR","nationality":"MR","permanent_resident":false,"valid_from":"2020-01-01","valid_to":null,"mission":"M-MR","country_of_origin":null,"waiver":null,"selectors":["tel:+32470555123"]}' >"$work/accredited.jsonl"
+shifted <"$root/demo/measures/s3.json" >"$work/s3.json"
+VIEWS_AUTHORISED=$(cat "$work/authorised.id" 2>/dev/null) VIEWS_IMPORT=$work/accredited.jsonl VIEWS_S3=$work/s3.json \
+	node "$root/tests/browser/views.mjs" "http://127.0.0.1:$port" "$work/keys" "$root/build/browser" "$chromium" \
+	"$work/profile-views" "$npm_dir" || rc=1
 kill "$demo_pid" 2>/dev/null
 wait "$demo_pid"
 drc=$?

@@ -194,13 +194,13 @@ int custos_registry_import_rescreen(custos_store *st, const char *text, size_t l
 	rescreen_ctx c = {st, NULL, actor, custos_date_today(), &b, json_array()};
 	json_t *id;
 	size_t i;
-	int rc;
+	int rc, outer = custos_store_in_transaction(st); /* a caller's transaction (a preview): it ends it */
 	custos_buf_init(&b, 64u << 20);
 	if (report)
 		*report = NULL;
 	if (!c.ids)
 		return wf_oom();
-	if ((rc = custos_store_begin(st))) {
+	if (!outer && (rc = custos_store_begin(st))) {
 		json_decref(c.ids);
 		return rc;
 	}
@@ -210,13 +210,14 @@ int custos_registry_import_rescreen(custos_store *st, const char *text, size_t l
 	if ((rc = custos_store_record_each(st, WF_LIFE, NULL, collect_live, &c)))
 		goto out;
 	json_array_foreach(c.ids, i, id) if ((rc = rescreen_one(&c, json_string_value(id)))) goto out;
-	if ((rc = custos_store_commit(st)))
+	if (!outer && (rc = custos_store_commit(st)))
 		goto out_nortx;
 	if (report && !(*report = b.ptr ? custos_buf_detach(&b) : custos_strdup("")))
 		rc = wf_oom();
 	goto out_nortx;
 out:
-	custos_store_abort(st, rc);
+	if (!outer)
+		custos_store_abort(st, rc);
 out_nortx:
 	custos_buf_dispose(&b);
 	custos_registry_free(reg);
