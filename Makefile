@@ -7,7 +7,7 @@
 #   make bench      builds and runs the benchmarks under bench/
 
 CC      ?= cc
-PKGS    := sqlite3 jansson libcrypto libsodium libidn2 libmicrohttpd icu-uc icu-i18n
+PKGS    := sqlite3 libpq jansson libcrypto libsodium libidn2 libmicrohttpd icu-uc icu-i18n
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
            -Wformat=2 -Wvla -Wno-unused-parameter
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE

@@ -4,7 +4,7 @@
 #   tools/deps.sh fuzz    plus clang and its libFuzzer runtime
 set -euo pipefail
 mode=${1:-build}
-pkgs=(build-essential pkg-config libsqlite3-dev libjansson-dev libssl-dev libsodium-dev libidn2-dev libicu-dev libcmocka-dev sqlite3 jq
+pkgs=(build-essential pkg-config libsqlite3-dev libpq-dev postgresql libjansson-dev libssl-dev libsodium-dev libidn2-dev libicu-dev libcmocka-dev sqlite3 jq
 	libmicrohttpd-dev curl wrk
 	golang-go golang-golang-x-mod-dev
 	chromium nodejs) # the browser tests: Debian's chromium driven by playwright-core from npm

@@ -272,6 +272,16 @@ int custos_workflow_verify(custos_store *st, uint64_t *events, uint64_t *signatu
  */
 int custos_workflow_rebuild(custos_store *st, int64_t *events);
 /*
+ * Copies store `from` into the empty store `to` (another backend, or the
+ * same), by its log: `from` is verified first; then in one transaction of
+ * `to` its events as they are (times, payload hashes, erased payloads), its
+ * signed checkpoints and their cosignatures, the log's settings, and the
+ * projections folded from those events as a rebuild does. The copy is then
+ * verified, and its tree root and latest checkpoint must be byte for byte
+ * the source's. *events receives the events copied.
+ */
+int custos_workflow_copy(custos_store *from, custos_store *to, uint64_t *events);
+/*
  * Erases the payload of event `index` at the end of its retention (a
  * log.erase event records it) and what the projections kept of it: a measure
  * any of whose events is erased keeps its id, number and filing time, and its

@@ -16,7 +16,11 @@
  */
 int custos_log_setup(custos_store *st, const char *origin, const char *key_path);
 
-/* The default origin for this host ("<hostname>/custos") and key path for a store URI (malloc'd). */
+/*
+ * The default origin for this host ("<hostname>/custos") and key path for a
+ * store URI (malloc'd): beside a store file ("<file>.log-key"); for a
+ * database server's store, <database>.log-key in the current directory.
+ */
 int custos_log_default_origin(char **out);
 int custos_log_default_key_path(char **out, const char *store_uri);
 

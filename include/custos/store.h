@@ -154,6 +154,14 @@ typedef struct custos_store_event {
 	char *type, *time, *actor, *ref, *payload, *payload_hash;
 } custos_store_event;
 typedef int (*custos_store_event_fn)(void *ctx, const custos_store_event *e);
+/*
+ * Appends another store's event as it is (its time, actor, ref, payload and
+ * payload hash; an erased payload '' with the hash its leaf was made of), at
+ * the index it had there, which must be this log's next: copying a log
+ * (`custos store copy`) inside a write transaction. The payload must hash
+ * to its payload_hash.
+ */
+int custos_store_event_copy(custos_store *st, const custos_store_event *e);
 int custos_store_event_each(custos_store *st, custos_store_event_fn fn, void *ctx);
 int64_t custos_store_event_count(custos_store *st);
 

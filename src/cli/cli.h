@@ -76,6 +76,7 @@ int cmd_authorization_revocations(cli_ctx *ctx, int argc, char **argv);
 int cmd_events(cli_ctx *ctx, int argc, char **argv);
 int cmd_store_rebuild(cli_ctx *ctx, int argc, char **argv);
 int cmd_store_dump(cli_ctx *ctx, int argc, char **argv);
+int cmd_store_copy(cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);
 int cmd_serve(cli_ctx *ctx, int argc, char **argv);
 int cmd_log_checkpoint(cli_ctx *ctx, int argc, char **argv);

@@ -199,3 +199,39 @@ int cmd_store_dump(cli_ctx *ctx, int argc, char **argv)
 	custos_store_close(st);
 	return rc ? cli_fail(rc, "store dump") : CLI_OK;
 }
+
+int cmd_store_copy(cli_ctx *ctx, int argc, char **argv)
+{
+	custos_store *from = NULL, *to = NULL;
+	uint64_t events = 0;
+	char *note = NULL;
+	uint64_t size = 0;
+	int rc;
+	if (argc != 2)
+		return cli_usage(ctx, "usage: store copy FROM TO");
+	if (strcmp(argv[0], argv[1]) == 0)
+		return cli_usage(ctx, "store copy: FROM and TO are the same store");
+	/* the source as it is: a rolled-back one is what its verification, first, reports */
+	if ((rc = custos_store_open(&from, argv[0], 0)))
+		return cli_fail(rc, argv[0]);
+	if ((rc = custos_store_open(&to, argv[1], 1))) {
+		custos_store_close(from);
+		return cli_fail(rc, argv[1]);
+	}
+	rc = custos_workflow_copy(from, to, &events);
+	if (!rc) {
+		rc = custos_store_checkpoint_latest(to, &size, &note);
+		if (rc == CUSTOS_ENOTFOUND)
+			rc = 0;
+	}
+	custos_store_close(from);
+	custos_store_close(to);
+	if (rc) {
+		free(note);
+		return cli_fail(rc, "store copy");
+	}
+	printf("{\"copied\":true,\"events\":%llu,\"checkpoint_size\":%llu}\n", (unsigned long long)events,
+	       (unsigned long long)size);
+	free(note);
+	return CLI_OK;
+}

@@ -40,6 +40,7 @@ static const cli_verb verbs[] = {
 	{NULL, "events", cmd_events, "", "the append-only events, one JSON object a line"},
 	{"store", "rebuild", cmd_store_rebuild, "", "verify the log, then fold every table again from it"},
 	{"store", "dump", cmd_store_dump, "", "every row of every table folded from the log, one JSON object a line"},
+	{"store", "copy", cmd_store_copy, "FROM TO", "copy a store into an empty one (SQLite or PostgreSQL) by its log; verify"},
 	{"log", "checkpoint", cmd_log_checkpoint, "", "the latest signed checkpoint and its cosignatures"},
 	{"log", "vkey", cmd_log_vkey, "", "the log's verifier key (name+hash+base64)"},
 	{"log", "entry", cmd_log_entry, "N", "the exact bytes of leaf N"},

@@ -108,7 +108,9 @@ static int one(void *vctx, const custos_store_measure *m)
 	mj = json_object_get(r, "measure");
 	snprintf(mon, sizeof(mon), "%.7s", m->filed_at);
 	o->total++;
-	if (!(month = child(o->months, mon)) || add_id(child(month, "outcome"), jstr(d, "outcome", "?"), m->id) ||
+	/* the outcome of its current round, as the register lists it (a re-screening may have changed the first) */
+	if (!(month = child(o->months, mon)) ||
+	    add_id(child(month, "outcome"), jstr(json_object_get(life, "outcome") ? life : d, "outcome", "?"), m->id) ||
 	    add_id(child(month, "service"), jstr(mj, "requested_by", "?"), m->id))
 		rc = CUSTOS_ENOMEM;
 	{

@@ -14,7 +14,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-export CUSTOS_STORE="$work/custos.db" CUSTOS_ACTOR=auth-test
+export CUSTOS_STORE=$(test_store "$work" custos) CUSTOS_ACTOR=auth-test
 cd "$work" || exit 1
 fails=0
 ok() { echo "ok   api/auth-$1"; }

@@ -10,7 +10,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-export CUSTOS_STORE="$work/custos.db" CUSTOS_ACTOR=$NAME-test
+export CUSTOS_STORE=$(test_store "$work" custos) CUSTOS_ACTOR=$NAME-test
 cd "$work" || exit 1
 fails=0
 ok() { echo "ok   api/$NAME-$1"; }

@@ -37,7 +37,7 @@ fi
 # a fresh store: the demo registry and one principal per role, each with its key file in $work/keys
 mkdir -p "$work/bin" "$work/keys"
 ln -s "$custos" "$work/bin/custos"
-export PATH="$work/bin:$PATH" CUSTOS_STORE="$work/custos.db" ROOT="$root"
+export PATH="$work/bin:$PATH" CUSTOS_STORE=$(test_store "$work" custos) ROOT="$root"
 (cd "$work/keys" && source "$root/tests/data/life-setup.sh") >"$work/setup.log" 2>&1 ||
 	{ echo "FAIL browser/setup: store and principals"; cat "$work/setup.log"; exit 1; }
 

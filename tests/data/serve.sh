@@ -45,3 +45,13 @@ shifted() {
 	for i in "${!olds[@]}"; do text=${text//"@@date$i@@"/"${news[$i]}"}; done
 	printf '%s\n' "$text"
 }
+
+# test_store DIR NAME: the URI of a new, empty store for a test: the SQLite file DIR/NAME.db, or, when run-tests.sh
+# runs the suite on PostgreSQL (CUSTOS_TEST_PG and CUSTOS_TEST_PGDIR set, tools/pg.sh), a new database there.
+test_store() {
+	if [ -n "${CUSTOS_TEST_PG:-}" ]; then
+		"$root/tools/pg.sh" createdb "$CUSTOS_TEST_PGDIR" "$2_$$_$RANDOM"
+	else
+		echo "$1/$2.db"
+	fi
+}

@@ -1,4 +1,6 @@
 /* log.c — the register over a store: setup and keys, tree heads, checkpoints, proofs, entries, erasure. */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,11 +40,47 @@ int custos_log_default_origin(char **out)
 	return *out ? 0 : CUSTOS_ENOMEM;
 }
 
+/*
+ * The database a server store's URI names, as a file name: the path after
+ * the host of a URI, or the dbname of libpq's key=value words; "custos" when
+ * it names none. Characters outside [A-Za-z0-9._-] become '-'.
+ */
+static void database_name(const char *uri, char *out, size_t cap)
+{
+	const char *p = strstr(uri, "://"), *end;
+	size_t n = 0;
+	if (p) {
+		p = strchr(p + 3, '/');
+		p = p ? p + 1 : "";
+		end = p + strcspn(p, "?#");
+	} else {
+		p = strstr(uri, "dbname=");
+		while (p && p != uri && p[-1] != ' ')
+			p = strstr(p + 1, "dbname=");
+		p = p ? p + 7 : "";
+		end = p + strcspn(p, " ");
+	}
+	for (; p < end && n + 1 < cap; p++, n++)
+		out[n] = (isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-') ? *p : '-';
+	out[n] = '\0';
+	if (n == 0 || strspn(out, ".") == n)
+		snprintf(out, cap, "custos");
+}
+
 int custos_log_default_key_path(char **out, const char *store_uri)
 {
 	custos_buf b;
+	char cwd[4096];
 	custos_buf_init(&b, 8192);
-	if (custos_buf_printf(&b, "%s.log-key", store_uri))
+	/* a database server's store (a URI, or libpq's key=value words) is no file to put a key beside */
+	if (strstr(store_uri, "://") || (strchr(store_uri, '=') && !strchr(store_uri, '/'))) {
+		char db[64];
+		database_name(store_uri, db, sizeof(db));
+		if (!getcwd(cwd, sizeof(cwd)))
+			return custos_error_set(CUSTOS_ERROR, "log key: the current directory: %s", strerror(errno));
+		if (custos_buf_printf(&b, "%s/%s.log-key", strcmp(cwd, "/") ? cwd : "", db))
+			return custos_error_set(CUSTOS_ELIMIT, "current directory too long for a key path");
+	} else if (custos_buf_printf(&b, "%s.log-key", store_uri))
 		return custos_error_set(CUSTOS_ELIMIT, "store path too long for a key path");
 	*out = custos_buf_detach(&b);
 	return *out ? 0 : CUSTOS_ENOMEM;

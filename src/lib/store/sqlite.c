@@ -1499,28 +1499,8 @@ static int sq_projection_clear(void *impl, unsigned flags)
 		       "store: clearing the projections");
 }
 
-const custos_store_ops custos_store_sqlite_ops = {
-	.name = "sqlite",
-	.open = sq_open,
-	.close = sq_close,
-	.begin = sq_begin,
-	.begin_read = sq_begin_read,
-	.commit = sq_commit,
-	.rollback = sq_rollback,
-	.schema_version = sq_schema_version,
-	.meta_get = sq_meta_get,
-	.meta_set = sq_meta_set,
-	.party_put = sq_party_put,
-	.party_get = sq_party_get,
-	.party_each = sq_party_each,
-	.party_count = sq_party_count,
-	.rules_put = sq_rules_put,
-	.rules_get = sq_rules_get,
-	.measure_next_id = sq_measure_next_id,
-	.measure_put = sq_measure_put,
-	.measure_set_state = sq_measure_set_state,
-	.measure_get = sq_measure_get,
-	.measure_each = sq_measure_each,
+static const custos_store_log_ops sq_log = {
+	.version = CUSTOS_STORE_LOG_VERSION,
 	.event_append = sq_event_append,
 	.event_each = sq_event_each,
 	.event_count = sq_event_count,
@@ -1535,16 +1515,60 @@ const custos_store_ops custos_store_sqlite_ops = {
 	.checkpoint_each = sq_checkpoint_each,
 	.cosignature_put = sq_cosignature_put,
 	.cosignature_each = sq_cosignature_each,
-	.witness_get = sq_witness_get,
-	.witness_put = sq_witness_put,
-	.request_claim = sq_request_claim,
+};
+
+static const custos_store_projection_ops sq_proj = {
+	.version = CUSTOS_STORE_PROJECTION_VERSION,
+	.party_put = sq_party_put,
+	.party_get = sq_party_get,
+	.party_each = sq_party_each,
+	.party_count = sq_party_count,
+	.rules_put = sq_rules_put,
+	.rules_get = sq_rules_get,
+	.measure_next_id = sq_measure_next_id,
+	.measure_put = sq_measure_put,
+	.measure_set_state = sq_measure_set_state,
+	.measure_get = sq_measure_get,
+	.measure_each = sq_measure_each,
 	.access_add = sq_access_add,
 	.access_clear = sq_access_clear,
 	.measure_each_visible = sq_measure_each_visible,
+	.request_claim = sq_request_claim,
 	.record_put = sq_record_put,
 	.record_get = sq_record_get,
 	.record_each = sq_record_each,
 	.record_delete = sq_record_delete,
 	.projection_each = sq_projection_each,
 	.projection_clear = sq_projection_clear,
+};
+
+static const custos_store_config_ops sq_config = {
+	.version = CUSTOS_STORE_CONFIG_VERSION,
+	.meta_get = sq_meta_get,
+	.meta_set = sq_meta_set,
+	.witness_get = sq_witness_get,
+	.witness_put = sq_witness_put,
+};
+
+/* Every store that is not another backend's is an SQLite file (or ":memory:"). */
+static int sq_accepts(const char *uri)
+{
+	(void)uri;
+	return 1;
+}
+
+const custos_store_backend custos_store_sqlite_backend = {
+	.version = CUSTOS_STORE_BACKEND_VERSION,
+	.name = "sqlite",
+	.accepts = sq_accepts,
+	.open = sq_open,
+	.close = sq_close,
+	.begin = sq_begin,
+	.begin_read = sq_begin_read,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.schema_version = sq_schema_version,
+	.log = &sq_log,
+	.proj = &sq_proj,
+	.config = &sq_config,
 };

@@ -31,7 +31,7 @@ typedef struct tile {
 #define TILE_CACHE_BITS 10	/* 1024 cached tiles, 16 MiB at most, allocated as used */
 
 struct custos_store {
-	const custos_store_ops *ops;
+	const custos_store_backend *ops;
 	void *impl;
 	int in_tx;    /* inside custos_store_begin .. commit/rollback */
 	int in_write; /* ... and it is a write transaction */
@@ -108,11 +108,6 @@ static void forget_edge(custos_store *st)
 	}
 }
 
-static int has_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 const char *custos_store_default_uri(const char *flag)
 {
 	const char *env;
@@ -124,17 +119,34 @@ const char *custos_store_default_uri(const char *flag)
 	return "./custos.db";
 }
 
+/* The backends, asked in turn which serves a URI; SQLite, last, takes every other. */
+static const custos_store_backend *const backends[] = {
+	&custos_store_pg_backend,
+	&custos_store_sqlite_backend,
+};
+
+/* 1 if this custos knows every interface version the backend was written against. */
+static int backend_known(const custos_store_backend *b)
+{
+	return b->version == CUSTOS_STORE_BACKEND_VERSION && b->log && b->log->version == CUSTOS_STORE_LOG_VERSION &&
+	       b->proj && b->proj->version == CUSTOS_STORE_PROJECTION_VERSION && b->config &&
+	       b->config->version == CUSTOS_STORE_CONFIG_VERSION;
+}
+
 int custos_store_open(custos_store **out, const char *uri, int create)
 {
-	const custos_store_ops *ops = &custos_store_sqlite_ops;
+	const custos_store_backend *ops = NULL;
 	custos_store *st = NULL;
 	int rc;
 
 	*out = NULL;
 	if (!uri || !*uri)
 		return custos_error_set(CUSTOS_EINVALID, "no store given");
-	if (has_prefix(uri, "postgresql://") || has_prefix(uri, "postgres://"))
-		return custos_error_set(CUSTOS_EINVALID, "PostgreSQL store not built yet: %s", uri);
+	for (size_t i = 0; !ops && i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (backends[i]->accepts(uri))
+			ops = backends[i];
+	if (!ops || !backend_known(ops))
+		return custos_error_set(CUSTOS_ERROR, "store: no backend of a known version for '%s'", uri);
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
@@ -186,7 +198,7 @@ int custos_store_begin(custos_store *st)
 		char key[sizeof(st->request)];
 		memcpy(key, st->request, sizeof(key));
 		st->request[0] = '\0';
-		rc = size < 0 ? CUSTOS_ERROR : st->ops->request_claim(st->impl, key, size, &first);
+		rc = size < 0 ? CUSTOS_ERROR : st->ops->proj->request_claim(st->impl, key, size, &first);
 		if (!rc) {
 			memcpy(st->claimed, key, sizeof(st->claimed));
 			st->claimed_first = size;
@@ -234,7 +246,7 @@ static int flush_edge(custos_store *st)
 		tile *t = &st->edge_tiles[b];
 		if (!t->dirty)
 			continue;
-		if ((rc = st->ops->tile_put(st->impl, b, (t->key - 1) & (((uint64_t)1 << 56) - 1), &t->h[0][0], t->n)))
+		if ((rc = st->ops->log->tile_put(st->impl, b, (t->key - 1) & (((uint64_t)1 << 56) - 1), &t->h[0][0], t->n)))
 			return rc;
 		t->dirty = 0;
 	}
@@ -295,56 +307,56 @@ int custos_store_schema_version(custos_store *st)
 int custos_store_meta_get(custos_store *st, const char *key, char **out)
 {
 	*out = NULL;
-	return st->ops->meta_get(st->impl, key, out);
+	return st->ops->config->meta_get(st->impl, key, out);
 }
 
 int custos_store_meta_set(custos_store *st, const char *key, const char *value)
 {
 	if (!key || !value)
 		return custos_error_set(CUSTOS_EINVALID, "meta: key and value are required");
-	return st->ops->meta_set(st->impl, key, value);
+	return st->ops->config->meta_set(st->impl, key, value);
 }
 
 int custos_store_party_put(custos_store *st, const char *id, const char *line)
 {
 	if (!id || !line)
 		return custos_error_set(CUSTOS_EINVALID, "party: id and line are required");
-	return st->ops->party_put(st->impl, id, line);
+	return st->ops->proj->party_put(st->impl, id, line);
 }
 
 int custos_store_party_get(custos_store *st, const char *id, char **line)
 {
 	*line = NULL;
-	return st->ops->party_get(st->impl, id, line);
+	return st->ops->proj->party_get(st->impl, id, line);
 }
 
 int custos_store_party_each(custos_store *st, custos_store_row_fn fn, void *ctx)
 {
-	return st->ops->party_each(st->impl, fn, ctx);
+	return st->ops->proj->party_each(st->impl, fn, ctx);
 }
 
 int64_t custos_store_party_count(custos_store *st)
 {
-	return st->ops->party_count(st->impl);
+	return st->ops->proj->party_count(st->impl);
 }
 
 int custos_store_rules_put(custos_store *st, const char *hash, const char *canonical, const char *loaded_at)
 {
 	if (!hash || !canonical || !loaded_at)
 		return custos_error_set(CUSTOS_EINVALID, "rules: hash, text and time are required");
-	return st->ops->rules_put(st->impl, hash, canonical, loaded_at);
+	return st->ops->proj->rules_put(st->impl, hash, canonical, loaded_at);
 }
 
 int custos_store_rules_get(custos_store *st, const char *hash, char **canonical)
 {
 	if (!hash)
 		return custos_error_set(CUSTOS_EINVALID, "rules: hash is required");
-	return st->ops->rules_get(st->impl, hash, canonical);
+	return st->ops->proj->rules_get(st->impl, hash, canonical);
 }
 
 int custos_store_measure_next_id(custos_store *st, char id[16])
 {
-	return st->ops->measure_next_id(st->impl, id);
+	return st->ops->proj->measure_next_id(st->impl, id);
 }
 
 int custos_store_measure_put(custos_store *st, const char *id, const char *measure, const char *decision,
@@ -355,42 +367,42 @@ int custos_store_measure_put(custos_store *st, const char *id, const char *measu
 	if (strncmp(id, "M-", 2) != 0 || strlen(id) < 3 || strspn(id + 2, "0123456789") != strlen(id + 2) ||
 	    strlen(id) > 15)
 		return custos_error_set(CUSTOS_EINVALID, "measure: id '%s' is not M- and a number", id);
-	return st->ops->measure_put(st->impl, id, measure, decision, state, filed_at);
+	return st->ops->proj->measure_put(st->impl, id, measure, decision, state, filed_at);
 }
 
 int custos_store_measure_set_state(custos_store *st, const char *id, const char *state)
 {
 	if (!id || !state)
 		return custos_error_set(CUSTOS_EINVALID, "measure: id and state are required");
-	return st->ops->measure_set_state(st->impl, id, state);
+	return st->ops->proj->measure_set_state(st->impl, id, state);
 }
 
 int custos_store_measure_get(custos_store *st, custos_store_measure *out, const char *id)
 {
 	memset(out, 0, sizeof(*out));
-	return st->ops->measure_get(st->impl, out, id);
+	return st->ops->proj->measure_get(st->impl, out, id);
 }
 
 int custos_store_measure_each(custos_store *st, custos_store_measure_fn fn, void *ctx)
 {
-	return st->ops->measure_each(st->impl, NULL, fn, ctx);
+	return st->ops->proj->measure_each(st->impl, NULL, fn, ctx);
 }
 
 int custos_store_measure_each_after(custos_store *st, const char *after, custos_store_measure_fn fn, void *ctx)
 {
-	return st->ops->measure_each(st->impl, after, fn, ctx);
+	return st->ops->proj->measure_each(st->impl, after, fn, ctx);
 }
 
 int custos_store_access_clear(custos_store *st, const char *id)
 {
-	return st->ops->access_clear(st->impl, id);
+	return st->ops->proj->access_clear(st->impl, id);
 }
 
 int custos_store_access_add(custos_store *st, const char *id, const char *who)
 {
 	if (!id || !who)
 		return custos_error_set(CUSTOS_EINVALID, "access: id and who are required");
-	return st->ops->access_add(st->impl, id, who);
+	return st->ops->proj->access_add(st->impl, id, who);
 }
 
 int custos_store_measure_each_visible(custos_store *st, const char *after, const char *const *who, size_t nwho,
@@ -398,7 +410,7 @@ int custos_store_measure_each_visible(custos_store *st, const char *after, const
 {
 	if (nwho > 64)
 		return custos_error_set(CUSTOS_EINVALID, "access: at most 64 keys, not %zu", nwho);
-	return st->ops->measure_each_visible(st->impl, after, who, nwho, fn, ctx); /* no keys: nothing, `after` checked */
+	return st->ops->proj->measure_each_visible(st->impl, after, who, nwho, fn, ctx); /* no keys: nothing, `after` checked */
 }
 
 void custos_store_measure_dispose(custos_store_measure *m)
@@ -437,7 +449,7 @@ static int edge_init(custos_store *st, uint64_t size)
 		unsigned w = (unsigned)(bottom & (CUSTOS_TILE_WIDTH - 1)), need;
 		if (w == 0)
 			continue;
-		if ((rc = st->ops->tile_get(st->impl, b, bottom >> TILE_H, &t->h[0][0], &t->n)))
+		if ((rc = st->ops->log->tile_get(st->impl, b, bottom >> TILE_H, &t->h[0][0], &t->n)))
 			goto fail;
 		need = custos_tile_count(w);
 		if (t->n < need) {
@@ -482,7 +494,7 @@ static int edge_put(custos_store *st, const custos_merkle_node *node)
 	t->dirty = 1;
 	if (t->n < CUSTOS_TILE_HASHES)
 		return 0;
-	if ((rc = st->ops->tile_put(st->impl, tl, ti, &t->h[0][0], t->n)))
+	if ((rc = st->ops->log->tile_put(st->impl, tl, ti, &t->h[0][0], t->n)))
 		return rc;
 	if ((c = cache_slot(st, key)) != NULL)
 		memcpy(c, t, sizeof(*c));
@@ -523,13 +535,56 @@ const char *custos_store_event_time(const custos_store *st)
 	return st->last_time;
 }
 
+/*
+ * Appends one event at the log's next index with its time and payload hash
+ * given, in the caller's transaction or one of its own, its leaf and tiles
+ * with it; its index into *index_out.
+ */
+static int append_at(custos_store *st, const char *type, const char *time, const char *actor, const char *ref,
+		     const char *payload, const char *hash, int64_t *index_out)
+{
+	int64_t idx;
+	int rc, own_tx = 0;
+	/* The row and its Merkle nodes land together or not at all. */
+	if (!st->in_tx) {
+		if ((rc = custos_store_begin(st)))
+			return rc;
+		own_tx = 1;
+	}
+	if (!st->size_checked || !st->edge_ok) {
+		int64_t size = st->ops->log->event_count(st->impl);
+		if (size < 0) {
+			rc = CUSTOS_ERROR;
+			goto fail;
+		}
+		if ((!st->edge_ok || st->edge.size != (uint64_t)size) && (rc = edge_init(st, (uint64_t)size)))
+			goto fail;
+		st->size_checked = 1;
+	}
+	idx = (int64_t)st->edge.size;
+	if ((rc = st->ops->log->event_append(st->impl, idx, type, time, actor, ref, payload, hash)))
+		goto fail;
+	if ((rc = log_append_leaf(st, idx, type, time, actor, ref, hash))) {
+		forget_edge(st); /* the row is in, its nodes are not: only a rollback mends this */
+		goto fail;
+	}
+	if (own_tx && (rc = custos_store_commit(st)))
+		return rc;
+	*index_out = idx;
+	return 0;
+fail:
+	if (own_tx)
+		custos_store_rollback(st);
+	return rc;
+}
+
 int custos_store_event_append(custos_store *st, const char *type, const char *actor, const char *ref,
 			      const char *payload, int64_t *index_out)
 {
 	char now[21], hash[72];
 	uint8_t digest[32];
 	int64_t idx;
-	int rc, own_tx = 0;
+	int rc;
 	if (index_out)
 		*index_out = -1;
 	if (!type || !*type || !payload || !*payload)
@@ -541,54 +596,59 @@ int custos_store_event_append(custos_store *st, const char *type, const char *ac
 		return rc;
 	payload_digest(digest, payload, strlen(payload));
 	custos_sha256_label(hash, digest);
-	/* The row and its Merkle nodes land together or not at all. */
-	if (!st->in_tx) {
-		if ((rc = custos_store_begin(st)))
-			return rc;
-		own_tx = 1;
-	}
-	if (!st->size_checked || !st->edge_ok) {
-		int64_t size = st->ops->event_count(st->impl);
-		if (size < 0) {
-			rc = CUSTOS_ERROR;
-			goto fail;
-		}
-		if ((!st->edge_ok || st->edge.size != (uint64_t)size) && (rc = edge_init(st, (uint64_t)size)))
-			goto fail;
-		st->size_checked = 1;
-	}
-	idx = (int64_t)st->edge.size;
-	if ((rc = st->ops->event_append(st->impl, idx, type, now, actor, ref, payload, hash)))
-		goto fail;
-	if ((rc = log_append_leaf(st, idx, type, now, actor, ref, hash))) {
-		forget_edge(st); /* the row is in, its nodes are not: only a rollback mends this */
-		goto fail;
-	}
-	if (own_tx && (rc = custos_store_commit(st)))
+	if ((rc = append_at(st, type, now, actor, ref, payload, hash, &idx)))
 		return rc;
 	memcpy(st->last_time, now, sizeof(st->last_time));
 	if (index_out)
 		*index_out = idx;
 	return 0;
-fail:
-	if (own_tx)
-		custos_store_rollback(st);
-	return rc;
+}
+
+int custos_store_event_copy(custos_store *st, const custos_store_event *e)
+{
+	char hash[72];
+	uint8_t digest[32];
+	int64_t idx;
+	int rc;
+	if (!st->in_write)
+		return custos_error_set(CUSTOS_EINVALID, "event copy: outside a write transaction");
+	if (!e->type || !e->time || !e->payload || !e->payload_hash)
+		return custos_error_set(CUSTOS_EINVALID, "event %lld: a required field is missing", (long long)e->index);
+	if ((rc = custos_leaf_field_valid(e->type, "type")) || (rc = custos_leaf_field_valid(e->actor, "actor")) ||
+	    (rc = custos_leaf_field_valid(e->ref, "ref")))
+		return custos_error_prefix(rc, "event %lld", (long long)e->index);
+	/* a payload is copied with its own hash; an erased one ('') keeps the hash its leaf was made of */
+	if (*e->payload) {
+		payload_digest(digest, e->payload, strlen(e->payload));
+		custos_sha256_label(hash, digest);
+		if (strcmp(hash, e->payload_hash) != 0)
+			return custos_error_set(CUSTOS_EINVALID, "event %lld: its payload does not hash to its payload_hash",
+						(long long)e->index);
+	} else if (strlen(e->payload_hash) != 71 || strncmp(e->payload_hash, "sha256:", 7) != 0 ||
+		   strspn(e->payload_hash + 7, "0123456789abcdef") != 64) {
+		return custos_error_set(CUSTOS_EINVALID, "event %lld: payload_hash is not sha256:<64 hex>", (long long)e->index);
+	}
+	if ((rc = append_at(st, e->type, e->time, e->actor, e->ref, e->payload, e->payload_hash, &idx)))
+		return rc;
+	if (idx != e->index)
+		return custos_error_set(CUSTOS_EINVALID, "event %lld: copied at index %lld (the copy must start empty)",
+					(long long)e->index, (long long)idx);
+	return 0;
 }
 
 int custos_store_event_each(custos_store *st, custos_store_event_fn fn, void *ctx)
 {
-	return st->ops->event_each(st->impl, fn, ctx);
+	return st->ops->log->event_each(st->impl, fn, ctx);
 }
 
 int64_t custos_store_event_count(custos_store *st)
 {
-	return st->ops->event_count(st->impl);
+	return st->ops->log->event_count(st->impl);
 }
 
 int64_t custos_store_log_size(custos_store *st)
 {
-	int64_t n = st->ops->event_count(st->impl);
+	int64_t n = st->ops->log->event_count(st->impl);
 	/* outside a write transaction the count is of committed events */
 	if (n > 0 && !st->in_write && (uint64_t)n > st->known_size)
 		st->known_size = (uint64_t)n;
@@ -625,7 +685,7 @@ int custos_store_log_node(custos_store *st, unsigned level, uint64_t index, uint
 		goto found;
 	/* not cached, or a partial tile cached before the node was added: (re)read it */
 	t->key = 0;
-	if ((rc = st->ops->tile_get(st->impl, tl, ti, &t->h[0][0], &t->n)))
+	if ((rc = st->ops->log->tile_get(st->impl, tl, ti, &t->h[0][0], &t->n)))
 		return rc == CUSTOS_ENOTFOUND ? node_missing(level, index) : rc;
 	t->key = key;
 	t->dirty = 0;
@@ -664,7 +724,7 @@ int custos_store_log_node_each(custos_store *st, custos_store_node_fn fn, void *
 	int rc;
 	if (st->in_tx && (rc = flush_edge(st)))
 		return rc;
-	return st->ops->tile_each(st->impl, walk_tile, &w);
+	return st->ops->log->tile_each(st->impl, walk_tile, &w);
 }
 
 int custos_store_event_get(custos_store *st, int64_t index, custos_store_event *out)
@@ -672,12 +732,12 @@ int custos_store_event_get(custos_store *st, int64_t index, custos_store_event *
 	memset(out, 0, sizeof(*out));
 	if (index < 0)
 		return custos_error_set(CUSTOS_ENOTFOUND, "no event %lld", (long long)index);
-	return st->ops->event_get(st->impl, index, out);
+	return st->ops->log->event_get(st->impl, index, out);
 }
 
 int custos_store_event_find(custos_store *st, int64_t from, const char *prefix, int64_t *index)
 {
-	return st->ops->event_find(st->impl, from < 0 ? 0 : from, prefix, index);
+	return st->ops->log->event_find(st->impl, from < 0 ? 0 : from, prefix, index);
 }
 
 void custos_store_event_dispose(custos_store_event *e)
@@ -695,7 +755,7 @@ void custos_store_event_dispose(custos_store_event *e)
 
 int custos_store_event_erase(custos_store *st, int64_t index)
 {
-	return st->ops->event_erase(st->impl, index);
+	return st->ops->log->event_erase(st->impl, index);
 }
 
 int custos_store_checkpoint_put(custos_store *st, uint64_t size, const char *note)
@@ -706,13 +766,13 @@ int custos_store_checkpoint_put(custos_store *st, uint64_t size, const char *not
 		return custos_error_set(CUSTOS_EINVALID, "checkpoint: note is required");
 	if ((rc = custos_time_now(now)))
 		return rc;
-	return st->ops->checkpoint_put(st->impl, size, note, now);
+	return st->ops->log->checkpoint_put(st->impl, size, note, now);
 }
 
 int custos_store_checkpoint_latest(custos_store *st, uint64_t *size, char **note)
 {
 	*note = NULL;
-	return st->ops->checkpoint_latest(st->impl, size, note);
+	return st->ops->log->checkpoint_latest(st->impl, size, note);
 }
 
 int custos_store_cosignature_put(custos_store *st, uint64_t size, const char *witness, const char *line)
@@ -723,18 +783,18 @@ int custos_store_cosignature_put(custos_store *st, uint64_t size, const char *wi
 		return custos_error_set(CUSTOS_EINVALID, "cosignature: witness and line are required");
 	if ((rc = custos_time_now(now)))
 		return rc;
-	return st->ops->cosignature_put(st->impl, size, witness, line, now);
+	return st->ops->log->cosignature_put(st->impl, size, witness, line, now);
 }
 
 int custos_store_cosignature_each(custos_store *st, uint64_t size, custos_store_row_fn fn, void *ctx)
 {
-	return st->ops->cosignature_each(st->impl, size, fn, ctx);
+	return st->ops->log->cosignature_each(st->impl, size, fn, ctx);
 }
 
 int custos_store_witness_get(custos_store *st, const char *origin, char **vkey, uint64_t *size, uint8_t root[32])
 {
 	*vkey = NULL;
-	return st->ops->witness_get(st->impl, origin, vkey, size, root);
+	return st->ops->config->witness_get(st->impl, origin, vkey, size, root);
 }
 
 int custos_store_witness_put(custos_store *st, const char *origin, const char *vkey, uint64_t size,
@@ -742,14 +802,14 @@ int custos_store_witness_put(custos_store *st, const char *origin, const char *v
 {
 	if (!origin || !vkey || !at)
 		return custos_error_set(CUSTOS_EINVALID, "witness: origin, key and time are required");
-	return st->ops->witness_put(st->impl, origin, vkey, size, root, at);
+	return st->ops->config->witness_put(st->impl, origin, vkey, size, root, at);
 }
 
 int custos_store_record_put(custos_store *st, const char *kind, const char *id, const char *body)
 {
 	if (!kind || !*kind || !id || !*id || !body)
 		return custos_error_set(CUSTOS_EINVALID, "record: kind, id and body are required");
-	return st->ops->record_put(st->impl, kind, id, body);
+	return st->ops->proj->record_put(st->impl, kind, id, body);
 }
 
 int custos_store_record_get(custos_store *st, const char *kind, const char *id, char **body)
@@ -757,7 +817,7 @@ int custos_store_record_get(custos_store *st, const char *kind, const char *id, 
 	*body = NULL;
 	if (!kind || !id)
 		return custos_error_set(CUSTOS_EINVALID, "record: kind and id are required");
-	return st->ops->record_get(st->impl, kind, id, body);
+	return st->ops->proj->record_get(st->impl, kind, id, body);
 }
 
 int custos_store_record_each(custos_store *st, const char *kind, const char *prefix, custos_store_row_fn fn,
@@ -765,19 +825,19 @@ int custos_store_record_each(custos_store *st, const char *kind, const char *pre
 {
 	if (!kind)
 		return custos_error_set(CUSTOS_EINVALID, "record: kind is required");
-	return st->ops->record_each(st->impl, kind, prefix, fn, ctx);
+	return st->ops->proj->record_each(st->impl, kind, prefix, fn, ctx);
 }
 
 int custos_store_record_delete(custos_store *st, const char *kind, const char *id, int prefix)
 {
 	if (!kind || !id)
 		return custos_error_set(CUSTOS_EINVALID, "record: kind and id are required");
-	return st->ops->record_delete(st->impl, kind, id, prefix);
+	return st->ops->proj->record_delete(st->impl, kind, id, prefix);
 }
 
 int custos_store_checkpoint_each(custos_store *st, custos_store_checkpoint_fn fn, void *ctx)
 {
-	return st->ops->checkpoint_each(st->impl, fn, ctx);
+	return st->ops->log->checkpoint_each(st->impl, fn, ctx);
 }
 
 const char *const custos_store_projections[] = {"meta",	"rulesets", "parties",	 "measures",	   "records",
@@ -789,7 +849,7 @@ int custos_store_request_put(custos_store *st, const char *key, int64_t first)
 	int rc;
 	if (!key || first < 0)
 		return custos_error_set(CUSTOS_EINVALID, "request: a key and an index are required");
-	rc = st->ops->request_claim(st->impl, key, first, &was);
+	rc = st->ops->proj->request_claim(st->impl, key, first, &was);
 	if (rc == CUSTOS_EEXISTS)
 		custos_error_set(rc, "request %s accepted twice (first at event %lld)", key, (long long)was);
 	return rc;
@@ -799,7 +859,7 @@ int custos_store_projection_each(custos_store *st, const char *table, custos_sto
 {
 	for (size_t i = 0; custos_store_projections[i]; i++)
 		if (strcmp(custos_store_projections[i], table) == 0)
-			return st->ops->projection_each(st->impl, table, fn, ctx);
+			return st->ops->proj->projection_each(st->impl, table, fn, ctx);
 	return custos_error_set(CUSTOS_EINVALID, "store: no projection '%s'", table);
 }
 
@@ -807,5 +867,5 @@ int custos_store_projection_clear(custos_store *st, unsigned flags)
 {
 	if (!st->in_write)
 		return custos_error_set(CUSTOS_ERROR, "store: a rebuild needs a write transaction");
-	return st->ops->projection_clear(st->impl, flags);
+	return st->ops->proj->projection_clear(st->impl, flags);
 }

@@ -328,3 +328,116 @@ int custos_workflow_erase(custos_store *st, uint64_t index, const char *reason, 
 		return custos_store_abort(st, rc);
 	return custos_store_commit(st);
 }
+
+/* ---- copying a store to another, by its log ------------------------------------------------------------------- */
+
+typedef struct {
+	custos_store *from, *to;
+	uint64_t checkpoints;
+} copy_ctx;
+
+static int copy_event(void *vctx, const custos_store_event *e)
+{
+	return custos_store_event_copy(((copy_ctx *)vctx)->to, e);
+}
+
+static int copy_cosignature(void *vctx, const char *witness, const char *line)
+{
+	copy_ctx *c = vctx;
+	return custos_store_cosignature_put(c->to, c->checkpoints, witness, line);
+}
+
+static int copy_checkpoint(void *vctx, uint64_t size, const char *note)
+{
+	copy_ctx *c = vctx;
+	int rc = custos_store_checkpoint_put(c->to, size, note);
+	c->checkpoints = size; /* the size the cosignatures below belong to */
+	if (!rc)
+		rc = custos_store_cosignature_each(c->from, size, copy_cosignature, c);
+	return rc;
+}
+
+/* Rows a rebuild keeps from before the log carried them (legacy_rule, legacy_imports): copied for it to judge. */
+static int copy_ruleset(void *vctx, const char *key, const char *const *names, const char *const *values, size_t n)
+{
+	(void)names;
+	(void)n;
+	return custos_store_rules_put(vctx, key, values[0], values[1]);
+}
+
+static int copy_party(void *vctx, const char *id, const char *line)
+{
+	return custos_store_party_put(vctx, id, line);
+}
+
+/* The log's settings that no event makes (its origin, its verifier key, where its key lives). */
+static int copy_meta(custos_store *from, custos_store *to)
+{
+	static const char *const keys[] = {"log.origin", "log.vkey", "log.key_path"};
+	int rc = 0;
+	for (size_t i = 0; !rc && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *v = NULL;
+		rc = custos_store_meta_get(from, keys[i], &v);
+		if (rc == CUSTOS_ENOTFOUND)
+			rc = 0;
+		else if (!rc)
+			rc = custos_store_meta_set(to, keys[i], v);
+		free(v);
+	}
+	return rc;
+}
+
+int custos_workflow_copy(custos_store *from, custos_store *to, uint64_t *events)
+{
+	copy_ctx c = {from, to, 0};
+	uint64_t checked = 0, signatures = 0, rows = 0, n1 = 0, n2 = 0;
+	custos_hash r1, r2;
+	char *note1 = NULL, *note2 = NULL;
+	int64_t replayed = 0, have;
+	int rc;
+	*events = 0;
+	/* the source first: a copy of a log that is not what it says would carry the lie along */
+	if ((rc = custos_workflow_verify(from, &checked, &signatures, &rows)))
+		return custos_error_prefix(rc, "the store to copy fails verification, nothing copied");
+	if ((have = custos_store_event_count(to)) < 0)
+		return CUSTOS_ERROR;
+	if (have > 0)
+		return custos_error_set(CUSTOS_EEXISTS, "the store to copy into holds %lld events already: it must be empty",
+					(long long)have);
+	if ((rc = custos_store_begin_read(from)))
+		return rc;
+	if ((rc = custos_store_begin(to))) {
+		custos_store_rollback(from);
+		return rc;
+	}
+	/* the log, its checkpoints and their cosignatures as they are; then the projections folded from it */
+	if ((rc = copy_meta(from, to)) || (rc = custos_store_event_each(from, copy_event, &c)) ||
+	    (rc = custos_store_checkpoint_each(from, copy_checkpoint, &c)) ||
+	    (rc = custos_store_projection_each(from, "rulesets", copy_ruleset, to)) ||
+	    (rc = custos_store_party_each(from, copy_party, to)) || (rc = wf_rebuild(to, &replayed)) ||
+	    (rc = custos_store_commit(to))) {
+		custos_store_abort(to, rc);
+		custos_store_rollback(from);
+		return custos_error_prefix(rc, "copy");
+	}
+	custos_store_rollback(from);
+	/* the copy checked as an auditor would, and its tree and checkpoint byte for byte the source's */
+	if ((rc = custos_workflow_verify(to, &checked, &signatures, &rows)))
+		return custos_error_prefix(rc, "the copy fails verification");
+	if ((rc = custos_log_head(from, &n1, &r1)) || (rc = custos_log_head(to, &n2, &r2)))
+		return rc;
+	if (n1 != n2 || memcmp(&r1, &r2, sizeof(r1)) != 0)
+		return custos_error_set(CUSTOS_ERROR, "copy: the copy's tree (size %llu) is not the source's (size %llu)",
+					(unsigned long long)n2, (unsigned long long)n1);
+	rc = custos_store_checkpoint_latest(from, &n1, &note1);
+	if (!rc)
+		rc = custos_store_checkpoint_latest(to, &n2, &note2);
+	if (rc == CUSTOS_ENOTFOUND && !note1) /* no checkpoint signed yet: nothing to compare */
+		rc = 0;
+	else if (!rc && (n1 != n2 || strcmp(note1, note2) != 0))
+		rc = custos_error_set(CUSTOS_ERROR, "copy: the copy's latest checkpoint differs from the source's");
+	free(note1);
+	free(note2);
+	*events = (uint64_t)replayed;
+	return rc;
+}
