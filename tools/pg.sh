@@ -13,7 +13,7 @@ dir=${2:?usage: pg.sh start|stop|kill|restart|createdb DIR [NAME]}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$bin/initdb" ] || { echo "pg.sh: no PostgreSQL server (Debian package postgresql)" >&2; exit 1; }
 as() { # runs a server command as the owner of the data directory
-	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+	if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 uri() { echo "postgresql://custos@127.0.0.1:$(cat "$dir/port")"; }
 case "$cmd" in

@@ -40,6 +40,12 @@ int custos_log_head(custos_store *st, uint64_t *size, custos_hash *root);
  * new checkpoint is kept beside the key before it is returned.
  */
 int custos_log_checkpoint(custos_store *st, char **note);
+/*
+ * The latest checkpoint stored and its cosignatures, as they are: what a
+ * server that does not hold the log key serves (another server on the same
+ * store signs). CUSTOS_ENOTFOUND when none is signed yet.
+ */
+int custos_log_checkpoint_stored(custos_store *st, char **note);
 
 /*
  * Checks the store against the latest checkpoint custos signed, which it

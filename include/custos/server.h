@@ -8,7 +8,7 @@
 
 typedef struct custos_server custos_server;
 
-#define CUSTOS_SERVER_OPTIONS_VERSION 2
+#define CUSTOS_SERVER_OPTIONS_VERSION 3
 
 /* How to serve; custos_server_options_init fills in the defaults. */
 typedef struct custos_server_options {
@@ -44,6 +44,13 @@ typedef struct custos_server_options {
 	 * the server listens. A signature for another server is refused (401).
 	 */
 	const char *authority;
+	/*
+	 * Since version 3. 1: this server does not hold the log key (another
+	 * server on the same store does): it never signs, and GET
+	 * /v1/log/checkpoint serves the latest checkpoint signed. 0: it signs
+	 * the tree when it has grown, as the command line does.
+	 */
+	int no_sign;
 } custos_server_options;
 
 void custos_server_options_init(custos_server_options *o);

@@ -65,6 +65,8 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 			o.authority = argv[++i];
 			if (!*o.authority || strlen(o.authority) > 1024)
 				return cli_usage(ctx, "--authority: expected NAME[:PORT][,NAME...]");
+		} else if (strcmp(argv[i], "--no-sign") == 0) {
+			o.no_sign = 1;
 		} else if (strcmp(argv[i], "--open") == 0) {
 			open_server = 1;
 		} else if (strcmp(argv[i], "--routes") == 0 && argc == 1) {
@@ -76,7 +78,7 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 			return CLI_OK;
 		} else {
 			return cli_usage(ctx, "usage: serve [--listen HOST:PORT] [--threads N] [--max-connections N] "
-					      "[--max-per-client N] [--request-deadline SECONDS] [--authority NAMES] [--open] | "
+					      "[--max-per-client N] [--request-deadline SECONDS] [--authority NAMES] [--no-sign] [--open] | "
 					      "serve --routes");
 		}
 	}

@@ -22,8 +22,10 @@ static void text_answer(srv_response *rs, int rc, char *text)
 void srv_h_log_checkpoint(srv_ctx *ctx, srv_request *rq, srv_response *rs)
 {
 	char *note = NULL;
-	/* signs the current tree first if it grew (only if consistent with the last signed one) */
-	int rc = custos_log_checkpoint(ctx->store, &note);
+	/* signs the current tree first if it grew (only if consistent with the last signed one), unless another
+	 * server holds the key: then the latest it signed */
+	int rc = ctx->srv->opt.no_sign ? custos_log_checkpoint_stored(ctx->store, &note)
+				       : custos_log_checkpoint(ctx->store, &note);
 	text_answer(rs, rc, note);
 	rs->cache_control = "no-cache";
 }

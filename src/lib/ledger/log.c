@@ -318,14 +318,11 @@ out:
 	return rc;
 }
 
-int custos_log_checkpoint(custos_store *st, char **note)
+/* *note: the signed note of size `size` followed by its stored cosignature lines (takes signed_note). */
+static int with_cosignatures(custos_store *st, uint64_t size, char *signed_note, char **note)
 {
 	custos_buf b;
-	uint64_t size = 0;
-	char *signed_note = NULL;
-	int rc = sign_if_grown(st, &size, &signed_note);
-	if (rc)
-		return rc;
+	int rc;
 	custos_buf_init(&b, 1u << 20);
 	rc = custos_buf_puts(&b, signed_note);
 	if (!rc)
@@ -337,6 +334,28 @@ int custos_log_checkpoint(custos_store *st, char **note)
 	}
 	*note = custos_buf_detach(&b);
 	return *note ? 0 : CUSTOS_ENOMEM;
+}
+
+int custos_log_checkpoint(custos_store *st, char **note)
+{
+	uint64_t size = 0;
+	char *signed_note = NULL;
+	int rc = sign_if_grown(st, &size, &signed_note);
+	if (rc)
+		return rc;
+	return with_cosignatures(st, size, signed_note, note);
+}
+
+int custos_log_checkpoint_stored(custos_store *st, char **note)
+{
+	uint64_t size = 0;
+	char *signed_note = NULL;
+	int rc = custos_store_checkpoint_latest(st, &size, &signed_note);
+	*note = NULL;
+	if (rc)
+		return rc == CUSTOS_ENOTFOUND ? custos_error_set(rc, "no checkpoint signed yet (the log key's holder signs)")
+					      : rc;
+	return with_cosignatures(st, size, signed_note, note);
 }
 
 int custos_log_leaf(custos_store *st, const custos_store_event *e, char *buf, size_t cap, size_t *len)

@@ -237,6 +237,9 @@ static int pg_in_tx(pg_store *s)
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
+static int pg_ready(pg_store *s);
+static int pg_begin_read(void *impl);
+
 /* Runs fixed SQL with no parameters (transaction control, settings, migrations); 0 or the error. */
 static int pg_exec(pg_store *s, const char *sql, const char *what)
 {
@@ -273,6 +276,12 @@ static int pg_run(pg_store *s, int which, int n, const char *const *values, cons
 		formats[i] = lengths[i] > 0;
 	r = PQexecPrepared(s->c, name, n, values, lengths, formats, 0);
 	t = PQresultStatus(r);
+	/* a read outside any transaction, on a connection found lost (the server restarted): once more on a new one */
+	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK && PQstatus(s->c) != CONNECTION_OK && !pg_in_tx(s) &&
+	    strncmp(query_sql[which], "SELECT", 6) == 0 && pg_ready(s) == 0) {
+		PQclear(r);
+		return pg_run(s, which, n, values, lengths, out, what);
+	}
 	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
 		int rc = pg_fail(s, r, what);
 		PQclear(r);
@@ -369,7 +378,7 @@ static int pg_walk(pg_store *s, const char *sql, int n, const char *const *value
 	int own = !pg_in_tx(s), rc = 0, done = 0;
 	PGresult *r;
 	snprintf(name, sizeof(name), "custos_c%u", ++s->cursors);
-	if (own && (rc = pg_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", what)))
+	if (own && (rc = pg_begin_read(s)))
 		return rc;
 	if (!(declare = malloc(strlen(sql) + 64))) {
 		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
@@ -611,31 +620,37 @@ static int pg_ready(pg_store *s)
 
 /* ---- transactions ------------------------------------------------------------------------------------ */
 
-static int pg_begin(void *impl)
+/*
+ * Opens a transaction with `sql`. A connection found lost on the way (the
+ * server restarted or failed over since the last transaction) is opened
+ * again and the transaction begun on the new one: nothing had been done in it.
+ */
+static int pg_begin_with(pg_store *s, const char *sql)
 {
-	pg_store *s = impl;
 	int rc;
 	if (pg_in_tx(s))
 		return custos_error_set(CUSTOS_ERROR, "store: a transaction is already open");
-	if ((rc = pg_ready(s)))
-		return rc;
-	/* the lock first: everything after it sees every writer that came before */
-	rc = pg_exec(s, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")",
-		     "store: begin");
+	for (int attempt = 0;; attempt++) {
+		if ((rc = pg_ready(s)))
+			return rc;
+		rc = pg_exec(s, sql, "store: begin");
+		if (!rc || attempt > 0 || PQstatus(s->c) == CONNECTION_OK)
+			break;
+	}
 	if (rc && pg_in_tx(s))
 		pg_exec(s, "ROLLBACK", "store: begin");
 	return rc;
 }
 
+static int pg_begin(void *impl)
+{
+	/* the lock first: everything after it sees every writer that came before */
+	return pg_begin_with(impl, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")");
+}
+
 static int pg_begin_read(void *impl)
 {
-	pg_store *s = impl;
-	int rc;
-	if (pg_in_tx(s))
-		return custos_error_set(CUSTOS_ERROR, "store: a transaction is already open");
-	if ((rc = pg_ready(s)))
-		return rc;
-	return pg_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "store: begin");
+	return pg_begin_with(impl, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
 
 static int pg_commit(void *impl)
