@@ -112,6 +112,8 @@ fi
 for script in "$root"/tests/store/*.sh; do
 	[ -x "$script" ] && run_checks "$script" "store/$(basename "$script" .sh)-setup"
 done
+# ... the tampering on PostgreSQL too (tests/store/pg.sh starts a server of its own: it stops it mid-load)
+[ -n "$pg" ] && CUSTOS_TEST_PG=$pg run_checks "$root/tests/store/tamper.sh" store/tamper-setup pg:
 
 # 4. fuzz corpus and regression inputs, replayed under the sanitisers
 for r in "$root/$tree"/replay/fuzz_*; do
