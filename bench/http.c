@@ -1,4 +1,5 @@
 /* http.c — the HTTP API under wrk (dry-run decisions, reads, signed requests, one principal flooding) beside the same decisions made in-process. */
+#define _GNU_SOURCE /* memmem and epoll_pwait2 in openloop.h */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "openloop.h"
 #include "custos/builtin.h"
 #include "custos/httpsig.h"
 #include "custos/lifecycle.h"
@@ -331,6 +333,36 @@ static int report(const char *what, const wrk_result *r, double base, int thread
 	return r->errors != 0;
 }
 
+/* A POST of `body` (JSON) to `path` on 127.0.0.1:port, as raw HTTP/1.1 bytes (malloc'd). */
+static char *raw_post(unsigned port, const char *path, const char *body, size_t len, size_t *out_len)
+{
+	custos_buf b;
+	custos_buf_init(&b, 1u << 20);
+	if (custos_buf_printf(&b,
+			      "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nContent-Type: application/json\r\n"
+			      "Content-Length: %zu\r\n\r\n",
+			      path, port, len) ||
+	    custos_buf_append(&b, body, len))
+		bench_die(PROG, "out of memory");
+	*out_len = b.len;
+	return custos_buf_detach(&b);
+}
+
+/* The open-loop latencies at 50 % and 80 % of the saturation throughput wrk measured. */
+static void open_loop(const char *what, unsigned port, const char *body, size_t len, double saturation)
+{
+	size_t n;
+	char *req = raw_post(port, "/v1/decide", body, len, &n);
+	for (int pct = 50; pct <= 80; pct += 30) {
+		ol_result r = openloop_run(port, req, n, saturation * pct / 100, seconds, 32);
+		printf("  open loop %-24s at %d%% (%6.0f /s): p50 %6.3f ms  p99 %6.3f ms  p99.9 %6.3f ms  max %7.3f ms%s%s\n",
+		       what, pct, r.rate, r.p50_ms, r.p99_ms, r.p999_ms, r.max_ms,
+		       pct == 80 ? (r.p99_ms < 2 ? "  target p99 < 2 ms met" : "  target p99 < 2 ms NOT met") : "",
+		       r.errors ? "  ERRORS" : "");
+	}
+	free(req);
+}
+
 /*
  * Dry-run decisions (the light measure, --open) from one server and from
  * three on the same store, each backend in turn: the three are in this
@@ -470,6 +502,10 @@ int main(int argc, char **argv)
 	rl = run_wrk_runs(url, script, wrk_threads, conns, runs);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/measures/%s", custos_server_port(srv), id);
 	rr = run_wrk_runs(url, NULL, wrk_threads, conns, runs);
+	/* the latency a user sees at the load they send: open loop at 50 % and 80 % of what wrk saturated at */
+	printf("open loop (requests at a fixed rate; latency from each one's scheduled instant):\n");
+	open_loop("POST /v1/decide (S1)", custos_server_port(srv), heavy, heavy_len, rh.rps);
+	open_loop("POST /v1/decide (light)", custos_server_port(srv), light, strlen(light), rl.rps);
 	custos_server_stop(srv);
 
 	/* signed: two principals of two services, and a register of nlisted measures of the first */
