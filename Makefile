@@ -5,6 +5,7 @@
 #   make check      installs missing packages, builds with ASan+UBSan, runs every test
 #   make fuzz-smoke builds the libFuzzer targets with clang and runs each briefly
 #   make bench      builds and runs the benchmarks under bench/
+#   make profile-B  one run of bench/B under perf, its top functions printed (B: log, http, screen, ...)
 
 CC      ?= cc
 PKGS    := sqlite3 libpq jansson libcrypto libsodium libidn2 libmicrohttpd icu-uc icu-i18n
@@ -165,6 +166,17 @@ bench: deps $(BENCH_SRC:bench/%.c=build/bench/%)
 	@pgdir=$$(mktemp -d -t custos-pg.XXXXXX); export BENCH_PG=$$(tools/pg.sh start $$pgdir) || exit 1; \
 	for b in $(BENCH_SRC:bench/%.c=build/bench/%); do echo "== $$b"; $$b || { tools/pg.sh stop $$pgdir; exit 1; }; done; \
 	tools/pg.sh stop $$pgdir
+
+# make profile-BENCH (profile-log, profile-http, profile-screen, ...): a CPU profile of one run of bench/BENCH
+# recorded with perf (Debian's linux-perf, call graphs), its top functions printed; the run's own output and the
+# profile stay in build/profile-BENCH.{out,data} for `perf report -i`. BENCH_ARGS passes arguments to the bench.
+profile-%: deps build/bench/%
+	@echo "== perf record: build/bench/$* $(BENCH_ARGS) (its output: build/profile-$*.out)"
+	@perf record -F 499 -g -o build/profile-$*.data -- build/bench/$* $(BENCH_ARGS) >build/profile-$*.out 2>&1 || \
+		{ tail -20 build/profile-$*.out; exit 1; }
+	@echo "== the functions the CPU spent its samples in (self time, 1 % and more), every thread of the run"
+	@perf report -i build/profile-$*.data --stdio --no-children --sort comm,dso,symbol --percent-limit 1 \
+		-g none 2>/dev/null | grep -v '^#' | grep -v '^$$' | head -40
 
 lint:
 	@tools/lint.sh

@@ -12,9 +12,11 @@
 #include "custos/error.h"
 #include "custos/leaf.h"
 #include "custos/log.h"
+#include "custos/server.h"
 #include "custos/workflow.h"
 
 #include "bench.h"
+#include "wrk.h"
 
 /*
  * Prints, each against a baseline measured in the same run:
@@ -325,6 +327,33 @@ int main(int argc, char **argv)
 		t1 = now();
 		printf("consistency proof at %llu leaves: %.1f us (%.0f/s; target < 10 us)\n", (unsigned long long)size,
 		       (t1 - t0) / N * 1e6, N / (t1 - t0));
+		/* the same over HTTP: GET /v1/log/proofs/inclusion/N for random N, wrk on 16 connections for 5 s */
+		{
+			custos_server_options o;
+			custos_server *srv = NULL;
+			char script[300], url[128], cmd[1024];
+			FILE *f;
+			wrk_result r;
+			custos_server_options_init(&o);
+			o.store_uri = path;
+			o.port = 0;
+			o.threads = 2;
+			snprintf(script, sizeof(script), "%s/proof.lua", dir);
+			if (!(f = fopen(script, "w")))
+				die("writing the wrk script");
+			fprintf(f, "math.randomseed(1)\nrequest = function()\n  return wrk.format(\"GET\", "
+				   "\"/v1/log/proofs/inclusion/\" .. math.random(0, %llu))\nend\n",
+				(unsigned long long)size - 1);
+			fclose(f);
+			if (custos_server_start(&srv, &o))
+				die("starting the server");
+			snprintf(url, sizeof(url), "http://127.0.0.1:%u/", custos_server_port(srv));
+			r = wrk_finish(wrk_start(url, script, 2, 16, 5, cmd, sizeof(cmd)), cmd);
+			custos_server_stop(srv);
+			printf("GET /v1/log/proofs/inclusion/N at %llu leaves: %.0f /s, p50 %.3f ms, p99 %.3f ms%s "
+			       "(target >= 30000/s; server 2 threads, wrk 2 threads 16 connections)\n",
+			       (unsigned long long)size, r.rps, r.p50_ms, r.p99_ms, r.errors ? " ERRORS" : "");
+		}
 	}
 
 	/* 4. verify vs plain SHA-256 over the same bytes (each payload and each leaf record) */

@@ -1042,6 +1042,48 @@ static void test_log_rollback(void **state)
 	custos_store_close(st);
 }
 
+/*
+ * The full tiles one handle reads are shared with the other handles of the
+ * process on the same store (tilecache.c) — but never what a write
+ * transaction read of its own appends: after its rollback another writer
+ * puts other leaves at the same indexes, and every handle must see those.
+ */
+static void test_shared_tiles(void **state)
+{
+	char path[512];
+	custos_store *a = open_new(path, sizeof(path)), *b = NULL;
+	uint8_t ha[32], hb[32], rolled[32];
+	int64_t idx;
+	assert_int_equal(custos_store_open(&b, path, 0), 0);
+	/* a appends 300 leaves (tile (0, 0) full) and reads node (0, 5) inside its write transaction; then rolls back */
+	assert_int_equal(custos_store_begin(a), 0);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(custos_store_event_append(a, "test.event", "rolled", NULL, "{}", &idx), 0);
+	assert_int_equal(custos_store_log_node(a, 0, 5, rolled), 0);
+	assert_int_equal(custos_store_rollback(a), 0);
+	/* b appends 300 other leaves, committed */
+	append_n(b, 300, "kept");
+	/* a and b read the same committed hash, not the rolled-back one */
+	assert_int_equal(custos_store_log_node(a, 0, 5, ha), 0);
+	assert_int_equal(custos_store_log_node(b, 0, 5, hb), 0);
+	assert_memory_equal(ha, hb, 32);
+	assert_memory_not_equal(ha, rolled, 32);
+	/* a third handle, opened after: served from what the others read, the same bytes */
+	{
+		custos_store *c = NULL;
+		uint8_t hc[32];
+		assert_int_equal(custos_store_open(&c, path, 0), 0);
+		for (uint64_t i = 0; i < 256; i++) {
+			assert_int_equal(custos_store_log_node(c, 0, i, hc), 0);
+			assert_int_equal(custos_store_log_node(b, 0, i, hb), 0);
+			assert_memory_equal(hc, hb, 32);
+		}
+		custos_store_close(c);
+	}
+	custos_store_close(b);
+	custos_store_close(a);
+}
+
 static int setup(void **state)
 {
 	const char *base = getenv("TMPDIR");
@@ -1068,7 +1110,7 @@ int main(void)
 		cmocka_unit_test(test_two_handles),   cmocka_unit_test(test_log_tiles),
 		cmocka_unit_test(test_request_claims), cmocka_unit_test(test_access_index),
 		cmocka_unit_test(test_log_migration), cmocka_unit_test(test_appender),
-		cmocka_unit_test(test_log_rollback),
+		cmocka_unit_test(test_log_rollback),  cmocka_unit_test(test_shared_tiles),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

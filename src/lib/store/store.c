@@ -62,6 +62,7 @@ struct custos_store {
 	 * whole cache.
 	 */
 	tile **cache;
+	custos_tile_cache *shared; /* full tiles, shared with the process's other handles on this store */
 	int64_t now_t; /* the second now_s was formatted for */
 	char now_s[21];
 	char last_time[21]; /* the time of the last event appended */
@@ -178,6 +179,14 @@ int custos_store_open(custos_store **out, const char *uri, int create)
 		free(st);
 		return rc;
 	}
+	/* the store's identity for the shared tile cache: a file's real path; a server's URI as given */
+	if (ops != &custos_store_sqlite_backend) {
+		st->shared = custos_tile_cache_attach(uri);
+	} else if (strcmp(uri, ":memory:") != 0) {
+		char *real = realpath(uri, NULL);
+		st->shared = custos_tile_cache_attach(real);
+		free(real);
+	}
 	*out = st;
 	return 0;
 }
@@ -187,6 +196,7 @@ void custos_store_close(custos_store *st)
 	if (!st)
 		return;
 	st->ops->close(st->impl);
+	custos_tile_cache_detach(st->shared);
 	if (st->cache) {
 		for (size_t i = 0; i < (size_t)1 << TILE_CACHE_BITS; i++)
 			free(st->cache[i]);
@@ -702,6 +712,9 @@ int custos_store_log_node(custos_store *st, unsigned level, uint64_t index, uint
 	t = &st->edge_tiles[tl];
 	if (st->edge_ok && t->key == key && pos < t->n)
 		goto found;
+	/* a full tile another handle read (a write transaction reads its own: what it appended may roll back) */
+	if (!st->in_write && custos_tile_cache_get(st->shared, key, pos, hash))
+		return 0;
 	if (!(t = cache_slot(st, key)))
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory for a log tile");
 	if (t->key == key && pos < t->n)
@@ -714,6 +727,8 @@ int custos_store_log_node(custos_store *st, unsigned level, uint64_t index, uint
 	t->dirty = 0;
 	if (pos >= t->n)
 		return node_missing(level, index);
+	if (t->n == CUSTOS_TILE_HASHES && !st->in_write)
+		custos_tile_cache_put(st->shared, key, (const uint8_t(*)[32])t->h);
 found:
 	memcpy(hash, t->h[pos], 32);
 	return 0;

@@ -183,6 +183,18 @@ typedef struct custos_store_backend {
 
 } custos_store_backend;
 
+/*
+ * The full tiles shared by every handle of the process on one store
+ * (tilecache.c): `identity` names the store (a file's real path, a server's
+ * URI); NULL for a store no other handle can open (":memory:"), which gets
+ * no shared cache. A tile is put only once read from committed state, whole.
+ */
+typedef struct custos_tile_cache custos_tile_cache;
+custos_tile_cache *custos_tile_cache_attach(const char *identity);
+void custos_tile_cache_detach(custos_tile_cache *c);
+int custos_tile_cache_get(custos_tile_cache *c, uint64_t key, unsigned pos, uint8_t out[32]);
+void custos_tile_cache_put(custos_tile_cache *c, uint64_t key, const uint8_t (*h)[32]);
+
 extern const custos_store_backend custos_store_sqlite_backend;
 extern const custos_store_backend custos_store_pg_backend;
 
