@@ -17,6 +17,18 @@ static inline double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/*
+ * Seconds of CPU this thread has used: what an in-process loop costs,
+ * whatever else the machine runs meanwhile (a wall clock counts the time
+ * other processes took the core too).
+ */
+static inline double bench_cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* xorshift64: the same sequence on every run, so runs compare. */
 static inline uint64_t bench_rand(void)
 {

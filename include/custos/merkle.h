@@ -36,10 +36,30 @@ int custos_merkle_root(custos_hash *out, uint64_t size, custos_hash_reader rd, v
  * Inclusion proof of leaf `index` in the tree of `size` leaves (RFC 9162
  * §2.1.3.1): *out is malloc'd, *n hashes, leaf sibling first. O(log size) reads.
  */
+/*
+ * The hashes of the ranges [begin, size) at the right edge of one tree
+ * size: every proof in a tree whose size is not a power of two hashes some
+ * of them again from their complete subtrees. A committed tree's never
+ * change, so a caller proving many times in one (the store's handle) keeps
+ * them here between proofs; zero it to start, it resets itself when the
+ * size changes.
+ */
+typedef struct custos_merkle_edge {
+	uint64_t size;
+	unsigned n;
+	uint64_t begin[64];
+	custos_hash hash[64];
+} custos_merkle_edge;
+
 int custos_merkle_prove_inclusion(custos_hash **out, size_t *n, uint64_t index, uint64_t size, custos_hash_reader rd,
 				  void *ctx);
 
 /* Consistency proof between tree sizes old_size <= new_size (RFC 9162 §2.1.4.1). */
+/* The same, with the right edge's hashes kept in `edge` (NULL: none kept) for a committed tree. */
+int custos_merkle_prove_inclusion_edge(custos_hash **out, size_t *n, uint64_t index, uint64_t size,
+				       custos_hash_reader rd, void *ctx, custos_merkle_edge *edge);
+int custos_merkle_prove_consistency_edge(custos_hash **out, size_t *n, uint64_t old_size, uint64_t new_size,
+					 custos_hash_reader rd, void *ctx, custos_merkle_edge *edge);
 int custos_merkle_prove_consistency(custos_hash **out, size_t *n, uint64_t old_size, uint64_t new_size,
 				    custos_hash_reader rd, void *ctx);
 

@@ -186,6 +186,12 @@ int64_t custos_store_log_size(custos_store *st); /* the number of leaves (= even
  * no snapshot; false means: ask custos_store_log_size.
  */
 int custos_store_log_known(const custos_store *st, uint64_t size);
+/*
+ * The handle's memo of the right edge's range hashes (custos/merkle.h), for
+ * proofs in a tree custos_store_log_known says is committed.
+ */
+struct custos_merkle_edge;
+struct custos_merkle_edge *custos_store_proof_edge(custos_store *st);
 /* The hash of the complete subtree (level, index); CUSTOS_ENOTFOUND if not stored. */
 int custos_store_log_node(custos_store *st, unsigned level, uint64_t index, uint8_t hash[32]);
 /*

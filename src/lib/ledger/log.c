@@ -429,7 +429,8 @@ int custos_log_prove(custos_store *st, uint64_t index, uint64_t size, custos_has
 	int began;
 	/* a tree this handle knows is committed: its hashes are final, no snapshot (nor count) needed */
 	if (index < size && custos_store_log_known(st, size))
-		return custos_merkle_prove_inclusion(proof, n, index, size, custos_log_node_reader, st);
+		return custos_merkle_prove_inclusion_edge(proof, n, index, size, custos_log_node_reader, st,
+							  custos_store_proof_edge(st));
 	began = snapshot_begin(st);
 	int rc = check_range(st, &size, index, "inclusion proof");
 	if (!rc)
@@ -443,7 +444,8 @@ int custos_log_consistency(custos_store *st, uint64_t old_size, uint64_t new_siz
 	if (old_size == 0)
 		return custos_error_set(CUSTOS_EINVALID, "consistency proof: the old size must be at least 1");
 	if (old_size <= new_size && custos_store_log_known(st, new_size))
-		return custos_merkle_prove_consistency(proof, n, old_size, new_size, custos_log_node_reader, st);
+		return custos_merkle_prove_consistency_edge(proof, n, old_size, new_size, custos_log_node_reader, st,
+							    custos_store_proof_edge(st));
 	began = snapshot_begin(st);
 	rc = check_range(st, &new_size, old_size - 1, "consistency proof");
 	if (!rc)

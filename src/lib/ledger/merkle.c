@@ -65,7 +65,7 @@ static int read_node(custos_hash_reader rd, void *ctx, unsigned level, uint64_t 
  * first; the root folds them from the right: node(c0, node(c1, ... ck)).
  * One read per set bit.
  */
-static int range_hash(custos_hash *out, uint64_t begin, uint64_t end, custos_hash_reader rd, void *ctx)
+static int range_hash_read(custos_hash *out, uint64_t begin, uint64_t end, custos_hash_reader rd, void *ctx)
 {
 	uint64_t n = end - begin, pos = end;
 	int first = 1, rc;
@@ -85,13 +85,34 @@ static int range_hash(custos_hash *out, uint64_t begin, uint64_t end, custos_has
 	return 0;
 }
 
+/* The hash of [begin, end): from the caller's memo of the right edge when it ends there, else read and hashed. */
+static int range_hash_memo(custos_hash *out, uint64_t begin, uint64_t end, custos_hash_reader rd, void *ctx,
+			   custos_merkle_edge *edge)
+{
+	int rc;
+	if (!edge || end != edge->size || end - begin <= 1 || !((end - begin) & (end - begin - 1)))
+		return range_hash_read(out, begin, end, rd, ctx); /* a complete subtree is one node: nothing to keep */
+	for (unsigned i = 0; i < edge->n; i++)
+		if (edge->begin[i] == begin) {
+			*out = edge->hash[i];
+			return 0;
+		}
+	if ((rc = range_hash_read(out, begin, end, rd, ctx)))
+		return rc;
+	if (edge->n < sizeof(edge->begin) / sizeof(edge->begin[0])) {
+		edge->begin[edge->n] = begin;
+		edge->hash[edge->n++] = *out;
+	}
+	return 0;
+}
+
 int custos_merkle_root(custos_hash *out, uint64_t size, custos_hash_reader rd, void *ctx)
 {
 	if (size == 0) {
 		custos_merkle_empty_root(out);
 		return 0;
 	}
-	return range_hash(out, 0, size, rd, ctx);
+	return range_hash_read(out, 0, size, rd, ctx);
 }
 
 /* Copies the first n hashes of stack[], in reverse order, into a malloc'd array (never NULL). */
@@ -121,6 +142,21 @@ static int emit_reversed(custos_hash **out, size_t *n, const custos_hash *stack,
 int custos_merkle_prove_inclusion(custos_hash **out, size_t *n, uint64_t index, uint64_t size, custos_hash_reader rd,
 				  void *ctx)
 {
+	return custos_merkle_prove_inclusion_edge(out, n, index, size, rd, ctx, NULL);
+}
+
+/* The edge memo is for one tree size: another size starts it afresh. */
+static void edge_for(custos_merkle_edge *edge, uint64_t size)
+{
+	if (edge && edge->size != size) {
+		edge->size = size;
+		edge->n = 0;
+	}
+}
+
+int custos_merkle_prove_inclusion_edge(custos_hash **out, size_t *n, uint64_t index, uint64_t size,
+				       custos_hash_reader rd, void *ctx, custos_merkle_edge *edge)
+{
 	custos_hash stack[64];
 	size_t depth = 0;
 	uint64_t begin = 0, end = size;
@@ -130,11 +166,12 @@ int custos_merkle_prove_inclusion(custos_hash **out, size_t *n, uint64_t index, 
 	if (index >= size)
 		return custos_error_set(CUSTOS_EINVALID, "merkle: leaf index %llu is not in a tree of size %llu",
 					(unsigned long long)index, (unsigned long long)size);
+	edge_for(edge, size);
 	while (end - begin > 1) {
 		unsigned l = split_level(end - begin);
 		uint64_t mid = begin + ((uint64_t)1 << l);
 		if (index < mid) {
-			if ((rc = range_hash(&stack[depth], mid, end, rd, ctx)))
+			if ((rc = range_hash_memo(&stack[depth], mid, end, rd, ctx, edge)))
 				return rc;
 			end = mid;
 		} else {
@@ -156,6 +193,12 @@ int custos_merkle_prove_inclusion(custos_hash **out, size_t *n, uint64_t index, 
 int custos_merkle_prove_consistency(custos_hash **out, size_t *n, uint64_t old_size, uint64_t new_size,
 				    custos_hash_reader rd, void *ctx)
 {
+	return custos_merkle_prove_consistency_edge(out, n, old_size, new_size, rd, ctx, NULL);
+}
+
+int custos_merkle_prove_consistency_edge(custos_hash **out, size_t *n, uint64_t old_size, uint64_t new_size,
+					 custos_hash_reader rd, void *ctx, custos_merkle_edge *edge)
+{
 	custos_hash stack[64], base;
 	size_t depth = 0;
 	uint64_t begin = 0, end = new_size, m = old_size;
@@ -167,11 +210,12 @@ int custos_merkle_prove_consistency(custos_hash **out, size_t *n, uint64_t old_s
 					(unsigned long long)old_size, (unsigned long long)new_size);
 	if (old_size == 0 || old_size == new_size)
 		return emit_reversed(out, n, NULL, 0, NULL);
+	edge_for(edge, new_size);
 	while (m != end - begin) {
 		unsigned l = split_level(end - begin);
 		uint64_t k = (uint64_t)1 << l, mid = begin + k;
 		if (m <= k) {
-			if ((rc = range_hash(&stack[depth], mid, end, rd, ctx)))
+			if ((rc = range_hash_memo(&stack[depth], mid, end, rd, ctx, edge)))
 				return rc;
 			end = mid;
 		} else {
@@ -185,7 +229,7 @@ int custos_merkle_prove_consistency(custos_hash **out, size_t *n, uint64_t old_s
 	}
 	if (whole)
 		return emit_reversed(out, n, stack, depth, NULL);
-	if ((rc = range_hash(&base, begin, end, rd, ctx)))
+	if ((rc = range_hash_memo(&base, begin, end, rd, ctx, edge)))
 		return rc;
 	return emit_reversed(out, n, stack, depth, &base);
 }

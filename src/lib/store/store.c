@@ -63,6 +63,7 @@ struct custos_store {
 	 */
 	tile **cache;
 	custos_tile_cache *shared; /* full tiles, shared with the process's other handles on this store */
+	custos_merkle_edge proof_edge; /* the right edge's range hashes of the last committed size proved in */
 	int64_t now_t; /* the second now_s was formatted for */
 	char now_s[21];
 	char last_time[21]; /* the time of the last event appended */
@@ -686,6 +687,11 @@ int64_t custos_store_log_size(custos_store *st)
 	if (n > 0 && !st->in_write && (uint64_t)n > st->known_size)
 		st->known_size = (uint64_t)n;
 	return n;
+}
+
+custos_merkle_edge *custos_store_proof_edge(custos_store *st)
+{
+	return &st->proof_edge;
 }
 
 int custos_store_log_known(const custos_store *st, uint64_t size)
