@@ -185,9 +185,9 @@ typedef struct {
 } sqlite_rates;
 
 /* The appends of section 1 and filings on PostgreSQL beside SQLite's, then the advisory lock against SERIALIZABLE. */
-static void postgresql(const char *base, const sqlite_rates *lite)
+static void postgresql(const char *base, const sqlite_rates *lite, const char *dir)
 {
-	char uri[512], payload[256];
+	char uri[512], payload[256], key[300];
 	custos_store *st;
 	double t0, t1, single_rate, r32, r256, filings, lock_rate, ser_rate;
 	long single = 0, lock_retries, ser_retries, retried;
@@ -201,7 +201,8 @@ static void postgresql(const char *base, const sqlite_rates *lite)
 		if (system(cmd) != 0)
 			die("createdb");
 	}
-	if (custos_store_open(&st, uri, 1) || custos_workflow_init(st, uri, "bench.example/pg", NULL, "bench"))
+	snprintf(key, sizeof(key), "%s/pg.log-key", dir); /* beside the SQLite store's, removed with it */
+	if (custos_store_open(&st, uri, 1) || custos_workflow_init(st, uri, "bench.example/pg", key, "bench"))
 		die("init on PostgreSQL");
 	t0 = now();
 	while ((t1 = now()) - t0 < 3.0) {
@@ -276,7 +277,7 @@ int main(int argc, char **argv)
 	if (getenv("BENCH_PG") && *getenv("BENCH_PG")) {
 		long retried;
 		lite.filings = tx_rate(path, 8, 1, &retried);
-		postgresql(getenv("BENCH_PG"), &lite);
+		postgresql(getenv("BENCH_PG"), &lite, dir);
 	}
 
 	/* 2. grow the log to `leaves` in large transactions */
