@@ -96,7 +96,8 @@ static const struct {
 	 "\"suspended\":{\"type\":\"array\"},\"registry_hash\":{\"type\":\"object\"}}}"},
 	{"Oversight",
 	 "{\"type\":\"object\",\"properties\":{\"date\":{\"type\":\"string\"},\"total\":{\"type\":\"integer\"},"
-	 "\"months\":{\"type\":\"array\"},\"waits\":{\"type\":\"array\"},\"categories\":{\"type\":\"object\"},"
+	 "\"months\":{\"type\":\"array\"},\"services\":{\"type\":\"array\"},\"waits\":{\"type\":\"array\"},"
+	 "\"waiting\":{\"type\":\"array\"},\"categories\":{\"type\":\"object\"},"
 	 "\"states\":{\"type\":\"object\"},\"anomalies\":{\"type\":\"array\"}}}"},
 	{"ScreenRequest", "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"selectors\"],"
 			  "\"properties\":{\"selectors\":{\"type\":\"array\",\"minItems\":1,\"maxItems\":1000,\"items\":"
