@@ -27,7 +27,7 @@ static const struct {
 	 "\"targets\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Selector\"},\"maxItems\":1000},"
 	 "\"persons\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"additionalProperties\":false,"
 	 "\"properties\":{\"name\":{\"type\":\"string\"},\"nationality\":{\"type\":\"string\"},"
-	 "\"refugee_in\":{\"type\":\"string\"}}}},"
+	 "\"refugee_in\":{\"type\":\"string\"},\"born\":{\"type\":\"string\",\"format\":\"date\"}}}},"
 	 "\"offence\":{\"type\":\"string\"},\"grounds\":{\"type\":\"string\"},\"treaty\":{\"type\":\"string\"},"
 	 "\"waiver\":{\"oneOf\":[{\"type\":\"string\"},{\"$ref\":\"#/components/schemas/Grant\"},"
 	 "{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Grant\"}}]},"

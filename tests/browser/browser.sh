@@ -81,10 +81,13 @@ mkdir -p "$root/build/browser"
 node "$root/tests/browser/flow.mjs" "http://127.0.0.1:$port" "$work/keys" "$work/s5.json" \
 	"$root/build/browser" "$chromium" "$work/profile" "$npm_dir" ${demo_port:+"http://127.0.0.1:$demo_port" "$work/demo.db.keys"}
 rc=$?
-# then the other roles' views and axe-core on every view, over the register flow.mjs left: a registrar, an authorised
-# measure on a number nobody protects yet, and a registry file that gives that number to a newly accredited diplomat
+# then the other roles' views and axe-core on every view, over the register flow.mjs left: a past (tests/data/history.sh:
+# vsse's filings over the three months before this one, jumping in the last), a registrar, an authorised measure on a
+# number nobody protects yet, and a registry file that gives that number to a newly accredited diplomat
+. "$root/tests/data/history.sh"
 (
 	cd "$work/keys" || exit 1
+	history || exit 1
 	custos key generate REG.key >REG.pub &&
 		custos principal add REG --name "Test principal REG" --authority registry --role registrar --pubkey "$(cat REG.pub)" &&
 		shifted '{"kind":"interception","scope":"metadata","framework":"intelligence","requested_by":"vsse",
