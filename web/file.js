@@ -212,9 +212,10 @@ export function renderFileForm(box, ctx) {
     return m;
   }
 
-  function clearErrors(prefix = "") {
+  /* Clears the errors of the fields `which` names (all of them by default) and the form's own. */
+  function clearErrors(which = () => true) {
     for (const [name, { err, control }] of errors)
-      if (name.startsWith(prefix)) {
+      if (which(name)) {
         err.textContent = "";
         control.removeAttribute("aria-invalid");
       }
@@ -248,19 +249,27 @@ export function renderFileForm(box, ctx) {
     return at;
   }
 
+  const isTarget = (name) => name.startsWith("targets[");
   /* Each target's selector, parsed by the server (POST /v1/screen): the first bad one is flagged at its input. */
   let screenSeq = 0;
   const checkSelectors = debounce(async () => {
     const mine = ++screenSeq;
     const sels = targets.map((t) => t.input.value.trim());
     const idx = sels.map((s, i) => (s ? i : -1)).filter((i) => i >= 0);
-    clearErrors("targets[");
-    for (const t of targets) t.hits.textContent = "";
-    if (!idx.length) return partyList.replaceChildren();
+    // what is on show stays until the answer replaces it (a flag does not blink off and on)
+    const reset = () => {
+      clearErrors(isTarget);
+      for (const t of targets) t.hits.textContent = "";
+    };
+    if (!idx.length) {
+      reset();
+      return partyList.replaceChildren();
+    }
     const body = { selectors: idx.map((i) => sels[i]) };
     if (from.value) body.date = from.value;
     const r = await api("POST", "/v1/screen", { body: JSON.stringify(body) });
     if (mine !== screenSeq) return;
+    reset();
     if (!r.ok) {
       const m = /^selectors\[(\d+)\]/.exec((r.json && r.json.field) || "");
       if (m) r.json.field = `targets[${idx[Number(m[1])]}]`;
@@ -306,12 +315,14 @@ export function renderFileForm(box, ctx) {
       told.length ? el("p", { id: "file-told" }, `Roles to be informed: ${told.join(", ")}`) : "",
       conditions.length ? el("p", { id: "file-conditions" }, `Conditions: ${conditions.join("; ")}`) : "",
       (d.assertions || []).length
-        ? el("div", { id: "file-assertions" }, el("p", {}, "What you assert counts only once its role confirms it:"),
-            el("ul", {}, d.assertions.map((a) => el("li", { "data-flag": a.flag }, el("code", {}, a.flag), a.party ? ` (party ${a.party})` : "", `: to be confirmed by ${a.confirm_by}`))))
+        ? el("div", { id: "file-assertions" }, el("p", {}, "Facts the findings rest on, each counting only once its role confirms it in its approval:"),
+            el("ul", {}, d.assertions.map((a) =>
+              el("li", { "data-flag": a.flag }, el("code", {}, a.flag), a.party ? ` (party ${a.party})` : "",
+                a.value === false ? `: ${a.confirm_by} confirms it does not apply` : `: as you assert it, to be confirmed by ${a.confirm_by}`))))
         : "",
-      (d.findings || []).length
+      ...((d.findings || []).length
         ? [el("h4", { id: "file-findings-h" }, "Findings, with the law they rest on"), el("ol", { id: "file-findings", class: "findings", "aria-labelledby": "file-findings-h" }, d.findings.map(finding))]
-        : el("p", { class: "muted" }, "No finding."),
+        : [el("p", { class: "muted" }, "No finding.")]),
     );
   }
 
@@ -320,7 +331,8 @@ export function renderFileForm(box, ctx) {
     const mine = ++seq;
     const r = await api("POST", "/v1/decide", { body: JSON.stringify(measure()) });
     if (mine !== seq) return;
-    clearErrors();
+    // the targets' flags are the screening's (checkSelectors, asked again below): they stay until it answers
+    clearErrors((name) => !isTarget(name));
     if (!r.ok) {
       const at = showFieldError(r);
       decision.replaceChildren(

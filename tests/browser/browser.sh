@@ -97,7 +97,13 @@ rc=$?
 ) >"$work/views-setup.log" 2>&1 || { echo "FAIL browser/views-setup"; cat "$work/views-setup.log"; }
 echo '{"id":"P-NEW-1","category":"diplomatic_agent","name":"Newly Accredited Diplomat","sending_state":"MR","nationality":"MR","permanent_resident":false,"valid_from":"2020-01-01","valid_to":null,"mission":"M-MR","country_of_origin":null,"waiver":null,"selectors":["tel:+32470555123"]}' >"$work/accredited.jsonl"
 shifted <"$root/demo/measures/s3.json" >"$work/s3.json"
+shifted <"$root/demo/measures/s7.json" >"$work/s7.json"
+# an observation of an ambassador to which his sending state consents (LAW.md: VCDR art. 29, a consent naming its party)
+shifted '{"kind":"observation","framework":"criminal","requested_by":"federal_police","targets":["mailto:ambassador@mr-embassy.example"],
+ "consent":[{"party":"P-MR-1","sending_state":"MR","reference":"NV-2026-18"}],"period":{"from":"2026-12-10","to":"2027-01-31"},
+ "grounds":"Suspected handling of stolen goods at his residence."}' >"$work/consent.json"
 VIEWS_AUTHORISED=$(cat "$work/authorised.id" 2>/dev/null) VIEWS_IMPORT=$work/accredited.jsonl VIEWS_S3=$work/s3.json \
+	VIEWS_S7=$work/s7.json VIEWS_CONSENT=$work/consent.json \
 	node "$root/tests/browser/views.mjs" "http://127.0.0.1:$port" "$work/keys" "$root/build/browser" "$chromium" \
 	"$work/profile-views" "$npm_dir" || rc=1
 kill "$demo_pid" 2>/dev/null
