@@ -265,7 +265,7 @@ export function renderOversight(box, o, el) {
     ["Worth a look", { count: jumpIds.length, measures: jumpIds }],
   ];
   const parts = [
-    el("p", { class: "lead", id: "oversight-total" }, `${o.total} measures in the register on ${o.date}, counted from its projections.`),
+    el("p", { class: "lead", id: "oversight-total" }, countLink(el, "measures in the register", { count: o.total, measures: all }, pick), ` measures in the register on ${o.date}, counted from its projections.`),
     el(
       "dl",
       { class: "glance", id: "oversight-glance" },

@@ -64,11 +64,12 @@ api_forbidden=$(jq -c '.states.forbidden.measures // [] | sort' overview.json)
 # protected categories come from each measure's decision
 cp overview.json body
 expect categories 200 ".categories.mission.measures == [\"$s1\"] and .categories.mep.measures == [\"$s3\"]"
-# the service head's approvals: s4a's within the minute (flagged), the history's a day and two days after filing
-expect waits 200 "[.waits[] | select(.role == \"service_head\")] | length == 1 and .[0].count == 3
+# the service head's approvals: s4a's within the minute (flagged); the history's two and one days after filing, and
+# its extensions' three and four days after they were asked (timed from the extension, not the filing)
+expect waits 200 "[.waits[] | select(.role == \"service_head\")] | length == 1 and .[0].count == 5
 	and .[0].measures == [\"${history_approved[0]}\", \"${history_approved[1]}\", \"$s4a\"]
-	and .[0].median_seconds == 86400 and .[0].median_measure == \"${history_approved[1]}\"
-	and .[0].worst_seconds == 172800 and .[0].worst_measure == \"${history_approved[0]}\""
+	and .[0].median_seconds == 172800 and .[0].median_measure == \"${history_approved[0]}\"
+	and .[0].worst_seconds == 345600 and .[0].worst_measure == \"${history_approved[0]}\""
 expect fast-approval 200 "[.anomalies[] | select(.kind == \"fast_approval\") | .measures] == [[\"$s4a\"]]"
 # approvals asked and not given: the history's pending ones since their filing (the oldest three months back), the
 # suspended ones since their suspension (seconds ago, not months)
@@ -97,6 +98,7 @@ expect series-counts 200 '.services[0].months | map(.count) == [1, 1, 4, 5] and 
 	and all((.kinds | [.[].count] | add // 0) == .count)'
 expect series-jumps 200 "[.services[0].jumps[] | {kind, count, before}] == [{\"kind\": \"interception\", \"count\": 4, \"before\": 1},
 	{\"kind\": \"intelligence_exchange\", \"count\": 3, \"before\": 0}] and .services[0].jumps[1].month == \"$clock_month\""
-expect nothing-renewed 200 '[.anomalies[] | select(.kind == "renewed")] == []'
+expect renewed 200 "[.anomalies[] | select(.kind == \"renewed\")] | length == 1
+	and .[0].measures == [\"${history_approved[0]}\"] and (.[0].what | test(\"extended 2 times\"))"
 
 stop
