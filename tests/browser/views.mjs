@@ -457,6 +457,7 @@ try {
   const live = register().find((m) => ["pending", "authorised", "suspended"].includes(m.state));
   await page.goto(`${base}/#measure/${live.id}`);
   await page.locator("#stop-form").waitFor();
+  await keyboard("measure-overseer");
   await page.fill("#stop-reason", "a check of the page");
   await page.click("#stop-submit");
   await page.locator("#stop-confirm-box:not([hidden])").waitFor();
