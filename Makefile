@@ -160,8 +160,11 @@ build/bench/%: bench/%.c bench/bench.h $(REL)/libcustos-server.a $(REL)/libcusto
 	@mkdir -p $(dir $@)
 	$(say) BENCH $@
 	$(Q)$(CC) $(CSTD) $(WARN) -O2 -g $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(REL)/libcustos-server.a $(REL)/libcustos.a $(PKG_LIBS)
+# bench/log measures PostgreSQL too, on a server of its own (tools/pg.sh), stopped at the end
 bench: deps $(BENCH_SRC:bench/%.c=build/bench/%)
-	@for b in $(BENCH_SRC:bench/%.c=build/bench/%); do echo "== $$b"; $$b || exit 1; done
+	@pgdir=$$(mktemp -d -t custos-pg.XXXXXX); export BENCH_PG=$$(tools/pg.sh start $$pgdir) || exit 1; \
+	for b in $(BENCH_SRC:bench/%.c=build/bench/%); do echo "== $$b"; $$b || { tools/pg.sh stop $$pgdir; exit 1; }; done; \
+	tools/pg.sh stop $$pgdir
 
 lint:
 	@tools/lint.sh

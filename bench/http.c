@@ -1,4 +1,5 @@
 /* http.c — the HTTP API under wrk (dry-run decisions, reads, signed requests, one principal flooding) beside the same decisions made in-process. */
+#define _GNU_SOURCE /* memmem and epoll_pwait2 in openloop.h */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,8 +8,10 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "openloop.h"
 #include "custos/builtin.h"
 #include "custos/httpsig.h"
+#include "custos/lifecycle.h"
 #include "custos/note.h"
 #include "custos/principal.h"
 #include "custos/server.h"
@@ -330,6 +333,100 @@ static int report(const char *what, const wrk_result *r, double base, int thread
 	return r->errors != 0;
 }
 
+/* A POST of `body` (JSON) to `path` on 127.0.0.1:port, as raw HTTP/1.1 bytes (malloc'd). */
+static char *raw_post(unsigned port, const char *path, const char *body, size_t len, size_t *out_len)
+{
+	custos_buf b;
+	custos_buf_init(&b, 1u << 20);
+	if (custos_buf_printf(&b,
+			      "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nContent-Type: application/json\r\n"
+			      "Content-Length: %zu\r\n\r\n",
+			      path, port, len) ||
+	    custos_buf_append(&b, body, len))
+		bench_die(PROG, "out of memory");
+	*out_len = b.len;
+	return custos_buf_detach(&b);
+}
+
+/* The open-loop latencies at 50 % and 80 % of the saturation throughput wrk measured. */
+static void open_loop(const char *what, unsigned port, const char *body, size_t len, double saturation)
+{
+	size_t n;
+	char *req = raw_post(port, "/v1/decide", body, len, &n);
+	for (int pct = 50; pct <= 80; pct += 30) {
+		ol_result r = openloop_run(port, req, n, saturation * pct / 100, seconds, 32);
+		printf("  open loop %-24s at %d%% (%6.0f /s): p50 %6.3f ms  p99 %6.3f ms  p99.9 %6.3f ms  max %7.3f ms%s%s\n",
+		       what, pct, r.rate, r.p50_ms, r.p99_ms, r.p999_ms, r.max_ms,
+		       pct == 80 ? (r.p99_ms < 2 ? "  target p99 < 2 ms met" : "  target p99 < 2 ms NOT met") : "",
+		       r.errors ? "  ERRORS" : "");
+	}
+	free(req);
+}
+
+/*
+ * Dry-run decisions (the light measure, --open) from one server and from
+ * three on the same store, each backend in turn: the three are in this
+ * process, as three `custos serve` would be on one host, each with its own
+ * store handles; three wrk send to them at once, the same connections in all.
+ */
+static void servers_section(const char *sqlite_uri, const char *pg_base, const char *light_script, int threads,
+			    int conns)
+{
+	const char *names[2] = {"SQLite", "PostgreSQL"};
+	char pg_uri[512], url[160], cmds[3][1024];
+	double one[2] = {0, 0}, three[2] = {0, 0};
+	snprintf(pg_uri, sizeof(pg_uri), "%s/bench_http", pg_base);
+	{
+		char cmd[700];
+		custos_store *from = NULL, *to = NULL;
+		uint64_t events = 0;
+		snprintf(cmd, sizeof(cmd),
+			 "psql -X -q '%s/postgres' -c 'DROP DATABASE IF EXISTS bench_http' -c 'CREATE DATABASE bench_http' 2>/dev/null",
+			 pg_base);
+		/* the same register on PostgreSQL: the SQLite store copied by its log */
+		if (system(cmd) != 0 || custos_store_open(&from, sqlite_uri, 0) || custos_store_open(&to, pg_uri, 1) ||
+		    custos_workflow_copy(from, to, &events))
+			bench_die(PROG, "copying the store to PostgreSQL");
+		custos_store_close(from);
+		custos_store_close(to);
+	}
+	for (int b = 0; b < 2; b++) {
+		custos_server_options o;
+		custos_server *srv[3] = {NULL, NULL, NULL};
+		FILE *p[3];
+		custos_server_options_init(&o);
+		o.store_uri = b ? pg_uri : sqlite_uri;
+		o.port = 0;
+		o.threads = (unsigned)threads;
+		for (int n = 1; n <= 3; n += 2) {
+			double total = 0;
+			for (int i = 0; i < n; i++) {
+				o.no_sign = i > 0;
+				if (custos_server_start(&srv[i], &o))
+					bench_die(PROG, "starting a server");
+			}
+			for (int i = 0; i < n; i++) {
+				snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/decide", custos_server_port(srv[i]));
+				p[i] = wrk_start(url, light_script, 1, (conns + n - 1) / n, seconds, cmds[i], sizeof(cmds[i]));
+			}
+			for (int i = 0; i < n; i++) {
+				wrk_result r = wrk_finish(p[i], cmds[i]);
+				total += r.rps;
+				custos_server_stop(srv[i]);
+				srv[i] = NULL;
+			}
+			if (n == 1)
+				one[b] = total;
+			else
+				three[b] = total;
+		}
+	}
+	printf("both backends, POST /v1/decide (light), %d connections in all (target: three servers >= 2x one):\n", conns);
+	for (int b = 0; b < 2; b++)
+		printf("  %-10s one server %8.0f /s   three servers %8.0f /s   %.2fx\n", names[b], one[b], three[b],
+		       three[b] / one[b]);
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/custos-bench-http.XXXXXX", uri[256], script[300], url[160], cmd[400];
@@ -405,6 +502,10 @@ int main(int argc, char **argv)
 	rl = run_wrk_runs(url, script, wrk_threads, conns, runs);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/measures/%s", custos_server_port(srv), id);
 	rr = run_wrk_runs(url, NULL, wrk_threads, conns, runs);
+	/* the latency a user sees at the load they send: open loop at 50 % and 80 % of what wrk saturated at */
+	printf("open loop (requests at a fixed rate; latency from each one's scheduled instant):\n");
+	open_loop("POST /v1/decide (S1)", custos_server_port(srv), heavy, heavy_len, rh.rps);
+	open_loop("POST /v1/decide (light)", custos_server_port(srv), light, strlen(light), rl.rps);
 	custos_server_stop(srv);
 
 	/* signed: two principals of two services, and a register of nlisted measures of the first */
@@ -479,6 +580,10 @@ int main(int argc, char **argv)
 	ls.p99_min = ls.p99_max = ls.p99_ms;
 	errors += report("GET /v1/measures, sees 0 of 2000", &ln, 0, threads);
 	errors += report("GET /v1/measures, a page of 2000", &ls, 0, threads);
+	if ((env = getenv("BENCH_PG")) && *env) {
+		snprintf(script, sizeof(script), "%s/light.lua", dir);
+		servers_section(uri, env, script, threads, conns);
+	}
 	free(id);
 	free(decision);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

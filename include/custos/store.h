@@ -8,13 +8,17 @@
 typedef struct custos_store custos_store;
 
 /*
- * Opens the store named by `uri`: a file path (SQLite, WAL mode) or a
- * postgresql:// URI (a later backend; today CUSTOS_EINVALID naming it).
+ * Opens the store named by `uri`: a file path (SQLite, WAL mode), or a
+ * PostgreSQL database: a postgresql:// (or postgres://) URI, or libpq's
+ * key=value words ("host=db dbname=custos"); see docs/DEPLOY.md.
  * With `create` set a missing store is created; otherwise a missing store is
  * CUSTOS_ENOTFOUND ("run custos init"). Schema migrations run on open.
  */
 int custos_store_open(custos_store **out, const char *uri, int create);
 void custos_store_close(custos_store *st);
+
+/* The store's URI as messages show it: a password in it (user:secret@, password=secret) as "***". */
+void custos_store_uri_shown(const char *uri, char *out, size_t cap);
 
 /* The store named by --store, else $CUSTOS_STORE, else "./custos.db". */
 const char *custos_store_default_uri(const char *flag);

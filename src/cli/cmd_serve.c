@@ -104,8 +104,12 @@ int cli_serve(cli_ctx *ctx, const custos_server_options *o, const char *note)
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = custos_server_start(&srv, o)))
 		return cli_fail(rc, "serve");
-	fprintf(stderr, "custos: listening on http://%s:%u/ (store %s; %u threads)\n", o->host, custos_server_port(srv),
-		ctx->store_uri, o->threads);
+	{
+		char shown[1024];
+		custos_store_uri_shown(ctx->store_uri, shown, sizeof(shown));
+		fprintf(stderr, "custos: listening on http://%s:%u/ (store %s; %u threads%s)\n", o->host,
+			custos_server_port(srv), shown, o->threads, o->no_sign ? "; the log key's holder signs" : "");
+	}
 	if (note)
 		fprintf(stderr, "custos: %s\n", note);
 	fflush(stderr);

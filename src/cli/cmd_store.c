@@ -26,7 +26,11 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	custos_store_close(st);
 	if (rc)
 		return cli_fail(rc, "init");
-	fprintf(stderr, "custos: store %s ready\n", ctx->store_uri);
+	{
+		char shown[1024];
+		custos_store_uri_shown(ctx->store_uri, shown, sizeof(shown));
+		fprintf(stderr, "custos: store %s ready\n", shown);
+	}
 	return CLI_OK;
 }
 

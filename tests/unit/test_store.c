@@ -103,6 +103,21 @@ static void test_open_postgres(void **state)
 	assert_null(st);
 }
 
+static void test_uri_shown(void **state)
+{
+	char out[256];
+	custos_store_uri_shown("postgresql://app:s3cret@db.example:5432/custos?sslmode=require", out, sizeof(out));
+	assert_string_equal(out, "postgresql://app:***@db.example:5432/custos?sslmode=require");
+	custos_store_uri_shown("postgresql://db/custos?user=app&password=s3cret&sslmode=require", out, sizeof(out));
+	assert_string_equal(out, "postgresql://db/custos?user=app&password=***&sslmode=require");
+	custos_store_uri_shown("host=db password=s3cret dbname=custos", out, sizeof(out));
+	assert_string_equal(out, "host=db password=*** dbname=custos");
+	custos_store_uri_shown("/var/lib/custos/custos.db", out, sizeof(out));
+	assert_string_equal(out, "/var/lib/custos/custos.db");
+	custos_store_uri_shown("postgresql://app@db/custos", out, 12);
+	assert_string_equal(out, "postgresql:");
+}
+
 static void test_default_uri(void **state)
 {
 	unsetenv("CUSTOS_STORE");
@@ -1045,7 +1060,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_missing),  cmocka_unit_test(test_open_postgres),
-		cmocka_unit_test(test_default_uri),   cmocka_unit_test(test_schema_and_reopen),
+		cmocka_unit_test(test_default_uri), cmocka_unit_test(test_uri_shown),   cmocka_unit_test(test_schema_and_reopen),
 		cmocka_unit_test(test_not_a_store),   cmocka_unit_test(test_newer_schema),
 		cmocka_unit_test(test_meta),	      cmocka_unit_test(test_parties),
 		cmocka_unit_test(test_measures),      cmocka_unit_test(test_events),

@@ -16,10 +16,12 @@
  * - One writer at a time: a write transaction takes a transaction-scoped
  *   advisory lock (pg_advisory_xact_lock) before anything else, at READ
  *   COMMITTED, so each of its statements sees every commit made before the
- *   lock was taken and no other writer can commit until it ends. It was
- *   measured against SERIALIZABLE with retry (bench/log): the lock is as
- *   fast, needs no retry of a whole workflow step, and cannot fail a commit
- *   that has already decided (docs/DEPLOY.md).
+ *   lock was taken and no other writer can commit until it ends. The other
+ *   correct choice, SERIALIZABLE with every transaction retried on a
+ *   serialization failure, is measured beside it by bench/log
+ *   (CUSTOS_PG_WRITE_MODE=serializable, a benchmark's knob: custos's own
+ *   steps do not retry, so there a conflict is an error); docs/DEPLOY.md
+ *   gives the figures and why the lock was kept.
  * - A snapshot: begin_read is REPEATABLE READ, READ ONLY.
  * - Durability: a commit returns once PostgreSQL says COMMIT (synchronous
  *   commit, the server's default; a replica is its administrator's choice).
@@ -116,7 +118,6 @@ enum {
 	Q_MEASURE_STATE,
 	Q_MEASURE_GET,
 	Q_MEASURE_SEQ,
-	Q_EVENT_APPEND,
 	Q_EVENT_COUNT,
 	Q_EVENT_GET,
 	Q_EVENT_FIND,
@@ -157,8 +158,6 @@ static const char *const query_sql[Q__COUNT] = {
 	[Q_MEASURE_STATE] = "UPDATE measures SET state = $2 WHERE id = $1",
 	[Q_MEASURE_GET] = "SELECT id, measure, decision, state, filed_at FROM measures WHERE id = $1",
 	[Q_MEASURE_SEQ] = "SELECT seq FROM measures WHERE id = $1",
-	[Q_EVENT_APPEND] = "INSERT INTO events(idx, type, time, actor, ref, payload, payload_hash)"
-			   " VALUES($1, $2, $3, $4, $5, $6, $7)",
 	[Q_EVENT_COUNT] = "SELECT COALESCE(max(idx) + 1, 0) FROM events",
 	[Q_EVENT_GET] = "SELECT idx, type, time, actor, ref, payload, payload_hash FROM events WHERE idx = $1",
 	[Q_EVENT_FIND] = "SELECT idx FROM events WHERE idx >= $1 AND left(type, length($2)) = $2 ORDER BY idx LIMIT 1",
@@ -191,7 +190,38 @@ struct pg_store {
 	char *shown; /* the store as named in messages: its URI without a password */
 	unsigned char prepared[Q__COUNT];
 	unsigned cursors; /* names the next cursor */
+	int serializable; /* CUSTOS_PG_WRITE_MODE=serializable: writers at SERIALIZABLE, without the lock (bench/log) */
+	/*
+	 * Events appended and not yet sent: a batch (group commit) goes in one
+	 * multi-row INSERT, sent before anything else reads or writes, and at
+	 * commit, instead of a round trip per event. A row the database refuses
+	 * fails that statement, and so the transaction, as it would have alone.
+	 */
+	char **pend;	 /* PEND_COLS strings per event, malloc'd (NULL for SQL NULL) */
+	size_t npend, cappend;
+	/* tiles written and not yet sent, the same way: one row per tile, the last write of each */
+	struct pend_tile {
+		char level[8], index[24];
+		uint8_t *hashes;
+		int len;
+	} *tiles;
+	size_t ntiles, captiles;
+	/* in a write transaction: the log's size when it began (under the lock) and the events it appended since */
+	int64_t size_at_begin, appended;
+	int64_t begin_value; /* the value the last begin's SQL read, -1 for none */
 };
+
+#define PEND_COLS 7
+#define PEND_CHUNK 1000 /* rows per INSERT: 7000 parameters, far below the protocol's 65535 */
+#define PG_COPY_FROM 16	/* events pending from which COPY is cheaper than INSERT (bench/log) */
+
+/* One statement of the pending writes: its SQL and parameters (borrowed from the pending rows). */
+typedef struct {
+	char *sql;
+	int n;
+	const char **values;
+	int *lengths, *formats;
+} pend_stmt;
 
 /* libpq's message on one line: its line breaks and tabs become "; " and spaces, trailing ones dropped. */
 static void one_line(const char *m, char *out, size_t cap)
@@ -250,6 +280,242 @@ static int pg_exec(pg_store *s, const char *sql, const char *what)
 	return rc;
 }
 
+/* Forgets the writes not yet sent (a rollback: they were never in the database). */
+static void pend_drop(pg_store *s)
+{
+	for (size_t i = 0; i < s->npend * PEND_COLS; i++)
+		free(s->pend[i]);
+	s->npend = 0;
+	for (size_t i = 0; i < s->ntiles; i++)
+		free(s->tiles[i].hashes);
+	s->ntiles = 0;
+}
+
+static void stmt_dispose(pend_stmt *st, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(st[i].sql);
+		free(st[i].values);
+		free(st[i].lengths);
+		free(st[i].formats);
+	}
+	free(st);
+}
+
+/*
+ * The pending writes as statements: the events PEND_CHUNK rows an INSERT,
+ * then the tiles likewise (an upsert: a partial tile grows); NULL with *n 0
+ * when there are none. -1 when out of memory.
+ */
+static int pend_statements(pg_store *s, pend_stmt **out, size_t *n)
+{
+	size_t cap = (s->npend + PEND_CHUNK - 1) / PEND_CHUNK + (s->ntiles + PEND_CHUNK - 1) / PEND_CHUNK, k = 0;
+	pend_stmt *st = cap ? calloc(cap, sizeof(*st)) : NULL;
+	*out = NULL;
+	*n = 0;
+	if (!cap)
+		return 0;
+	if (!st)
+		return -1;
+	for (size_t done = 0; done < s->npend; done += PEND_CHUNK, k++) {
+		size_t rows = s->npend - done < PEND_CHUNK ? s->npend - done : PEND_CHUNK;
+		custos_buf sql;
+		int bad;
+		custos_buf_init(&sql, 1u << 20);
+		bad = custos_buf_puts(&sql, "INSERT INTO events(idx, type, time, actor, ref, payload, payload_hash) VALUES ");
+		for (size_t i = 0; !bad && i < rows; i++) {
+			size_t p = i * PEND_COLS;
+			bad = custos_buf_printf(&sql, "%s($%zu::bigint, $%zu, $%zu, $%zu, $%zu, $%zu, $%zu)", i ? ", " : "",
+						p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7);
+		}
+		st[k].sql = bad ? NULL : custos_buf_detach(&sql);
+		if (bad)
+			custos_buf_dispose(&sql);
+		st[k].n = (int)(rows * PEND_COLS);
+		st[k].values = malloc(rows * PEND_COLS * sizeof(*st[k].values));
+		if (!st[k].sql || !st[k].values) {
+			stmt_dispose(st, k + 1);
+			return -1;
+		}
+		memcpy(st[k].values, s->pend + done * PEND_COLS, rows * PEND_COLS * sizeof(*st[k].values));
+	}
+	for (size_t done = 0; done < s->ntiles; done += PEND_CHUNK, k++) {
+		size_t rows = s->ntiles - done < PEND_CHUNK ? s->ntiles - done : PEND_CHUNK;
+		custos_buf sql;
+		int bad;
+		custos_buf_init(&sql, 1u << 20);
+		bad = custos_buf_puts(&sql, "INSERT INTO log_tiles(tile, level, idx, hashes) VALUES ");
+		for (size_t i = 0; !bad && i < rows; i++)
+			bad = custos_buf_printf(&sql, "%s($%zu::bigint << 56 | $%zu::bigint, $%zu::integer, $%zu::bigint, $%zu)",
+						i ? ", " : "", 5 * i + 1, 5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5);
+		/* (level, index) twice: once for the key, once for the columns; 5 parameters a row */
+		if (!bad)
+			bad = custos_buf_puts(&sql, " ON CONFLICT(tile) DO UPDATE SET hashes = excluded.hashes");
+		st[k].sql = bad ? NULL : custos_buf_detach(&sql);
+		if (bad)
+			custos_buf_dispose(&sql);
+		st[k].n = (int)(rows * 5);
+		st[k].values = calloc(rows * 5, sizeof(*st[k].values));
+		st[k].lengths = calloc(rows * 5, sizeof(*st[k].lengths));
+		st[k].formats = calloc(rows * 5, sizeof(*st[k].formats));
+		if (!st[k].sql || !st[k].values || !st[k].lengths || !st[k].formats) {
+			stmt_dispose(st, k + 1);
+			return -1;
+		}
+		for (size_t i = 0; i < rows; i++) {
+			const struct pend_tile *t = &s->tiles[done + i];
+			st[k].values[5 * i] = t->level;
+			st[k].values[5 * i + 1] = t->index;
+			st[k].values[5 * i + 2] = t->level;
+			st[k].values[5 * i + 3] = t->index;
+			st[k].values[5 * i + 4] = (const char *)t->hashes;
+			st[k].lengths[5 * i + 4] = t->len;
+			st[k].formats[5 * i + 4] = 1;
+		}
+	}
+	*out = st;
+	*n = k;
+	return 0;
+}
+
+/* One value in COPY's text format: \N for NULL; backslash, tab, newline and return escaped. */
+static int copy_value(custos_buf *b, const char *v)
+{
+	if (!v)
+		return custos_buf_puts(b, "\\N");
+	for (const char *c = v;; c++) {
+		size_t run = strcspn(c, "\\\t\n\r");
+		if (run && custos_buf_append(b, c, run))
+			return -1;
+		c += run;
+		if (!*c)
+			return 0;
+		if (custos_buf_puts(b, *c == '\\' ? "\\\\" : *c == '\t' ? "\\t" : *c == '\n' ? "\\n" : "\\r"))
+			return -1;
+	}
+}
+
+/*
+ * Sends the pending events with COPY, which costs the server a third of
+ * what a multi-row INSERT does per row (a batch of group commit); the rows
+ * are then dropped from the pending list. The database's checks (the
+ * primary key, the triggers) apply as to an INSERT.
+ */
+static int pg_copy_events(pg_store *s)
+{
+	custos_buf b;
+	PGresult *r;
+	int rc = 0, bad = 0;
+	custos_buf_init(&b, (size_t)1 << 30);
+	for (size_t i = 0; !bad && i < s->npend; i++)
+		for (int c = 0; !bad && c < PEND_COLS; c++)
+			bad = copy_value(&b, s->pend[i * PEND_COLS + c]) || custos_buf_puts(&b, c + 1 < PEND_COLS ? "\t" : "\n");
+	if (bad) {
+		custos_buf_dispose(&b);
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	}
+	r = PQexec(s->c, "COPY events(idx, type, time, actor, ref, payload, payload_hash) FROM STDIN");
+	if (PQresultStatus(r) != PGRES_COPY_IN)
+		rc = pg_fail(s, r, "store: writing the log");
+	PQclear(r);
+	if (!rc && (PQputCopyData(s->c, b.ptr, (int)b.len) != 1 || PQputCopyEnd(s->c, NULL) != 1))
+		rc = pg_fail(s, NULL, "store: writing the log");
+	while ((r = PQgetResult(s->c)) != NULL) {
+		if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
+			rc = pg_fail(s, r, "store: writing the log");
+		PQclear(r);
+	}
+	custos_buf_dispose(&b);
+	for (size_t i = 0; i < s->npend * PEND_COLS; i++)
+		free(s->pend[i]);
+	s->npend = 0;
+	return rc;
+}
+
+/*
+ * Sends the pending writes, and COMMIT after them if `commit`: all in one
+ * round trip (libpq's pipeline mode) when there is more than one statement.
+ * The first failure is the result; what follows it in the pipeline is
+ * skipped by the server, and the transaction is failed (the caller rolls
+ * back). *committed: COMMIT answered COMMIT.
+ */
+static int pg_send(pg_store *s, int commit, int *committed)
+{
+	pend_stmt *st = NULL;
+	size_t n = 0;
+	int rc = 0;
+	*committed = 0;
+	/* many events (a batch): COPY first, a round trip more but a third of the server's work a row */
+	if (s->npend >= PG_COPY_FROM && (rc = pg_copy_events(s))) {
+		pend_drop(s);
+		return rc;
+	}
+	if (pend_statements(s, &st, &n))
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	if (n + (commit != 0) == 1) { /* one statement: no pipeline */
+		PGresult *r = n ? PQexecParams(s->c, st[0].sql, st[0].n, NULL, st[0].values, st[0].lengths, st[0].formats, 0)
+				: PQexec(s->c, "COMMIT");
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			rc = pg_fail(s, r, n ? "store: writing the log" : "store: commit");
+		else if (!n)
+			*committed = strcmp(PQcmdStatus(r), "COMMIT") == 0;
+		PQclear(r);
+	} else if (n + (commit != 0) > 1) {
+		int sent = 0;
+		if (PQenterPipelineMode(s->c) != 1) {
+			rc = pg_fail(s, NULL, "store: writing the log");
+			goto out;
+		}
+		for (size_t i = 0; i < n && !rc; i++, sent++)
+			if (PQsendQueryParams(s->c, st[i].sql, st[i].n, NULL, st[i].values, st[i].lengths, st[i].formats, 0) != 1)
+				rc = pg_fail(s, NULL, "store: writing the log");
+		if (!rc && commit) {
+			if (PQsendQueryParams(s->c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1)
+				rc = pg_fail(s, NULL, "store: commit");
+			else
+				sent++;
+		}
+		if (PQpipelineSync(s->c) != 1 && !rc)
+			rc = pg_fail(s, NULL, "store: writing the log");
+		/* every result of what was sent, then the sync's */
+		for (int i = 0; i < sent; i++) {
+			PGresult *r = PQgetResult(s->c);
+			ExecStatusType t = PQresultStatus(r);
+			if (!r) {
+				if (!rc)
+					rc = pg_fail(s, NULL, "store: writing the log");
+				break;
+			}
+			if (t != PGRES_COMMAND_OK && t != PGRES_PIPELINE_ABORTED && !rc)
+				rc = pg_fail(s, r, i < (int)n ? "store: writing the log" : "store: commit");
+			else if (t == PGRES_COMMAND_OK && commit && i == sent - 1)
+				*committed = strcmp(PQcmdStatus(r), "COMMIT") == 0;
+			PQclear(r);
+			while ((r = PQgetResult(s->c)) != NULL) /* the NULL that ends each query's results */
+				PQclear(r);
+		}
+		for (PGresult *r; (r = PQgetResult(s->c)) != NULL;) {
+			ExecStatusType t = PQresultStatus(r);
+			PQclear(r);
+			if (t == PGRES_PIPELINE_SYNC)
+				break;
+		}
+		if (PQexitPipelineMode(s->c) != 1 && !rc)
+			rc = pg_fail(s, NULL, "store: writing the log");
+	}
+out:
+	stmt_dispose(st, n);
+	pend_drop(s);
+	return rc;
+}
+
+/* Sends the pending writes (before a read, or when many have piled up). */
+static int pg_flush(pg_store *s)
+{
+	int committed;
+	return pg_send(s, 0, &committed);
+}
+
 /*
  * Runs cached statement `which` with text parameters (binary where lengths[i] > 0: bytea). *out is
  * the result (PQclear it) when the statement succeeded.
@@ -261,11 +527,14 @@ static int pg_run(pg_store *s, int which, int n, const char *const *values, cons
 	int formats[8] = {0};
 	PGresult *r;
 	ExecStatusType t;
+	int rc;
+	if ((s->npend || s->ntiles) && (rc = pg_flush(s)))
+		return rc;
 	snprintf(name, sizeof(name), "q%d", which);
 	if (!s->prepared[which]) {
 		r = PQprepare(s->c, name, query_sql[which], n, NULL);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			int rc = pg_fail(s, r, what);
+			rc = pg_fail(s, r, what);
 			PQclear(r);
 			return rc;
 		}
@@ -283,7 +552,7 @@ static int pg_run(pg_store *s, int which, int n, const char *const *values, cons
 		return pg_run(s, which, n, values, lengths, out, what);
 	}
 	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
-		int rc = pg_fail(s, r, what);
+		rc = pg_fail(s, r, what);
 		PQclear(r);
 		return rc;
 	}
@@ -377,6 +646,8 @@ static int pg_walk(pg_store *s, const char *sql, int n, const char *const *value
 	char name[24], *declare = NULL, fetch[64], close_[48];
 	int own = !pg_in_tx(s), rc = 0, done = 0;
 	PGresult *r;
+	if ((s->npend || s->ntiles) && (rc = pg_flush(s)))
+		return rc;
 	snprintf(name, sizeof(name), "custos_c%u", ++s->cursors);
 	if (own && (rc = pg_begin_read(s)))
 		return rc;
@@ -384,7 +655,7 @@ static int pg_walk(pg_store *s, const char *sql, int n, const char *const *value
 		rc = custos_error_set(CUSTOS_ENOMEM, "out of memory");
 		goto out;
 	}
-	sprintf(declare, "DECLARE %s NO SCROLL CURSOR FOR %s", name, sql);
+	snprintf(declare, strlen(sql) + 64, "DECLARE %s NO SCROLL CURSOR FOR %s", name, sql);
 	r = PQexecParams(s->c, declare, n, NULL, values, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		rc = pg_fail(s, r, what);
@@ -468,6 +739,9 @@ static void pg_close(void *impl)
 	if (!s)
 		return;
 	PQfinish(s->c);
+	pend_drop(s);
+	free(s->pend);
+	free(s->tiles);
 	free(s->shown);
 	free(s);
 }
@@ -599,6 +873,11 @@ static int pg_open(void **impl, const char *uri, int create)
 		pg_close(s);
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
 	}
+	s->size_at_begin = -1;
+	{
+		const char *mode = getenv("CUSTOS_PG_WRITE_MODE");
+		s->serializable = mode && strcmp(mode, "serializable") == 0;
+	}
 	if ((rc = pg_session(s)) || (rc = pg_migrate(s, create)) || (rc = pg_check(s))) {
 		pg_close(s);
 		return rc;
@@ -630,10 +909,20 @@ static int pg_begin_with(pg_store *s, const char *sql)
 	int rc;
 	if (pg_in_tx(s))
 		return custos_error_set(CUSTOS_ERROR, "store: a transaction is already open");
+	pend_drop(s);
+	s->size_at_begin = -1;
 	for (int attempt = 0;; attempt++) {
 		if ((rc = pg_ready(s)))
 			return rc;
-		rc = pg_exec(s, sql, "store: begin");
+		{
+			/* PQexec answers with the last statement's result: the size, when the begin reads one */
+			PGresult *r = PQexec(s->c, sql);
+			ExecStatusType t = PQresultStatus(r);
+			rc = (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) ? 0 : pg_fail(s, r, "store: begin");
+			s->begin_value = !rc && t == PGRES_TUPLES_OK && PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10)
+										     : -1;
+			PQclear(r);
+		}
 		if (!rc || attempt > 0 || PQstatus(s->c) == CONNECTION_OK)
 			break;
 	}
@@ -644,8 +933,22 @@ static int pg_begin_with(pg_store *s, const char *sql)
 
 static int pg_begin(void *impl)
 {
-	/* the lock first: everything after it sees every writer that came before */
-	return pg_begin_with(impl, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")");
+	pg_store *s = impl;
+	int rc;
+	if (s->serializable)
+		return pg_begin_with(s, "BEGIN ISOLATION LEVEL SERIALIZABLE");
+	/*
+	 * The lock first: everything after it sees every writer that came
+	 * before. The log's size, read under it in the same round trip, holds
+	 * until the commit.
+	 */
+	rc = pg_begin_with(s, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK
+			      "); SELECT COALESCE(max(idx) + 1, 0) FROM events");
+	if (!rc) {
+		s->size_at_begin = s->begin_value;
+		s->appended = 0;
+	}
+	return rc;
 }
 
 static int pg_begin_read(void *impl)
@@ -656,23 +959,23 @@ static int pg_begin_read(void *impl)
 static int pg_commit(void *impl)
 {
 	pg_store *s = impl;
-	PGresult *r;
-	int rc = 0;
+	int rc, committed = 0;
 	if (!pg_in_tx(s))
 		return custos_error_set(CUSTOS_ERROR, "store: commit without a transaction");
-	r = PQexec(s->c, "COMMIT");
+	/* the pending writes and the COMMIT in one round trip */
+	rc = pg_send(s, 1, &committed);
 	/* a failed transaction's COMMIT answers ROLLBACK: that is a failure, not a commit */
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		rc = pg_fail(s, r, "store: commit");
-	else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
+	if (!rc && !committed)
 		rc = custos_error_set(CUSTOS_ERROR, "store: commit: the transaction had failed and was rolled back");
-	PQclear(r);
+	s->size_at_begin = -1;
 	return rc;
 }
 
 static int pg_rollback(void *impl)
 {
 	pg_store *s = impl;
+	pend_drop(s);
+	s->size_at_begin = -1;
 	if (!pg_in_tx(s))
 		return 0;
 	return pg_exec(s, "ROLLBACK", "store: rollback");
@@ -846,7 +1149,7 @@ static int pg_seq_of(pg_store *s, const char *after, char from[24])
 	const char *p[] = {after};
 	char *v = NULL;
 	int rc;
-	strcpy(from, "0");
+	snprintf(from, 24, "0");
 	if (!after)
 		return 0;
 	rc = pg_get1(s, Q_MEASURE_SEQ, 1, p, &v, "store: measure list");
@@ -1048,7 +1351,10 @@ static int pg_projection_each(void *impl, const char *table, custos_store_projec
 
 static int pg_projection_clear(void *impl, unsigned flags)
 {
-	int rc = pg_exec(impl,
+	pg_store *s = impl;
+	int rc = s->npend || s->ntiles ? pg_flush(s) : 0;
+	if (!rc)
+		rc = pg_exec(impl,
 			 "SET LOCAL custos.rebuild = 'on'; DELETE FROM requests; SET LOCAL custos.rebuild = 'off';"
 			 " DELETE FROM meta WHERE key = 'rules_hash' OR left(key, 12) = 'log.witness.';"
 			 " DELETE FROM measure_access; DELETE FROM records; DELETE FROM measures; DELETE FROM rulesets;"
@@ -1061,13 +1367,48 @@ static int pg_projection_clear(void *impl, unsigned flags)
 
 /* ---- the log ------------------------------------------------------------------------------------------- */
 
+/* Queues one event's row (its strings copied) for the next flush. */
+static int pg_event_append_pending(pg_store *s, int64_t index, const char *const *v)
+{
+	char **row;
+	if (s->npend == s->cappend) {
+		size_t cap = s->cappend ? 2 * s->cappend : 64;
+		char **p = realloc(s->pend, cap * PEND_COLS * sizeof(*p));
+		if (!p)
+			return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+		s->pend = p;
+		s->cappend = cap;
+	}
+	row = s->pend + s->npend * PEND_COLS;
+	for (int i = 0; i < PEND_COLS; i++) {
+		char ix[24];
+		const char *x = v[i];
+		if (i == 0) {
+			snprintf(ix, sizeof(ix), "%lld", (long long)index);
+			x = ix;
+		}
+		row[i] = NULL;
+		if (x && !(row[i] = custos_strdup(x))) {
+			for (int j = 0; j < i; j++)
+				free(row[j]);
+			return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+		}
+	}
+	s->npend++;
+	return 0;
+}
+
 static int pg_event_append(void *impl, int64_t index, const char *type, const char *time, const char *actor,
 			   const char *ref, const char *payload, const char *payload_hash)
 {
-	char ix[24];
-	const char *p[] = {ix, type, time, actor, ref, payload, payload_hash};
-	snprintf(ix, sizeof(ix), "%lld", (long long)index);
-	return pg_run(impl, Q_EVENT_APPEND, 7, p, NULL, NULL, "store: event append");
+	pg_store *s = impl;
+	const char *v[PEND_COLS] = {NULL, type, time, actor, ref, payload, payload_hash};
+	int rc = pg_event_append_pending(s, index, v);
+	if (rc)
+		return rc;
+	s->appended++;
+	/* outside a transaction there is no commit to send it at: at once; in one, a chunk at a time */
+	return !pg_in_tx(s) || s->npend >= PEND_CHUNK ? pg_flush(s) : 0;
 }
 
 typedef struct {
@@ -1099,6 +1440,10 @@ static int pg_event_each(void *impl, custos_store_event_fn fn, void *ctx)
 
 static int64_t pg_event_count(void *impl)
 {
+	pg_store *s = impl;
+	/* in a write transaction, under the lock, nobody else appends: the size at its begin and what it appended */
+	if (s->size_at_begin >= 0 && pg_in_tx(s))
+		return s->size_at_begin + s->appended;
 	return pg_int(impl, Q_EVENT_COUNT, "store: event count");
 }
 
@@ -1158,15 +1503,39 @@ static int pg_event_erase(void *impl, int64_t index)
 
 static int pg_tile_put(void *impl, unsigned level, uint64_t index, const uint8_t *hashes, size_t n)
 {
+	pg_store *s = impl;
+	struct pend_tile *t = NULL;
+	uint8_t *copy;
 	char lv[8], ix[24];
-	const char *p[] = {lv, ix, (const char *)hashes};
-	int len[] = {0, 0, (int)(n * 32)};
-	int rc;
 	snprintf(lv, sizeof(lv), "%u", level);
 	snprintf(ix, sizeof(ix), "%" PRIu64, index);
-	if ((rc = pg_run(impl, Q_TILE_PUT, 3, p, len, NULL, "store: log tile")))
-		custos_error_prefix(rc, "tile (level %u, index %llu)", level, (unsigned long long)index);
-	return rc;
+	/* sent with the events at the next read or at commit; a tile written twice is sent once, as last written */
+	for (size_t i = 0; !t && i < s->ntiles; i++)
+		if (strcmp(s->tiles[i].level, lv) == 0 && strcmp(s->tiles[i].index, ix) == 0)
+			t = &s->tiles[i];
+	if (!(copy = malloc(n ? n * 32 : 1)))
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	memcpy(copy, hashes, n * 32);
+	if (!t) {
+		if (s->ntiles == s->captiles) {
+			size_t cap = s->captiles ? 2 * s->captiles : 16;
+			struct pend_tile *p = realloc(s->tiles, cap * sizeof(*p));
+			if (!p) {
+				free(copy);
+				return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+			}
+			s->tiles = p;
+			s->captiles = cap;
+		}
+		t = &s->tiles[s->ntiles++];
+		snprintf(t->level, sizeof(t->level), "%s", lv);
+		snprintf(t->index, sizeof(t->index), "%s", ix);
+	} else {
+		free(t->hashes);
+	}
+	t->hashes = copy;
+	t->len = (int)(n * 32);
+	return !pg_in_tx(s) || s->ntiles >= PEND_CHUNK ? pg_flush(s) : 0;
 }
 
 static int pg_tile_get(void *impl, unsigned level, uint64_t index, uint8_t *hashes, size_t *n)
@@ -1203,7 +1572,7 @@ static int walk_tile(void *vctx, const PGresult *r, int row)
 {
 	tile_walk *w = vctx;
 	long got = unhex(pg_val(r, row, 2), w->buf, CUSTOS_TILE_HASHES * 32);
-	return w->fn(w->ctx, (unsigned)atoi(PQgetvalue(r, row, 0)), strtoull(PQgetvalue(r, row, 1), NULL, 10), w->buf,
+	return w->fn(w->ctx, (unsigned)strtoul(PQgetvalue(r, row, 0), NULL, 10), strtoull(PQgetvalue(r, row, 1), NULL, 10), w->buf,
 		     got < 0 ? 0 : (size_t)got / 32);
 }
 

@@ -133,6 +133,29 @@ static int backend_known(const custos_store_backend *b)
 	       b->config->version == CUSTOS_STORE_CONFIG_VERSION;
 }
 
+void custos_store_uri_shown(const char *uri, char *out, size_t cap)
+{
+	const char *scheme = strstr(uri, "://"), *at, *colon;
+	size_t n = 0;
+	if (!cap)
+		return;
+	/* postgresql://user:secret@host -> postgresql://user:***@host */
+	if (scheme && (at = strchr(scheme + 3, '@')) && (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3)))) {
+		n = (size_t)snprintf(out, cap, "%.*s:***", (int)(colon - uri), uri);
+		uri = at;
+	}
+	/* password=secret, in a query string or libpq's key=value words -> password=*** */
+	while (*uri && n + 1 < cap) {
+		if (strncmp(uri, "password=", 9) == 0 && (n == 0 || strchr("?& ", out[n - 1]))) {
+			n += (size_t)snprintf(out + n, cap - n, "password=***");
+			uri += 9 + strcspn(uri + 9, "& ");
+			continue;
+		}
+		out[n++] = *uri++;
+	}
+	out[n < cap ? n : cap - 1] = '\0';
+}
+
 int custos_store_open(custos_store **out, const char *uri, int create)
 {
 	const custos_store_backend *ops = NULL;
