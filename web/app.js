@@ -1,5 +1,5 @@
-// app.js — the custos web page: sign in with a key file, the inbox, a measure, its approval, its revocation, end or
-// extension, registry search, audit.
+// app.js — the custos web page: sign in with a key file, the inbox and the measures one may see, a measure, its approval,
+// its revocation, end or extension, registry search, audit; the other roles' views are hooked from its router.
 import {
   b64decode,
   hex,
@@ -29,7 +29,7 @@ function el(tag, attrs = {}, ...children) {
     else if (k === "class") e.className = v;
     else e.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) if (c !== undefined && c !== null) e.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== undefined && c !== null) e.append(c instanceof Node ? c : String(c));
   return e;
 }
 
@@ -184,7 +184,9 @@ async function signIn(file) {
     $("#keyfile").value = "";
     out.textContent = "";
     renderWho();
-    if (!location.hash || location.hash === "#signin") location.hash = "#inbox";
+    // a registrar's work is the registry; everyone else starts from the inbox
+    const home = (session.me.roles || []).every((r) => r === "registrar") ? "#registry" : "#inbox";
+    if (!location.hash || location.hash === "#signin") location.hash = home;
     else await route();
   } catch (e) {
     session.key = null;
@@ -218,60 +220,117 @@ function renderWho() {
 
 // ---- inbox --------------------------------------------------------------------------------------------
 
+// roles nothing is ever asked of: their inbox is the list of what they may see
+const NEVER_ASKED = ["requester", "registrar"];
+const STATES = ["pending", "authorised", "extended", "expired", "suspended", "revoked", "ended", "refused", "forbidden"];
+
+/* The measures of a query, every page of them (the server answers in pages: "next" leads to the rest). */
+async function allMeasures(query) {
+  const measures = [];
+  let after = null;
+  let r;
+  do {
+    r = await api("GET", "/v1/measures", { query: after ? { ...query, limit: 500, after } : { ...query, limit: 500 } });
+    if (!r.ok) return { r };
+    measures.push(...(r.json.measures || []));
+    after = r.json.next;
+  } while (after);
+  return { r, measures };
+}
+
+function measureRows(measures) {
+  return measures.map((m) =>
+    el(
+      "tr",
+      { "data-id": m.id },
+      el("td", {}, el("a", { href: `#measure/${encodeURIComponent(m.id)}` }, m.id)),
+      el("td", {}, m.kind || "—"),
+      el("td", {}, m.requested_by || "—"),
+      el("td", {}, m.filed_at || "—"),
+      el("td", {}, badge(m.outcome)),
+      el("td", {}, badge(m.state)),
+    ),
+  );
+}
+
+function measureTable(caption, rows, attrs = {}) {
+  return el(
+    "table",
+    attrs,
+    el("caption", { class: "sr-only" }, caption),
+    el("thead", {}, el("tr", {}, ["Measure", "Kind", "Requested by", "Filed", "Outcome", "State"].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, rows),
+  );
+}
+
 async function loadInbox() {
   const box = $("#inbox-list");
   box.replaceChildren(el("p", { class: "muted" }, "Loading…"));
   const parts = [];
-  for (const role of session.me.roles || []) {
-    // the server answers in pages: follow "next" to the end of what waits for this role
-    const measures = [];
-    let r;
-    let after = null;
-    do {
-      const query = after ? { role, limit: 500, after } : { role, limit: 500 };
-      r = await api("GET", "/v1/measures", { query });
-      if (!r.ok) break;
-      measures.push(...(r.json.measures || []));
-      after = r.json.next;
-    } while (after);
+  for (const role of (session.me.roles || []).filter((r) => !NEVER_ASKED.includes(r))) {
+    const { r, measures } = await allMeasures({ role });
     if (!r.ok) {
       parts.push(el("h3", {}, role), el("p", { class: "error", role: "alert" }, failure(r)));
       continue;
     }
-    const rows = measures.map((m) =>
-      el(
-        "tr",
-        {},
-        el("td", {}, el("a", { href: `#measure/${encodeURIComponent(m.id)}` }, m.id)),
-        el("td", {}, m.kind || "—"),
-        el("td", {}, m.requested_by || "—"),
-        el("td", {}, m.filed_at || "—"),
-        el("td", {}, badge(m.outcome)),
-        el("td", {}, badge(m.state)),
-      ),
-    );
     parts.push(
       el("h3", {}, `For the role ${role}`),
-      rows.length
-        ? el(
-            "table",
-            {},
-            el("caption", { class: "sr-only" }, `Measures for the role ${role}`),
-            el(
-              "thead",
-              {},
-              el(
-                "tr",
-                {},
-                ["Measure", "Kind", "Requested by", "Filed", "Outcome", "State"].map((h) => el("th", { scope: "col" }, h)),
-              ),
-            ),
-            el("tbody", {}, rows),
-          )
-        : el("p", { class: "muted" }, "Nothing waits for this role."),
+      measures.length ? measureTable(`Measures for the role ${role}`, measureRows(measures)) : el("p", { class: "muted" }, "Nothing waits for this role."),
     );
   }
-  box.replaceChildren(...parts);
+  const seen = seenList();
+  box.replaceChildren(...parts, seen.section);
+  await seen.load();
+}
+
+/*
+ * Every measure the principal may see (GET /v1/measures: comite_r all of them, a requester or service head its
+ * authority's, an approver those that wait for it or that it signed), a page at a time, optionally in one state:
+ * {section, load}, load() showing the first page.
+ */
+function seenList() {
+  const me = session.me;
+  const title = (me.roles || []).includes("comite_r")
+    ? "Every measure in the register"
+    : (me.roles || []).some((r) => r === "requester" || r === "service_head")
+      ? `The measures of your authority (${me.authority})`
+      : "Measures you answered or that wait for you";
+  const stateSel = el("select", { id: "seen-state", name: "state" }, el("option", { value: "" }, "any state"), STATES.map((s) => el("option", { value: s }, WORDS[s] || s)));
+  const out = el("div", { id: "seen-list", "aria-live": "polite" });
+  const more = el("button", { type: "button", class: "secondary", id: "seen-more", hidden: true }, "Show more");
+  let next = null, tbody = null;
+  async function page(first) {
+    const query = { limit: 50 };
+    if (stateSel.value) query.state = stateSel.value;
+    if (!first && next) query.after = next;
+    const r = await api("GET", "/v1/measures", { query });
+    if (!r.ok) return showError(out, failure(r));
+    next = r.json.next;
+    more.hidden = !next;
+    const rows = measureRows(r.json.measures || []);
+    if (first) {
+      tbody = null;
+      if (!rows.length) return out.replaceChildren(el("p", { class: "muted" }, stateSel.value ? `None is ${(WORDS[stateSel.value] || stateSel.value).toLowerCase()}.` : "None yet."));
+      const t = measureTable(title, rows, { id: "seen-table" });
+      tbody = t.tBodies[0];
+      out.replaceChildren(t);
+    } else if (rows.length) {
+      tbody.append(...rows);
+      rows[0].querySelector("a").focus(); // the first of the rows just shown, where the reader goes on
+    }
+  }
+  more.addEventListener("click", () => page(false));
+  const form = el(
+    "form",
+    { id: "seen-form", class: "search", "aria-label": "Filter the measures" },
+    el("div", { class: "field" }, el("label", { for: "seen-state" }, "State"), stateSel),
+    el("div", { class: "actions" }, el("button", { type: "submit", class: "secondary" }, "Show")),
+  );
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    return page(true);
+  });
+  return { section: el("section", { id: "seen", "aria-labelledby": "seen-h" }, el("h3", { id: "seen-h" }, title), form, out, more), load: () => page(true) };
 }
 
 // ---- a measure ----------------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
-// file.js — the requester's form: every field of the measure contract, each target's selector checked as it is typed
-// (POST /v1/screen), a dry-run decision beside the form (POST /v1/decide, debounced), then the measure filed, signed.
-// An error the server names a field for (targets[1], period.from, ...) is shown beside that field.
+// file.js — the requester's form: every field of the measure contract (DESIGN.md §4, LAW.md's additions), each
+// target's selector checked as it is typed (POST /v1/screen), a dry-run decision beside the form (POST /v1/decide,
+// debounced), then the measure filed, signed. An error the server names a field for (targets[1], period.from,
+// waiver[0].sending_state, ...) is shown beside that field. Every control carries its field's JSON path in
+// data-field, so the form and the contract can be held side by side (tests/browser/views.mjs does).
 
 const KINDS = ["interception", "it_intrusion", "audio_surveillance", "observation", "search", "data_access", "data_transfer",
   "mla_request", "intelligence_exchange"];
+const FOREIGN = ["data_transfer", "mla_request", "intelligence_exchange"];
+// the facts a requester asserts by ticking them (LAW.md: those that lift a protection count once their role confirms)
 const FLAGS = [
   ["grave_crime", "A grave crime is investigated"],
   ["personal_involvement", "The protected person is personally involved"],
@@ -16,6 +20,17 @@ const FLAGS = [
   ["prevents_grave_threat", "It prevents a grave threat"],
   ["suspects_use_means", "The suspects use the means targeted"],
 ];
+// the fields only some kinds take (src/lib/measure/measure_json.c refuses them elsewhere), and those some require
+const ONLY = {
+  scope: ["interception"],
+  requesting_state: FOREIGN,
+  requested_measure: ["mla_request"],
+  transfer_basis: ["data_transfer"],
+  originating_state: ["data_transfer"],
+  originating_authorisation: ["data_transfer"],
+};
+const REQUIRED = { scope: ["interception"], requesting_state: FOREIGN };
+const EFFECTS = { forbid: ["forbidden", "Forbids"], require: ["needs_approval", "Requires approval"], notify: ["informed", "Informs"] };
 const DEBOUNCE_MS = 400;
 
 /*
@@ -40,7 +55,8 @@ export function renderFileForm(box, ctx) {
   const { api, el, me, failure, badge } = ctx;
   let seq = 0; // the latest dry run: older answers are dropped
   let formEl = null; // the form, once built
-  const errors = new Map(); // data-field -> its error element
+  const errors = new Map(); // data-field -> {err, control}
+  const onlyFor = []; // [{name, wrap, control}]: fields some kinds take
 
   /* A labelled field: label, control, help, and the place its error goes. */
   function field(id, name, label, control, help) {
@@ -49,111 +65,181 @@ export function renderFileForm(box, ctx) {
     control.dataset.field = name;
     control.setAttribute("aria-describedby", `${id}-error${help ? ` ${id}-help` : ""}`);
     errors.set(name, { err, control });
-    return el("div", { class: "field" }, el("label", { for: id }, label), control, help ? el("p", { class: "help", id: `${id}-help` }, help) : "", err);
+    const wrap = el("div", { class: "field" }, el("label", { for: id }, label), control, help ? el("p", { class: "help", id: `${id}-help` }, help) : "", err);
+    if (ONLY[name]) onlyFor.push({ name, wrap, control });
+    return wrap;
   }
   const select = (options, value) =>
     el("select", {}, options.map(([v, t]) => el("option", { value: v, selected: v === value ? true : undefined }, t)));
   const opts = (names, none) => [...(none ? [["", none]] : []), ...names.map((n) => [n, n])];
+  const text = (attrs = {}) => el("input", { type: "text", autocomplete: "off", ...attrs });
+  const country = () => text({ maxlength: "2", placeholder: "XX", class: "short" });
+  const date = () => el("input", { type: "date" });
 
   const kind = select(opts(KINDS), "interception");
-  const scope = select(opts(["none", "content", "metadata"], "— (not set)"), "");
+  const scope = select(opts(["content", "metadata"], "— choose —"), "");
   const framework = select(opts(["intelligence", "criminal"]), "intelligence");
-  const requestedBy = el("input", { type: "text", value: (me && me.authority) || "", autocomplete: "off", required: true });
-  const requestingState = el("input", { type: "text", maxlength: "2", autocomplete: "off", placeholder: "XX" });
-  const from = el("input", { type: "date", required: true });
-  const to = el("input", { type: "date", required: true });
-  const grounds = el("textarea", { rows: "3" });
-  const offence = el("input", { type: "text", autocomplete: "off" });
-  const treaty = el("input", { type: "text", autocomplete: "off" });
-  const transferBasis = select(opts(["none", "adequacy", "safeguards", "derogation"], "— (not set)"), "");
+  const requestedBy = text({ value: (me && me.authority) || "", required: true });
+  const requestingState = country();
   const requestedMeasure = select(opts(KINDS, "— (not set)"), "");
-  const place = select(opts(["private", "public"], "— (not set)"), "");
-  const bag = select(opts(["none", "diplomatic", "consular"], "— (not set)"), "");
-  const originatingState = el("input", { type: "text", maxlength: "2", autocomplete: "off", placeholder: "XX" });
-  const originatingAuth = el("input", { type: "text", autocomplete: "off" });
-  const flags = FLAGS.map(([name, text]) => {
+  const offence = text();
+  const from = date(), to = date();
+  from.required = to.required = true;
+  const place = select(opts(["private", "public"], "— (not set: private)"), "");
+  const bag = select(opts(["diplomatic", "consular"], "— (not set)"), "");
+  const treaty = text();
+  const transferBasis = select(opts(["adequacy", "safeguards", "derogation"], "— (not set)"), "");
+  const originatingState = country();
+  const originatingAuth = text();
+  const grounds = el("textarea", { rows: "3" });
+  const flags = FLAGS.map(([name, words]) => {
     const c = el("input", { type: "checkbox", id: `file-flag-${name}`, name });
     c.dataset.field = name;
-    return { name, c, row: el("div", { class: "check" }, c, el("label", { for: `file-flag-${name}` }, `${text} (${name})`)) };
+    return { name, c, row: el("div", { class: "check" }, c, el("label", { for: `file-flag-${name}` }, `${words} (${name})`)) };
   });
 
-  const targetList = el("div", { id: "file-targets" });
-  const personList = el("div", { id: "file-persons" });
-  const targets = [], persons = [];
+  // the parties the targets touch, offered where a waiver or consent names its party
+  const partyList = el("datalist", { id: "file-parties" });
+
+  /* A list of entries added one by one (targets, persons, waivers, consents): its box and an "add" button. */
+  function list(id, legend, help, addWord, add) {
+    const items = el("div", { id });
+    const button = el("button", { type: "button", class: "secondary", id: `${id}-add`, onclick: () => add().focus() }, addWord);
+    return { items, box: el("fieldset", {}, el("legend", {}, legend), help ? el("p", { class: "help" }, help) : "", items, button) };
+  }
+
+  const targets = [], persons = [], grants = { waiver: [], consent: [] };
+  const targetBox = list("file-targets", "Targets", "Selectors: mailto:, tel:, ip:, domain:, imsi:, imei:, name:, address:, party:, sip:, nai:.", "Add a target", () => addTarget());
   function addTarget(value = "") {
     const i = targets.length;
-    const input = el("input", { type: "text", value, autocomplete: "off", spellcheck: "false", placeholder: "mailto:…, tel:+32…, ip:…, domain:…" });
+    const input = text({ value, spellcheck: "false", placeholder: "mailto:…, tel:+32…, ip:…, domain:…" });
     const hits = el("p", { class: "help", id: `file-target-${i}-hits`, "aria-live": "polite" });
     const f = field(`file-target-${i}`, `targets[${i}]`, `Target ${i + 1} (selector)`, input);
     f.append(hits);
     input.setAttribute("aria-describedby", `file-target-${i}-error file-target-${i}-hits`);
     targets.push({ input, hits });
-    targetList.append(f);
+    targetBox.items.append(f);
     input.addEventListener("input", () => {
       checkSelectors();
       dryRun();
     });
     return input;
   }
+  const personBox = list("file-persons", "Persons (by name, when there is no selector)", "", "Add a person", () => addPerson());
   function addPerson() {
     const i = persons.length;
-    const name = el("input", { type: "text", autocomplete: "off" });
-    const nat = el("input", { type: "text", maxlength: "2", autocomplete: "off", placeholder: "XX" });
-    persons.push({ name, nat });
-    personList.append(
+    const p = { name: text(), nationality: country(), refugee_in: country(), born: date() };
+    persons.push(p);
+    personBox.items.append(
       el("fieldset", { class: "person" }, el("legend", {}, `Person ${i + 1}`),
-        field(`file-person-${i}-name`, `persons[${i}].name`, "Name", name),
-        field(`file-person-${i}-nationality`, `persons[${i}].nationality`, "Nationality (two letters, optional)", nat)),
+        field(`file-person-${i}-name`, `persons[${i}].name`, "Name (any script)", p.name),
+        el("div", { class: "row" },
+          field(`file-person-${i}-nationality`, `persons[${i}].nationality`, "Nationality", p.nationality),
+          field(`file-person-${i}-refugee-in`, `persons[${i}].refugee_in`, "Refugee in (state)", p.refugee_in),
+          field(`file-person-${i}-born`, `persons[${i}].born`, "Born", p.born))),
     );
-    name.addEventListener("input", () => dryRun());
-    nat.addEventListener("input", () => dryRun());
-    return name;
+    return p.name;
+  }
+  const GRANT_WORDS = {
+    waiver: ["Waivers of immunity", "An express waiver by the sending state of the party it names (VCDR art. 32). Foreign Affairs must confirm it in its approval.", "Add a waiver", "Waiver"],
+    consent: ["Consents of the sending state", "The sending state's express consent to this measure for the party it names. Foreign Affairs must confirm it in its approval.", "Add a consent", "Consent"],
+  };
+  const grantBoxes = {};
+  for (const what of ["waiver", "consent"]) {
+    const [legend, help, add] = GRANT_WORDS[what];
+    grantBoxes[what] = list(`file-${what}s`, legend, help, add, () => addGrant(what));
+  }
+  function addGrant(what) {
+    const i = grants[what].length;
+    const g = { party: text({ list: "file-parties", spellcheck: "false" }), sending_state: country(), reference: text() };
+    grants[what].push(g);
+    grantBoxes[what].items.append(
+      el("fieldset", { class: "person" }, el("legend", {}, `${GRANT_WORDS[what][3]} ${i + 1}`),
+        el("div", { class: "row" },
+          field(`file-${what}-${i}-party`, `${what}[${i}].party`, "Party (registry id)", g.party),
+          field(`file-${what}-${i}-sending-state`, `${what}[${i}].sending_state`, "Given by (state)", g.sending_state)),
+        field(`file-${what}-${i}-reference`, `${what}[${i}].reference`, "Its reference", g.reference)),
+    );
+    return g.party;
   }
 
-  /* The measure as the form says it: only what is filled in. */
+  const shown = (control) => !onlyFor.some((f) => f.control === control && f.wrap.hidden);
+  /* Shows the fields the kind takes, and says which it requires. */
+  function applyKind() {
+    for (const f of onlyFor) {
+      f.wrap.hidden = !ONLY[f.name].includes(kind.value);
+      if (REQUIRED[f.name] && REQUIRED[f.name].includes(kind.value)) f.control.setAttribute("aria-required", "true");
+      else f.control.removeAttribute("aria-required");
+    }
+  }
+
+  /* The entries of a list up to its last one filled in (an empty one before it is sent, and named by the server). */
+  function entries(rows, read) {
+    const out = rows.map(read);
+    while (out.length && !Object.values(out[out.length - 1]).some((v) => v)) out.pop();
+    return out;
+  }
+  const up = (input) => input.value.trim().toUpperCase();
+
+  /* The measure as the form says it: only what is filled in, and only the fields its kind takes. */
   function measure() {
     const m = { kind: kind.value, framework: framework.value, requested_by: requestedBy.value.trim() };
-    const put = (k, v) => {
-      if (v !== "" && v !== undefined) m[k] = v;
+    const put = (k, control, v = control.value.trim()) => {
+      if (v !== "" && shown(control)) m[k] = v;
     };
-    put("scope", scope.value);
-    put("requesting_state", requestingState.value.trim().toUpperCase());
-    const ts = targets.map((t) => t.input.value.trim());
-    while (ts.length && ts[ts.length - 1] === "") ts.pop();
+    put("scope", scope);
+    put("requesting_state", requestingState, up(requestingState));
+    put("requested_measure", requestedMeasure);
+    const ts = entries(targets, (t) => ({ s: t.input.value.trim() })).map((t) => t.s);
     if (ts.length) m.targets = ts;
-    const ps = persons
-      .map((p) => ({ name: p.name.value.trim(), nationality: p.nat.value.trim().toUpperCase() }))
-      .filter((p) => p.name || p.nationality)
-      .map((p) => (p.nationality ? p : { name: p.name }));
+    const ps = entries(persons, (p) => ({ name: p.name.value.trim(), nationality: up(p.nationality), refugee_in: up(p.refugee_in), born: p.born.value }))
+      .map((p) => Object.fromEntries(Object.entries(p).filter(([k, v]) => v || k === "name")));
     if (ps.length) m.persons = ps;
+    put("offence", offence);
     m.period = { from: from.value, to: to.value };
-    put("grounds", grounds.value.trim());
-    put("offence", offence.value.trim());
-    put("treaty", treaty.value.trim());
-    put("transfer_basis", transferBasis.value);
-    put("requested_measure", requestedMeasure.value);
-    put("place", place.value);
-    put("diplomatic_bag", bag.value);
-    put("originating_state", originatingState.value.trim().toUpperCase());
-    put("originating_authorisation", originatingAuth.value.trim());
+    put("place", place);
+    put("diplomatic_bag", bag);
     for (const f of flags) if (f.c.checked) m[f.name] = true;
+    put("treaty", treaty);
+    put("transfer_basis", transferBasis);
+    put("originating_state", originatingState, up(originatingState));
+    put("originating_authorisation", originatingAuth);
+    for (const what of ["waiver", "consent"]) {
+      const gs = entries(grants[what], (g) => ({ party: g.party.value.trim(), sending_state: up(g.sending_state), reference: g.reference.value.trim() }));
+      if (gs.length) m[what] = gs;
+    }
+    put("grounds", grounds);
     return m;
   }
 
-  function clearErrors(prefix = "") {
+  /* Clears the errors of the fields `which` names (all of them by default) and the form's own. */
+  function clearErrors(which = () => true) {
     for (const [name, { err, control }] of errors)
-      if (name.startsWith(prefix)) {
+      if (which(name)) {
         err.textContent = "";
         control.removeAttribute("aria-invalid");
       }
     general.replaceChildren();
   }
+  /*
+   * The control a field the server names stands for: itself; the period's for the period (its end, which the
+   * message is about); the first of a list or of an entry ("targets", "persons[0]"); else its parent's.
+   */
+  function controlFor(name) {
+    if (name === "period") name = "period.to";
+    for (let n = name; n; n = n.replace(/(\.[a-z_]+|\[\d+\])$/, "")) {
+      if (errors.has(n)) return errors.get(n);
+      const first = [...errors.keys()].find((k) => k.startsWith(`${n}[`) || k.startsWith(`${n}.`));
+      if (first) return errors.get(first);
+      if (!/(\.[a-z_]+|\[\d+\])$/.test(n)) break;
+    }
+    return null;
+  }
   /* The server's error beside the field it names (targets[1], period.from, persons[0].name, ...), else above the form. */
   function showFieldError(r) {
-    const name = (r.json && r.json.field) || "";
+    const name = ((r.json && r.json.field) || "").replace(/^selectors\[/, "targets[");
     const message = (r.json && r.json.error) || failure(r);
-    let at = errors.get(name.replace(/^selectors\[/, "targets[")) || errors.get(name.replace(/\.[a-z_]+$/, ""));
-    if (!at && name === "period") at = errors.get("period.from");
+    const at = name ? controlFor(name) : null;
     if (!at) {
       general.replaceChildren(el("p", { class: "error", role: "alert" }, failure(r)));
       return null;
@@ -163,66 +249,96 @@ export function renderFileForm(box, ctx) {
     return at;
   }
 
+  const isTarget = (name) => name.startsWith("targets[");
   /* Each target's selector, parsed by the server (POST /v1/screen): the first bad one is flagged at its input. */
   let screenSeq = 0;
   const checkSelectors = debounce(async () => {
     const mine = ++screenSeq;
     const sels = targets.map((t) => t.input.value.trim());
     const idx = sels.map((s, i) => (s ? i : -1)).filter((i) => i >= 0);
-    clearErrors("targets[");
-    for (const t of targets) t.hits.textContent = "";
-    if (!idx.length) return;
+    // what is on show stays until the answer replaces it (a flag does not blink off and on)
+    const reset = () => {
+      clearErrors(isTarget);
+      for (const t of targets) t.hits.textContent = "";
+    };
+    if (!idx.length) {
+      reset();
+      return partyList.replaceChildren();
+    }
     const body = { selectors: idx.map((i) => sels[i]) };
     if (from.value) body.date = from.value;
     const r = await api("POST", "/v1/screen", { body: JSON.stringify(body) });
     if (mine !== screenSeq) return;
+    reset();
     if (!r.ok) {
       const m = /^selectors\[(\d+)\]/.exec((r.json && r.json.field) || "");
       if (m) r.json.field = `targets[${idx[Number(m[1])]}]`;
       showFieldError(r);
       return;
     }
+    const parties = new Map();
     (r.json.results || []).forEach((res, k) => {
       const t = targets[idx[k]];
       const hits = res.hits || [];
+      for (const h of hits) parties.set(h.party, `${h.name || h.party} (${h.category})`);
       t.hits.textContent = hits.length
         ? `Touches ${hits.map((h) => `${h.party} (${h.category}, ${h.status})`).join(", ")}`
         : "Touches no protected party.";
     });
+    partyList.replaceChildren(...[...parties].map(([id, label]) => el("option", { value: id, label })));
   }, DEBOUNCE_MS, () => formEl);
 
   const decision = el("div", { id: "file-decision", "aria-live": "polite" }, el("p", { class: "muted" }, "The law's answer appears here as you type."));
   const general = el("div", { id: "file-general" });
   const status = el("div", { id: "file-status", role: "status", "aria-live": "polite" });
 
-  function renderDecision(d) {
-    const asked = (d.approvals || []).filter((a) => a.kind === "approve").map((a) => a.role);
-    const told = (d.approvals || []).filter((a) => a.kind !== "approve").map((a) => a.role);
-    decision.replaceChildren(
-      el("p", { id: "file-outcome" }, "Outcome: ", badge(d.outcome)),
-      el("p", {}, asked.length ? `Roles to be asked: ${asked.join(", ")}` : "No role needs to approve."),
-      told.length ? el("p", {}, `Roles to be informed: ${told.join(", ")}`) : "",
-      (d.findings || []).length
-        ? el(
-            "table",
-            { id: "file-findings" },
-            el("caption", {}, "Findings, with the law they rest on"),
-            el("thead", {}, el("tr", {}, ["Effect", "Rule", "Citation", "Party", "Role", "Why"].map((h) => el("th", { scope: "col" }, h)))),
-            el("tbody", {}, d.findings.map((f) => el("tr", {}, el("td", {}, f.effect), el("td", {}, el("code", {}, f.rule)), el("td", { class: "cite" }, f.cite || "—"), el("td", {}, f.party || "—"), el("td", {}, f.role || "—"), el("td", {}, f.explain || "")))),
-          )
-        : el("p", { class: "muted" }, "No finding."),
+  /* A finding as the law says it: its effect, whom it concerns, the citation, why, and the rule that found it. */
+  function finding(f) {
+    const [word, label] = EFFECTS[f.effect] || ["", f.effect];
+    return el(
+      "li",
+      { class: "finding", "data-rule": f.rule },
+      el("p", { class: "finding-head" }, word ? badge(word, label) : el("strong", {}, label), f.party ? ` party ${f.party}` : "", f.role ? ` · role ${f.role}` : ""),
+      el("p", {}, el("cite", { class: "cite" }, f.cite || "—")),
+      f.explain ? el("p", { class: "explain" }, f.explain) : "",
+      el("p", { class: "help" }, "Rule ", el("code", {}, f.rule)),
     );
   }
 
-  /* The dry run (POST /v1/decide): stored nowhere; a field error goes to its field. */
+  function renderDecision(d) {
+    const asked = (d.approvals || []).filter((a) => a.kind === "approve").map((a) => a.role);
+    const told = (d.approvals || []).filter((a) => a.kind !== "approve").map((a) => a.role);
+    const conditions = (d.conditions || []).map((c) => Object.entries(c).map(([k, v]) => (k === "max_days" ? `at most ${v} days` : `${k} ${v}`)).join(", "));
+    decision.replaceChildren(
+      el("p", { id: "file-outcome" }, "Outcome: ", badge(d.outcome)),
+      el("p", { id: "file-asked" }, asked.length ? `Roles to be asked: ${asked.join(", ")}` : "No role needs to approve."),
+      told.length ? el("p", { id: "file-told" }, `Roles to be informed: ${told.join(", ")}`) : "",
+      conditions.length ? el("p", { id: "file-conditions" }, `Conditions: ${conditions.join("; ")}`) : "",
+      (d.assertions || []).length
+        ? el("div", { id: "file-assertions" }, el("p", {}, "Facts the findings rest on, each counting only once its role confirms it in its approval:"),
+            el("ul", {}, d.assertions.map((a) =>
+              el("li", { "data-flag": a.flag }, el("code", {}, a.flag), a.party ? ` (party ${a.party})` : "",
+                a.value === false ? `: ${a.confirm_by} confirms it does not apply` : `: as you assert it, to be confirmed by ${a.confirm_by}`))))
+        : "",
+      ...((d.findings || []).length
+        ? [el("h4", { id: "file-findings-h" }, "Findings, with the law they rest on"), el("ol", { id: "file-findings", class: "findings", "aria-labelledby": "file-findings-h" }, d.findings.map(finding))]
+        : [el("p", { class: "muted" }, "No finding.")]),
+    );
+  }
+
+  /* The dry run (POST /v1/decide): stored nowhere; a field error goes to its field, a rule's refusal beside it. */
   const dryRun = debounce(async () => {
     const mine = ++seq;
     const r = await api("POST", "/v1/decide", { body: JSON.stringify(measure()) });
     if (mine !== seq) return;
-    clearErrors();
+    // the targets' flags are the screening's (checkSelectors, asked again below): they stay until it answers
+    clearErrors((name) => !isTarget(name));
     if (!r.ok) {
-      decision.replaceChildren(el("p", { class: "muted" }, "No decision yet: see the field marked."));
-      showFieldError(r);
+      const at = showFieldError(r);
+      decision.replaceChildren(
+        at ? el("p", { class: "muted" }, "No decision yet: see the field marked.")
+          : el("p", { class: "error", id: "file-refused" }, "No decision: ", (r.json && r.json.error) || failure(r)),
+      );
       checkSelectors();
       return;
     }
@@ -234,24 +350,30 @@ export function renderFileForm(box, ctx) {
   const form = el(
     "form",
     { id: "file-form", class: "panel", novalidate: true },
-    field("file-kind", "kind", "Kind of measure", kind),
-    field("file-scope", "scope", "Scope (interception)", scope),
-    field("file-framework", "framework", "Legal framework", framework),
-    field("file-requested-by", "requested_by", "Requesting authority", requestedBy),
-    field("file-requesting-state", "requesting_state", "Requesting state (foreign requests; two letters)", requestingState),
-    el("fieldset", {}, el("legend", {}, "Targets"), targetList, el("button", { type: "button", class: "secondary", id: "file-add-target", onclick: () => addTarget().focus() }, "Add a target")),
-    el("fieldset", {}, el("legend", {}, "Persons (by name, when there is no selector)"), personList, el("button", { type: "button", class: "secondary", id: "file-add-person", onclick: () => addPerson().focus() }, "Add a person")),
-    el("fieldset", {}, el("legend", {}, "Period"), field("file-from", "period.from", "First day", from), field("file-to", "period.to", "Last day", to)),
-    el("fieldset", {}, el("legend", {}, "Facts the requester asserts"), flags.map((f) => f.row)),
-    field("file-offence", "offence", "Offence (criminal framework)", offence),
-    field("file-treaty", "treaty", "Treaty (mutual legal assistance)", treaty),
-    field("file-transfer-basis", "transfer_basis", "Transfer basis (data transfers)", transferBasis),
-    field("file-requested-measure", "requested_measure", "Measure requested (foreign requests)", requestedMeasure),
-    field("file-place", "place", "Place (observation, search)", place),
-    field("file-bag", "diplomatic_bag", "Diplomatic bag", bag),
-    field("file-originating-state", "originating_state", "Originating state (two letters)", originatingState),
-    field("file-originating-authorisation", "originating_authorisation", "Originating authorisation", originatingAuth),
+    el("fieldset", {}, el("legend", {}, "The measure"),
+      field("file-kind", "kind", "Kind of measure", kind),
+      field("file-scope", "scope", "Scope", scope),
+      field("file-framework", "framework", "Legal framework", framework),
+      field("file-requested-by", "requested_by", "Requesting authority", requestedBy),
+      field("file-requesting-state", "requesting_state", "Requesting state (two letters; required for a foreign request)", requestingState),
+      field("file-requested-measure", "requested_measure", "Measure the foreign state asks for", requestedMeasure),
+      field("file-offence", "offence", "Offence", offence)),
+    targetBox.box,
+    personBox.box,
+    el("fieldset", {}, el("legend", {}, "Period"), el("div", { class: "row" }, field("file-from", "period.from", "First day", from), field("file-to", "period.to", "Last day", to))),
+    el("fieldset", {}, el("legend", {}, "Where"),
+      el("div", { class: "row" }, field("file-place", "place", "Place (observation, search)", place), field("file-bag", "diplomatic_bag", "A bag searched", bag))),
+    el("fieldset", { id: "file-facts" }, el("legend", {}, "Facts the requester asserts"),
+      flags.map((f) => f.row),
+      field("file-treaty", "treaty", "Treaty the request rests on", treaty),
+      field("file-transfer-basis", "transfer_basis", "Transfer basis (LED arts 36-38)", transferBasis),
+      el("div", { class: "row" },
+        field("file-originating-state", "originating_state", "Data from (Member State)", originatingState),
+        field("file-originating-authorisation", "originating_authorisation", "That state's authorisation", originatingAuth))),
+    grantBoxes.waiver.box,
+    grantBoxes.consent.box,
     field("file-grounds", "grounds", "Grounds", grounds),
+    partyList,
     general,
     el("div", { class: "actions" }, submit),
     status,
@@ -260,7 +382,10 @@ export function renderFileForm(box, ctx) {
   form.addEventListener("input", (ev) => {
     if (!ev.target.closest("#file-targets")) dryRun();
   });
-  form.addEventListener("change", () => dryRun());
+  form.addEventListener("change", (ev) => {
+    if (ev.target === kind) applyKind();
+    dryRun();
+  });
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     submit.disabled = true;
@@ -285,5 +410,6 @@ export function renderFileForm(box, ctx) {
   });
   addTarget();
   addPerson();
-  box.replaceChildren(el("div", { class: "file-grid" }, form, el("aside", { class: "panel", "aria-labelledby": "file-decision-h" }, el("h3", { id: "file-decision-h" }, "What the law says (dry run)"), decision)));
+  applyKind();
+  box.replaceChildren(el("div", { class: "file-grid" }, form, el("aside", { class: "panel decision-panel", "aria-labelledby": "file-decision-h", tabindex: "0" }, el("h3", { id: "file-decision-h" }, "What the law says (dry run)"), decision)));
 }

@@ -16,10 +16,18 @@ export function renderRegistryImport(box, { api, el, failure }) {
           el("tbody", {}, list.map(partyRow)))
       : el("p", { id, class: "muted" }, `${caption}: none.`);
 
+  /* What changes in a party, field by field: a list (its selectors) by what it gains (+) and loses (−). */
   function changedField(b, a) {
     return Object.keys({ ...b, ...a })
       .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
-      .map((k) => `${k}: ${JSON.stringify(b[k] ?? null)} → ${JSON.stringify(a[k] ?? null)}`)
+      .map((k) => {
+        if (Array.isArray(b[k]) && Array.isArray(a[k])) {
+          const gained = a[k].filter((x) => !b[k].includes(x)).map((x) => `+ ${x}`);
+          const lost = b[k].filter((x) => !a[k].includes(x)).map((x) => `− ${x}`);
+          return `${k}: ${[...gained, ...lost].join(", ") || "reordered"}`;
+        }
+        return `${k}: ${JSON.stringify(b[k] ?? null)} → ${JSON.stringify(a[k] ?? null)}`;
+      })
       .join("; ");
   }
 
@@ -76,7 +84,7 @@ export function renderRegistryImport(box, { api, el, failure }) {
       el("p", { class: "muted" }, `${p.unchanged} parties unchanged.`),
       (p.suspended || []).length
         ? el("div", { id: "import-suspended", class: "warning" }, el("h4", {}, `Measures this import would suspend: ${p.suspended.length}`),
-            el("ul", {}, p.suspended.map((m) => el("li", {}, el("a", { href: `#measure/${m.measure}` }, m.measure), `: ${m.reason} (${m.outcome}${m.approvals && m.approvals.length ? `; to be asked again: ${m.approvals.join(", ")}` : ""})`))))
+            el("ul", {}, p.suspended.map((m) => el("li", {}, el("a", { href: `#measure/${m.measure}` }, m.measure), `: ${m.reason}${m.outcome === "needs_approval" && m.approvals && m.approvals.length ? ` (to be approved again by ${m.approvals.join(", ")})` : ""}`))))
         : el("p", { id: "import-suspended", class: "muted" }, "No authorised measure would be suspended."),
       el("div", { class: "actions" }, importButton, el("button", { type: "button", class: "secondary", id: "import-cancel", onclick: cancel }, "Cancel")),
     );

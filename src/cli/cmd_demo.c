@@ -31,6 +31,7 @@ static const struct {
 	{"COMR", "Standing Committee R", "comite_r", "comite_r"},
 	{"PP", "President of the Chamber", "chamber", "parliament_president"},
 	{"SA", "Data Protection Authority", "apd", "supervisory_authority"},
+	{"REG", "Registrar of protected parties, FPS Foreign Affairs", "fps_foreign_affairs", "registrar"},
 };
 
 /* The principal who files a measure of `authority` in the demo. */
@@ -91,8 +92,11 @@ static int demo_serve(cli_ctx *ctx, const char *host, unsigned port, const char 
 	snprintf(note, sizeof(note),
 		 "the page is at the address above (Ctrl-C stops it). Sign in with a key file from %s/:\n"
 		 "  FA.key approves S5' as foreign_affairs, HEAD-VSSE.key as service_head (S5 itself is forbidden: a\n"
-		 "  mission's archives may not be passed on by any channel); COMR.key (comite_r) sees every\n"
-		 "  measure. The audit page proves entries in the browser.",
+		 "  mission's archives may not be passed on by any channel); REQ-VSSE.key files a measure from the\n"
+		 "  form, the law's answer shown as you type; COMR.key (comite_r) oversees every measure; REG.key\n"
+		 "  (registrar) previews and imports demo/registry-update.jsonl, which suspends S5' once it is\n"
+		 "  authorised (the ambassador's mobile becomes a line of his mission). The audit page proves\n"
+		 "  entries in the browser.",
 		 keys);
 	fflush(stdout);
 	return cli_serve(ctx, &o, note);

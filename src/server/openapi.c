@@ -27,7 +27,7 @@ static const struct {
 	 "\"targets\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Selector\"},\"maxItems\":1000},"
 	 "\"persons\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"additionalProperties\":false,"
 	 "\"properties\":{\"name\":{\"type\":\"string\"},\"nationality\":{\"type\":\"string\"},"
-	 "\"refugee_in\":{\"type\":\"string\"}}}},"
+	 "\"refugee_in\":{\"type\":\"string\"},\"born\":{\"type\":\"string\",\"format\":\"date\"}}}},"
 	 "\"offence\":{\"type\":\"string\"},\"grounds\":{\"type\":\"string\"},\"treaty\":{\"type\":\"string\"},"
 	 "\"waiver\":{\"oneOf\":[{\"type\":\"string\"},{\"$ref\":\"#/components/schemas/Grant\"},"
 	 "{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Grant\"}}]},"
@@ -96,7 +96,8 @@ static const struct {
 	 "\"suspended\":{\"type\":\"array\"},\"registry_hash\":{\"type\":\"object\"}}}"},
 	{"Oversight",
 	 "{\"type\":\"object\",\"properties\":{\"date\":{\"type\":\"string\"},\"total\":{\"type\":\"integer\"},"
-	 "\"months\":{\"type\":\"array\"},\"waits\":{\"type\":\"array\"},\"categories\":{\"type\":\"object\"},"
+	 "\"months\":{\"type\":\"array\"},\"services\":{\"type\":\"array\"},\"waits\":{\"type\":\"array\"},"
+	 "\"waiting\":{\"type\":\"array\"},\"categories\":{\"type\":\"object\"},"
 	 "\"states\":{\"type\":\"object\"},\"anomalies\":{\"type\":\"array\"}}}"},
 	{"ScreenRequest", "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"selectors\"],"
 			  "\"properties\":{\"selectors\":{\"type\":\"array\",\"minItems\":1,\"maxItems\":1000,\"items\":"

@@ -52,8 +52,9 @@ const srv_route srv_routes[] = {
 	 "extend; answers the measure's life",
 	 SRV_BODY_TEXT, NULL, 200, JSON, NULL, {{0}}, E(400, 401, 403, 404, 409, 413, 415)},
 	{"GET", "/v1/oversight", srv_h_oversight, "comite_r", "oversight",
-	 "The overseer's overview from the projections: measures per month by outcome and service, approval waits per "
-	 "role, protected categories, suspended/revoked/refused/forbidden, anomalies; each count with its measures",
+	 "The overseer's overview from the projections: measures per month by outcome and service, each service's "
+	 "filings month by month with their jumps, approval waits per role (given and still waiting), protected "
+	 "categories, suspended/revoked/refused/forbidden, anomalies; each count with its measures",
 	 SRV_BODY_NONE, NULL, 200, JSON, "Oversight", {{0}}, E(401, 403)},
 	{"GET", "/v1/me", srv_h_me, "principal", "me", "The caller's principal: id, name, authority, roles, key",
 	 SRV_BODY_NONE, NULL, 200, JSON, NULL, {{0}}, E(401, 404)},

@@ -20,6 +20,7 @@ ok() { echo "ok   api/$1"; }
 bad() { echo "FAIL api/$1: $2"; }
 [ -x "$hostile" ] || { bad hostile-setup "no $hostile"; exit 1; }
 export CUSTOS_STORE=$(test_store "$work" custos)
+cd "$work" || exit 1 # on PostgreSQL, init writes the log's key file in the current directory
 "$custos" init 2>/dev/null || { bad hostile-setup "custos init"; exit 1; }
 # the defaults (1024 connections, 64 from one address), with a 5 s request deadline so the test is short
 "$custos" serve --listen 127.0.0.1:0 --open --request-deadline 5 2>"$work/serve.log" &

@@ -81,10 +81,13 @@ mkdir -p "$root/build/browser"
 node "$root/tests/browser/flow.mjs" "http://127.0.0.1:$port" "$work/keys" "$work/s5.json" \
 	"$root/build/browser" "$chromium" "$work/profile" "$npm_dir" ${demo_port:+"http://127.0.0.1:$demo_port" "$work/demo.db.keys"}
 rc=$?
-# then the other roles' views and axe-core on every view, over the register flow.mjs left: a registrar, an authorised
-# measure on a number nobody protects yet, and a registry file that gives that number to a newly accredited diplomat
+# then the other roles' views and axe-core on every view, over the register flow.mjs left: a past (tests/data/history.sh:
+# vsse's filings over the three months before this one, jumping in the last), a registrar, an authorised measure on a
+# number nobody protects yet, and a registry file that gives that number to a newly accredited diplomat
+. "$root/tests/data/history.sh"
 (
 	cd "$work/keys" || exit 1
+	history || exit 1
 	custos key generate REG.key >REG.pub &&
 		custos principal add REG --name "Test principal REG" --authority registry --role registrar --pubkey "$(cat REG.pub)" &&
 		shifted '{"kind":"interception","scope":"metadata","framework":"intelligence","requested_by":"vsse",
@@ -94,7 +97,13 @@ rc=$?
 ) >"$work/views-setup.log" 2>&1 || { echo "FAIL browser/views-setup"; cat "$work/views-setup.log"; }
 echo '{"id":"P-NEW-1","category":"diplomatic_agent","name":"Newly Accredited Diplomat","sending_state":"MR","nationality":"MR","permanent_resident":false,"valid_from":"2020-01-01","valid_to":null,"mission":"M-MR","country_of_origin":null,"waiver":null,"selectors":["tel:+32470555123"]}' >"$work/accredited.jsonl"
 shifted <"$root/demo/measures/s3.json" >"$work/s3.json"
+shifted <"$root/demo/measures/s7.json" >"$work/s7.json"
+# an observation of an ambassador to which his sending state consents (LAW.md: VCDR art. 29, a consent naming its party)
+shifted '{"kind":"observation","framework":"criminal","requested_by":"federal_police","targets":["mailto:ambassador@mr-embassy.example"],
+ "consent":[{"party":"P-MR-1","sending_state":"MR","reference":"NV-2026-18"}],"period":{"from":"2026-12-10","to":"2027-01-31"},
+ "grounds":"Suspected handling of stolen goods at his residence."}' >"$work/consent.json"
 VIEWS_AUTHORISED=$(cat "$work/authorised.id" 2>/dev/null) VIEWS_IMPORT=$work/accredited.jsonl VIEWS_S3=$work/s3.json \
+	VIEWS_S7=$work/s7.json VIEWS_CONSENT=$work/consent.json \
 	node "$root/tests/browser/views.mjs" "http://127.0.0.1:$port" "$work/keys" "$root/build/browser" "$chromium" \
 	"$work/profile-views" "$npm_dir" || rc=1
 kill "$demo_pid" 2>/dev/null

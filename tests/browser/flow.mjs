@@ -1,12 +1,14 @@
 // flow.mjs — drives the custos web page in chromium (playwright-core): file S5, approve it twice, extend and revoke it, prove a log entry.
 // node flow.mjs BASE_URL KEY_DIR MEASURE_JSON SHOT_DIR CHROMIUM PROFILE_DIR NPM_DIR [DEMO_URL DEMO_KEY_DIR]; prints
 // "ok   browser/NAME" or "FAIL browser/NAME: why" per check and exits non-zero if any failed. With DEMO_URL, a
-// newcomer's path too: `custos demo`'s page, its FA key file, S5 in the inbox, approved.
+// newcomer's path too: `custos demo`'s page, its key files, S5' in FA's inbox, approved by FA and the service head, and
+// the demo's registry update previewed by its registrar (suspending S5'), then cancelled.
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const [base, keyDir, measureFile, shots, chromiumPath, profile, npmDir, demoBase, demoKeys] = process.argv.slice(2);
+const root = new URL("../..", import.meta.url).pathname;
 const { chromium } = createRequire(join(npmDir, "node_modules") + "/")("playwright-core");
 
 let failed = 0;
@@ -588,6 +590,25 @@ if (demoBase) {
       expect((await page.locator("#measure-body").innerText()).includes("intelligence_exchange"), "not S5");
       await approve("foreign_affairs");
       await page.screenshot({ path: join(shots, "demo-approved.png"), fullPage: true });
+    }, true);
+    // then its service head, and the demo's registrar tries the demo's registry update: it would suspend S5'
+    await check("demo-registrar-previews-update", async () => {
+      const s5 = new URL(page.url()).hash.split("/")[1];
+      await signIn("HEAD-VSSE", page, demoBase, demoKeys);
+      await page.goto(`${demoBase}/#measure/${s5}`);
+      await approve("service_head");
+      const live = ["Authorised", "Active"].includes(await stateText());
+      await signIn("REG", page, demoBase, demoKeys);
+      await page.setInputFiles("#import-file", join(root, "demo/registry-update.jsonl"));
+      await page.locator("#import-confirm").waitFor();
+      expect((await page.locator("#import-added").innerText()).includes("P-MR-3"), "P-MR-3 is not shown added");
+      expect((await page.locator("#import-changed").innerText()).includes("M-MR"), "M-MR is not shown changed");
+      // on the demo's own dates (a clock moved past them leaves S5' expired, and nothing to suspend)
+      const suspended = await page.locator("#import-suspended").innerText();
+      expect(suspended.includes(s5) === live, `S5' (${s5}, ${live ? "live" : "not live"}): ${suspended}`);
+      await page.screenshot({ path: join(shots, "demo-registry-preview.png"), fullPage: true });
+      await page.click("#import-cancel");
+      await page.locator("#import-status", { hasText: "Cancelled" }).waitFor();
     }, true);
   } catch {
     /* reported */

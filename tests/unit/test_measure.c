@@ -186,13 +186,13 @@ static void test_law_rejections(void **state)
 {
 	(void)state;
 	decode_err("{\"kind\":\"search\"," BASE ",\"waiver\":[{\"sending_state\":\"QA\",\"reference\":\"r\"}]}",
-		   "waiver[0]: party: required");
+		   "waiver[0].party: required");
 	decode_err("{\"kind\":\"search\"," BASE ",\"waiver\":{\"party\":\"D1\",\"reference\":\"r\"}}",
 		   "waiver.sending_state: required (the state that gave it)");
 	decode_err("{\"kind\":\"search\"," BASE ",\"waiver\":{\"party\":\"D1\",\"sending_state\":\"Qatar\",\"reference\":\"r\"}}",
 		   "waiver.sending_state: expected an ISO 3166 alpha-2 code");
 	decode_err("{\"kind\":\"search\"," BASE ",\"waiver\":{\"party\":\"D1\",\"sending_state\":\"QA\"}}",
-		   "waiver: reference: required");
+		   "waiver.reference: required");
 	decode_err("{\"kind\":\"search\"," BASE ",\"consent\":[{\"party\":\"D1\",\"sending_state\":\"QA\",\"reference\":\"r\","
 		   "\"scope\":\"all\"}]}",
 		   "consent[0].unknown field 'scope'");

@@ -59,6 +59,17 @@ static int get_string(char **out, json_t *obj, const char *field, int required)
 	return *out ? 0 : CUSTOS_ENOMEM;
 }
 
+/* get_string for a member of an entry: its errors name the member by its path ("waiver[0].party", "persons[1].name"). */
+static int get_member_string(char **out, json_t *obj, const char *where, const char *key, int required)
+{
+	char msg[256];
+	int rc = get_string(out, obj, key, required);
+	if (!rc || rc == CUSTOS_ENOMEM)
+		return rc;
+	snprintf(msg, sizeof(msg), "%s", custos_error_last());
+	return custos_error_set(rc, "%s.%s", where, msg);
+}
+
 static int get_bool(bool *out, json_t *obj, const char *field)
 {
 	json_t *v = json_object_get(obj, field);
@@ -170,8 +181,12 @@ static int decode_persons(custos_measure *m, json_t *root)
 		m->npersons++;
 		if ((rc = check_fields(v, person_fields, where)))
 			return rc;
-		if ((rc = get_string(&p->name, v, "name", 0)))
-			return custos_error_prefix(rc, "persons[%zu]", i);
+		{
+			char at[40];
+			snprintf(at, sizeof(at), "persons[%zu]", i);
+			if ((rc = get_member_string(&p->name, v, at, "name", 0)))
+				return rc;
+		}
 		if (p->name) {
 			custos_selector probe;
 			char sel[CUSTOS_SELECTOR_MAX + 8];
@@ -232,8 +247,9 @@ static int decode_grants(custos_grant **out, size_t *n, json_t *root, const char
 			snprintf(w2, sizeof(w2), "%s.", where);
 			if ((rc = check_fields(g, grant_fields, w2)))
 				return rc;
-			if ((rc = get_string(&c->party, g, "party", 1)) || (rc = get_string(&c->reference, g, "reference", 1)))
-				return custos_error_prefix(rc, "%s", where);
+			if ((rc = get_member_string(&c->party, g, where, "party", 1)) ||
+			    (rc = get_member_string(&c->reference, g, where, "reference", 1)))
+				return rc;
 			if (!json_object_get(g, "sending_state") || json_is_null(json_object_get(g, "sending_state")))
 				return custos_error_set(CUSTOS_EINVALID, "%s.sending_state: required (the state that gave it)",
 							where);
