@@ -186,24 +186,32 @@ static const char *signed_field(void *ctx, const char *name)
  * same one for as long as it stays fresh (300 s), and every request pays the
  * full check, as a client signing each request would make the server do.
  */
-static void write_signed_script(const char *path, const char *method, unsigned port, const char *target,
-				const char *body, const bench_key *k)
+/* The signature of one request by k, now: its Signature-Input and Signature (malloc'd) and, with a body, its digest. */
+static void sign_request(const char *method, unsigned port, const char *target, const char *body, const bench_key *k,
+			 char **in, char **sig, char digest[CUSTOS_HTTPSIG_DIGEST_SIZE])
 {
 	const char *covered[4] = {"@method", "@authority", "@path", "content-digest"};
-	char authority[32], digest[CUSTOS_HTTPSIG_DIGEST_SIZE], *in = NULL, *sig = NULL;
+	char authority[32];
 	custos_httpsig_message m;
-	FILE *f = fopen(path, "w");
-	if (!f)
-		bench_die(PROG, "writing the wrk script");
 	snprintf(authority, sizeof(authority), "127.0.0.1:%u", port);
 	if (body) {
 		custos_httpsig_content_digest(digest, body, strlen(body));
 		signed_digest = digest;
 	}
 	m = (custos_httpsig_message){method, "http", authority, target, NULL, signed_field, NULL};
-	if (custos_httpsig_sign(&in, &sig, &m, "sig1", covered, body ? 4 : 3, custos_clock_now(), k->vkey, "ed25519",
+	if (custos_httpsig_sign(in, sig, &m, "sig1", covered, body ? 4 : 3, custos_clock_now(), k->vkey, "ed25519",
 				k->seed))
 		bench_die(PROG, "signing");
+}
+
+static void write_signed_script(const char *path, const char *method, unsigned port, const char *target,
+				const char *body, const bench_key *k)
+{
+	char digest[CUSTOS_HTTPSIG_DIGEST_SIZE], *in = NULL, *sig = NULL;
+	FILE *f = fopen(path, "w");
+	if (!f)
+		bench_die(PROG, "writing the wrk script");
+	sign_request(method, port, target, body, k, &in, &sig, digest);
 	fprintf(f, "wrk.method = \"%s\"\nwrk.headers[\"Signature-Input\"] = [==[%s]==]\n"
 		   "wrk.headers[\"Signature\"] = [==[%s]==]\n",
 		method, in, sig);
@@ -276,26 +284,37 @@ static int report(const char *what, const wrk_result *r, double base, int thread
 	return r->errors != 0;
 }
 
-/* A POST of `body` (JSON) to `path` on 127.0.0.1:port, as raw HTTP/1.1 bytes (malloc'd). */
-static char *raw_post(unsigned port, const char *path, const char *body, size_t len, size_t *out_len)
+/* A POST of `body` (JSON) to `path` on 127.0.0.1:port as raw HTTP/1.1 bytes (malloc'd), signed by k if not NULL. */
+static char *raw_post(unsigned port, const char *path, const char *body, size_t len, const bench_key *k,
+		      size_t *out_len)
 {
 	custos_buf b;
+	char digest[CUSTOS_HTTPSIG_DIGEST_SIZE], *in = NULL, *sig = NULL;
 	custos_buf_init(&b, 1u << 20);
 	if (custos_buf_printf(&b,
 			      "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nContent-Type: application/json\r\n"
-			      "Content-Length: %zu\r\n\r\n",
-			      path, port, len) ||
-	    custos_buf_append(&b, body, len))
+			      "Content-Length: %zu\r\n",
+			      path, port, len))
+		bench_die(PROG, "out of memory");
+	if (k) {
+		sign_request("POST", port, path, body, k, &in, &sig, digest);
+		if (custos_buf_printf(&b, "Signature-Input: %s\r\nSignature: %s\r\nContent-Digest: %s\r\n", in, sig, digest))
+			bench_die(PROG, "out of memory");
+		free(in);
+		free(sig);
+	}
+	if (custos_buf_puts(&b, "\r\n") || custos_buf_append(&b, body, len))
 		bench_die(PROG, "out of memory");
 	*out_len = b.len;
 	return custos_buf_detach(&b);
 }
 
 /* The open-loop latencies at 50 % and 80 % of the saturation throughput wrk measured. */
-static void open_loop(const char *what, unsigned port, const char *body, size_t len, double saturation)
+static void open_loop(const char *what, unsigned port, const char *body, size_t len, const bench_key *k,
+		      double saturation)
 {
 	size_t n;
-	char *req = raw_post(port, "/v1/decide", body, len, &n);
+	char *req = raw_post(port, "/v1/decide", body, len, k, &n);
 	for (int pct = 50; pct <= 80; pct += 30) {
 		ol_result r = openloop_run(port, req, n, saturation * pct / 100, seconds, 32);
 		printf("  open loop %-24s at %d%% (%6.0f /s): p50 %6.3f ms  p99 %6.3f ms  p99.9 %6.3f ms  max %7.3f ms%s%s\n",
@@ -447,8 +466,8 @@ int main(int argc, char **argv)
 	rr = run_wrk_runs(url, NULL, wrk_threads, conns, runs);
 	/* the latency a user sees at the load they send: open loop at 50 % and 80 % of what wrk saturated at */
 	printf("open loop (requests at a fixed rate; latency from each one's scheduled instant):\n");
-	open_loop("POST /v1/decide (S1)", custos_server_port(srv), heavy, heavy_len, rh.rps);
-	open_loop("POST /v1/decide (light)", custos_server_port(srv), light, strlen(light), rl.rps);
+	open_loop("POST /v1/decide (S1)", custos_server_port(srv), heavy, heavy_len, NULL, rh.rps);
+	open_loop("POST /v1/decide (light)", custos_server_port(srv), light, strlen(light), NULL, rl.rps);
 	custos_server_stop(srv);
 
 	/* signed: two principals of two services, and a register of nlisted measures of the first */
@@ -471,6 +490,15 @@ int main(int argc, char **argv)
 	snprintf(script, sizeof(script), "%s/signed.lua", dir);
 	write_signed_script(script, "POST", custos_server_port(srv), "/v1/decide", heavy, &own);
 	sh = wrk_finish(wrk_start(url, script, wrk_threads, conns, signed_seconds, fcmd, sizeof(fcmd)), fcmd);
+	/* signed light: its saturation, then the open loop at 50 % and 80 % of it, signed and unsigned alike */
+	snprintf(script, sizeof(script), "%s/signed-light.lua", dir);
+	write_signed_script(script, "POST", custos_server_port(srv), "/v1/decide", light, &own);
+	{
+		wrk_result sl = run_wrk(url, script, wrk_threads, conns);
+		printf("open loop, signed (RFC 9421; saturation S1 %.0f /s, light %.0f /s, wrk):\n", sh.rps, sl.rps);
+		open_loop("signed S1", custos_server_port(srv), heavy, heavy_len, &own, sh.rps);
+		open_loop("signed light", custos_server_port(srv), light, strlen(light), &own, sl.rps);
+	}
 	/* one principal floods with light dry runs on 16 connections while the other sends S1 on 4 */
 	snprintf(script, sizeof(script), "%s/flood.lua", dir);
 	write_signed_script(script, "POST", custos_server_port(srv), "/v1/decide", light, &flooder);
