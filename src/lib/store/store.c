@@ -137,25 +137,32 @@ static int backend_known(const custos_store_backend *b)
 
 void custos_store_uri_shown(const char *uri, char *out, size_t cap)
 {
-	const char *scheme = strstr(uri, "://"), *at, *colon;
+	const char *scheme = strstr(uri, "://"), *at = NULL, *colon = NULL, *c = uri;
 	size_t n = 0;
 	if (!cap)
 		return;
-	/* postgresql://user:secret@host -> postgresql://user:***@host */
-	if (scheme && (at = strchr(scheme + 3, '@')) && (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3)))) {
-		n = (size_t)snprintf(out, cap, "%.*s:***", (int)(colon - uri), uri);
-		uri = at;
-	}
-	/* password=secret, in a query string or libpq's key=value words -> password=*** */
-	while (*uri && n + 1 < cap) {
-		if (strncmp(uri, "password=", 9) == 0 && (n == 0 || strchr("?& ", out[n - 1]))) {
-			n += (size_t)snprintf(out + n, cap - n, "password=***");
-			uri += 9 + strcspn(uri + 9, "& ");
+	/* postgresql://user:secret@host: the secret, between the user's ':' and the '@' */
+	if (scheme && (at = strchr(scheme + 3, '@')))
+		colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+	while (*c && n + 1 < cap) {
+		const char *hide = NULL, *to = NULL;
+		if (colon && c == colon + 1) {
+			hide = "***";
+			to = at;
+		} else if (strncmp(c, "password=", 9) == 0 && (c == uri || strchr("?& ", c[-1]))) {
+			/* password=secret, in a query string or libpq's key=value words */
+			hide = "password=***";
+			to = c + 9 + strcspn(c + 9, "& ");
+		}
+		if (hide) {
+			for (; *hide && n + 1 < cap; hide++)
+				out[n++] = *hide;
+			c = to;
 			continue;
 		}
-		out[n++] = *uri++;
+		out[n++] = *c++;
 	}
-	out[n < cap ? n : cap - 1] = '\0';
+	out[n] = '\0';
 }
 
 int custos_store_open(custos_store **out, const char *uri, int create)
