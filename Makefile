@@ -8,7 +8,7 @@
 #   make profile-B  one run of bench/B under perf, its top functions printed (B: log, http, screen, ...)
 
 CC      ?= cc
-PKGS    := sqlite3 libpq jansson libcrypto libsodium libidn2 libmicrohttpd icu-uc icu-i18n
+PKGS    := sqlite3 libpq jansson libcrypto libsodium libidn2 libmicrohttpd icu-uc icu-i18n libcurl yaml-0.1
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
            -Wformat=2 -Wvla -Wno-unused-parameter
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE

@@ -6,6 +6,7 @@ set -euo pipefail
 mode=${1:-build}
 pkgs=(build-essential pkg-config libsqlite3-dev libpq-dev postgresql libjansson-dev libssl-dev libsodium-dev libidn2-dev libicu-dev libcmocka-dev sqlite3 jq
 	libmicrohttpd-dev curl wrk linux-perf
+	libcurl4-openssl-dev libyaml-dev
 	golang-go golang-golang-x-mod-dev
 	chromium nodejs) # the browser tests: Debian's chromium driven by playwright-core from npm
 # npm: Debian's package only where the machine's Node.js does not bring its own (NodeSource's does, and conflicts)
