@@ -28,6 +28,8 @@ const ONLY = {
   transfer_basis: ["data_transfer"],
   originating_state: ["data_transfer"],
   originating_authorisation: ["data_transfer"],
+  liids: ["interception"],
+  agency_id: ["interception"],
 };
 const REQUIRED = { scope: ["interception"], requesting_state: FOREIGN };
 const EFFECTS = { forbid: ["forbidden", "Forbids"], require: ["needs_approval", "Requires approval"], notify: ["informed", "Informs"] };
@@ -91,6 +93,8 @@ export function renderFileForm(box, ctx) {
   const transferBasis = select(opts(["adequacy", "safeguards", "derogation"], "— (not set)"), "");
   const originatingState = country();
   const originatingAuth = text();
+  const liids = text({ spellcheck: "false", placeholder: "LP45NNST3 X7811DFWS" });
+  const agency = text({ spellcheck: "false" });
   const grounds = el("textarea", { rows: "3" });
   const flags = FLAGS.map(([name, words]) => {
     const c = el("input", { type: "checkbox", id: `file-flag-${name}`, name });
@@ -204,6 +208,8 @@ export function renderFileForm(box, ctx) {
     put("transfer_basis", transferBasis);
     put("originating_state", originatingState, up(originatingState));
     put("originating_authorisation", originatingAuth);
+    if (shown(liids) && liids.value.trim()) m.liids = liids.value.trim().split(/[\s,]+/);
+    put("agency_id", agency);
     for (const what of ["waiver", "consent"]) {
       const gs = entries(grants[what], (g) => ({ party: g.party.value.trim(), sending_state: up(g.sending_state), reference: g.reference.value.trim() }));
       if (gs.length) m[what] = gs;
@@ -370,6 +376,9 @@ export function renderFileForm(box, ctx) {
       el("div", { class: "row" },
         field("file-originating-state", "originating_state", "Data from (Member State)", originatingState),
         field("file-originating-authorisation", "originating_authorisation", "That state's authorisation", originatingAuth))),
+    el("div", { class: "row" },
+      field("file-liids", "liids", "LIIDs it will be provisioned under", liids, "The interception system's intercept ids, separated by spaces; a gate in front of it (custos gate openli) lets only these through."),
+      field("file-agency", "agency_id", "Receiving agency (its id there)", agency)),
     grantBoxes.waiver.box,
     grantBoxes.consent.box,
     field("file-grounds", "grounds", "Grounds", grounds),

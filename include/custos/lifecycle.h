@@ -131,6 +131,8 @@ int custos_measure_concerns(custos_store *st, const char *id, const custos_princ
  *   decision sha256:<hex>
  *   log_size 1234             (the log's size with this token's authorization.issued
  *                              event in it; absent from tokens issued before it existed)
+ *   agency vsse               (the receiving agency, when the measure names one)
+ *   liid LP45NNST3            (one per intercept it may be provisioned under, when the measure names them)
  *   selector <normalised selector>   (one per target)
  *   condition max_days 60            (zero or more)
  *   condition minimise <what>
@@ -144,6 +146,9 @@ typedef struct custos_authorization {
 	custos_date from, to;
 	char decision[72];
 	uint64_t log_size; /* 0: the token has no log_size line (issued before it existed) */
+	char agency[65];   /* "" when the measure names no agency */
+	char **liids;
+	size_t nliids;
 	char **selectors;
 	size_t nselectors;
 	char **conditions;

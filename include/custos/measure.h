@@ -27,4 +27,13 @@ int custos_measure_decode(custos_measure *out, const char *json, size_t len);
  */
 int custos_measure_encode(char **out, const custos_measure *m);
 
+/* Longest LIID (ETSI TS 102 232-1: 1 to 25 octets). */
+#define CUSTOS_LIID_MAX 25
+/*
+ * 1 if `s` is 1 to `max` characters of A-Z a-z 0-9 . _ - (a LIID with max
+ * CUSTOS_LIID_MAX, an agency id with 64): they appear in an interception
+ * system's URLs and in token lines, so nothing that needs escaping.
+ */
+int custos_liid_valid(const char *s, size_t max);
+
 #endif

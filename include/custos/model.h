@@ -234,6 +234,9 @@ typedef struct custos_measure {
 	bool suspects_use_means;
 	char originating_state[3];       /* a Member State the data came from (LED 35(1)(c)) */
 	char *originating_authorisation; /* that state's authorisation, its reference */
+	char **liids;	 /* the intercepts it will be provisioned under (an interception only) */
+	size_t nliids;
+	char *agency_id; /* the receiving agency as the interception system names it */
 	custos_date from, to;
 } custos_measure;
 

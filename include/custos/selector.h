@@ -17,6 +17,8 @@ typedef enum {
 	CUSTOS_SEL_NAME,      /* name:Ahmed Ould Mohamed */
 	CUSTOS_SEL_ADDRESS,   /* address:Rue de la Loi 16, 1000 Brussels */
 	CUSTOS_SEL_PARTY,     /* party:P-17 */
+	CUSTOS_SEL_SIP,       /* sip:user@realm (ETSI TS 103 280 SIPURI) */
+	CUSTOS_SEL_NAI,       /* nai:user or nai:user@realm (RFC 7542; ETSI NAI): an AAA user name */
 	CUSTOS_SEL__COUNT
 } custos_selector_kind;
 
@@ -54,7 +56,7 @@ typedef struct custos_selector {
  * Parses and normalises `len` bytes at `in` (need not be NUL-terminated).
  * Accepts the URI forms of DESIGN.md and the ETSI TS 103 280 type names
  * (EmailAddress:, E164Number:, IPv4Address:, IPv4CIDR:, IPv6Address:,
- * IPv6CIDR:, IMSI:, IMEI:, DomainName:). On failure returns CUSTOS_EINVALID
+ * IPv6CIDR:, IMSI:, IMEI:, DomainName:, SIPURI:, NAI:). On failure returns CUSTOS_EINVALID
  * with a message naming what is wrong, and `out` needs no disposal.
  */
 int custos_selector_parse(custos_selector *out, const char *in, size_t len);

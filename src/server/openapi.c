@@ -36,6 +36,8 @@ static const struct {
 	 "\"place\":{\"enum\":[\"private\",\"public\"]},\"concerns_official_acts\":{\"type\":\"boolean\"},"
 	 "\"prevents_grave_threat\":{\"type\":\"boolean\"},\"suspects_use_means\":{\"type\":\"boolean\"},"
 	 "\"originating_state\":{\"type\":[\"string\",\"null\"],\"pattern\":\"^[A-Z]{2}$\"},"
+	 "\"liids\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9._-]{1,25}$\"},\"maxItems\":1000},"
+	 "\"agency_id\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9._-]{1,64}$\"},"
 	 "\"originating_authorisation\":{\"type\":\"string\"},\"transfer_basis\":{\"enum\":[\"adequacy\",\"safeguards\",\"derogation\"]},"
 	 "\"grave_crime\":{\"type\":\"boolean\"},\"personal_involvement\":{\"type\":\"boolean\"},"
 	 "\"concerns_mandate\":{\"type\":\"boolean\"},\"political_offence\":{\"type\":\"boolean\"},"

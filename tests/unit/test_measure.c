@@ -209,6 +209,47 @@ static void test_law_rejections(void **state)
 	decode_err("{\"kind\":\"search\"," BASE ",\"suspects_use_means\":\"yes\"}", "suspects_use_means: expected true or false");
 }
 
+/* The intercepts a measure will be provisioned under (issue 15): kept, encoded only when set, checked. */
+static void test_liids(void **state)
+{
+	custos_measure m, again;
+	char *enc = NULL, *enc2 = NULL;
+	(void)state;
+	decode_ok(&m, "{\"kind\":\"interception\",\"scope\":\"content\"," BASE
+		      ",\"liids\":[\"LP45NNST3\",\"X7811DFWS\"],\"agency_id\":\"vsse\"}");
+	assert_int_equal(m.nliids, 2);
+	assert_string_equal(m.liids[1], "X7811DFWS");
+	assert_string_equal(m.agency_id, "vsse");
+	assert_int_equal(custos_measure_encode(&enc, &m), 0);
+	assert_non_null(strstr(enc, "\"liids\":[\"LP45NNST3\",\"X7811DFWS\"],\"agency_id\":\"vsse\"}"));
+	decode_ok(&again, enc);
+	assert_int_equal(custos_measure_encode(&enc2, &again), 0);
+	assert_string_equal(enc, enc2);
+	custos_measure_dispose(&m);
+	custos_measure_dispose(&again);
+	free(enc);
+	free(enc2);
+	/* a measure without them encodes as before: no member */
+	decode_ok(&m, "{\"kind\":\"interception\",\"scope\":\"content\"," BASE "}");
+	assert_int_equal(custos_measure_encode(&enc, &m), 0);
+	assert_null(strstr(enc, "liids"));
+	assert_null(strstr(enc, "agency_id"));
+	custos_measure_dispose(&m);
+	free(enc);
+	decode_err("{\"kind\":\"interception\",\"scope\":\"content\"," BASE ",\"liids\":\"LP45\"}",
+		   "liids: expected an array of LIIDs");
+	decode_err("{\"kind\":\"interception\",\"scope\":\"content\"," BASE ",\"liids\":[\"a/b\"]}",
+		   "liids[0]: a LIID is 1 to 25 characters");
+	decode_err("{\"kind\":\"interception\",\"scope\":\"content\"," BASE ",\"liids\":[\"ABCDEFGHIJKLMNOPQRSTUVWXYZ\"]}",
+		   "liids[0]: a LIID is 1 to 25 characters");
+	decode_err("{\"kind\":\"interception\",\"scope\":\"content\"," BASE ",\"liids\":[\"A1\",\"A1\"]}",
+		   "liids[1]: A1 is listed twice");
+	decode_err("{\"kind\":\"interception\",\"scope\":\"content\"," BASE ",\"agency_id\":\"the police\"}",
+		   "agency_id: 1 to 64 characters");
+	decode_err("{\"kind\":\"search\"," BASE ",\"liids\":[\"A1\"]}",
+		   "liids: only an interception is provisioned under LIIDs, not search");
+}
+
 static void test_limits(void **state)
 {
 	size_t n = CUSTOS_MEASURE_MAX + 10;
@@ -231,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_law_fields),
 		cmocka_unit_test(test_law_rejections),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_liids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,6 +68,13 @@ static const struct good goods[] = {
 	 "rue de la loi 16 1000 bruxelles"},
 	{"party:P-17", CUSTOS_SEL_PARTY, "party:P-17", "P-17"},
 	{"party:a.B_c-9", CUSTOS_SEL_PARTY, "party:a.B_c-9", "a.B_c-9"},
+	{"sip:Badguy@MyISP.com", CUSTOS_SEL_SIP, "sip:badguy@myisp.com", "badguy@myisp.com"},
+	{"SIPURI:sip:alice@Example.ORG.", CUSTOS_SEL_SIP, "sip:alice@example.org", "alice@example.org"},
+	{"sip:+3227360000@operator.be", CUSTOS_SEL_SIP, "sip:+3227360000@operator.be", "+3227360000@operator.be"},
+	{"sip:x@b\xc3\xbc" "cher.de", CUSTOS_SEL_SIP, "sip:x@xn--bcher-kva.de", "x@xn--bcher-kva.de"},
+	{"nai:ImaCriminal", CUSTOS_SEL_NAI, "nai:imacriminal", "imacriminal"},
+	{"NAI:user@Realm.Example", CUSTOS_SEL_NAI, "nai:user@realm.example", "user@realm.example"},
+	{"nai:PHYUSR12110", CUSTOS_SEL_NAI, "nai:phyusr12110", "phyusr12110"},
 };
 
 static void test_good_forms(void **state)
@@ -127,6 +134,11 @@ struct bad {
 };
 
 static const struct bad bads[] = {
+	{"sip:alice", "sip:alice: a SIP identity needs its realm (sip:user@realm)"},
+	{"sip:a;transport=tcp@x.org", "sip:a;transport=tcp@x.org: invalid character ';' in user part of SIP identity"},
+	{"sip:@x.org", "sip:@x.org: empty user part in SIP identity"},
+	{"nai:a@b@c.org", "nai:a@b@c.org: more than one '@' in network access identifier"},
+	{"nai:a b", "nai:a b: invalid character space in user part of network access identifier"},
 	{"tel:+32abc", "tel:+32abc: invalid character 'a' in phone number"},
 	{"tel:3225551234", "tel:3225551234: phone number must start with '+' (E.164)"},
 	{"tel:+1234567890123456", "tel:+1234567890123456: more than 15 digits in phone number"},
@@ -169,7 +181,7 @@ static const struct bad bads[] = {
 	{"foo:bar", "foo:bar: unknown selector type 'foo'"},
 	{"mailto:", "mailto:: empty mailto selector"},
 	{"tel:   ", "tel:   : empty tel selector"},
-	{"nocolon", "nocolon: selector has no type (expected mailto:, domain:, tel:, ip:, imsi:, imei:, name:, address: or party:)"},
+	{"nocolon", "nocolon: selector has no type (expected mailto:, domain:, tel:, ip:, imsi:, imei:, name:, address:, party:, sip: or nai:)"},
 };
 
 static void test_errors(void **state)

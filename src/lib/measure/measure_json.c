@@ -12,7 +12,7 @@ static const char *const measure_fields[] = {
 	"political_offence", "period", "grounds", "grave_crime", "personal_involvement", "concerns_mandate",
 	"political_motivation", "essential_interests", "reciprocity", "treaty", "transfer_basis", "waiver",
 	"requested_measure", "diplomatic_bag", "place", "concerns_official_acts", "prevents_grave_threat",
-	"suspects_use_means", "originating_state", "originating_authorisation", "consent", NULL,
+	"suspects_use_means", "originating_state", "originating_authorisation", "consent", "liids", "agency_id", NULL,
 };
 
 static int known_field(const char *const *fields, const char *key)
@@ -68,6 +68,55 @@ static int get_member_string(char **out, json_t *obj, const char *where, const c
 		return rc;
 	snprintf(msg, sizeof(msg), "%s", custos_error_last());
 	return custos_error_set(rc, "%s.%s", where, msg);
+}
+
+/*
+ * An intercept's LIID (ETSI TS 102 232-1: 1 to 25 octets) or the receiving
+ * agency's id as the interception system knows it (OpenLI's agencyid): 1 to
+ * 25 (64 for an agency) of A-Z a-z 0-9 . _ - — they appear in the
+ * provisioner's URLs and in token lines, so nothing that needs escaping.
+ */
+int custos_liid_valid(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+		      c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int decode_liids(custos_measure *m, json_t *root)
+{
+	json_t *arr = json_object_get(root, "liids"), *v;
+	size_t i;
+	if (!arr || json_is_null(arr))
+		return 0;
+	if (!json_is_array(arr))
+		return custos_error_set(CUSTOS_EINVALID, "liids: expected an array of LIIDs");
+	if (json_array_size(arr) > CUSTOS_MEASURE_TARGETS_MAX)
+		return custos_error_set(CUSTOS_ELIMIT, "liids: more than %d", CUSTOS_MEASURE_TARGETS_MAX);
+	if (!(m->liids = calloc(json_array_size(arr) + 1, sizeof(*m->liids))))
+		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+	json_array_foreach(arr, i, v)
+	{
+		const char *s = json_string_value(v);
+		if (!s || strlen(s) != json_string_length(v) || !custos_liid_valid(s, CUSTOS_LIID_MAX))
+			return custos_error_set(CUSTOS_EINVALID,
+						"liids[%zu]: a LIID is 1 to %d characters of A-Z a-z 0-9 . _ -", i,
+						CUSTOS_LIID_MAX);
+		for (size_t j = 0; j < m->nliids; j++)
+			if (strcmp(m->liids[j], s) == 0)
+				return custos_error_set(CUSTOS_EINVALID, "liids[%zu]: %s is listed twice", i, s);
+		if (!(m->liids[m->nliids] = custos_strdup(s)))
+			return custos_error_set(CUSTOS_ENOMEM, "out of memory");
+		m->nliids++;
+	}
+	return 0;
 }
 
 static int get_bool(bool *out, json_t *obj, const char *field)
@@ -364,8 +413,18 @@ int custos_measure_decode(custos_measure *out, const char *json, size_t len)
 			if ((rc = get_bool(dst[i], root, flags[i])))
 				goto out;
 	}
-	if ((rc = decode_targets(&m, root)) || (rc = decode_persons(&m, root)) || (rc = decode_period(&m, root)))
+	if ((rc = decode_targets(&m, root)) || (rc = decode_persons(&m, root)) || (rc = decode_period(&m, root)) ||
+	    (rc = decode_liids(&m, root)) || (rc = get_string(&m.agency_id, root, "agency_id", 0)))
 		goto out;
+	if (m.agency_id && !custos_liid_valid(m.agency_id, 64)) {
+		rc = custos_error_set(CUSTOS_EINVALID, "agency_id: 1 to 64 characters of A-Z a-z 0-9 . _ -");
+		goto out;
+	}
+	if ((m.nliids || m.agency_id) && m.kind != CUSTOS_KIND_INTERCEPTION) {
+		rc = custos_error_set(CUSTOS_EINVALID, "%s: only an interception is provisioned under LIIDs, not %s",
+				      m.nliids ? "liids" : "agency_id", custos_kind_name(m.kind));
+		goto out;
+	}
 
 	/* Cross-field rules of DESIGN.md §4. */
 	if (m.kind == CUSTOS_KIND_INTERCEPTION && m.scope == CUSTOS_SCOPE_NONE) {
@@ -509,6 +568,14 @@ int custos_measure_encode(char **out, const custos_measure *m)
 		json_object_set_new(root, "originating_authorisation", json_string(m->originating_authorisation));
 	if (m->nconsents)
 		json_object_set_new(root, "consent", grants_json(m->consents, m->nconsents));
+	if (m->nliids) {
+		json_t *l = json_array();
+		for (size_t i = 0; i < m->nliids; i++)
+			json_array_append_new(l, json_string(m->liids[i]));
+		json_object_set_new(root, "liids", l);
+	}
+	if (m->agency_id)
+		json_object_set_new(root, "agency_id", json_string(m->agency_id));
 
 	*out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!*out)

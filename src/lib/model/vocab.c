@@ -113,5 +113,9 @@ void custos_measure_dispose(custos_measure *m)
 	}
 	free(m->consents);
 	free(m->originating_authorisation);
+	for (size_t i = 0; i < m->nliids; i++)
+		free(m->liids[i]);
+	free(m->liids);
+	free(m->agency_id);
 	memset(m, 0, sizeof(*m));
 }

@@ -1142,6 +1142,39 @@ static void plan_name(block *b, uint32_t q, const custos_selector *s)
 					}
 }
 
+/*
+ * A SIP identity or an NAI: its own key; the registry's domains of its realm
+ * (a mission's domain covers every identity at it, as it covers every
+ * address); and, when the user part is a telephone number ("+3227360000" or
+ * its digits), that number as a tel: selector would be looked up — a SIP
+ * identity of a protected line is that line.
+ */
+static void plan_identity(block *b, uint32_t q, const custos_selector *s, size_t len, uint64_t h)
+{
+	const custos_registry *reg = b->reg;
+	const char *at = memchr(s->key, '@', len);
+	size_t ul = at ? (size_t)(at - s->key) : len, d = s->key[0] == '+';
+	add_probe(b, q, (unsigned)s->kind, 0, s->key, len, h);
+	if (at)
+		probe_domain_suffixes(b, q, s->key, len, 0);
+	if (ul - d < 6 || ul - d > 15 || s->key[d] == '0')
+		return;
+	for (size_t i = d; i < ul; i++)
+		if (s->key[i] < '0' || s->key[i] > '9')
+			return;
+	{
+		char *tel = (char *)b->pairs[b->np]; /* the exact probe's key storage: 16 bytes, '+' and 15 digits */
+		size_t tl = ul - d + 1;
+		tel[0] = '+';
+		memcpy(tel + 1, s->key + d, ul - d);
+		add_probe(b, q, CUSTOS_SEL_TEL, 0, tel, tl, custos_key_hash(CUSTOS_SEL_TEL, tel, tl));
+		for (unsigned i = 0; i < reg->ntel_lens && (size_t)reg->tel_lens[i] + 1 <= tl; i++) {
+			size_t l = (size_t)reg->tel_lens[i] + 1;
+			add_probe(b, q, CUSTOS_SEL_TEL_RANGE, 0, tel, l, custos_key_hash(CUSTOS_SEL_TEL_RANGE, tel, l));
+		}
+	}
+}
+
 /* Queues the probes of one query and runs its range scans. */
 static void plan(block *b, uint32_t q, const custos_selector *s)
 {
@@ -1194,6 +1227,10 @@ static void plan(block *b, uint32_t q, const custos_selector *s)
 	}
 	case CUSTOS_SEL_NAME:
 		plan_name(b, q, s);
+		break;
+	case CUSTOS_SEL_SIP:
+	case CUSTOS_SEL_NAI:
+		plan_identity(b, q, s, len, h);
 		break;
 	case CUSTOS_SEL_IMSI:
 	case CUSTOS_SEL_IMEI:

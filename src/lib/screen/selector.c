@@ -17,7 +17,8 @@ enum {
 	F_V4 = 2,        /* IPv4Address / IPv4CIDR */
 	F_V6 = 4,        /* IPv6Address / IPv6CIDR */
 	F_NOPREFIX = 8,  /* ...Address: no /prefix */
-	F_PREFIX = 16    /* ...CIDR: a /prefix is required */
+	F_PREFIX = 16,   /* ...CIDR: a /prefix is required */
+	F_SIPURI = 32    /* SIPURI: the value is the whole URI, "sip:" included */
 };
 
 /* Every accepted scheme (compared without regard to case) and what it means. */
@@ -35,6 +36,8 @@ static const struct scheme {
 	{"name", CUSTOS_SEL_NAME, 0},
 	{"address", CUSTOS_SEL_ADDRESS, 0},
 	{"party", CUSTOS_SEL_PARTY, 0},
+	{"sip", CUSTOS_SEL_SIP, 0},
+	{"nai", CUSTOS_SEL_NAI, 0},
 	{"EmailAddress", CUSTOS_SEL_EMAIL, 0},
 	{"DomainName", CUSTOS_SEL_DOMAIN, 0},
 	{"E164Number", CUSTOS_SEL_TEL, F_E164},
@@ -42,13 +45,14 @@ static const struct scheme {
 	{"IPv4CIDR", CUSTOS_SEL_IP, F_V4 | F_PREFIX},
 	{"IPv6Address", CUSTOS_SEL_IP, F_V6 | F_NOPREFIX},
 	{"IPv6CIDR", CUSTOS_SEL_IP, F_V6 | F_PREFIX},
+	{"SIPURI", CUSTOS_SEL_SIP, F_SIPURI},
 };
 
 static const char *const kind_names[CUSTOS_SEL__COUNT] = {
 	[CUSTOS_SEL_EMAIL] = "mailto", [CUSTOS_SEL_DOMAIN] = "domain", [CUSTOS_SEL_TEL] = "tel",
 	[CUSTOS_SEL_TEL_RANGE] = "tel", [CUSTOS_SEL_IP] = "ip",	      [CUSTOS_SEL_IMSI] = "imsi",
 	[CUSTOS_SEL_IMEI] = "imei",	[CUSTOS_SEL_NAME] = "name",   [CUSTOS_SEL_ADDRESS] = "address",
-	[CUSTOS_SEL_PARTY] = "party",
+	[CUSTOS_SEL_PARTY] = "party", [CUSTOS_SEL_SIP] = "sip", [CUSTOS_SEL_NAI] = "nai",
 };
 
 const char *custos_selector_kind_name(custos_selector_kind kind)
@@ -564,6 +568,50 @@ void custos_selector_rehash(custos_selector *sel)
 	}
 }
 
+/*
+ * sip:user@realm (a SIP identity, RFC 3261's user part and host) and
+ * nai:user[@realm] (a network access identifier, RFC 7542: the user name an
+ * AAA server sees, which an IP intercept names). The realm is a domain,
+ * normalised as one (IDN to ASCII, lower case); a SIP identity must have one,
+ * an NAI need not. The user part is folded to lower case, as an email's
+ * local part is: SIP and RADIUS servers mostly compare them so, and for
+ * screening matching more protects more. URI parameters and headers
+ * (';', '?') are refused rather than dropped: a selector names one identity.
+ */
+static int parse_identity(custos_selector *out, const shown_t *sh, const char *v, size_t n, custos_selector_kind kind)
+{
+	char buf[128 + 1 + 256];
+	const char *what = kind == CUSTOS_SEL_SIP ? "SIP identity" : "network access identifier";
+	const char *at = memchr(v, '@', n);
+	size_t ul = at ? (size_t)(at - v) : n, dl = 0;
+	int rc;
+	if (ul == 0)
+		return custos_error_set(CUSTOS_EINVALID, "%s: empty user part in %s", sh->s, what);
+	if (ul > 128)
+		return custos_error_set(CUSTOS_EINVALID, "%s: user part longer than 128 bytes", sh->s);
+	if (!at && kind == CUSTOS_SEL_SIP)
+		return custos_error_set(CUSTOS_EINVALID, "%s: a SIP identity needs its realm (sip:user@realm)", sh->s);
+	if (custos_utf8_check(v, ul) != ul)
+		return custos_error_set(CUSTOS_EINVALID, "%s: invalid UTF-8 in user part", sh->s);
+	for (size_t i = 0; i < ul; i++) {
+		unsigned char c = (unsigned char)v[i];
+		char_t ct;
+		if (c <= 0x20 || c == 0x7f || c == ';' || c == '?' || c == ':')
+			return custos_error_set(CUSTOS_EINVALID, "%s: invalid character %s in user part of %s", sh->s,
+						show_char(&ct, c), what);
+		buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	if (at) {
+		if (memchr(at + 1, '@', n - ul - 1))
+			return custos_error_set(CUSTOS_EINVALID, "%s: more than one '@' in %s", sh->s, what);
+		buf[ul] = '@';
+		if ((rc = domain_norm(buf + ul + 1, &dl, sh, at + 1, n - ul - 1)))
+			return rc;
+		dl++;
+	}
+	return finish(out, kind, buf, ul + dl, buf, ul + dl);
+}
+
 static int parse_value(custos_selector *out, const char *in, size_t len)
 {
 	shown_t sh;
@@ -584,7 +632,7 @@ static int parse_value(custos_selector *out, const char *in, size_t len)
 	if (!colon)
 		return custos_error_set(CUSTOS_EINVALID,
 					"%s: selector has no type (expected mailto:, domain:, tel:, ip:, imsi:, imei:, "
-					"name:, address: or party:)",
+					"name:, address:, party:, sip: or nai:)",
 					sh.s);
 	sl = (size_t)(colon - in);
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
@@ -626,6 +674,14 @@ static int parse_value(custos_selector *out, const char *in, size_t len)
 		return parse_text(out, &sh, v, n, sc->kind);
 	case CUSTOS_SEL_PARTY:
 		return parse_party(out, &sh, v, n);
+	case CUSTOS_SEL_SIP:
+		if ((sc->flags & F_SIPURI) && n > 4 && strncasecmp(v, "sip:", 4) == 0) {
+			v += 4;
+			n -= 4;
+		}
+		return parse_identity(out, &sh, v, n, CUSTOS_SEL_SIP);
+	case CUSTOS_SEL_NAI:
+		return parse_identity(out, &sh, v, n, CUSTOS_SEL_NAI);
 	default:
 		return custos_error_set(CUSTOS_ERROR, "%s: unhandled selector kind", sh.s);
 	}

@@ -82,6 +82,20 @@ static int authorize(custos_store *st, const wf_life *life, const json_t *decisi
 	}
 	if (max_days && a.to - a.from + 1 > max_days)
 		a.to = a.from + max_days - 1; /* the rules' maximum duration cuts the window */
+	/* the intercepts it may be provisioned under, and the agency that receives them */
+	snprintf(a.agency, sizeof(a.agency), "%s", wf_jstr(me, "agency_id"));
+	if (!(a.liids = calloc(json_array_size(json_object_get(me, "liids")) + 1, sizeof(*a.liids)))) {
+		rc = wf_oom();
+		goto out;
+	}
+	json_array_foreach(json_object_get(me, "liids"), i, t)
+	{
+		if (!(a.liids[a.nliids] = custos_strdup(json_string_value(t) ? json_string_value(t) : ""))) {
+			rc = wf_oom();
+			goto out;
+		}
+		a.nliids++;
+	}
 	a.selectors = calloc(json_array_size(json_object_get(me, "targets")) + 1, sizeof(*a.selectors));
 	if (!a.selectors) {
 		rc = wf_oom();

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "custos/lifecycle.h"
+#include "custos/measure.h"
 #include "ledger/note_int.h"
 #include "util/util.h"
 #include "workflow/workflow_int.h"
@@ -281,6 +282,9 @@ void custos_authorization_dispose(custos_authorization *a)
 	if (!a)
 		return;
 	free(a->origin);
+	for (size_t i = 0; i < a->nliids; i++)
+		free(a->liids[i]);
+	free(a->liids);
 	for (size_t i = 0; i < a->nselectors; i++)
 		free(a->selectors[i]);
 	free(a->selectors);
@@ -308,6 +312,10 @@ int custos_authorization_format(char **text, const custos_authorization *a)
 			  a->requested_by, from, to, a->decision);
 	if (a->log_size)
 		custos_buf_printf(&b, "log_size %llu\n", (unsigned long long)a->log_size);
+	if (a->agency[0])
+		custos_buf_printf(&b, "agency %s\n", a->agency);
+	for (size_t i = 0; i < a->nliids; i++)
+		custos_buf_printf(&b, "liid %s\n", a->liids[i]);
 	for (size_t i = 0; i < a->nselectors; i++)
 		custos_buf_printf(&b, "selector %s\n", a->selectors[i]);
 	for (size_t i = 0; i < a->nconditions; i++)
@@ -371,6 +379,8 @@ int custos_authorization_parse(custos_authorization *out, const char *text, size
 	    (rc = wf_lines_field(&r, "to", to, sizeof(to), 0)) ||
 	    (rc = wf_lines_field(&r, "decision", out->decision, sizeof(out->decision), 0)) ||
 	    (rc = wf_lines_field(&r, "log_size", log_size, sizeof(log_size), 1)) ||
+	    (rc = wf_lines_field(&r, "agency", out->agency, sizeof(out->agency), 1)) ||
+	    (rc = read_list(&r, "liid", &out->liids, &out->nliids)) ||
 	    (rc = read_list(&r, "selector", &out->selectors, &out->nselectors)) ||
 	    (rc = read_list(&r, "condition", &out->conditions, &out->nconditions)) ||
 	    (rc = read_list(&r, "confirmed", &out->confirmed, &out->nconfirmed)) || (rc = wf_lines_end(&r)))
@@ -390,6 +400,18 @@ int custos_authorization_parse(custos_authorization *out, const char *text, size
 		rc = custos_error_set(CUSTOS_EINVALID, "authorisation: decision: not sha256:<64 hex>");
 		goto fail;
 	}
+	if (out->agency[0] && !custos_liid_valid(out->agency, 64)) {
+		rc = custos_error_set(CUSTOS_EINVALID, "authorisation: agency: '%s' is not an agency id", out->agency);
+		goto fail;
+	}
+	for (size_t i = 0; i < out->nliids; i++)
+		for (size_t j = 0; j <= i; j++)
+			if (!custos_liid_valid(out->liids[i], CUSTOS_LIID_MAX) ||
+			    (j < i && strcmp(out->liids[i], out->liids[j]) == 0)) {
+				rc = custos_error_set(CUSTOS_EINVALID, "authorisation: liid: '%s' is not a LIID, or twice",
+						      out->liids[i]);
+				goto fail;
+			}
 	/* optional (tokens issued before it existed have none); when present, at least 1: its own event */
 	if (log_size[0] && (note_parse_u64(log_size, strlen(log_size), &out->log_size) || out->log_size == 0)) {
 		rc = custos_error_set(CUSTOS_EINVALID, "authorisation: log_size: '%s' is not a log size (1 or more, "
