@@ -12,7 +12,7 @@ import {
   verifyNote,
 } from "./crypto.js";
 import { renderFileForm } from "./file.js";
-import { renderOversight } from "./oversight.js";
+import { renderOversight, renderAudit } from "./oversight.js";
 import { renderRegistryImport } from "./registry-import.js";
 
 // The signed-in principal: the key (a non-extractable CryptoKey) and who the server says it is. Memory only.
@@ -528,7 +528,36 @@ function renderMeasure(rec) {
       : el("p", { class: "muted" }, "No authorisation has been issued."),
   );
 
-  box.replaceChildren(summary, appr, act || "", stop || "", findings, timeline, authz);
+  const intercepts = m.kind === "interception" ? interceptSection(rec) : "";
+  box.replaceChildren(summary, appr, act || "", stop || "", findings, timeline, authz, intercepts);
+}
+
+/*
+ * The intercepts custos gate openli provisioned under the measure's authorisations (the LIIDs it names), each with
+ * its state as the register records it: provisioned, withdrawn (and why), removed, refused upstream.
+ */
+function interceptSection(rec) {
+  const m = rec.measure || {};
+  const body = el("div", { "aria-live": "polite" }, el("p", { class: "muted" }, "Reading the gate's record…"));
+  const names = (m.liids || []).length ? `LIIDs ${m.liids.join(", ")}${m.agency_id ? `, for agency ${m.agency_id}` : ""}` : "no LIID: the gate lets no intercept through for it";
+  const section = el("section", { "aria-labelledby": "intercepts-h", id: "intercepts" }, el("h3", { id: "intercepts-h" }, "Provisioned intercepts"), el("p", {}, `It names ${names}.`), body);
+  api("GET", `/v1/measures/${encodeURIComponent(rec.id)}/intercepts`).then((r) => {
+    if (session.current !== rec) return;
+    if (!r.ok) return showError(body, failure(r));
+    const list = r.json || [];
+    if (!list.length) return body.replaceChildren(el("p", { class: "muted" }, "The gate has provisioned nothing for it."));
+    const when = (w) => (Array.isArray(w) ? `${new Date(w[0] * 1000).toISOString().slice(0, 16)}Z to ${new Date(w[1] * 1000).toISOString().slice(0, 16)}Z` : "");
+    body.replaceChildren(
+      el("table", {},
+        el("caption", {}, "What the interception system was sent, as the log records it"),
+        el("thead", {}, el("tr", {}, ["Kind", "LIID", "State", "Since", "Window", "Authorisation"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, list.map((i) => el("tr", { "data-liid": i.liid },
+          el("td", {}, i.kind), el("td", {}, i.liid),
+          el("td", {}, i.state + (i.reason ? ` (${i.reason})` : "") + (i.pending ? ", a change sent without an answer logged" : "")),
+          el("td", {}, i.since || ""), el("td", {}, when(i.window)), el("td", {}, i.authorization || ""))))),
+    );
+  });
+  return section;
 }
 
 /*
@@ -1048,6 +1077,8 @@ async function loadOversight() {
   const r = await api("GET", "/v1/oversight");
   if (!r.ok) return showError(box, failure(r));
   renderOversight(box, r.json, el);
+  const a = await api("GET", "/v1/openli/audit");
+  if (a.ok) box.append(renderAudit(a.json, el));
 }
 
 // ---- registry -----------------------------------------------------------------------------------------

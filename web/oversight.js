@@ -337,3 +337,27 @@ export function renderOversight(box, o, el) {
   );
   box.replaceChildren(...parts);
 }
+
+/*
+ * The latest `custos audit openli`: what the interception system runs that no valid authorisation covers. Each
+ * finding names the intercept (its LIID and, from a file, its line) and the measure behind it when there is one.
+ */
+export function renderAudit(r, el) {
+  const section = el("section", { id: "oversight-openli", "aria-labelledby": "openli-h", class: "panel" }, el("h3", { id: "openli-h" }, "What the interception system runs"));
+  if (!r || !r.checked_at) {
+    section.append(el("p", { class: "muted" }, "No audit of the interception system has been run (custos audit openli)."));
+    return section;
+  }
+  const findings = r.findings || [];
+  section.append(el("p", {}, `Audit of ${r.source} at ${r.checked_at}: ${r.intercepts} intercepts, ${findings.length} ${findings.length === 1 ? "finding" : "findings"}, ${(r.clean || []).length} covered by a valid authorisation.`));
+  if (findings.length)
+    section.append(
+      el("table", { id: "openli-findings" },
+        el("caption", {}, "Intercepts running without a valid authorisation, or beyond it"),
+        el("thead", {}, el("tr", {}, ["LIID", "Kind", "Finding", "Measure", "Detail"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, findings.map((f) => el("tr", { "data-finding": f.finding },
+          el("td", {}, f.liid + (f.line ? ` (line ${f.line})` : "")), el("td", {}, f.kind), el("td", {}, f.finding.replace(/_/g, " ")),
+          el("td", {}, f.measure ? el("a", { href: `#measure/${f.measure}` }, f.measure) : "none"), el("td", {}, f.detail))))),
+    );
+  return section;
+}

@@ -32,7 +32,8 @@ int custos_measure_encode(char **out, const custos_measure *m);
 /*
  * 1 if `s` is 1 to `max` characters of A-Z a-z 0-9 . _ - (a LIID with max
  * CUSTOS_LIID_MAX, an agency id with 64): they appear in an interception
- * system's URLs and in token lines, so nothing that needs escaping.
+ * system's URLs and in token lines, so nothing that needs escaping; and not
+ * "0x..." (OpenLI reads such a LIID as its bytes in hex).
  */
 int custos_liid_valid(const char *s, size_t max);
 

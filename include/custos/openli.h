@@ -107,9 +107,10 @@ int custos_openli_read_yaml(custos_openli_intercept **list, size_t *n, const cha
 /*
  * The custos selectors an intercept names, one per OpenLI target field:
  *   email targets[].address                -> mailto:
- *   IP user (mobileident msisdn, or accesstype mobile without mobileident) -> tel:
- *   IP user (mobileident imsi / imei)      -> imsi: / imei:
- *   IP user (otherwise: the AAA user name) -> nai:
+ *   IP user, a mobile accesstype (mobile, 3g, 4g, 5g, lte; OpenLI reads
+ *     mobileident only then): mobileident imsi / imei -> imsi: / imei:,
+ *     msisdn or none -> tel:
+ *   IP user (otherwise: the AAA user name, whatever mobileident says) -> nai:
  *   IP staticips[].iprange                 -> ip:
  *   VoIP siptargets username@realm         -> sip:, or tel: when the username is a number
  *   VoIP siptargets username, no realm     -> tel: when a number; otherwise refused (it matches at every realm)
@@ -127,5 +128,29 @@ void custos_openli_targets_free(custos_selector *sels, char **fields, size_t n);
  * an email address in a domain: (or a subdomain of it). 1 or 0.
  */
 int custos_selector_covers(const custos_selector *granted, const custos_selector *target);
+
+/*
+ * The provisioner's REST API as a client (libcurl): `url` its base
+ * ("http://127.0.0.1:8992", "https://prov.example:8992"; nothing after the
+ * authority but an optional path prefix), `api_key` sent as X-API-KEY (NULL:
+ * none). A handle serves one thread at a time.
+ */
+typedef struct custos_openli_upstream custos_openli_upstream;
+int custos_openli_upstream_new(custos_openli_upstream **out, const char *url, const char *api_key);
+void custos_openli_upstream_free(custos_openli_upstream *u);
+const char *custos_openli_upstream_url(const custos_openli_upstream *u);
+/*
+ * One request: `path` is appended to the base ("/ipintercept",
+ * "/ipintercept/LIID"), `body` (NULL: none) sent as application/json.
+ * *status is the HTTP status and *answer (malloc'd, at most 1 MiB) the body
+ * answered. A provisioner that cannot be reached (or answers more than 1 MiB,
+ * or takes more than 15 s) is CUSTOS_ERROR naming why, with *status 0.
+ */
+int custos_openli_upstream_call(custos_openli_upstream *u, const char *method, const char *path, const char *body,
+				long *status, char **answer);
+/* Every intercept the provisioner at `url` lists (GET /ipintercept, /voipintercept, /emailintercept). */
+int custos_openli_list_api(custos_openli_intercept **list, size_t *n, const char *url, const char *api_key);
+/* A LIID percent-encoded for a URL path (every byte but A-Z a-z 0-9 - . _ ~); malloc'd. */
+char *custos_openli_path_escape(const char *s);
 
 #endif

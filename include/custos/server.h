@@ -70,4 +70,28 @@ void custos_server_stop(custos_server *s);
 /* The route table, one "METHOD PATH ROLE SUMMARY" line per route (malloc'd). */
 int custos_server_routes(char **out);
 
+/* ---- the gate in front of OpenLI's provisioner (custos gate openli; custos/gate.h) ----------------------- */
+
+typedef struct custos_gate_options {
+	const char *store_uri;
+	const char *host; /* IPv4 address to listen on */
+	unsigned port;	  /* 0: a free one */
+	const char *upstream; /* the provisioner's base URL */
+	const char *api_key;  /* its X-API-KEY, NULL: none */
+	int allow_config;     /* pass changes to its agencies, servers and options (logged); else refused */
+	unsigned interval;    /* seconds between the watcher's sweeps for intercepts to withdraw */
+} custos_gate_options;
+
+typedef struct custos_gate custos_gate;
+void custos_gate_options_init(custos_gate_options *o);
+/*
+ * Starts the gate: the store must exist and not be behind its signed
+ * checkpoint; the watcher withdraws, at once and then every interval,
+ * every intercept whose authorisation no longer holds (custos_gate_due) —
+ * so a gate restarted after a crash catches up on what it missed.
+ */
+int custos_gate_start(custos_gate **out, const custos_gate_options *o);
+unsigned custos_gate_port(const custos_gate *g);
+void custos_gate_stop(custos_gate *g);
+
 #endif

@@ -50,8 +50,13 @@ struct json_t;
 int cli_print_line(struct json_t *value);
 /* Writes a JSON text (compact input) pretty-printed, with a final newline. */
 void cli_print_json(const char *json);
+/* "HOST:PORT" (IPv4) into host and *port; -1 if it is not one. */
+int cli_parse_listen(const char *s, char *host, size_t cap, unsigned *port);
 
 int cmd_init(cli_ctx *ctx, int argc, char **argv);
+int cmd_gate_openli(cli_ctx *ctx, int argc, char **argv);
+int cmd_gate_intercepts(cli_ctx *ctx, int argc, char **argv);
+int cmd_audit_openli(cli_ctx *ctx, int argc, char **argv);
 int cmd_registry_import(cli_ctx *ctx, int argc, char **argv);
 int cmd_registry_export(cli_ctx *ctx, int argc, char **argv);
 int cmd_registry_show(cli_ctx *ctx, int argc, char **argv);

@@ -8,7 +8,7 @@
 #include "custos/server.h"
 
 /* "HOST:PORT" (IPv4); the port 0 picks a free one. */
-static int parse_listen(const char *s, char *host, size_t cap, unsigned *port)
+int cli_parse_listen(const char *s, char *host, size_t cap, unsigned *port)
 {
 	const char *colon = strrchr(s, ':');
 	char *end;
@@ -46,7 +46,7 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 	custos_server_options_init(&o);
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
-			if (parse_listen(argv[++i], host, sizeof(host), &o.port))
+			if (cli_parse_listen(argv[++i], host, sizeof(host), &o.port))
 				return cli_usage(ctx, "--listen: expected HOST:PORT such as 127.0.0.1:8080, got '%s'",
 						 argv[i]);
 		} else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {

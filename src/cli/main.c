@@ -56,6 +56,11 @@ static const cli_verb verbs[] = {
 	{"witness", "vkey", cmd_witness_vkey, "", "this store's witness key (cosignature/v1)"},
 	{"witness", "add-log", cmd_witness_add_log, "VKEY", "witness the log with this key"},
 	{"witness", "add-checkpoint", cmd_witness_add_checkpoint, "[FILE]", "C2SP tlog-witness: cosign a checkpoint"},
+	{"gate", "openli", cmd_gate_openli, "--listen H:P --upstream URL [--api-key-file F] [--allow-config]",
+	 "the only client of OpenLI's provisioner: intercepts pass with a token"},
+	{"gate", "intercepts", cmd_gate_intercepts, "[MEASURE]", "the intercepts the gate provisioned, one JSON object a line"},
+	{"audit", "openli", cmd_audit_openli, "FILE|URL [--api-key-file F]",
+	 "what OpenLI runs against the register; exit 1 on findings"},
 	{NULL, "serve", cmd_serve, "[--listen 127.0.0.1:8080] [--threads N]", "the HTTP API (see docs/API.md)"},
 	{NULL, "demo", cmd_demo, "[--json]", "init, a demo registry, and the situations S1-S7 decided"},
 };

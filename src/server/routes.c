@@ -39,6 +39,10 @@ const srv_route srv_routes[] = {
 	{"GET", "/v1/measures/{id}", srv_h_measure_show, "principal", "showMeasure",
 	 "A measure with its decision and state", SRV_BODY_NONE, NULL, 200, JSON, "MeasureRecord", {{0}},
 	 E(401, 403, 404)},
+	{"GET", "/v1/measures/{id}/intercepts", srv_h_measure_intercepts, "principal", "measureIntercepts",
+	 "The intercepts `custos gate openli` provisioned under the measure's authorisations: kind, LIID, state "
+	 "(provisioned, sent, failed, removed, withdrawn), since, window, the exact body sent",
+	 SRV_BODY_NONE, NULL, 200, JSON, NULL, {{0}}, E(401, 403, 404)},
 	{"GET", "/v1/measures/{id}/statement", srv_h_statement_text, "principal", "statementText",
 	 "The statement text the caller signs for an action on the measure (its current round and decision, now)",
 	 SRV_BODY_NONE, NULL, 200, TEXT, NULL,
@@ -56,6 +60,10 @@ const srv_route srv_routes[] = {
 	 "filings month by month with their jumps, approval waits per role (given and still waiting), protected "
 	 "categories, suspended/revoked/refused/forbidden, anomalies; each count with its measures",
 	 SRV_BODY_NONE, NULL, 200, JSON, "Oversight", {{0}}, E(401, 403)},
+	{"GET", "/v1/openli/audit", srv_h_openli_audit, "comite_r", "openliAudit",
+	 "The latest `custos audit openli` report: every intercept OpenLI runs without a valid authorisation, with a "
+	 "target outside it, a window beyond it, or an authorisation revoked or ended ({} when none was run)",
+	 SRV_BODY_NONE, NULL, 200, JSON, NULL, {{0}}, E(401, 403)},
 	{"GET", "/v1/me", srv_h_me, "principal", "me", "The caller's principal: id, name, authority, roles, key",
 	 SRV_BODY_NONE, NULL, 200, JSON, NULL, {{0}}, E(401, 404)},
 	{"GET", "/v1/principals", srv_h_principals, "comite_r", "listPrincipals", "Every principal, revoked ones too",

@@ -301,6 +301,8 @@ void srv_h_measure_file(srv_ctx *, srv_request *, srv_response *);
 void srv_h_decide(srv_ctx *, srv_request *, srv_response *);
 void srv_h_measure_list(srv_ctx *, srv_request *, srv_response *);
 void srv_h_oversight(srv_ctx *, srv_request *, srv_response *);
+void srv_h_measure_intercepts(srv_ctx *, srv_request *, srv_response *);
+void srv_h_openli_audit(srv_ctx *, srv_request *, srv_response *);
 void srv_h_registry_preview(srv_ctx *, srv_request *, srv_response *);
 void srv_h_measure_show(srv_ctx *, srv_request *, srv_response *);
 void srv_h_registry_search(srv_ctx *, srv_request *, srv_response *);

@@ -242,6 +242,8 @@ static void test_liids(void **state)
 		   "liids[0]: a LIID is 1 to 25 characters");
 	decode_err("{\"kind\":\"interception\",\"scope\":\"content\"," BASE ",\"liids\":[\"ABCDEFGHIJKLMNOPQRSTUVWXYZ\"]}",
 		   "liids[0]: a LIID is 1 to 25 characters");
+	decode_err("{\"kind\":\"interception\",\"scope\":\"content\"," BASE ",\"liids\":[\"0x4142\"]}",
+		   "liids[0]: a LIID is 1 to 25 characters");
 	decode_err("{\"kind\":\"interception\",\"scope\":\"content\"," BASE ",\"liids\":[\"A1\",\"A1\"]}",
 		   "liids[1]: A1 is listed twice");
 	decode_err("{\"kind\":\"interception\",\"scope\":\"content\"," BASE ",\"agency_id\":\"the police\"}",

@@ -81,6 +81,8 @@ int custos_liid_valid(const char *s, size_t max)
 	size_t n = strlen(s);
 	if (n == 0 || n > max)
 		return 0;
+	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return 0; /* OpenLI reads "0x..." as the LIID's bytes in hex: not the string custos checks */
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -107,7 +109,8 @@ static int decode_liids(custos_measure *m, json_t *root)
 		const char *s = json_string_value(v);
 		if (!s || strlen(s) != json_string_length(v) || !custos_liid_valid(s, CUSTOS_LIID_MAX))
 			return custos_error_set(CUSTOS_EINVALID,
-						"liids[%zu]: a LIID is 1 to %d characters of A-Z a-z 0-9 . _ -", i,
+						"liids[%zu]: a LIID is 1 to %d characters of A-Z a-z 0-9 . _ - (and not 0x..., "
+						"which OpenLI reads as hex)", i,
 						CUSTOS_LIID_MAX);
 		for (size_t j = 0; j < m->nliids; j++)
 			if (strcmp(m->liids[j], s) == 0)

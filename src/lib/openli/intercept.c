@@ -329,6 +329,15 @@ static int number_target(targets_t *t, const char *field, const char *number)
 	return add_target(t, field, text);
 }
 
+static int is_mobile(const char *a)
+{
+	static const char *const mobile[] = {"mobile", "3g", "4g", "5g", "lte"};
+	for (size_t i = 0; a && i < sizeof(mobile) / sizeof(mobile[0]); i++)
+		if (strcasecmp(a, mobile[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int ip_targets(targets_t *t, const custos_openli_intercept *ic)
 {
 	char text[CUSTOS_SELECTOR_MAX + 8], field[48];
@@ -341,8 +350,15 @@ static int ip_targets(targets_t *t, const custos_openli_intercept *ic)
 	if (!ic->user || !ic->user[0])
 		return custos_error_set(CUSTOS_EINVALID, "user: required (the target's AAA user name, or its "
 							 "MSISDN, IMSI or IMEI)");
-	if (!ident && ic->accesstype && strcasecmp(ic->accesstype, "mobile") == 0)
-		ident = "msisdn"; /* OpenLI: a mobile intercept's user is its MSISDN unless mobileident says otherwise */
+	/*
+	 * OpenLI reads mobileident only for a mobile access type (intercept.c, map_access_type_string: mobile, 3g,
+	 * 4g, 5g, lte); there the user is the MSISDN unless mobileident says IMSI or IMEI. Elsewhere the user is
+	 * the AAA user name, whatever mobileident says.
+	 */
+	if (!is_mobile(ic->accesstype))
+		ident = NULL;
+	else if (!ident)
+		ident = "msisdn";
 	if (ident && strcasecmp(ident, "msisdn") == 0) {
 		if (!is_number(ic->user))
 			return custos_error_set(CUSTOS_EINVALID, "user: '%s' is not an MSISDN", ic->user);

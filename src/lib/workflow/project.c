@@ -116,6 +116,8 @@ int wf_apply_event(wf_apply *a, const custos_store_event *e)
 		return wf_life_apply(a, e);
 	if (strcmp(e->type, "log.witness_added") == 0 || strncmp(e->type, "witness.", 8) == 0)
 		return custos_log_apply(a->st, e);
+	if (strncmp(e->type, "openli.", 7) == 0)
+		return wf_gate_apply(a, e);
 	if (strcmp(e->type, "request.accepted") == 0) {
 		json_t *payload = json_loads(e->payload, 0, NULL);
 		const char *key = json_string_value(json_object_get(payload, "key"));

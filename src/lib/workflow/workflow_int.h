@@ -55,6 +55,8 @@ void wf_apply_dispose(wf_apply *a);
 
 /* Applies one event of the log to the projections: the one way any of them changes. */
 int wf_apply_event(wf_apply *a, const custos_store_event *e);
+/* The gate's events: the intercepts it provisioned and withdrew, the audits of what runs (gate.c). */
+int wf_gate_apply(wf_apply *a, const custos_store_event *e);
 /* The measure events' part: the life, statements, authorisations (life.c). */
 int wf_life_apply(wf_apply *a, const custos_store_event *e);
 /*
