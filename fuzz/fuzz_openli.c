@@ -1,6 +1,6 @@
+/* fuzz_openli.c — libFuzzer target for the gate's reading of OpenLI's REST JSON and its target mapping. */
 /*
- * fuzz_openli.c — libFuzzer target for the gate's reading of OpenLI's REST JSON and its target mapping: the first
- * byte picks the intercept kind, the rest is the body. Never crash; every target the mapping yields is a selector
+ * The first byte picks the intercept kind, the rest is the body. Never crash; every target the mapping yields is a selector
  * that parses back to itself and covers itself; a listing ("[...]") reads as many intercepts as it has elements.
  */
 #include <stdint.h>

@@ -1,6 +1,7 @@
+/* fuzz_openli_yaml.c — libFuzzer target for the running-intercept YAML reader. */
 /*
- * fuzz_openli_yaml.c — libFuzzer target for the running-intercept YAML reader: never crash, never hang; what it
- * reads has a LIID, a kind and a line inside the input, and an error names the input's file and a line.
+ * Never crash, never hang; what it reads has a LIID, a kind and a line inside the input, and an error names the
+ * input's file and a line.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -87,8 +87,10 @@ static int classify(const char *url, route_t *r)
 			free(esc);
 			return -1;
 		}
-		strcat(r->path, "/");
-		strcat(r->path, esc);
+		{
+			size_t used = strlen(r->path);
+			snprintf(r->path + used, sizeof(r->path) - used, "/%s", esc);
+		}
 		free(esc);
 	}
 	return 0;

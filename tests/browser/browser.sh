@@ -91,10 +91,39 @@ rc=$?
 	custos key generate REG.key >REG.pub &&
 		custos principal add REG --name "Test principal REG" --authority registry --role registrar --pubkey "$(cat REG.pub)" &&
 		shifted '{"kind":"interception","scope":"metadata","framework":"intelligence","requested_by":"vsse",
- "targets":["tel:+32470555123"],"period":{"from":"2026-12-01","to":"2027-01-31"},"grounds":"a person nobody protects yet"}' >m.json &&
+ "targets":["tel:+32470555123"],"period":{"from":"2026-12-01","to":"2027-01-31"},"grounds":"a person nobody protects yet",
+ "liids":["LIVE1"]}' >m.json &&
 		id=$(custos measure file m.json --key REQ-VSSE.key | jq -r .id) &&
 		custos approve "$id" --role service_head --key HEAD-VSSE.key >/dev/null && echo "$id" >"$work/authorised.id"
 ) >"$work/views-setup.log" 2>&1 || { echo "FAIL browser/views-setup"; cat "$work/views-setup.log"; }
+# OpenLI: the gate provisions that measure's intercept LIVE1 through the stand-in provisioner (tests/openli/), and an
+# audit of the provisioner's file finds ROGUE1, which nobody authorised: the measure's page shows the one, comite_r's
+# overview the other
+(
+	cd "$work" || exit 1
+	: >up.jsonl
+	echo '{"agency":[{"agencyid":"vsse","hi2address":"192.0.2.1","hi2port":"35530"}],
+ "ipintercept":[{"liid":"ROGUE1","authcc":"BE","delivcc":"BE","agencyid":"vsse","mediator":6001,"user":"someone"}]}' >openli-state.json
+	node "$root/tests/openli/provisioner.mjs" --port-file up.port --record up.jsonl --yaml running.yaml --state openli-state.json &
+	sp=$!
+	for _ in $(seq 100); do [ -s up.port ] && break; sleep 0.1; done
+	# the measure's window opens a week after the clock's today: the gate runs on a clock inside it
+	CUSTOS_NOW="$(clock_day 10)T12:00:00Z" custos gate openli --listen 127.0.0.1:0 --upstream "http://127.0.0.1:$(cat up.port)" 2>gate.log &
+	gp=$!
+	for _ in $(seq 100); do gport=$(sed -n 's#.*gate listening on http://127.0.0.1:\([0-9]*\)/.*#\1#p' gate.log); [ -n "$gport" ] && break; sleep 0.1; done
+	tok=$(custos authorization show "$(cat authorised.id).1" | base64 -w0)
+	curl -sf -X POST -H "Custos-Authorization: $tok" \
+		-d '{"liid":"LIVE1","authcc":"BE","delivcc":"BE","agencyid":"vsse","mediator":6001,"user":"32470555123","accesstype":"mobile"}' \
+		"http://127.0.0.1:$gport/ipintercept"
+	rc=$?
+	kill -TERM "$gp"
+	wait "$gp"
+	CUSTOS_NOW="$(clock_day 10)T12:00:00Z" custos audit openli running.yaml >audit.json
+	[ $? = 1 ] && [ $rc = 0 ] && jq -e '[.findings[].liid] == ["ROGUE1"]' audit.json
+	rc=$?
+	kill "$sp"
+	exit $rc
+) >"$work/openli-setup.log" 2>&1 || { echo "FAIL browser/openli-setup"; cat "$work/openli-setup.log" "$work/gate.log"; }
 echo '{"id":"P-NEW-1","category":"diplomatic_agent","name":"Newly Accredited Diplomat","sending_state":"MR","nationality":"MR","permanent_resident":false,"valid_from":"2020-01-01","valid_to":null,"mission":"M-MR","country_of_origin":null,"waiver":null,"selectors":["tel:+32470555123"]}' >"$work/accredited.jsonl"
 shifted <"$root/demo/measures/s3.json" >"$work/s3.json"
 shifted <"$root/demo/measures/s7.json" >"$work/s7.json"

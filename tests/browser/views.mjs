@@ -450,6 +450,17 @@ try {
   await keyboard("measure-approver");
 
   await signIn("COMR");
+  // the intercepts the gate provisioned under the authorised measure's token (browser.sh), as its page shows them
+  await page.goto(`${base}/#measure/${authorised}`);
+  await page.locator("#intercepts tr[data-liid=LIVE1]").waitFor();
+  await check("measure-intercepts", async () => {
+    const row = await page.locator("#intercepts tr[data-liid=LIVE1]").innerText();
+    const rec = await apiGet("COMR", `/v1/measures/${authorised}/intercepts`);
+    expect(rec.length === 1 && rec[0].state === "provisioned", `the API: ${JSON.stringify(rec).slice(0, 200)}`);
+    expect(row.includes("ipintercept") && row.includes("provisioned") && row.includes(`${authorised}.1`), `the row: ${row}`);
+    await page.screenshot({ path: join(shots, "measure-intercepts.png"), fullPage: true });
+  });
+  await axe("measure-intercepts");
   const first = register()[0];
   await page.goto(`${base}/#measure/${first.id}`);
   await page.locator("#measure-body .facts").waitFor();
@@ -471,6 +482,13 @@ try {
   const listed = register();
   await page.goto(`${base}/#oversight`);
   await page.locator("#oversight-total").waitFor();
+  await page.locator("#oversight-openli").waitFor();
+  await check("oversight-openli-audit", async () => {
+    const a = await apiGet("COMR", "/v1/openli/audit");
+    const rows = await page.locator("#openli-findings tbody tr").allInnerTexts();
+    expect(a.count === 1 && a.findings[0].liid === "ROGUE1", `the API: ${JSON.stringify(a).slice(0, 200)}`);
+    expect(rows.length === a.count && rows[0].includes("ROGUE1") && rows[0].includes("no authorisation"), `the rows: ${rows}`);
+  });
   await page.screenshot({ path: join(shots, "oversight.png"), fullPage: true });
   const o = await apiGet("COMR", "/v1/oversight");
   await check("oversight-api-matches-register", async () => {

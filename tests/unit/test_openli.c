@@ -26,10 +26,8 @@ static char *mapped(custos_openli_kind kind, const char *json)
 		snprintf(out, 4096, "error: %s", custos_error_last());
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			strcat(out, fields[i]);
-			strcat(out, "=");
-			strcat(out, sels[i].text);
-			strcat(out, ";");
+			size_t used = strlen(out);
+			snprintf(out + used, 4096 - used, "%s=%s;", fields[i], sels[i].text);
 		}
 		custos_openli_targets_free(sels, fields, n);
 	}
@@ -295,8 +293,8 @@ static void test_yaml_errors(void **state)
 	yaml_err("ipintercepts:\nipintercepts:\n", "f.yaml:2: the file: 'ipintercepts' is given twice");
 	{
 		char deep[200] = "ipintercepts: ";
-		for (int i = 0; i < 40; i++)
-			strcat(deep, "[");
+		memset(deep + strlen(deep), '[', 40);
+		deep[14 + 40] = '\0';
 		yaml_err(deep, "f.yaml:1: nested deeper than 32 levels");
 	}
 }

@@ -90,8 +90,7 @@ int custos_openli_upstream_call(custos_openli_upstream *u, const char *method, c
 	*answer = NULL;
 	if (!(url = malloc(strlen(u->url) + strlen(path) + 1)))
 		return custos_error_set(CUSTOS_ENOMEM, "out of memory");
-	strcpy(url, u->url);
-	strcat(url, path);
+	snprintf(url, strlen(u->url) + strlen(path) + 1, "%s%s", u->url, path);
 	custos_buf_init(&b, ANSWER_MAX);
 	curl_easy_reset(u->curl);
 	curl_easy_setopt(u->curl, CURLOPT_URL, url);

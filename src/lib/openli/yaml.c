@@ -1,6 +1,6 @@
+/* yaml.c — OpenLI's running-intercept file read with libyaml, every error with its file and line. */
 /*
- * yaml.c — OpenLI's running-intercept file read with libyaml: the entries of its ipintercepts, voipintercepts and
- * emailintercepts sequences. libyaml's events are gathered into a small tree (aliases refused, depth and size
+ * The entries of its ipintercepts, voipintercepts and emailintercepts sequences. libyaml's events are gathered into a small tree (aliases refused, depth and size
  * bounded), then the tree is read strictly where custos relies on it; every error names the file and line.
  */
 #include <stdarg.h>

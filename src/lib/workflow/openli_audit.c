@@ -120,19 +120,23 @@ static void finding(json_t *arr, const custos_openli_intercept *ic, const grant_
 
 /* The findings of one intercept against one authorisation that names its LIID. */
 static void against(json_t *out, const custos_openli_intercept *ic, const grant_t *g, const custos_selector *sels,
-		    char **fields, size_t nsels, const char *unreadable, custos_date today, int64_t now)
+		    char **fields, size_t nsels, const char *unreadable, int64_t now)
 {
 	char from[11], to[11];
 	int64_t ws = (int64_t)g->a.from * 86400, we = ((int64_t)g->a.to + 1) * 86400;
 	custos_date_format(from, g->a.from);
 	custos_date_format(to, g->a.to);
+	/* a configured intercept runs from its starttime (0: now) to its endtime (0: for ever); one that has ended is
+	 * history, not an interception */
+	int ended = ic->endtime && ic->endtime <= now;
 	if (strcmp(g->state, "valid") != 0)
-		finding(out, ic, g, g->state, "authorisation %s is %s while the intercept runs", g->a.id, g->state);
-	else if (today > g->a.to || now >= we)
+		finding(out, ic, g, g->state, "authorisation %s is %s while the intercept is provisioned%s", g->a.id,
+			g->state, ended ? " (its endtime has passed)" : "");
+	else if (now >= we && !ended)
 		finding(out, ic, g, "expired", "authorisation %s's window ended on %s; the intercept still runs", g->a.id, to);
-	else if (today < g->a.from)
-		finding(out, ic, g, "window_beyond", "authorisation %s's window begins on %s; the intercept already runs",
-			g->a.id, from);
+	if (!ic->starttime && now < ws)
+		finding(out, ic, g, "window_beyond", "no starttime: it runs now, before %s, the first day of authorisation %s",
+			from, g->a.id);
 	if (g->a.agency[0] && (!ic->agencyid || strcmp(ic->agencyid, g->a.agency) != 0))
 		finding(out, ic, g, "agency", "delivered to agency '%s', authorisation %s names '%s'",
 			ic->agencyid ? ic->agencyid : "", g->a.id, g->a.agency);
@@ -162,7 +166,6 @@ int custos_gate_audit(custos_store *st, const custos_openli_intercept *list, siz
 {
 	grants_t gs = {NULL, 0};
 	json_t *report = NULL, *findings = json_array(), *clean = json_array();
-	custos_date today = custos_date_today();
 	int64_t now = custos_clock_now();
 	char at[21];
 	int rc;
@@ -190,7 +193,7 @@ int custos_gate_audit(custos_store *st, const custos_openli_intercept *list, siz
 				rc = wf_oom();
 				break;
 			}
-			against(fs, ic, &gs.g[k], sels, fields, nsels, unreadable[0] ? unreadable : NULL, today, now);
+			against(fs, ic, &gs.g[k], sels, fields, nsels, unreadable[0] ? unreadable : NULL, now);
 			/* the authorisation that covers it best: fewest findings, the latest issued on a tie */
 			if (!best || json_array_size(fs) <= json_array_size(best)) {
 				json_decref(best);
