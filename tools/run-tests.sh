@@ -108,6 +108,11 @@ if [ -n "$pg" ]; then
 	done
 fi
 
+# 3a. the stand-in for OpenLI's provisioner (tests/openli/standin.sh): the gate's tests trust it to answer as OpenLI does
+for script in "$root"/tests/openli/*.sh; do
+	[ -x "$script" ] && run_checks "$script" "openli/$(basename "$script" .sh)-setup"
+done
+
 # 3b. the store as a database administrator leaves it (tests/store/*.sh): tampering caught and repaired, replay equals live
 for script in "$root"/tests/store/*.sh; do
 	[ -x "$script" ] && run_checks "$script" "store/$(basename "$script" .sh)-setup"

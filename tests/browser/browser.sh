@@ -102,7 +102,7 @@ rc=$?
 (
 	cd "$work" || exit 1
 	: >up.jsonl
-	echo '{"agency":[{"agencyid":"vsse","hi2address":"192.0.2.1","hi2port":"35530"}],
+	echo '{"agency":[{"agencyid":"vsse","hi2address":"192.0.2.1","hi2port":"35530","hi3address":"192.0.2.1","hi3port":"35531"}],
  "ipintercept":[{"liid":"ROGUE1","authcc":"BE","delivcc":"BE","agencyid":"vsse","mediator":6001,"user":"someone"}]}' >openli-state.json
 	node "$root/tests/openli/provisioner.mjs" --port-file up.port --record up.jsonl --yaml running.yaml --state openli-state.json &
 	sp=$!
