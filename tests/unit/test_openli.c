@@ -299,6 +299,31 @@ static void test_yaml_errors(void **state)
 	}
 }
 
+static void test_upstream_url(void **state)
+{
+	static const char *const good[] = {"http://127.0.0.1:8992", "https://prov.example:8992/", "http://[::1]:8992",
+					   "https://prov.example/openli"};
+	static const char *const bad[] = {"http://127.0.0.1:", "http://:80", "http://127.0.0.1:99999", "ftp://x",
+					  "prov:8992", "http://h/?q=1", "http://h/#f", ""};
+	custos_openli_upstream *u = NULL;
+	char *e;
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (custos_openli_upstream_new(&u, good[i], "key"))
+			fail_msg("%s: %s", good[i], custos_error_last());
+		custos_openli_upstream_free(u);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (custos_openli_upstream_new(&u, bad[i], NULL) != CUSTOS_EINVALID)
+			fail_msg("%s: accepted", bad[i]);
+		assert_null(u);
+	}
+	assert_int_equal(custos_openli_upstream_new(&u, "http://h:1", "two\nlines"), CUSTOS_EINVALID);
+	e = custos_openli_path_escape("L 1/..%");
+	assert_string_equal(e, "L%201%2F..%25");
+	free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_covers),
 		cmocka_unit_test(test_yaml),
 		cmocka_unit_test(test_yaml_errors),
+		cmocka_unit_test(test_upstream_url),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

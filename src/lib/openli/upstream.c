@@ -37,6 +37,23 @@ int custos_openli_upstream_new(custos_openli_upstream **out, const char *url, co
 	n = strlen(url);
 	if (n > 1024 || strpbrk(url, " \t\r\n?#"))
 		return custos_error_set(CUSTOS_EINVALID, "upstream: '%.64s' is not a base URL (no query, no fragment)", url);
+	{
+		/* libcurl's own parser: a host, and a port that is a number, or the URL is refused here, not at the first
+		 * request */
+		CURLU *h = curl_url();
+		char *host = NULL, *port = NULL;
+		CURLUcode uc = h ? curl_url_set(h, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
+		int bad = uc != CURLUE_OK || curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !host[0] ||
+			  (curl_url_get(h, CURLUPART_PORT, &port, 0) == CURLUE_OK && (!port || !port[0]));
+		const char *auth = strstr(url, "://") + 3, *slash = strchr(auth, '/');
+		size_t al = slash ? (size_t)(slash - auth) : strlen(auth);
+		bad |= al == 0 || auth[al - 1] == ':'; /* "host:" with no port: libcurl reads it as no port at all */
+		curl_free(host);
+		curl_free(port);
+		curl_url_cleanup(h);
+		if (bad)
+			return custos_error_set(CUSTOS_EINVALID, "upstream: '%.64s' is not a URL with a host (and a port)", url);
+	}
 	if (api_key && (strlen(api_key) > 256 || strpbrk(api_key, "\r\n")))
 		return custos_error_set(CUSTOS_EINVALID, "upstream: the API key is not one line of at most 256 bytes");
 	pthread_once(&curl_once, init_curl);
