@@ -211,6 +211,32 @@ jq -e '[.findings[] | select(.liid == "KILL9") | .finding] == ["revoked"]' audit
 start_gate
 wait_for 1 DELETE /emailintercept/KILL9 && ok restart-catches-up || bad restart-catches-up "no DELETE after the restart"
 
+# ended by its service, and suspended by a registry change (its number now a diplomat's): both withdrawn
+M4=$(authorised '{"kind":"interception","scope":"metadata","framework":"intelligence","requested_by":"vsse",
+ "targets":["mailto:ending@example.org"],"period":{"from":"2026-11-24","to":"2026-12-31"},"grounds":"test: ended",
+ "liids":["END1"]}') || setup_fail "file M4"
+M5=$(authorised '{"kind":"interception","scope":"metadata","framework":"intelligence","requested_by":"vsse",
+ "targets":["tel:+32470555777"],"period":{"from":"2026-11-24","to":"2026-12-31"},"grounds":"test: suspended",
+ "liids":["SUSP1"]}') || setup_fail "file M5"
+send POST /emailintercept '{"liid":"END1","authcc":"BE","delivcc":"BE","agencyid":"vsse","mediator":6001,"targets":[{"address":"ending@example.org"}]}' \
+	"$("$custos" authorization show "$M4.1" | base64 -w0)"
+expect ended-create-forwarded 200
+send POST /ipintercept '{"liid":"SUSP1","authcc":"BE","delivcc":"BE","agencyid":"vsse","mediator":6001,"user":"32470555777","accesstype":"mobile"}' \
+	"$("$custos" authorization show "$M5.1" | base64 -w0)"
+expect mobile-create-forwarded 200
+"$custos" measure end "$M4" --key HEAD-VSSE.key --reason "test: the target left" >/dev/null
+echo '{"id":"P-NEW-7","category":"diplomatic_agent","name":"Newly Accredited Diplomat","sending_state":"MR","nationality":"MR","permanent_resident":false,"valid_from":"2020-01-01","valid_to":null,"mission":"M-MR","country_of_origin":null,"waiver":null,"selectors":["tel:+32470555777"]}' >p7.jsonl
+"$custos" registry import p7.jsonl >/dev/null
+[ "$("$custos" measure show "$M5" | jq -r .state)" = suspended ] || bad suspension-setup "$M5 not suspended"
+if wait_for 1 DELETE /emailintercept/END1 && wait_for 1 DELETE /ipintercept/SUSP1; then ok ended-and-suspended-removed; else
+	bad ended-and-suspended-removed "$(jq -c '{method, path}' up.jsonl | tail -3)"; fi
+for _ in $(seq 30); do
+	[ "$("$custos" gate intercepts | jq -s -c '[.[] | select(.liid == "END1" or .liid == "SUSP1") | .reason] | sort')" = '["ended","suspended"]' ] && break
+	sleep 0.1
+done
+[ "$("$custos" gate intercepts | jq -s -c '[.[] | select(.liid == "END1" or .liid == "SUSP1") | .reason] | sort')" = '["ended","suspended"]' ] &&
+	ok withdrawal-reasons || bad withdrawal-reasons "$("$custos" gate intercepts | jq -c '{liid, state, reason}' | tr '\n' ' ')"
+
 # an expired window: a gate restarted on a clock past it withdraws what still runs
 M3=$(authorised '{"kind":"interception","scope":"metadata","framework":"intelligence","requested_by":"vsse",
  "targets":["nai:expiring"],"period":{"from":"2026-11-24","to":"2026-11-30"},"grounds":"test: expiry",
