@@ -1,6 +1,6 @@
 # populated.sh — sourced by tests/store/*.sh: a store with a bit of every kind of event custos writes
 # (principals added and revoked, measures filed, approved, refused, authorised, extended, revoked, ended,
-# suspended by a registry import, a rule set loaded again, a checkpoint, one measure erased).
+# suspended by a registry import, an audit of OpenLI, a rule set loaded again, a checkpoint, one measure erased).
 # Needs ROOT, DATA, CUSTOS_STORE and a `custos` on PATH; the clock pinned by the caller.
 . "$DATA/life-setup.sh"
 file() { custos measure file "$ROOT/demo/measures/$1.json" --key "${2:-REQ-VSSE}.key" | jq -r .id; }
@@ -26,6 +26,9 @@ custos approve "$suspended" --role service_head --key HEAD-VSSE.key >/dev/null
 echo '{"id":"P-NEW-1","category":"diplomatic_agent","name":"Newly Accredited Diplomat","sending_state":"MR","nationality":"MR","permanent_resident":false,"valid_from":"2026-11-20","valid_to":null,"mission":"M-MR","country_of_origin":null,"waiver":null,"selectors":["tel:+32470555123"]}' >d.jsonl
 custos registry import d.jsonl >/dev/null
 custos principal revoke DPO --reason "left the service" >/dev/null
+# an audit of what OpenLI runs (docs/OPENLI.md): its report is an event and a record
+printf 'ipintercepts:\n - liid: ROGUE1\n   user: someone\n   agencyid: vsse\n' >openli.yaml
+custos audit openli openli.yaml >/dev/null 2>&1 || [ $? = 1 ]
 erased=$(file s4)
 custos rules load "$ROOT/rules/be" >/dev/null
 custos log checkpoint >/dev/null

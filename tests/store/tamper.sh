@@ -177,10 +177,13 @@ for rec in "life M-000002" "statement M-000002/0001" "authorization M-000002.1" 
 	json_edits records body "$w" records
 	report "records.body.${rec% *}"
 done
+w="kind = 'openli_audit' AND id = '$(q "SELECT id FROM records WHERE kind = 'openli_audit'")'"
+json_edits records body "$w" records
+report records.body.openli_audit
 w="kind = 'life' AND id = 'M-000002'"
 edit records.kind projection:records "UPDATE records SET kind = 'lives' WHERE $w"
 edit records.id projection:records "UPDATE records SET id = 'M-000099' WHERE $w"
-for kind in life statement authorization principal; do
+for kind in life statement authorization principal openli_audit; do
 	edit "records.row.$kind" projection:records \
 		"DELETE FROM records WHERE (kind, id) = (SELECT kind, id FROM records WHERE kind = '$kind' LIMIT 1)"
 done
