@@ -231,9 +231,24 @@ static void time_lookups(const custos_registry *reg, const custos_selector *q, s
 	for (size_t i = 0; i < n; i++)
 		custos_registry_match(reg, &q[i], count_fn, matches);
 	*single = (double)n / (now() - t0);
-	t0 = now();
-	custos_registry_match_batch(reg, q, n, count_batch_fn, &bmatches);
-	*batched = (double)n / (now() - t0);
+	/* the batched pass is short (under a second): the median of three, so one scheduling hiccup does not decide it */
+	{
+		double r[3];
+		for (int k = 0; k < 3; k++) {
+			bmatches = 0;
+			t0 = now();
+			custos_registry_match_batch(reg, q, n, count_batch_fn, &bmatches);
+			r[k] = (double)n / (now() - t0);
+		}
+		*batched = r[0] > r[1] ? (r[1] > r[2] ? r[1] : (r[0] > r[2] ? r[2] : r[0]))
+				       : (r[0] > r[2] ? r[0] : (r[1] > r[2] ? r[2] : r[1]));
+	}
+	/* CUSTOS_BENCH_PROFILE_BATCHED=K runs the batched look-ups K more times, so that a profile sees little else */
+	for (size_t k = getenv("CUSTOS_BENCH_PROFILE_BATCHED") ? strtoul(getenv("CUSTOS_BENCH_PROFILE_BATCHED"), NULL, 10) : 0;
+	     k > 0 && k < 1000; k--) {
+		uint64_t again = 0;
+		custos_registry_match_batch(reg, q, n, count_batch_fn, &again);
+	}
 	if (*matches != bmatches) {
 		fprintf(stderr, "screen: batched look-ups found %" PRIu64 " matches, single ones %" PRIu64 "\n", bmatches,
 			*matches);
