@@ -1,5 +1,6 @@
 /* screen.c — benchmark: selector look-ups per second against a 1 M-selector registry and name look-ups against 1 M names, each beside indexed SQLite. */
 #include <inttypes.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "custos/error.h"
 #include "custos/registry.h"
+#include "custos/report.h"
 
 #define NPARTIES 200000
 #define PER_PARTY 5
@@ -136,6 +138,58 @@ static void person_name(char *buf, size_t n, size_t i, int french, int swapped)
 		snprintf(buf, n, "name:%s %s", family, given);
 	else
 		snprintf(buf, n, "name:%s %s", given, family);
+}
+
+/* The same syllables in Cyrillic, as a Russian-speaking state would write the names. */
+static const char *const syl_ru[14] = {"\xd0\xb1\xd0\xb0", "\xd0\xb4\xd0\xb0", "\xd1\x84\xd0\xb5", "\xd0\xb3\xd0\xbe",
+				       "\xd1\x85\xd0\xb0", "\xd0\xbb\xd0\xb8", "\xd0\xbc\xd1\x83", "\xd0\xbd\xd0\xbe",
+				       "\xd0\xbf\xd0\xb5", "\xd1\x80\xd0\xbe", "\xd1\x88\xd0\xb0", "\xd1\x82\xd0\xb8",
+				       "\xd0\xb2\xd0\xbe", "\xd0\xba\xd1\x83"};
+
+static void person_name_ru(char *buf, size_t n, size_t i)
+{
+	uint64_t h = (uint64_t)i * 0x9E3779B97F4A7C15ull, g = (h >> 8) % 38416, f = (h >> 32) % 38416;
+	snprintf(buf, n, "name:%s%s%s%s %s%s%s%s", syl_ru[g % 14], syl_ru[g / 14 % 14], syl_ru[g / 196 % 14],
+		 syl_ru[g / 2744 % 14], syl_ru[f % 14], syl_ru[f / 14 % 14], syl_ru[f / 196 % 14], syl_ru[f / 2744 % 14]);
+}
+
+/*
+ * What `screen --stream` does with each field of a record: the string parsed as a selector and screened
+ * (custos_report_screen_one), one at a time; fields per second for numbers, names in Latin letters and names in
+ * Cyrillic (transliterated by ICU), half of the names of registered people.
+ */
+static void stream_bench(const custos_registry *reg)
+{
+	static const char *const what[3] = {"numbers", "Latin names", "Cyrillic names"};
+	size_t n = env_count("CUSTOS_BENCH_STREAM", 200000);
+	char buf[256];
+	double rate[3];
+	for (int kind = 0; kind < 3; kind++) {
+		uint64_t hits = 0;
+		double t0 = now();
+		for (size_t i = 0; i < n; i++) {
+			uint64_t r = rnd();
+			size_t who = (size_t)(r >> 20) % NNAMES + ((r & 1) ? 0 : NNAMES);
+			json_t *h;
+			if (kind == 0)
+				snprintf(buf, sizeof(buf), "tel:+3247%07zu", who % 10000000);
+			else if (kind == 1)
+				person_name(buf, sizeof(buf), who, 0, (r >> 1) & 1);
+			else
+				person_name_ru(buf, sizeof(buf), who);
+			h = custos_report_screen_one(reg, buf, strlen(buf), 20800, 0);
+			hits += json_array_size(h);
+			json_decref(h);
+		}
+		rate[kind] = (double)n / (now() - t0);
+		if (kind && !hits) {
+			fprintf(stderr, "screen: no %s of the stream hit\n", what[kind]);
+			exit(1);
+		}
+	}
+	printf("stream (screen --stream's screening of each field, one at a time): numbers %.0f k/s, Latin names %.0f k/s "
+	       "(%.2fx), Cyrillic names %.0f k/s (%.2fx) (%zu fields each, %d names)\n",
+	       rate[0] / 1e3, rate[1] / 1e3, rate[1] / rate[0], rate[2] / 1e3, rate[2] / rate[0], n, NNAMES);
 }
 
 static void count_fn(void *ctx, size_t party, size_t sel)
@@ -298,6 +352,7 @@ static int names_bench(double mixed_batched)
 	       sql / 1e6, nsql, sqlfound, single / sql, batched / sql);
 	printf("targets: mixed batched %.1f M/s (>= 20 M/s), names %.2f M/s (>= 1 M/s)\n", mixed_batched / 1e6,
 	       batched / 1e6);
+	stream_bench(reg);
 	for (size_t i = 0; i < nq; i++)
 		custos_selector_dispose(&q[i]);
 	free(q);

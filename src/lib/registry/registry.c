@@ -408,6 +408,25 @@ static int name_items(item **items, size_t *cap, size_t *k, custos_buf *pairs, c
 	return CUSTOS_OK;
 }
 
+/* The bytes of the entry of a key with n postings: header, key (to 8 bytes), postings. */
+static size_t entry_size(const item *it, size_t n)
+{
+	return sizeof(entry_hdr) + ((it->klen + 7) & ~(size_t)7) +
+	       n * (it->kind >= KIND_NAME_V ? sizeof(name_posting) : sizeof(posting));
+}
+
+/*
+ * Where an entry of sz bytes goes at or after offset off: an entry that fits
+ * in a cache line never straddles two (the arena is line-aligned), so a hit
+ * reads its key and postings in one memory access rather than two.
+ */
+static size_t entry_place(size_t off, size_t sz)
+{
+	if (sz <= 64 && (off & 63) + sz > 64)
+		return (off + 63) & ~(size_t)63;
+	return off;
+}
+
 static int build_table(custos_registry *reg, size_t nsel)
 {
 	size_t nitems = nsel + reg->n, k = 0, nkeys = 0, cap, arena_size = 0, icap = nitems + 16, kept;
@@ -470,12 +489,13 @@ static int build_table(custos_registry *reg, size_t nsel)
 		      items[kept - 1].sel == items[i].sel))
 			items[kept++] = items[i];
 	nitems = kept;
-	for (size_t i = 0; i < nitems; i++) {
-		if (i == 0 || !same_key(&items[i - 1], &items[i])) {
-			nkeys++;
-			arena_size += sizeof(entry_hdr) + ((items[i].klen + 7) & ~(size_t)7);
-		}
-		arena_size += items[i].kind >= KIND_NAME_V ? sizeof(name_posting) : sizeof(posting);
+	for (size_t i = 0; i < nitems;) {
+		size_t j = i + 1;
+		while (j < nitems && same_key(&items[i], &items[j]))
+			j++;
+		nkeys++;
+		arena_size = entry_place(arena_size, entry_size(&items[i], j - i)) + entry_size(&items[i], j - i);
+		i = j;
 	}
 	for (cap = 16; cap < nkeys + nkeys / 2 + 1; cap <<= 1)
 		;
@@ -496,11 +516,12 @@ static int build_table(custos_registry *reg, size_t nsel)
 	reg->bloom_mask = cap - 1;
 	bloom_init(reg);
 	for (size_t i = 0; i < nitems;) {
-		size_t j = i + 1, off = reg->arena_len, pos;
+		size_t j = i + 1, off, pos;
 		entry_hdr h;
 		posting *ps;
 		while (j < nitems && same_key(&items[i], &items[j]))
 			j++;
+		off = entry_place(reg->arena_len, entry_size(&items[i], j - i));
 		h.kind = items[i].kind;
 		h.prefix = items[i].prefix;
 		h.klen = (uint16_t)items[i].klen;
@@ -957,7 +978,7 @@ typedef struct block {
 } block;
 
 #ifndef BLOCK_PROBES
-#define BLOCK_PROBES 64 /* a batch block is closed once it holds this many probes */
+#define BLOCK_PROBES 128 /* a batch block is closed once it holds this many probes */
 #endif
 #define MAX_PROBES_PER_QUERY 130 /* 129 IP prefixes, or an address and 127 labels, or 16 lengths */
 #define BLOCK_CAP (BLOCK_PROBES + MAX_PROBES_PER_QUERY)
@@ -1421,6 +1442,9 @@ static void deliver(block *b)
  * of one block overlap the hashing of the next.
  */
 #define RING 4
+#ifndef KEY_AHEAD
+#define KEY_AHEAD 16
+#endif
 
 static void advance(block ring[RING], size_t k, size_t nblocks)
 {
@@ -1452,6 +1476,13 @@ size_t custos_registry_match_batch(const custos_registry *reg, const custos_sele
 		b->base = i;
 		while (i < n && b->np < BLOCK_PROBES && b->np + MAX_PROBES_PER_QUERY <= BLOCK_CAP &&
 		       i - b->base < UINT32_MAX) {
+			/* a query's key is hashed as it is planned (ranges, domains, names): it lies wherever the caller
+			 * allocated it, so it is fetched a few queries ahead */
+			if (i + KEY_AHEAD < n) {
+				__builtin_prefetch(sels[i + KEY_AHEAD].key);
+				if (sels[i + KEY_AHEAD].names)
+					__builtin_prefetch(sels[i + KEY_AHEAD].names);
+			}
 			plan(b, (uint32_t)(i - b->base), &sels[i]);
 			i++;
 		}

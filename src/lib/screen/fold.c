@@ -158,10 +158,16 @@ size_t custos_fold(char *out, const char *in, size_t len, int commas)
 			i += n;
 			continue;
 		}
-		if (cp < 0x80) {
-			one[0] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
-			rep = one;
-		} else if (cp >= 0xC0 && cp <= 0x17F) {
+		if (cp < 0x80) { /* most of what is folded: one byte out, no strlen of a replacement */
+			if (pending_space) {
+				out[o++] = ' ';
+				pending_space = 0;
+			}
+			out[o++] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+			i += n;
+			continue;
+		}
+		if (cp >= 0xC0 && cp <= 0x17F) {
 			char b = cp < 0x100 ? latin1_base[cp - 0xC0] : latin_ext_a_base[cp - 0x100];
 			if (b == '*') {
 				rep = fold_double(cp);
