@@ -1436,12 +1436,13 @@ static void deliver(block *b)
 }
 
 /*
- * A batch keeps four blocks in flight: while block k is planned, block k-1
- * is filtered, block k-2 resolved and block k-3 delivered, so each block's
- * prefetches have a whole step of work to arrive in, and the memory loads
- * of one block overlap the hashing of the next.
+ * A batch keeps five blocks in flight: while block k is planned, block k-1
+ * is filtered, block k-2 resolved and block k-4 delivered, so each block's
+ * prefetches have a whole step of work to arrive in (its entries two: the
+ * fetch of an entry follows the fetch of its slot), and the memory loads of
+ * one block overlap the hashing of the next.
  */
-#define RING 4
+#define RING 5
 #ifndef KEY_AHEAD
 #define KEY_AHEAD 16
 #endif
@@ -1452,8 +1453,8 @@ static void advance(block ring[RING], size_t k, size_t nblocks)
 		filter(&ring[(k - 1) % RING]);
 	if (k >= 2 && k - 2 < nblocks)
 		resolve(&ring[(k - 2) % RING]);
-	if (k >= 3 && k - 3 < nblocks)
-		deliver(&ring[(k - 3) % RING]);
+	if (k >= RING - 1 && k - (RING - 1) < nblocks)
+		deliver(&ring[(k - (RING - 1)) % RING]);
 }
 
 size_t custos_registry_match_batch(const custos_registry *reg, const custos_selector *sels, size_t n,
