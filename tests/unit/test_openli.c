@@ -253,6 +253,18 @@ static void test_yaml(void **state)
 	assert_int_equal(l[4].naddresses, 2);
 	assert_string_equal(l[4].addresses[1], "myalias@example.org");
 	custos_openli_intercepts_free(l, n);
+	/* keys in any case, and the second names OpenLI reads (targetID, alushimid), as its own parser does */
+	{
+		const char *t = "IPIntercepts:\n - LIID: UP\n   User: someone\n   ALUShimID: 5\n"
+				"emailintercepts:\n - liid: E\n   targets:\n     - targetID: a@b.org\n";
+		assert_int_equal(custos_openli_read_yaml(&l, &n, t, strlen(t), "f"), 0);
+		assert_int_equal(n, 2);
+		assert_string_equal(l[0].liid, "UP");
+		assert_string_equal(l[0].user, "someone");
+		assert_int_equal(l[0].nvendmirror, 1);
+		assert_string_equal(l[1].addresses[0], "a@b.org");
+		custos_openli_intercepts_free(l, n);
+	}
 	/* nothing, or only comments, or other keys: no intercept */
 	assert_int_equal(custos_openli_read_yaml(&l, &n, "# nothing\n", 10, "f"), 0);
 	assert_int_equal(n, 0);
@@ -291,6 +303,9 @@ static void test_yaml_errors(void **state)
 	yaml_err("- 1\n", "f.yaml:1: expected a mapping (ipintercepts:, voipintercepts:, emailintercepts:, ...)");
 	yaml_err("a: 1\n---\nb: 2\n", "f.yaml:2: more than one YAML document");
 	yaml_err("ipintercepts:\nipintercepts:\n", "f.yaml:2: the file: 'ipintercepts' is given twice");
+	yaml_err("ipintercepts:\n - liid: A\n   LIID: B\n", "f.yaml:3: ipintercepts[0]: 'LIID' is given twice");
+	yaml_err("emailintercepts:\n - liid: E\n   targets:\n     - address: a@b.org\n       targetID: c@d.org\n",
+		 "f.yaml:5: emailintercepts[0].targets[0]: 'address' is given twice");
 	{
 		char deep[200] = "ipintercepts: ";
 		memset(deep + strlen(deep), '[', 40);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "custos/openli.h"
@@ -49,6 +50,8 @@ static int fail(ctx_t *c, unsigned line, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
+	if (c->rc) /* the first error is the one reported */
+		return c->rc;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -237,13 +240,18 @@ static int each_item(ctx_t *c, custos_openli_intercept *ic, const ynode *v, cons
 	return 0;
 }
 
-/* The value of key `key` in mapping m (NULL: absent); a key given twice is an error. */
-static const ynode *member(ctx_t *c, const ynode *m, const char *key, const char *where)
+/*
+ * The value of key `key` in mapping m (NULL: absent). OpenLI's parser
+ * (configparser_provisioner.c) compares keys without regard to case and reads
+ * a few under a second name: `alias` (NULL: none) is read as `key`. The key
+ * given twice, or under both names, is an error: which would OpenLI read?
+ */
+static const ynode *member_as(ctx_t *c, const ynode *m, const char *key, const char *alias, const char *where)
 {
 	const ynode *found = NULL;
 	for (size_t i = 0; i + 1 < m->n; i += 2) {
 		const ynode *k = m->kids[i];
-		if (k->type == Y_SCALAR && strcmp(k->value, key) == 0) {
+		if (k->type == Y_SCALAR && (strcasecmp(k->value, key) == 0 || (alias && strcasecmp(k->value, alias) == 0))) {
 			if (found) {
 				fail(c, k->line, "%s: '%s' is given twice", where, key);
 				return NULL;
@@ -254,6 +262,11 @@ static const ynode *member(ctx_t *c, const ynode *m, const char *key, const char
 	return found;
 }
 
+static const ynode *member(ctx_t *c, const ynode *m, const char *key, const char *where)
+{
+	return member_as(c, m, key, NULL, where);
+}
+
 static int check_keys(ctx_t *c, const ynode *m, const char *where)
 {
 	for (size_t i = 0; i + 1 < m->n; i += 2) {
@@ -261,7 +274,7 @@ static int check_keys(ctx_t *c, const ynode *m, const char *where)
 		if (k->type != Y_SCALAR)
 			return fail(c, k->line, "%s: a key that is not a plain value", where);
 		for (size_t j = 0; j < i; j += 2)
-			if (strcmp(m->kids[j]->value, k->value) == 0)
+			if (strcasecmp(m->kids[j]->value, k->value) == 0)
 				return fail(c, k->line, "%s: '%.40s' is given twice", where, k->value);
 	}
 	return 0;
@@ -303,7 +316,8 @@ static int on_address(ctx_t *c, custos_openli_intercept *ic, const ynode *m, con
 	if (check_keys(c, m, where))
 		return c->rc;
 	ic->naddresses++;
-	if (get_text(c, &ic->addresses[ic->naddresses - 1], member(c, m, "address", where), at, "address"))
+	if (get_text(c, &ic->addresses[ic->naddresses - 1], member_as(c, m, "address", "targetID", where), at,
+		     "address"))
 		return c->rc;
 	return ic->addresses[ic->naddresses - 1] ? 0 : fail(c, m->line, "%s.address: required", where);
 }
@@ -348,7 +362,7 @@ static int read_intercept(ctx_t *c, custos_openli_intercept *ic, custos_openli_k
 		    get_text(c, &ic->mobileident, member(c, m, "mobileident", where), at, "mobileident") ||
 		    get_text(c, &ic->radiusident, member(c, m, "radiusident", where), at, "radiusident"))
 			return c->rc;
-		ic->nvendmirror = !is_null(member(c, m, "vendmirrorid", where));
+		ic->nvendmirror = !is_null(member_as(c, m, "vendmirrorid", "alushimid", where));
 		v = member(c, m, "udpsinks", where);
 		if (each_item(c, ic, v, at, "udpsinks", 1, NULL))
 			return c->rc;
@@ -394,9 +408,15 @@ int custos_openli_read_yaml(custos_openli_intercept **list, size_t *n, const cha
 		goto out;
 	for (size_t i = 0; i + 1 < root->n && !c.rc; i += 2) {
 		const char *name = root->kids[i]->value;
-		int kind = custos_openli_kind_parse(name);
+		int kind = -1;
 		const ynode *seq = root->kids[i + 1];
-		if (kind < 0 || name[strlen(name) - 1] != 's')
+		for (int k = 0; k < CUSTOS_OPENLI__KINDS; k++) { /* "ipintercepts", ..., in any case, as OpenLI reads them */
+			const char *kn = custos_openli_kind_name((custos_openli_kind)k);
+			if (strlen(name) == strlen(kn) + 1 && strncasecmp(name, kn, strlen(kn)) == 0 &&
+			    (name[strlen(kn)] == 's' || name[strlen(kn)] == 'S'))
+				kind = k;
+		}
+		if (kind < 0)
 			continue; /* agencies, sipservers, radiusservers, options, ...: not custos' business */
 		if (is_null(seq))
 			continue;
