@@ -14,8 +14,8 @@
  * 1. One open-addressing hash table, behind a blocked bloom filter that
  *    answers most misses from cache, over every exact match key: (kind, key)
  *    for strings, (prefix, 16 bytes) for IP networks, and (party, id) for
- *    every party's own id. A slot holds the key's 64-bit hash and the offset
- *    of its entry in an arena; the entry holds the key bytes and its
+ *    every party's own id. A slot holds a 32-bit tag of the key's hash and
+ *    the offset of its entry in an arena; the entry holds the key bytes and its
  *    postings (party, selector), so a hit costs two cache lines and a miss
  *    usually none outside the filter. "Registry covers query" look-ups are
  *    probes too: the suffixes of a domain, the prefixes of a number and the
@@ -33,10 +33,34 @@
  * so any number of threads may screen at once.
  */
 
+/*
+ * A slot is eight bytes, so that the table of 1 M selectors (16 MB) stays in
+ * the last-level cache: a 32-bit tag of the key's hash (its high half, never
+ * 0) and the entry's offset in the arena in 8-byte units (entries are
+ * 8-aligned; the arena may hold 32 GB). A tag shared by two keys is told
+ * apart by the key bytes in their entries.
+ */
 typedef struct slot {
-	uint64_t hash; /* 0: empty */
-	uint64_t off;  /* byte offset of the entry in the arena */
+	uint32_t tag; /* 0: empty */
+	uint32_t off; /* offset of the entry in the arena, in 8-byte units */
 } slot;
+
+_Static_assert(sizeof(slot) == 8, "a slot is eight bytes");
+
+/* tests/unit/test_registry_tags.c builds this file with 2-bit tags, so that every look-up needs its key bytes */
+#ifndef CUSTOS_SLOT_TAG_MASK
+#define CUSTOS_SLOT_TAG_MASK 0xFFFFFFFFu
+#endif
+
+static inline uint32_t slot_tag(uint64_t h)
+{
+	return ((uint32_t)(h >> 32) & CUSTOS_SLOT_TAG_MASK) | 1;
+}
+
+static inline const unsigned char *slot_entry(const unsigned char *arena, const slot *sl)
+{
+	return arena + ((size_t)sl->off << 3);
+}
 
 /* Arena entry: this header, the key (klen bytes), padding to 8, then count postings. */
 typedef struct entry_hdr {
@@ -61,6 +85,8 @@ typedef struct name_posting {
 	uint32_t sel : 24, nwords : 4, born : 1;
 	const custos_name_words *w;
 } name_posting;
+_Static_assert(sizeof(entry_hdr) % 8 == 0 && sizeof(posting) % 8 == 0 && sizeof(name_posting) % 8 == 0,
+	       "entries are 8-aligned: a slot counts their offsets in 8-byte units");
 
 typedef struct dom_item {
 	const char *rev; /* labels reversed, in rev_arena */
@@ -499,6 +525,11 @@ static int build_table(custos_registry *reg, size_t nsel)
 	}
 	for (cap = 16; cap < nkeys + nkeys / 2 + 1; cap <<= 1)
 		;
+	if (arena_size / 8 > UINT32_MAX) {
+		rc = custos_error_set(CUSTOS_ELIMIT, "registry index too large (%zu bytes of entries, 32 GB at most)",
+				      arena_size);
+		goto fail;
+	}
 	reg->slots = big_calloc(cap, sizeof(slot));
 	reg->arena = big_calloc(arena_size ? arena_size : 8, 1);
 	if (!reg->slots || !reg->arena) {
@@ -547,11 +578,11 @@ static int build_table(custos_registry *reg, size_t nsel)
 			}
 			reg->arena_len = (size_t)((unsigned char *)(ps + (j - i)) - reg->arena);
 		}
-		for (pos = items[i].hash & reg->mask; reg->slots[pos].hash; pos = (pos + 1) & reg->mask)
+		for (pos = items[i].hash & reg->mask; reg->slots[pos].tag; pos = (pos + 1) & reg->mask)
 			;
-		reg->slots[pos].hash = items[i].hash;
+		reg->slots[pos].tag = slot_tag(items[i].hash);
 		reg->bloom[(items[i].hash >> 40) & reg->bloom_mask] |= bloom_bits(reg, items[i].hash);
-		reg->slots[pos].off = off;
+		reg->slots[pos].off = (uint32_t)(off >> 3);
 		i = j;
 	}
 fail:
@@ -1298,20 +1329,21 @@ static inline int same_entry_key(const custos_registry *reg, const unsigned char
 
 /*
  * The postings of the entry whose key is the probe's, starting the search at
- * slot pos (where the probe's hash was first seen); NULL when there is none.
- * Two keys with the same 64-bit hash sit in successive slots of one cluster.
+ * slot pos (where the probe's tag was first seen); NULL when there is none.
+ * Keys with the same tag sit in successive slots of one cluster.
  */
 static const posting *entry_match(const custos_registry *reg, const probe *p, uint64_t pos, uint32_t *count)
 {
+	uint32_t tag = slot_tag(p->hash);
 	for (;; pos = (pos + 1) & reg->mask) {
 		const slot *sl = &reg->slots[pos];
 		const unsigned char *e;
 		entry_hdr h;
-		if (!sl->hash)
+		if (!sl->tag)
 			break;
-		if (sl->hash != p->hash)
+		if (sl->tag != tag)
 			continue;
-		e = reg->arena + sl->off;
+		e = slot_entry(reg->arena, sl);
 		memcpy(&h, e, sizeof(h));
 		if (!same_entry_key(reg, e, &h, p))
 			continue;
@@ -1337,7 +1369,7 @@ static void filter(block *b)
 	b->nc = nc;
 }
 
-/* Resolve pass: finds the slots holding the candidates' hashes (prefetched); prefetches their entries. */
+/* Resolve pass: finds the slots holding the candidates' tags (prefetched); prefetches their entries. */
 static void resolve(block *b)
 {
 	const custos_registry *reg = b->reg;
@@ -1345,15 +1377,16 @@ static void resolve(block *b)
 	size_t nh = 0;
 	for (size_t k = 0; k < b->nc; k++) {
 		uint64_t h = b->p[b->cand[k]].hash, pos = h & reg->mask;
+		uint32_t tag = slot_tag(h);
 		for (;; pos = (pos + 1) & reg->mask) {
-			if (slots[pos].hash == h) {
+			if (slots[pos].tag == tag) {
 				b->hit[nh].pos = pos;
 				b->hit[nh].probe = b->cand[k];
 				nh++;
-				__builtin_prefetch(reg->arena + slots[pos].off);
+				__builtin_prefetch(slot_entry(reg->arena, &slots[pos]));
 				break;
 			}
-			if (!slots[pos].hash)
+			if (!slots[pos].tag)
 				break;
 		}
 	}
@@ -1442,7 +1475,12 @@ static void deliver(block *b)
  * fetch of an entry follows the fetch of its slot), and the memory loads of
  * one block overlap the hashing of the next.
  */
+#ifndef RING
 #define RING 5
+#endif
+#ifndef RESOLVE_AT
+#define RESOLVE_AT 2
+#endif
 #ifndef KEY_AHEAD
 #define KEY_AHEAD 16
 #endif
@@ -1451,8 +1489,8 @@ static void advance(block ring[RING], size_t k, size_t nblocks)
 {
 	if (k >= 1 && k - 1 < nblocks)
 		filter(&ring[(k - 1) % RING]);
-	if (k >= 2 && k - 2 < nblocks)
-		resolve(&ring[(k - 2) % RING]);
+	if (k >= RESOLVE_AT && k - RESOLVE_AT < nblocks)
+		resolve(&ring[(k - RESOLVE_AT) % RING]);
 	if (k >= RING - 1 && k - (RING - 1) < nblocks)
 		deliver(&ring[(k - (RING - 1)) % RING]);
 }
