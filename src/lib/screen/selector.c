@@ -215,6 +215,29 @@ static int domain_norm(char *out, size_t *outlen, const shown_t *sh, const char 
 }
 
 /*
+ * The part of an address before its '@' (an email's local part, a SIP or NAI
+ * user part), `n` bytes at v, written to out folded to lower case (ASCII
+ * letters only): valid UTF-8, no control character, space or DEL, nor any
+ * byte of `forbid`. Errors name `part`, and `of` after it when not NULL
+ * ("invalid character ';' in user part of SIP identity").
+ */
+static int user_part(char *out, const shown_t *sh, const char *v, size_t n, const char *forbid, const char *part,
+		     const char *of)
+{
+	if (custos_utf8_check(v, n) != n)
+		return custos_error_set(CUSTOS_EINVALID, "%s: invalid UTF-8 in %s", sh->s, part);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		char_t ct;
+		if (c <= 0x20 || c == 0x7f || strchr(forbid, c))
+			return custos_error_set(CUSTOS_EINVALID, "%s: invalid character %s in %s%s%s", sh->s,
+						show_char(&ct, c), part, of ? " of " : "", of ? of : "");
+		out[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	return CUSTOS_OK;
+}
+
+/*
  * mailto:local@domain. The whole address is folded to lower case, local part
  * included. RFC 5321 lets a server treat local parts case-sensitively, but
  * almost none do, and for screening matching more protects more: a measure
@@ -233,16 +256,8 @@ static int parse_email(custos_selector *out, const shown_t *sh, const char *v, s
 		return custos_error_set(CUSTOS_EINVALID, "%s: empty local part in email address", sh->s);
 	if (ll > 64)
 		return custos_error_set(CUSTOS_EINVALID, "%s: local part longer than 64 bytes", sh->s);
-	if (custos_utf8_check(v, ll) != ll)
-		return custos_error_set(CUSTOS_EINVALID, "%s: invalid UTF-8 in local part", sh->s);
-	for (size_t i = 0; i < ll; i++) {
-		unsigned char c = (unsigned char)v[i];
-		char_t ct;
-		if (c <= 0x20 || c == 0x7f)
-			return custos_error_set(CUSTOS_EINVALID, "%s: invalid character %s in local part", sh->s,
-						show_char(&ct, c));
-		buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
+	if ((rc = user_part(buf, sh, v, ll, "", "local part", NULL)))
+		return rc;
 	buf[ll] = '@';
 	if (memchr(at + 1, '@', n - ll - 1))
 		return custos_error_set(CUSTOS_EINVALID, "%s: more than one '@' in email address", sh->s);
@@ -591,16 +606,8 @@ static int parse_identity(custos_selector *out, const shown_t *sh, const char *v
 		return custos_error_set(CUSTOS_EINVALID, "%s: user part longer than 128 bytes", sh->s);
 	if (!at && kind == CUSTOS_SEL_SIP)
 		return custos_error_set(CUSTOS_EINVALID, "%s: a SIP identity needs its realm (sip:user@realm)", sh->s);
-	if (custos_utf8_check(v, ul) != ul)
-		return custos_error_set(CUSTOS_EINVALID, "%s: invalid UTF-8 in user part", sh->s);
-	for (size_t i = 0; i < ul; i++) {
-		unsigned char c = (unsigned char)v[i];
-		char_t ct;
-		if (c <= 0x20 || c == 0x7f || c == ';' || c == '?' || c == ':')
-			return custos_error_set(CUSTOS_EINVALID, "%s: invalid character %s in user part of %s", sh->s,
-						show_char(&ct, c), what);
-		buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
+	if ((rc = user_part(buf, sh, v, ul, ";?:", "user part", what)))
+		return rc;
 	if (at) {
 		if (memchr(at + 1, '@', n - ul - 1))
 			return custos_error_set(CUSTOS_EINVALID, "%s: more than one '@' in %s", sh->s, what);
