@@ -280,46 +280,59 @@ static int check_keys(ctx_t *c, const ynode *m, const char *where)
 	return 0;
 }
 
+/*
+ * One key of a target's mapping: its name (and the second name OpenLI reads it under, or NULL), whether it is
+ * required, and where its value goes: a string (text) or an integer (num). A required key is a string.
+ */
+typedef struct {
+	const char *key, *alias;
+	int required;
+	char **text;
+	int64_t *num;
+} field_t;
+
+/*
+ * A target's mapping m, the (*count)th entry of its list, read by its table of n fields: the keys checked, the
+ * entry counted (so that what it holds is disposed with the rest on an error), each field read, then the required
+ * ones checked.
+ */
+static int read_target(ctx_t *c, const ynode *m, const char *where, size_t *count, const field_t *f, size_t n)
+{
+	char at[160];
+	snprintf(at, sizeof(at), "%s.", where);
+	if (check_keys(c, m, where))
+		return c->rc;
+	(*count)++;
+	for (size_t i = 0; i < n; i++) {
+		const ynode *v = member_as(c, m, f[i].key, f[i].alias, where);
+		if (f[i].text ? get_text(c, f[i].text, v, at, f[i].key) : get_int(c, f[i].num, v, at, f[i].key))
+			return c->rc;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (f[i].required && !*f[i].text)
+			return fail(c, m->line, "%s.%s: required", where, f[i].key);
+	return c->rc;
+}
+
 static int on_staticip(ctx_t *c, custos_openli_intercept *ic, const ynode *m, const char *where)
 {
 	custos_openli_iprange *r = &ic->staticips[ic->nstaticips];
-	char at[160];
-	snprintf(at, sizeof(at), "%s.", where);
+	const field_t f[] = {{"iprange", NULL, 1, &r->iprange, NULL}, {"sessionid", NULL, 0, NULL, &r->sessionid}};
 	r->sessionid = -1;
-	if (check_keys(c, m, where))
-		return c->rc;
-	ic->nstaticips++;
-	if (get_text(c, &r->iprange, member(c, m, "iprange", where), at, "iprange") ||
-	    get_int(c, &r->sessionid, member(c, m, "sessionid", where), at, "sessionid"))
-		return c->rc;
-	return r->iprange ? 0 : fail(c, m->line, "%s.iprange: required", where);
+	return read_target(c, m, where, &ic->nstaticips, f, sizeof(f) / sizeof(f[0]));
 }
 
 static int on_sip(ctx_t *c, custos_openli_intercept *ic, const ynode *m, const char *where)
 {
 	custos_openli_sip *t = &ic->siptargets[ic->nsiptargets];
-	char at[160];
-	snprintf(at, sizeof(at), "%s.", where);
-	if (check_keys(c, m, where))
-		return c->rc;
-	ic->nsiptargets++;
-	if (get_text(c, &t->username, member(c, m, "username", where), at, "username") ||
-	    get_text(c, &t->realm, member(c, m, "realm", where), at, "realm"))
-		return c->rc;
-	return t->username ? 0 : fail(c, m->line, "%s.username: required", where);
+	const field_t f[] = {{"username", NULL, 1, &t->username, NULL}, {"realm", NULL, 0, &t->realm, NULL}};
+	return read_target(c, m, where, &ic->nsiptargets, f, sizeof(f) / sizeof(f[0]));
 }
 
 static int on_address(ctx_t *c, custos_openli_intercept *ic, const ynode *m, const char *where)
 {
-	char at[160];
-	snprintf(at, sizeof(at), "%s.", where);
-	if (check_keys(c, m, where))
-		return c->rc;
-	ic->naddresses++;
-	if (get_text(c, &ic->addresses[ic->naddresses - 1], member_as(c, m, "address", "targetID", where), at,
-		     "address"))
-		return c->rc;
-	return ic->addresses[ic->naddresses - 1] ? 0 : fail(c, m->line, "%s.address: required", where);
+	const field_t f[] = {{"address", "targetID", 1, &ic->addresses[ic->naddresses], NULL}};
+	return read_target(c, m, where, &ic->naddresses, f, sizeof(f) / sizeof(f[0]));
 }
 
 /* Room for the entries of a list before each_item fills them. */
