@@ -157,7 +157,7 @@ fuzz-smoke:
 	@tools/fuzz-smoke.sh $(FUZZ_SECONDS)
 
 # --- benchmarks -----------------------------------------------------------------
-build/bench/%: bench/%.c bench/bench.h $(REL)/libcustos-server.a $(REL)/libcustos.a
+build/bench/%: bench/%.c bench/bench.h $(wildcard bench/*.h) $(REL)/libcustos-server.a $(REL)/libcustos.a
 	@mkdir -p $(dir $@)
 	$(say) BENCH $@
 	$(Q)$(CC) $(CSTD) $(WARN) -O2 -g $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< $(REL)/libcustos-server.a $(REL)/libcustos.a $(PKG_LIBS)

@@ -32,6 +32,7 @@ typedef struct {
 	double rate, achieved;			/* requests/s asked for, and answered */
 	double p50_ms, p99_ms, p999_ms, max_ms; /* latency from each request's scheduled instant */
 	long sent, answered, errors;
+	double gen_cores, proc_cores; /* CPU the generator's threads, and the whole process, used: cores of the run */
 } ol_result;
 
 typedef struct {
@@ -52,6 +53,7 @@ typedef struct {
 	double *lat; /* latencies (seconds) of the answers, in order of arrival */
 	size_t nlat, caplat;
 	long sent, errors;
+	double cpu; /* the thread's CPU seconds */
 } ol_thread;
 
 static int ol_connect(unsigned port)
@@ -197,6 +199,11 @@ static void *ol_loop(void *arg)
 		close(t->conns[i].fd);
 	close(ep);
 	free(queue);
+	{
+		struct timespec c;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
+		t->cpu = (double)c.tv_sec + (double)c.tv_nsec * 1e-9;
+	}
 	return NULL;
 }
 
@@ -206,13 +213,21 @@ static int ol_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* CPU seconds of every thread of this process (the server's too, when it runs in it). */
+static double ol_process_cpu(void)
+{
+	struct timespec c;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
+	return (double)c.tv_sec + (double)c.tv_nsec * 1e-9;
+}
+
 /* `rate` requests/s of `req` to 127.0.0.1:port for `secs` seconds over 2 x `conns` connections. */
 static ol_result openloop_run(unsigned port, const char *req, size_t reqlen, double rate, double secs, int conns)
 {
 	ol_thread t[2];
 	pthread_t th[2];
-	ol_result res = {rate, 0, 0, 0, 0, 0, 0, 0, 0};
-	double *all, t0 = bench_now() + 0.05;
+	ol_result res = {rate, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+	double *all, t0 = bench_now() + 0.05, cpu0 = ol_process_cpu(), wall0 = bench_now();
 	size_t n = 0;
 	for (int i = 0; i < 2; i++) {
 		memset(&t[i], 0, sizeof(t[i]));
@@ -234,7 +249,10 @@ static ol_result openloop_run(unsigned port, const char *req, size_t reqlen, dou
 		n += t[i].nlat;
 		res.sent += t[i].sent;
 		res.errors += t[i].errors;
+		res.gen_cores += t[i].cpu;
 	}
+	res.proc_cores = (ol_process_cpu() - cpu0) / (bench_now() - wall0);
+	res.gen_cores /= bench_now() - wall0;
 	if (!(all = malloc((n ? n : 1) * sizeof(*all))))
 		bench_die("openloop", "out of memory");
 	n = 0;
