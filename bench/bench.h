@@ -9,12 +9,18 @@
 
 #include "custos/error.h"
 
+/* Seconds on clock c. */
+static inline double bench_clock(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* Seconds on a monotonic clock. */
 static inline double bench_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return bench_clock(CLOCK_MONOTONIC);
 }
 
 /*
@@ -24,9 +30,13 @@ static inline double bench_now(void)
  */
 static inline double bench_cpu_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return bench_clock(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* Seconds of CPU every thread of this process has used (a server run in the process too). */
+static inline double bench_process_cpu_now(void)
+{
+	return bench_clock(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 /* xorshift64: the same sequence on every run, so runs compare. */

@@ -310,6 +310,14 @@ static char *raw_post(unsigned port, const char *path, const char *body, size_t 
 	return custos_buf_detach(&b);
 }
 
+/* One line of open-loop figures: the label, the rate, the latencies, the cores the server and the generator used. */
+static void print_open_loop(const char *label, const ol_result *r, const char *note)
+{
+	printf("  %-38s (%6.0f /s): p50 %6.3f ms  p99 %6.3f ms  p99.9 %6.3f ms  max %7.3f ms  cpu %.2f+%.2f%s%s\n", label,
+	       r->rate, r->p50_ms, r->p99_ms, r->p999_ms, r->max_ms, r->proc_cores - r->gen_cores, r->gen_cores, note,
+	       r->errors ? "  ERRORS" : "");
+}
+
 /* The open-loop latencies at 50 % and 80 % of the saturation throughput wrk measured. */
 static void open_loop(const char *what, unsigned port, const char *body, size_t len, const bench_key *k,
 		      double saturation)
@@ -318,11 +326,10 @@ static void open_loop(const char *what, unsigned port, const char *body, size_t 
 	char *req = raw_post(port, "/v1/decide", body, len, k, &n);
 	for (int pct = 50; pct <= 80; pct += 30) {
 		ol_result r = openloop_run(port, req, n, saturation * pct / 100, seconds, 32);
-		printf("  open loop %-24s at %d%% (%6.0f /s): p50 %6.3f ms  p99 %6.3f ms  p99.9 %6.3f ms  max %7.3f ms"
-		       "  cpu %.2f+%.2f%s%s\n",
-		       what, pct, r.rate, r.p50_ms, r.p99_ms, r.p999_ms, r.max_ms, r.proc_cores - r.gen_cores, r.gen_cores,
-		       pct == 80 ? (r.p99_ms < 2 ? "  target p99 < 2 ms met" : "  target p99 < 2 ms NOT met") : "",
-		       r.errors ? "  ERRORS" : "");
+		char label[64];
+		snprintf(label, sizeof(label), "open loop %-24s at %d%%", what, pct);
+		print_open_loop(label, &r,
+				pct == 80 ? (r.p99_ms < 2 ? "  target p99 < 2 ms met" : "  target p99 < 2 ms NOT met") : "");
 	}
 	free(req);
 }
@@ -360,10 +367,9 @@ static void floor_runs(const char *script, const char *heavy, size_t heavy_len, 
 		size_t n;
 		char *req = raw_post(port, "/v1/decide", load[i].body, load[i].len, NULL, &n);
 		ol_result r = openloop_run(port, req, n, load[i].rate, seconds, 32);
-		printf("  null server %-26s (%6.0f /s): p50 %6.3f ms  p99 %6.3f ms  p99.9 %6.3f ms  max %7.3f ms"
-		       "  cpu %.2f+%.2f%s\n",
-		       load[i].what, r.rate, r.p50_ms, r.p99_ms, r.p999_ms, r.max_ms, r.proc_cores - r.gen_cores,
-		       r.gen_cores, r.errors ? "  ERRORS" : "");
+		char label[64];
+		snprintf(label, sizeof(label), "null server %s", load[i].what);
+		print_open_loop(label, &r, "");
 		free(req);
 	}
 	MHD_stop_daemon(d);
@@ -518,10 +524,7 @@ int main(int argc, char **argv)
 		size_t n;
 		char *req = raw_post(custos_server_port(srv), "/v1/decide", heavy, heavy_len, NULL, &n);
 		ol_result r = openloop_run(custos_server_port(srv), req, n, 2000, seconds, 32);
-		printf("  open loop %-24s at 2000 /s (idle): p50 %6.3f ms  p99 %6.3f ms  p99.9 %6.3f ms  max %7.3f ms"
-		       "  cpu %.2f+%.2f%s\n",
-		       "POST /v1/decide (S1)", r.p50_ms, r.p99_ms, r.p999_ms, r.max_ms, r.proc_cores - r.gen_cores,
-		       r.gen_cores, r.errors ? "  ERRORS" : "");
+		print_open_loop("open loop POST /v1/decide (S1), idle", &r, "");
 		free(req);
 	}
 	custos_server_stop(srv);

@@ -199,11 +199,7 @@ static void *ol_loop(void *arg)
 		close(t->conns[i].fd);
 	close(ep);
 	free(queue);
-	{
-		struct timespec c;
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
-		t->cpu = (double)c.tv_sec + (double)c.tv_nsec * 1e-9;
-	}
+	t->cpu = bench_cpu_now();
 	return NULL;
 }
 
@@ -213,21 +209,13 @@ static int ol_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* CPU seconds of every thread of this process (the server's too, when it runs in it). */
-static double ol_process_cpu(void)
-{
-	struct timespec c;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
-	return (double)c.tv_sec + (double)c.tv_nsec * 1e-9;
-}
-
 /* `rate` requests/s of `req` to 127.0.0.1:port for `secs` seconds over 2 x `conns` connections. */
 static ol_result openloop_run(unsigned port, const char *req, size_t reqlen, double rate, double secs, int conns)
 {
 	ol_thread t[2];
 	pthread_t th[2];
 	ol_result res = {rate, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-	double *all, t0 = bench_now() + 0.05, cpu0 = ol_process_cpu(), wall0 = bench_now();
+	double *all, t0 = bench_now() + 0.05, cpu0 = bench_process_cpu_now(), wall0 = bench_now(), wall;
 	size_t n = 0;
 	for (int i = 0; i < 2; i++) {
 		memset(&t[i], 0, sizeof(t[i]));
@@ -251,8 +239,9 @@ static ol_result openloop_run(unsigned port, const char *req, size_t reqlen, dou
 		res.errors += t[i].errors;
 		res.gen_cores += t[i].cpu;
 	}
-	res.proc_cores = (ol_process_cpu() - cpu0) / (bench_now() - wall0);
-	res.gen_cores /= bench_now() - wall0;
+	wall = bench_now() - wall0;
+	res.proc_cores = (bench_process_cpu_now() - cpu0) / wall;
+	res.gen_cores /= wall;
 	if (!(all = malloc((n ? n : 1) * sizeof(*all))))
 		bench_die("openloop", "out of memory");
 	n = 0;

@@ -101,21 +101,37 @@ static void batch_one(void *ctx, size_t query, size_t party, size_t sel)
 	one(&((batch_seen *)ctx)->by_query[query], party, sel);
 }
 
+#define NQUERIES ((size_t)NPARTIES * 4)
+
+/* The NQUERIES selectors of every party, in order (query q is selector q % 4 of party q / 4), or their absent twins. */
+static custos_selector *queries(int absent)
+{
+	custos_selector *qs = calloc(NQUERIES, sizeof(*qs));
+	char text[96];
+	assert_non_null(qs);
+	for (size_t q = 0; q < NQUERIES; q++) {
+		sel_text(text, sizeof(text), q / 4, (unsigned)(q % 4), absent);
+		parse_into(&qs[q], text);
+	}
+	return qs;
+}
+
+static void queries_free(custos_selector *qs)
+{
+	for (size_t q = 0; q < NQUERIES; q++)
+		custos_selector_dispose(&qs[q]);
+	free(qs);
+}
+
 /* Every selector of every party finds that party and selector alone, one at a time and in a batch. */
 static void test_present_keys_find_their_own(void **state)
 {
 	custos_registry *reg = build();
-	size_t n = (size_t)NPARTIES * 4;
-	custos_selector *qs = calloc(n, sizeof(*qs));
+	size_t n = NQUERIES;
+	custos_selector *qs = queries(0);
 	batch_seen bs = {calloc(n, sizeof(seen))};
-	char text[96];
 	(void)state;
-	assert_non_null(qs);
 	assert_non_null(bs.by_query);
-	for (size_t q = 0; q < n; q++) {
-		sel_text(text, sizeof(text), q / 4, (unsigned)(q % 4), 0);
-		parse_into(&qs[q], text);
-	}
 	for (size_t q = 0; q < n; q++) {
 		seen s = {0, 0, 0};
 		const custos_party *p;
@@ -133,9 +149,7 @@ static void test_present_keys_find_their_own(void **state)
 		assert_int_equal(bs.by_query[q].party, q / 4);
 		assert_int_equal(bs.by_query[q].sel, q % 4);
 	}
-	for (size_t q = 0; q < n; q++)
-		custos_selector_dispose(&qs[q]);
-	free(qs);
+	queries_free(qs);
 	free(bs.by_query);
 	custos_registry_free(reg);
 }
@@ -144,18 +158,11 @@ static void test_present_keys_find_their_own(void **state)
 static void test_absent_keys_find_nothing(void **state)
 {
 	custos_registry *reg = build();
-	size_t n = (size_t)NPARTIES * 4;
-	custos_selector *qs = calloc(n, sizeof(*qs));
-	char text[96];
-	size_t single = 0;
+	size_t n = NQUERIES, single = 0;
+	custos_selector *qs = queries(1);
 	batch_seen bs = {calloc(n, sizeof(seen))};
 	(void)state;
-	assert_non_null(qs);
 	assert_non_null(bs.by_query);
-	for (size_t q = 0; q < n; q++) {
-		sel_text(text, sizeof(text), q / 4, (unsigned)(q % 4), 1);
-		parse_into(&qs[q], text);
-	}
 	for (size_t q = 0; q < n; q++) {
 		seen s = {0, 0, 0};
 		custos_registry_match(reg, &qs[q], one, &s);
@@ -165,9 +172,7 @@ static void test_absent_keys_find_nothing(void **state)
 	}
 	assert_int_equal(single, 0);
 	assert_int_equal(custos_registry_match_batch(reg, qs, n, batch_one, &bs), 0);
-	for (size_t q = 0; q < n; q++)
-		custos_selector_dispose(&qs[q]);
-	free(qs);
+	queries_free(qs);
 	free(bs.by_query);
 	custos_registry_free(reg);
 }
